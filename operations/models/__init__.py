@@ -1,0 +1,35 @@
+from .audit import AuditAction, AuditEvent
+from .geo import City
+from .organisations import ALLOWED_CHILDREN, OrgKind, OrgNode, RegistrationType, UnitCategory
+from .people import (
+    ROLE_NODE_KINDS,
+    ROLE_RANK,
+    CadreRole,
+    Language,
+    Membership,
+    Role,
+    RoleGrant,
+    Sex,
+    Skill,
+    User,
+    Volunteer,
+)
+from .recruitment import (
+    Campaign,
+    CampaignStatus,
+    FilingStatus,
+    Position,
+    ServicePlan,
+    Shift,
+    Signup,
+    SignupMode,
+    SignupStatus,
+    VolunteerType,
+)
+
+__all__ = [
+    "ALLOWED_CHILDREN", "AuditAction", "AuditEvent", "CadreRole", "Campaign", "CampaignStatus", "City",
+    "FilingStatus", "Language", "Membership", "OrgKind", "OrgNode", "Position", "ROLE_NODE_KINDS",
+    "ROLE_RANK", "RegistrationType", "Role", "RoleGrant", "ServicePlan", "Sex", "Shift", "Signup",
+    "SignupMode", "SignupStatus", "Skill", "UnitCategory", "User", "Volunteer", "VolunteerType",
+]

@@ -1,0 +1,253 @@
+"""Staff users with role grants, and volunteers with their team memberships."""
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from ..identity import IdType, mask_id_number
+from .geo import City
+from .organisations import OrgKind, OrgNode
+
+
+class User(AbstractUser):
+    """Every account: staff, editors and (later) volunteers. Custom from the first migration."""
+
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="zh-hant"
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name or self.get_full_name() or self.username
+
+    def get_full_name(self):
+        # Chinese names: family name first, no space.
+        full = f"{self.last_name}{self.first_name}".strip()
+        return full or self.display_name or self.username
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    AUTHORITY_OFFICER = "authority_officer", _("Authority officer")
+    UNIT_ADMIN = "unit_admin", _("Unit administrator")
+    TEAM_LEADER = "team_leader", _("Team leader")
+    SUBTEAM_LEADER = "subteam_leader", _("Sub-team leader")
+
+
+# Higher number = more power. A user may only grant roles up to their own rank, on nodes they hold.
+ROLE_RANK = {
+    Role.SYSTEM_ADMIN: 50,
+    Role.AUTHORITY_OFFICER: 40,
+    Role.UNIT_ADMIN: 30,
+    Role.TEAM_LEADER: 20,
+    Role.SUBTEAM_LEADER: 10,
+}
+
+# The node kinds each role may be granted on.
+ROLE_NODE_KINDS = {
+    Role.SYSTEM_ADMIN: {OrgKind.COMPETENT_AUTHORITY},
+    Role.AUTHORITY_OFFICER: {OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY},
+    Role.UNIT_ADMIN: {OrgKind.UNIT},
+    Role.TEAM_LEADER: {OrgKind.TEAM},
+    Role.SUBTEAM_LEADER: {OrgKind.SUBTEAM},
+}
+
+
+class RoleGrant(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants", verbose_name=_("user"))
+    node = models.ForeignKey(
+        OrgNode, on_delete=models.CASCADE, related_name="grants", verbose_name=_("organisation")
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    granted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("granted by")
+    )
+    created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [models.UniqueConstraint(fields=["user", "node", "role"], name="grant_unique_user_node_role")]
+        ordering = ["node__path", "role"]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.node}"
+
+
+class Language(models.Model):
+    """Code table of languages a volunteer speaks."""
+
+    code = models.SlugField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50)
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+
+    def __str__(self):
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+class Skill(models.Model):
+    """Code table of volunteer skills (first aid, driving, sign language …)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50)
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+
+    def __str__(self):
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+    OTHER = "X", _("Other / not stated")
+
+
+class VolunteerQuerySet(models.QuerySet):
+    def visible_to(self, user, roles=None):
+        """Volunteers with a membership (current or past) anywhere in the user's part of the tree.
+        Units keep a personal service file for former members too (志願服務法 Art.11 rules)."""
+        from ..scoping import is_unrestricted, scope_q
+
+        if is_unrestricted(user, roles=roles):
+            return self.all()
+        return self.filter(
+            Exists(Membership.objects.filter(scope_q(user, "team", roles=roles), volunteer=OuterRef("pk")))
+        )
+
+
+class Volunteer(models.Model):
+    user = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="volunteer", verbose_name=_("account")
+    )
+    id_type = models.CharField(_("identity document type"), max_length=16, choices=IdType.choices)
+    id_number = models.CharField(_("identity document number"), max_length=20)
+    name = models.CharField(_("name"), max_length=100, db_index=True)
+    english_name = models.CharField(_("English name"), max_length=100, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("date of birth"), db_index=True)
+    phone = models.CharField(_("mobile phone"), max_length=32, blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    city = models.CharField(_("city"), max_length=32, choices=City.choices, blank=True)
+    district = models.CharField(_("district"), max_length=32, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    languages = models.ManyToManyField(Language, blank=True, related_name="volunteers", verbose_name=_("languages"))
+    skills = models.ManyToManyField(Skill, blank=True, related_name="volunteers", verbose_name=_("skills"))
+    emergency_contact_name = models.CharField(_("emergency contact"), max_length=100, blank=True)
+    emergency_contact_phone = models.CharField(_("emergency contact phone"), max_length=32, blank=True)
+    emergency_contact_relation = models.CharField(_("relationship"), max_length=32, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="volunteers/photos/%Y/", blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = VolunteerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("volunteer")
+        verbose_name_plural = _("volunteers")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_type", "id_number"], name="volunteer_unique_document"),
+        ]
+        indexes = [models.Index(fields=["sex", "birth_date"], name="volunteer_sex_birth")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id_number(self.id_number)
+
+    def age_on(self, day: datetime.date | None = None) -> int:
+        day = day or timezone.localdate()
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def age(self) -> int:
+        return self.age_on()
+
+
+class CadreRole(models.TextChoices):
+    MEMBER = "member", _("Member")
+    CAPTAIN = "captain", _("Team captain")
+    VICE_CAPTAIN = "vice_captain", _("Vice captain")
+    GROUP_LEADER = "group_leader", _("Group leader")
+    SUBTEAM_LEADER = "subteam_leader", _("Sub-team leader")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user, roles=None):
+        from ..scoping import scope_q
+
+        return self.filter(scope_q(user, "team", roles=roles))
+
+    def current(self, day: datetime.date | None = None):
+        day = day or timezone.localdate()
+        return self.filter(joined_on__lte=day).filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+
+
+class Membership(models.Model):
+    """A volunteer's membership of a team or sub-team, with its history."""
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(
+        OrgNode, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("team")
+    )
+    cadre_role = models.CharField(_("cadre role"), max_length=16, choices=CadreRole.choices, default=CadreRole.MEMBER)
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    leave_reason = models.CharField(_("reason for leaving"), max_length=255, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
+        ordering = ["-joined_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volunteer", "team"], condition=Q(left_on__isnull=True), name="membership_one_open_per_team"
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                name="membership_left_after_joined",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.volunteer} @ {self.team}"
+
+    @property
+    def is_current(self) -> bool:
+        today = timezone.localdate()
+        return self.joined_on <= today and (self.left_on is None or self.left_on > today)

@@ -1,0 +1,273 @@
+"""Recruitment: service plans, campaigns, positions, shifts and sign-ups. The back-office and volunteer
+journey build their screens on these; the data model and its constraints live here from day one."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .organisations import OrgNode
+
+
+def _localised(obj, field: str) -> str:
+    if (get_language() or "").startswith("en"):
+        return getattr(obj, f"{field}_en", "") or getattr(obj, field)
+    return getattr(obj, field)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset whose rows belong to an organisation node reached through `scope_field`."""
+
+    scope_field = ""
+
+    def visible_to(self, user, roles=None):
+        from ..scoping import scope_q
+
+        return self.filter(scope_q(user, self.scope_field, roles=roles))
+
+
+class FilingStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for filing")
+    FILED = "filed", _("Filed (備案)")
+    REJECTED = "rejected", _("Returned")
+
+
+class ServicePlanQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+
+class ServicePlan(models.Model):
+    """志願服務計畫 (Volunteer Service Act Art.7) with its seven required elements and filing status."""
+
+    unit = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="service_plans", verbose_name=_("unit"))
+    purpose_authority = models.ForeignKey(
+        OrgNode, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("purpose authority"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    recruitment = models.TextField(_("recruitment"), blank=True)
+    training = models.TextField(_("training"), blank=True)
+    management = models.TextField(_("management"), blank=True)
+    deployment = models.TextField(_("deployment"), blank=True)
+    guidance = models.TextField(_("guidance"), blank=True)
+    evaluation = models.TextField(_("evaluation"), blank=True)
+    service_items = models.TextField(_("service items"), blank=True)
+    certificate = models.FileField(_("registration certificate copy"), upload_to="plans/certificates/", blank=True)
+    filing_status = models.CharField(
+        _("filing status"), max_length=16, choices=FilingStatus.choices, default=FilingStatus.DRAFT
+    )
+    filing_reference = models.CharField(_("filing reference number"), max_length=64, blank=True)
+    filed_on = models.DateField(_("filed on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ServicePlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service plan")
+        verbose_name_plural = _("service plans")
+        ordering = ["-starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="plan_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class VolunteerType(models.TextChoices):
+    GENERAL = "general", _("General")
+    VENUE = "venue", _("Venue volunteer")
+    ADMINISTRATIVE = "administrative", _("Administrative volunteer")
+    LANGUAGE = "language", _("Language volunteer")
+
+
+class SignupMode(models.TextChoices):
+    INSTANT = "instant", _("Instant (accepted while seats remain)")
+    REVIEWED = "reviewed", _("Reviewed by staff")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class CampaignQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+
+class Campaign(models.Model):
+    """A recruitment campaign of a unit (or of a purpose authority for a whole event such as the WMG)."""
+
+    unit = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("organiser"))
+    service_plan = models.ForeignKey(
+        ServicePlan, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns",
+        verbose_name=_("service plan"),
+    )
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    title = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    description = models.TextField(_("description (Chinese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    volunteer_type = models.CharField(
+        _("volunteer type"), max_length=16, choices=VolunteerType.choices, default=VolunteerType.GENERAL
+    )
+    signup_mode = models.CharField(_("sign-up mode"), max_length=16, choices=SignupMode.choices, default=SignupMode.INSTANT)
+    status = models.CharField(_("status"), max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    starts_on = models.DateField(_("service starts on"))
+    ends_on = models.DateField(_("service ends on"))
+    signup_opens_at = models.DateTimeField(_("sign-up opens at"), null=True, blank=True)
+    signup_closes_at = models.DateTimeField(_("sign-up closes at"), null=True, blank=True)
+    cancel_deadline_hours = models.PositiveIntegerField(
+        _("cancellation deadline (hours before the shift)"), default=48
+    )
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("recruitment campaign")
+        verbose_name_plural = _("recruitment campaigns")
+        ordering = ["-starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="campaign_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(max_age__gte=F("min_age")),
+                name="campaign_age_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        return _localised(self, "title")
+
+
+class PositionQuerySet(ScopedQuerySet):
+    scope_field = "campaign__unit"
+
+
+class Position(models.Model):
+    """What a volunteer does and where: e.g. a venue × a service group."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="positions")
+    venue = models.ForeignKey(
+        OrgNode, on_delete=models.PROTECT, null=True, blank=True, related_name="venue_positions",
+        verbose_name=_("venue"),
+    )
+    team = models.ForeignKey(
+        OrgNode, on_delete=models.PROTECT, null=True, blank=True, related_name="team_positions",
+        verbose_name=_("service group"),
+    )
+    title = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    required_languages = models.ManyToManyField(
+        "operations.Language", blank=True, related_name="+", verbose_name=_("required languages")
+    )
+    required_skills = models.ManyToManyField(
+        "operations.Skill", blank=True, related_name="+", verbose_name=_("required skills")
+    )
+
+    objects = PositionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering = ["campaign", "title", "id"]
+
+    def __str__(self):
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        return _localised(self, "title")
+
+
+class ShiftQuerySet(ScopedQuerySet):
+    scope_field = "position__campaign__unit"
+
+
+class Shift(models.Model):
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="shifts")
+    date = models.DateField(_("date"), db_index=True)
+    start_time = models.TimeField(_("starts at"))
+    end_time = models.TimeField(_("ends at"))
+    name = models.CharField(_("shift name"), max_length=50, blank=True, help_text=_("For example 早班 (morning)."))
+    headcount = models.PositiveIntegerField(_("headcount"))
+    # Kept by the sign-up services in the same transaction as the sign-up rows, so that "seats left"
+    # is one conditional UPDATE and never needs a COUNT; the constraint makes overbooking impossible.
+    accepted_count = models.PositiveIntegerField(_("accepted"), default=0)
+
+    objects = ShiftQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["date", "start_time", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(headcount__gte=0), name="shift_headcount_not_negative"),
+            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="shift_ends_after_start"),
+            models.CheckConstraint(condition=Q(accepted_count__lte=F("headcount")), name="shift_not_overbooked"),
+        ]
+        indexes = [models.Index(fields=["position", "date"], name="shift_position_date")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    @property
+    def free_seats(self) -> int:
+        return max(self.headcount - self.accepted_count, 0)
+
+
+class SignupStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    ACCEPTED = "accepted", _("Accepted")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+class SignupQuerySet(ScopedQuerySet):
+    scope_field = "shift__position__campaign__unit"
+
+
+class Signup(models.Model):
+    volunteer = models.ForeignKey("operations.Volunteer", on_delete=models.CASCADE, related_name="signups")
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="signups")
+    status = models.CharField(_("status"), max_length=16, choices=SignupStatus.choices, db_index=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=255, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("signed up at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SignupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sign-up")
+        verbose_name_plural = _("sign-ups")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "shift"], name="signup_one_per_volunteer_shift"),
+        ]
+        indexes = [models.Index(fields=["shift", "status"], name="signup_shift_status")]
+
+    def __str__(self):
+        return f"{self.volunteer} → {self.shift} ({self.get_status_display()})"

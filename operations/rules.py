@@ -1,0 +1,46 @@
+"""Object permissions, derived from the one scope (`scoping.scope_q`). A predicate asks whether the
+object is in the user's scoped queryset for the roles that may perform the verb. Permission names
+contain a second dot so that they never collide with Django's model permissions."""
+from __future__ import annotations
+
+import rules
+
+from .models import Role
+from .scoping import has_any_role
+
+ALL_STAFF = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER, Role.UNIT_ADMIN, Role.TEAM_LEADER, Role.SUBTEAM_LEADER)
+UNIT_MANAGERS = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER, Role.UNIT_ADMIN)
+TEAM_MANAGERS = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER, Role.UNIT_ADMIN, Role.TEAM_LEADER)
+AUTHORITIES = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER)
+
+# verb → roles that may perform it (within their scope)
+VERB_ROLES: dict[str, tuple[str, ...]] = {
+    "operations.orgnode.view": ALL_STAFF,
+    "operations.orgnode.change": UNIT_MANAGERS,
+    "operations.orgnode.manage_grants": UNIT_MANAGERS,
+    "operations.volunteer.view": ALL_STAFF,
+    "operations.volunteer.change": TEAM_MANAGERS,
+    "operations.volunteer.reveal_id": UNIT_MANAGERS,
+    "operations.volunteer.export": ALL_STAFF,
+    "operations.membership.change": TEAM_MANAGERS,
+    "operations.auditevent.view": AUTHORITIES,
+    "operations.campaign.view": ALL_STAFF,
+    "operations.campaign.change": UNIT_MANAGERS,
+}
+
+
+def scoped(name: str, roles: tuple[str, ...]):
+    @rules.predicate(name=name)
+    def predicate(user, obj=None) -> bool:
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        if obj is None:
+            return has_any_role(user, roles)
+        manager = type(obj)._default_manager
+        return manager.visible_to(user, roles=roles).filter(pk=obj.pk).exists()
+
+    return predicate
+
+
+for _perm, _roles in VERB_ROLES.items():
+    rules.add_perm(_perm, scoped(_perm, _roles))

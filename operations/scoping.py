@@ -1,0 +1,102 @@
+"""The one scope. A user's role grants give a set of tree paths; `scope_q` turns them into the single
+`Q` that every list, detail, export, report, API and task filters with. The `rules` predicates in
+`operations/rules.py` are derived from the same function, so "may see this object" and "is in my list"
+can never disagree."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+NOTHING = Q(pk__in=[])
+
+
+def _grants(user) -> list[tuple[str, str, int]]:
+    """(role, path, depth) of the user's grants, cached on the user object for the request."""
+    cached = getattr(user, "_scope_grants", None)
+    if cached is None:
+        from .models import RoleGrant
+
+        cached = list(
+            RoleGrant.objects.filter(user=user, node__is_active=True).values_list("role", "node__path", "node__depth")
+        )
+        user._scope_grants = cached
+    return cached
+
+
+def clear_scope_cache(user) -> None:
+    if hasattr(user, "_scope_grants"):
+        del user._scope_grants
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_unrestricted(user, roles: Iterable[str] | None = None) -> bool:
+    """Superusers, system administrators and officers of a root authority see everything,
+    including volunteers who belong to no team yet."""
+    from .models import Role
+
+    if not _active(user):
+        return False
+    if user.is_superuser:
+        return True
+    roles = set(roles) if roles is not None else None
+    for role, _path, depth in _grants(user):
+        if roles is not None and role not in roles:
+            continue
+        if role == Role.SYSTEM_ADMIN or depth == 1:
+            return True
+    return False
+
+
+def scope_paths(user, roles: Iterable[str] | None = None) -> list[str] | None:
+    """The minimal set of subtree roots the user may see; None means everything."""
+    if not _active(user):
+        return []
+    if is_unrestricted(user, roles):
+        return None
+    roles = set(roles) if roles is not None else None
+    paths = sorted({path for role, path, _depth in _grants(user) if roles is None or role in roles})
+    minimal: list[str] = []
+    for path in paths:  # sorted, so an ancestor always comes before its descendants
+        if not any(path.startswith(kept) for kept in minimal):
+            minimal.append(path)
+    return minimal
+
+
+def scope_q(user, field: str = "", roles: Iterable[str] | None = None) -> Q:
+    """The Q selecting rows whose organisation node (reached through `field`, "" for OrgNode itself)
+    lies at or below one of the user's grants (optionally only grants with one of `roles`)."""
+    paths = scope_paths(user, roles)
+    if paths is None:
+        return Q()
+    if not paths:
+        return NOTHING
+    lookup = f"{field}__path__startswith" if field else "path__startswith"
+    q = Q()
+    for path in paths:
+        q |= Q(**{lookup: path})
+    return q
+
+
+def user_roles(user) -> set[str]:
+    if not _active(user):
+        return set()
+    from .models import Role
+
+    roles = {role for role, _path, _depth in _grants(user)}
+    if user.is_superuser:
+        roles.add(Role.SYSTEM_ADMIN)
+    return roles
+
+
+def has_any_role(user, roles: Iterable[str] | None = None) -> bool:
+    owned = user_roles(user)
+    return bool(owned) if roles is None else bool(owned & set(roles))
+
+
+def is_staff_member(user) -> bool:
+    """May use the back-office at all: holds at least one grant (or is a superuser)."""
+    return has_any_role(user)

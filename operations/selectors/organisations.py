@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from django.utils import timezone
+
+from ..models import OrgKind, OrgNode
+from ..scoping import scope_paths
+
+
+def org_tree_for(user, *, search: str = "") -> list[OrgNode]:
+    """The visible part of the tree, in tree order, down to two levels below the top of the user's
+    scope (and at least to units), each node annotated with its current member count."""
+    qs = OrgNode.objects.visible_to(user)
+    paths = scope_paths(user)
+    top_depth = 1 if paths is None else min((len(p) // OrgNode.steplen for p in paths), default=1)
+    max_depth = max(3, top_depth + 2)
+    qs = qs.filter(depth__lte=max_depth)
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(name_en__icontains=search) | Q(code__icontains=search))
+    return list(qs.order_by("path"))
+
+
+def node_children(user, node: OrgNode):
+    today = timezone.localdate()
+    current = Q(memberships__joined_on__lte=today) & (
+        Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=today)
+    )
+    return (
+        OrgNode.objects.visible_to(user)
+        .filter(path__startswith=node.path, depth=node.depth + 1)
+        .annotate(
+member_count=Count("memberships", filter=current))
+        .order_by("path")
+    )
+
+
+def unit_choices_for(user):
+    return OrgNode.objects.visible_to(user).filter(kind=OrgKind.UNIT).order_by("path")
+
+
+def team_choices_for(user):
+    return OrgNode.objects.visible_to(user).filter(kind__in=[OrgKind.TEAM, OrgKind.SUBTEAM]).order_by("path")

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import AuditAction, OrgKind, OrgNode
+from ..models.organisations import check_child_kind
+from .audit import audit_record
+
+PROFILE_FIELDS = (
+    "name", "name_en", "category", "registration_type", "registration_number", "city", "district",
+    "address", "contact_person", "phone", "email", "website", "description", "is_venue", "sports", "sports_en",
+)
+
+
+def _require(actor, perm: str, obj) -> None:
+    if actor is not None and not actor.has_perm(perm, obj):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+
+
+def _check_same_unit(parent: OrgNode, kind: str, current_unit: OrgNode | None) -> None:
+    """Teams and sub-teams stay inside their unit."""
+    if current_unit is None or kind not in (OrgKind.TEAM, OrgKind.SUBTEAM):
+        return
+    target_unit = parent.unit_ancestor()
+    if target_unit is None or target_unit.pk != current_unit.pk:
+        raise ValidationError(
+            _("A team or sub-team cannot be moved to another unit (%(unit)s).") % {"unit": target_unit or parent},
+            code="other_unit",
+        )
+
+
+@transaction.atomic
+def orgnode_create(*, actor, parent: OrgNode | None, kind: str, code: str, name: str, **fields) -> OrgNode:
+    """Create a node under `parent` (None for a root competent authority, system admins only)."""
+    if parent is None:
+        if actor is not None and not actor.is_superuser:
+            raise PermissionDenied(_("Only a system administrator can create a top-level authority."))
+    else:
+        parent = OrgNode.objects.select_for_update().get(pk=parent.pk)
+        _require(actor, "operations.orgnode.change", parent)
+    check_child_kind(parent.kind if parent else None, kind)
+    if OrgNode.objects.filter(code=code).exists():
+        raise ValidationError({"code": _("This code is already used by another organisation.")})
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
+    node = OrgNode(kind=kind, code=code, name=name, **fields)
+    node.full_clean(exclude=["path", "depth", "numchild"])
+    node = OrgNode.add_root(instance=node) if parent is None else parent.add_child(instance=node)
+    audit_record(actor=actor, action=AuditAction.CREATED, node=node, obj=node)
+    return node
+
+
+@transaction.atomic
+def orgnode_update(*, actor, node: OrgNode, **fields) -> OrgNode:
+    node = OrgNode.objects.select_for_update().get(pk=node.pk)
+    _require(actor, "operations.orgnode.change", node)
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
+    changes = {}
+    for field, value in fields.items():
+        old = getattr(node, field)
+        if old != value:
+            changes[field] = [str(old), str(value)]
+            setattr(node, field, value)
+    node.full_clean(exclude=["path", "depth", "numchild"])
+    node.save()
+    if changes:
+        audit_record(actor=actor, action=AuditAction.UPDATED, node=node, obj=node, changes=changes)
+    return node
+
+
+@transaction.atomic
+def orgnode_move(*, actor, node: OrgNode, new_parent: OrgNode) -> OrgNode:
+    """Move a node (and its subtree) under a new parent. The actor needs change rights on both ends."""
+    node = OrgNode.objects.select_for_update().get(pk=node.pk)
+    new_parent = OrgNode.objects.get(pk=new_parent.pk)
+    _require(actor, "operations.orgnode.change", node)
+    _require(actor, "operations.orgnode.change", new_parent)
+    if new_parent.path.startswith(node.path):
+        raise ValidationError(_("A node cannot be moved under itself or one of its own children."), code="cycle")
+    check_child_kind(new_parent.kind, node.kind)
+    _check_same_unit(new_parent, node.kind, node.unit_ancestor())
+    old_parent = node.get_parent()
+    node.move(new_parent, pos="last-child")
+    node.refresh_from_db()
+    audit_record(
+        actor=actor, action=AuditAction.MOVED, node=node, obj=node,
+        changes={"parent": [str(old_parent) if old_parent else "", str(new_parent)]},
+    )
+    return node
+
+
+@transaction.atomic
+def orgnode_close(*, actor, node: OrgNode, reason: str) -> OrgNode:
+    """Close a team or sub-team (kept for history; its open memberships end today)."""
+    from ..models import Membership
+
+    node = OrgNode.objects.select_for_update().get(pk=node.pk)
+    _require(actor, "operations.orgnode.change", node)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for closing.")})
+    today = timezone.localdate()
+    subtree = OrgNode.objects.filter(path__startswith=node.path)
+    Membership.objects.filter(team__in=subtree, left_on__isnull=True).update(left_on=today, leave_reason=reason)
+    subtree.update(is_active=False, closed_on=today)
+    node.refresh_from_db()
+    audit_record(actor=actor, action=AuditAction.CLOSED, node=node, obj=node, reason=reason)
+    return node

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent, Volunteer
+
+
+class VolunteerTable(tables.Table):
+    name = tables.Column(verbose_name=_("Name"), linkify=lambda record: reverse("operations:volunteer_detail", args=[record.pk]))
+    masked_id = tables.Column(verbose_name=_("ID number"), accessor="id_number", orderable=False)
+    sex = tables.Column(verbose_name=_("Sex"))
+    age = tables.Column(verbose_name=_("Age"), accessor="birth_date", order_by=("-birth_date",))
+    phone = tables.Column(verbose_name=_("Mobile phone"), orderable=False)
+    teams = tables.Column(verbose_name=_("Current teams"), accessor="pk", orderable=False, empty_values=())
+    languages = tables.Column(verbose_name=_("Languages"), accessor="pk", orderable=False, empty_values=())
+    created_at = tables.DateColumn(verbose_name=_("Registered"), format="Y-m-d")
+
+    class Meta:
+        model = Volunteer
+        fields = ("name", "masked_id", "sex", "age", "phone", "teams", "languages", "created_at")
+        order_by = ("name",)
+        empty_text = _("No volunteers match these filters.")
+        attrs = {"class": "data-table"}
+
+    def render_masked_id(self, record):
+        return format_html('<span class="mono">{}</span>', record.masked_id)
+
+    def render_age(self, record):
+        return record.age
+
+    def render_teams(self, record):
+        memberships = getattr(record, "current_memberships", [])
+        if not memberships:
+            return "—"
+        return format_html_join(", ", "{}", ((m.team.display_name,) for m in memberships))
+
+    def render_languages(self, record):
+        names = [str(lang) for lang in record.languages.all()]
+        return "、".join(names) if names else "—"
+
+
+class AuditEventTable(tables.Table):
+    created_at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i")
+    actor_name = tables.Column(verbose_name=_("Who"))
+    action = tables.Column(verbose_name=_("Action"))
+    object_repr = tables.Column(verbose_name=_("Object"))
+    node = tables.Column(verbose_name=_("Organisation"), orderable=False)
+    reason = tables.Column(verbose_name=_("Reason"), orderable=False)
+    ip_address = tables.Column(verbose_name=_("IP address"), orderable=False)
+
+    class Meta:
+        model = AuditEvent
+        fields = ("created_at", "actor_name", "action", "object_repr", "node", "reason", "ip_address")
+        order_by = ("-created_at",)
+        empty_text = _("No audit records yet.")
+        attrs = {"class": "data-table"}
+
+    def render_node(self, value):
+        return value.display_name if value else "—"

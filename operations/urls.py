@@ -1,0 +1,21 @@
+from django.urls import path
+
+from .views import pages, volunteers
+
+app_name = "operations"
+
+urlpatterns = [
+    path("", pages.DashboardView.as_view(), name="dashboard"),
+    path("login/", pages.StaffLoginView.as_view(), name="login"),
+    path("logout/", pages.StaffLogoutView.as_view(), name="logout"),
+    path("profile/", pages.ProfileView.as_view(), name="profile"),
+    path("profile/password/", pages.PasswordChangeView.as_view(), name="password_change"),
+    path("organisations/", pages.OrgTreeView.as_view(), name="org_tree"),
+    path("organisations/<int:pk>/", pages.OrgNodeDetailView.as_view(), name="org_node"),
+    path("volunteers/", volunteers.VolunteerListView.as_view(), name="volunteer_list"),
+    path("volunteers/new/", volunteers.VolunteerCreateView.as_view(), name="volunteer_create"),
+    path("volunteers/export.<str:fmt>", volunteers.VolunteerExportView.as_view(), name="volunteer_export"),
+    path("volunteers/<int:pk>/", volunteers.VolunteerDetailView.as_view(), name="volunteer_detail"),
+    path("volunteers/<int:pk>/edit/", volunteers.VolunteerUpdateView.as_view(), name="volunteer_edit"),
+    path("audit/", pages.AuditListView.as_view(), name="audit_list"),
+]

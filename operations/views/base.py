@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.contrib.auth.mixins import AccessMixin
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from ..scoping import is_staff_member
+
+# The 13 back-office modules of SPEC.md; a url name makes a module active.
+MODULES = [
+    ("volunteers", _("Volunteer and team management"), "operations:volunteer_list"),
+    ("units", _("Unit data"), "operations:org_tree"),
+    ("recruitment", _("Recruitment and matching"), None),
+    ("insurance", _("Insurance"), None),
+    ("training", _("Training"), None),
+    ("attendance", _("Attendance"), None),
+    ("applications", _("Applications"), None),
+    ("review", _("Form review"), None),
+    ("reports", _("Semi-annual and annual reports"), None),
+    ("statistics", _("Statistics"), None),
+    ("frontsite", _("Front-site management"), "wagtailadmin_home"),
+    ("system", _("System management"), "operations:audit_list"),
+    ("profile", _("My profile"), "operations:profile"),
+]
+
+
+class StaffRequiredMixin(AccessMixin):
+    """Logged-in users with at least one role grant. Others are sent to log in (anonymous) or refused."""
+
+    module = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not is_staff_member(request.user):
+            raise PermissionDenied(_("This account has no back-office role."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["active_module"] = self.module
+        return context
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def add_service_errors(form, exc) -> None:
+    """Show a service's ValidationError on the form: field errors beside their fields, the rest on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from ..exports import volunteer_export_response
+from ..filters import VolunteerFilter
+from ..forms import RevealIdForm, VolunteerForm
+from ..models import Volunteer
+from ..selectors import team_choices_for, unit_choices_for, volunteer_detail, volunteer_list
+from ..services.people import volunteer_create, volunteer_reveal_id, volunteer_update
+from .base import StaffRequiredMixin, add_service_errors, client_ip
+
+
+class VolunteerListView(StaffRequiredMixin, SingleTableMixin, FilterView):
+    template_name = "operations/volunteer_list.html"
+    module = "volunteers"
+    filterset_class = VolunteerFilter
+    paginate_by = 25
+
+    def get_table_class(self):
+        from ..tables import VolunteerTable
+
+        return VolunteerTable
+
+    def get_queryset(self):
+        return volunteer_list(self.request.user)
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["unit_queryset"] = unit_choices_for(self.request.user)
+        kwargs["team_queryset"] = team_choices_for(self.request.user)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_add"] = self.request.user.has_perm("operations.membership.change")
+        context["querystring"] = self.request.GET.urlencode()
+        return context
+
+
+class VolunteerExportView(VolunteerListView):
+    def get(self, request, *args, **kwargs):
+        fmt = kwargs["fmt"]
+        if not request.user.has_perm("operations.volunteer.export"):
+            raise PermissionDenied
+        filterset = self.get_filterset(self.get_filterset_class())
+        if filterset.is_bound and not filterset.is_valid():
+            messages.error(request, _("The filters are not valid; nothing was exported."))
+            return redirect("operations:volunteer_list")
+        return volunteer_export_response(
+            user=request.user, queryset=filterset.qs.order_by("name", "id"), fmt=fmt, ip_address=client_ip(request)
+        )
+
+
+class VolunteerDetailView(StaffRequiredMixin, TemplateView):
+    template_name = "operations/volunteer_detail.html"
+    module = "volunteers"
+
+    def get_volunteer(self) -> Volunteer:
+        try:
+            return volunteer_detail(self.request.user, self.kwargs["pk"])
+        except Volunteer.DoesNotExist as exc:
+            raise Http404 from exc
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        volunteer = kwargs.get("volunteer") or self.get_volunteer()
+        user = self.request.user
+        context.update(
+            volunteer=volunteer,
+            memberships=volunteer.memberships.all(),
+            can_reveal=user.has_perm("operations.volunteer.reveal_id", volunteer),
+            can_change=user.has_perm("operations.volunteer.change", volunteer),
+            reveal_form=kwargs.get("reveal_form") or RevealIdForm(),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        volunteer = self.get_volunteer()
+        if not request.user.has_perm("operations.volunteer.reveal_id", volunteer):
+            raise PermissionDenied
+        form = RevealIdForm(request.POST)
+        revealed = None
+        if form.is_valid():
+            try:
+                revealed = volunteer_reveal_id(
+                    actor=request.user, volunteer=volunteer, reason=form.cleaned_data["reason"],
+                    ip_address=client_ip(request),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+        context = self.get_context_data(volunteer=volunteer, reveal_form=form)
+        context["revealed_id"] = revealed
+        response = self.render_to_response(context, status=200 if revealed else 400)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class VolunteerCreateView(StaffRequiredMixin, FormView):
+    template_name = "operations/volunteer_form.html"
+    module = "volunteers"
+    form_class = VolunteerForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_perm("operations.membership.change"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["team_queryset"] = team_choices_for(self.request.user).filter(is_active=True)
+        return kwargs
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        team = data.pop("team")
+        try:
+            volunteer = volunteer_create(actor=self.request.user, team=team, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        except PermissionDenied as exc:
+            form.add_error("team", str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, _("The volunteer has been registered."))
+        return redirect("operations:volunteer_detail", pk=volunteer.pk)
+
+
+class VolunteerUpdateView(StaffRequiredMixin, FormView):
+    template_name = "operations/volunteer_form.html"
+    module = "volunteers"
+    form_class = VolunteerForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            try:
+                self.volunteer = volunteer_detail(request.user, kwargs["pk"])
+            except Volunteer.DoesNotExist as exc:
+                raise Http404 from exc
+            if not request.user.has_perm("operations.volunteer.change", self.volunteer):
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.volunteer
+        return kwargs
+
+    def get_initial(self):
+        return {"id_type": self.volunteer.id_type, "id_number": self.volunteer.id_number}
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        # The number is never sent to the browser here: leaving the field empty keeps it.
+        form.fields["id_number"].required = False
+        form.fields["id_number"].help_text = _("Leave empty to keep %(masked)s.") % {"masked": self.volunteer.masked_id}
+        form.initial["id_number"] = ""
+        if not self.request.POST.get("id_number"):
+            form.fields["id_number"].widget.attrs["placeholder"] = self.volunteer.masked_id
+        return form
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["volunteer"] = self.volunteer
+        return context
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        number = data.pop("id_number") or None
+        id_type = data.pop("id_type")
+        try:
+            volunteer_update(
+                actor=self.request.user, volunteer=self.volunteer, id_type=id_type,
+                id_number=number if number else (self.volunteer.id_number if id_type != self.volunteer.id_type else None),
+                **data,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The volunteer's data has been saved."))
+        return redirect("operations:volunteer_detail", pk=self.volunteer.pk)

@@ -1,0 +1,5 @@
+"""Local development: SQLite unless DATABASE_URL is set, console e-mail, tasks inline without a broker."""
+from .base import *  # noqa: F401,F403
+
+DEBUG = True
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.conf.urls.static import static
+from django.urls import include, path
+from django.views.i18n import set_language
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
+from wagtail.documents import urls as wagtaildocs_urls
+
+from operations.api import urls as operations_api_urls
+
+from .api import api_router
+
+# Outside the language prefix: the admin, the APIs, documents and the sitemap.
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("api/v2/", api_router.urls),
+    path("api/operations/", include(operations_api_urls)),
+    path("sitemap.xml", sitemap),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# "/" is Traditional Chinese, "/en/" English.
+urlpatterns += i18n_patterns(
+    path("backoffice/", include("operations.urls")),
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)
+
+handler403 = "operations.views.errors.permission_denied"
+handler404 = "operations.views.errors.page_not_found"
