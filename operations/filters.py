@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .identity import normalize_id_number
-from .models import Language, Membership, OrgNode, Sex, Volunteer
+from .models import Language, Membership, OrgKind, OrgNode, Sex, Volunteer
 
 # Age bands of the MOHW statistics (DOMAIN.md §1.12).
 AGE_BANDS = [
@@ -41,13 +41,29 @@ def birth_date_range(band: str, today: datetime.date) -> tuple[datetime.date | N
     return earliest, latest
 
 
+class NodeChoiceField(forms.ModelChoiceField):
+    """Organisation choices labelled with their place in the tree ("臺北大巨蛋 › 競賽組 › 早班小隊"), so
+    that the many teams called 行政組 can be told apart. `names` maps path → name for the labels."""
+
+    names: dict[str, str] = {}
+
+    def label_from_instance(self, obj):
+        steplen = OrgNode.steplen
+        parts = [self.names.get(obj.path[:depth * steplen]) for depth in range(2, obj.depth)]
+        return " › ".join([p for p in parts if p] + [obj.display_name])
+
+
+class NodeChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = NodeChoiceField
+
+
 class VolunteerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_search",
         widget=forms.TextInput(attrs={"placeholder": _("Name, phone or ID (first six characters)"), "type": "search"}),
     )
     unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=OrgNode.objects.none(), method="filter_node")
-    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=OrgNode.objects.none(), method="filter_node")
+    team = NodeChoiceFilter(label=_("Team"), queryset=OrgNode.objects.none(), method="filter_node")
     language = django_filters.ModelChoiceFilter(
         label=_("Language"), queryset=Language.objects.all(), field_name="languages"
     )
@@ -64,6 +80,14 @@ class VolunteerFilter(django_filters.FilterSet):
             self.filters["unit"].queryset = unit_queryset
         if team_queryset is not None:
             self.filters["team"].queryset = team_queryset
+            # one query for the labels: the names of the units and teams above the listed teams
+            steplen = OrgNode.steplen
+            prefixes = {path[: depth * steplen] for path in team_queryset.values_list("path", flat=True)
+                        for depth in (2, 3, 4)}
+            self.form.fields["team"].names = dict(
+                OrgNode.objects.filter(path__in=prefixes, kind__in=[OrgKind.UNIT, OrgKind.TEAM])
+                .values_list("path", "name")
+            )
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

@@ -35,7 +35,7 @@ class VolunteerTable(tables.Table):
         memberships = getattr(record, "current_memberships", [])
         if not memberships:
             return "—"
-        return format_html_join(", ", "{}", ((m.team.display_name,) for m in memberships))
+        return format_html_join("、", "{}", ((m.team.display_name,) for m in memberships))
 
     def render_languages(self, record):
         names = [str(lang) for lang in record.languages.all()]

@@ -47,7 +47,7 @@ def _max_rank_over(actor, node: OrgNode) -> int:
 
 
 @transaction.atomic
-def grant_create(*, actor, user: User, node: OrgNode, role: str) -> RoleGrant:
+def grant_create(*, actor, user: User, node: OrgNode, role: str, notify: bool = True) -> RoleGrant:
     """Give `user` the `role` on `node`. The actor must hold the node (or an ancestor) with a role at
     least as high as the one given, and the role must fit the node's kind."""
     role = Role(role)
@@ -79,7 +79,7 @@ def grant_create(*, actor, user: User, node: OrgNode, role: str) -> RoleGrant:
     )
     from ..tasks import send_role_granted_email
 
-    if user.email:
+    if notify and user.email:
         transaction.on_commit(lambda: send_role_granted_email.delay(grant.pk))
     return grant
 

@@ -103,7 +103,10 @@ class OrgTreeView(StaffRequiredMixin, TemplateView):
         base_depth = min((n.depth for n in nodes), default=1)
         for node in nodes:
             node.indent = node.depth - base_depth
-        context.update(nodes=nodes, search=search)
+        deepest = max((n.depth for n in nodes), default=0)
+        context.update(
+            nodes=nodes, search=search, truncated=any(n.numchild and n.depth == deepest for n in nodes)
+        )
         return context
 
 

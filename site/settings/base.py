@@ -220,6 +220,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Wagtail's background tasks run inline in development and log every run at INFO.
+        "django_tasks": {"level": "WARNING"},
+        "wagtail": {"level": os.environ.get("WAGTAIL_LOG_LEVEL", "WARNING")},
+    },
 }
 

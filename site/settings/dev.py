@@ -3,3 +3,6 @@ from .base import *  # noqa: F401,F403
 
 DEBUG = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+
+# Tasks run inline here; Celery's per-task "succeeded" lines would drown the console.
+LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}  # noqa: F405

@@ -1,0 +1,337 @@
+"""Load the demo data: the Taipei organisation tree, the WMG venues with their service groups, shifts
+over the event days, a few hundred volunteers with valid IDs, demo staff at every level and the home
+page in both languages. Safe to run again: what exists is reused, nothing is duplicated."""
+from __future__ import annotations
+
+import datetime
+import json
+import random
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone, translation
+
+from operations.identity import IdType, generate_national_id
+from operations.models import (
+    Campaign,
+    CampaignStatus,
+    FilingStatus,
+    Language,
+    Membership,
+    OrgKind,
+    OrgNode,
+    Position,
+    Role,
+    RoleGrant,
+    ServicePlan,
+    Sex,
+    Shift,
+    Signup,
+    SignupMode,
+    SignupStatus,
+    Skill,
+    User,
+    Volunteer,
+    VolunteerType,
+)
+from operations.services.organisations import orgnode_create
+from operations.services.people import grant_create, volunteer_create
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+DEMO_PASSWORD = "demo-2025-volunteer"
+WMG_CAMPAIGN = "wmg-2025"
+SHIFT_PATTERN = [("早班", datetime.time(8), datetime.time(12)), ("午班", datetime.time(12), datetime.time(16)),
+                 ("晚班", datetime.time(16), datetime.time(20))]
+FAMILY = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高"
+GIVEN = "志明美玲家豪淑芬俊傑怡君宗翰雅婷建宏佳穎冠宇欣怡承恩思妤柏翰詩涵宇軒子晴"
+DISTRICTS = ["中正區", "大同區", "中山區", "松山區", "大安區", "萬華區", "信義區", "士林區", "北投區", "內湖區", "南港區", "文山區"]
+
+
+def load_json(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--event-start", type=datetime.date.fromisoformat, default=None,
+            help="First day of the WMG event (default: four weeks from today so that newcomers can sign up).",
+        )
+        parser.add_argument("--real-dates", action="store_true", help="Use the real event dates, 2025-05-17 to 05-30.")
+        parser.add_argument("--volunteers", type=int, default=360, help="Number of demo volunteers (default 360).")
+        parser.add_argument("--quiet", action="store_true", help="Do not print the demo accounts.")
+
+    def handle(self, *args, **options):
+        wmg = load_json("wmg_venues.json")
+        city = load_json("city_org.json")
+        if options["real_dates"]:
+            start = datetime.date.fromisoformat(wmg["event"]["real_start"])
+        else:
+            start = options["event_start"] or timezone.localdate() + datetime.timedelta(days=28)
+        with transaction.atomic():
+            self.load_code_tables(city)
+            nodes = self.load_city_tree(city)
+            nodes.update(self.load_wmg_tree(wmg, nodes))
+            campaign = self.load_wmg_recruitment(wmg, nodes, start)
+            accounts = self.load_staff(nodes)
+            self.load_volunteers(nodes, options["volunteers"])
+            self.load_signups(campaign)
+        from cms.demo import load_demo_pages
+
+        load_demo_pages(stdout=self.stdout)
+        if not options["quiet"]:
+            self.print_accounts(accounts, campaign)
+
+    # --- code tables ----------------------------------------------------------------------------
+    def load_code_tables(self, city):
+        for order, (code, name, name_en) in enumerate(city["languages"]):
+            Language.objects.update_or_create(code=code, defaults={"name": name, "name_en": name_en, "order": order})
+        for order, (code, name, name_en) in enumerate(city["skills"]):
+            Skill.objects.update_or_create(code=code, defaults={"name": name, "name_en": name_en, "order": order})
+
+    # --- organisation tree ---------------------------------------------------------------------
+    def node(self, parent, kind, code, name, **fields) -> OrgNode:
+        existing = OrgNode.objects.filter(code=code).first()
+        if existing:
+            return existing
+        return orgnode_create(actor=None, parent=parent, kind=kind, code=code, name=name, **fields)
+
+    def load_city_tree(self, city) -> dict[str, OrgNode]:
+        root_data = dict(city["root"])
+        root = self.node(None, OrgKind.COMPETENT_AUTHORITY, root_data.pop("code"), root_data.pop("name"), **root_data)
+        nodes = {root.code: root}
+        for pa in city["purpose_authorities"]:
+            nodes[pa["code"]] = self.node(root, OrgKind.PURPOSE_AUTHORITY, pa["code"], pa["name"], name_en=pa["name_en"])
+        for unit_data in city["units"]:
+            data = dict(unit_data)
+            parent = nodes[data.pop("parent")]
+            teams = data.pop("teams")
+            unit = self.node(parent, OrgKind.UNIT, data.pop("code"), data.pop("name"), **data)
+            nodes[unit.code] = unit
+            for team_data in teams:
+                team = self.node(unit, OrgKind.TEAM, team_data["code"], team_data["name"], name_en=team_data["name_en"])
+                nodes[team.code] = team
+                for sub in team_data["subteams"]:
+                    nodes[sub["code"]] = self.node(team, OrgKind.SUBTEAM, sub["code"], sub["name"], name_en=sub["name_en"])
+        return nodes
+
+    def load_wmg_tree(self, wmg, nodes) -> dict[str, OrgNode]:
+        committee = nodes["wmg-committee"]
+        out = {}
+        centre = wmg["management_centre"]
+        unit = self.node(
+            committee, OrgKind.UNIT, centre["code"], centre["name"], name_en=centre["name_en"], category="sports",
+            registration_type="agency", city=centre["city"], contact_person="世壯運志工服務中心", phone="02-2577-2025",
+        )
+        out[unit.code] = unit
+        for group in centre["groups"]:
+            code = f"{centre['code']}-{group['code']}"
+            out[code] = self.node(unit, OrgKind.TEAM, code, group["name"], name_en=group["name_en"])
+        for venue in wmg["venues"]:
+            unit = self.node(
+                committee, OrgKind.UNIT, f"wmg-{venue['code']}", venue["name"], name_en=venue["name_en"],
+                category="sports", registration_type="agency", city=venue["city"], district=venue["district"],
+                is_venue=True, sports=venue["sports"], sports_en=venue["sports_en"],
+                contact_person="場館志工經理", phone="02-2577-2025",
+            )
+            out[unit.code] = unit
+            for group in wmg["service_groups"]:
+                code = f"wmg-{venue['code']}-{group['code']}"
+                team = self.node(unit, OrgKind.TEAM, code, group["name"], name_en=group["name_en"])
+                out[code] = team
+                if group["code"] == "competition":
+                    for suffix, sub_name, sub_en in [("am", "早班小隊", "Morning crew"), ("pm", "午班小隊", "Afternoon crew")]:
+                        sub_code = f"{code}-{suffix}"
+                        out[sub_code] = self.node(team, OrgKind.SUBTEAM, sub_code, sub_name, name_en=sub_en)
+        return out
+
+    # --- recruitment ------------------------------------------------------------------------------
+    def load_wmg_recruitment(self, wmg, nodes, start: datetime.date) -> Campaign:
+        campaign = Campaign.objects.filter(code=WMG_CAMPAIGN).first()
+        if campaign:
+            return campaign
+        self.rng = random.Random("demo-recruitment")
+        committee = nodes["wmg-committee"]
+        days = wmg["event"]["days"]
+        end = start + datetime.timedelta(days=days - 1)
+        plan = ServicePlan.objects.create(
+            unit=nodes["wmg-centre"], purpose_authority=committee, title="2025雙北世界壯年運動會志願服務計畫",
+            starts_on=start - datetime.timedelta(days=120), ends_on=end + datetime.timedelta(days=30),
+            recruitment="公開招募場館、行政與語言志工，30人以上團體得以名冊匯入。",
+            training="志工專業訓練及世壯運特殊訓練。", management="依服務場館及組別編組，設隊長、副隊長、組長。",
+            deployment="依賽程排定早、午、晚班。", guidance="各場館設志工督導。", evaluation="依出勤與服務時數考核。",
+            service_items="場館引導、賽務協助、交通接駁、膳食、醫療支援、外語服務。",
+            filing_status=FilingStatus.FILED, filing_reference="北市社志字第1130000001號",
+            filed_on=start - datetime.timedelta(days=100),
+        )
+        campaign = Campaign.objects.create(
+            unit=committee, service_plan=plan, code=WMG_CAMPAIGN, title="2025雙北世界壯年運動會志工招募",
+            title_en="WMG 2025 volunteer recruitment",
+            description="歡迎年滿16歲、願意服務國際賽事的朋友加入世壯運志工行列。",
+            description_en="Join the volunteers of the World Masters Games: open to everyone aged 16 and over.",
+            volunteer_type=VolunteerType.VENUE, signup_mode=SignupMode.INSTANT, status=CampaignStatus.OPEN,
+            starts_on=start, ends_on=end, signup_opens_at=timezone.now() - datetime.timedelta(days=7),
+            signup_closes_at=timezone.make_aware(datetime.datetime.combine(start - datetime.timedelta(days=3), datetime.time(23, 59))),
+            min_age=16,
+        )
+        en = Language.objects.filter(code="en").first()
+        shifts = []
+        for venue in wmg["venues"]:
+            unit = nodes[f"wmg-{venue['code']}"]
+            # each venue competes on a run of 4–6 of the event days
+            first = self.rng.randrange(0, days - 5)
+            event_days = [start + datetime.timedelta(days=first + i) for i in range(self.rng.randint(4, 6))]
+            for group in wmg["service_groups"]:
+                team = nodes[f"wmg-{venue['code']}-{group['code']}"]
+                position = Position.objects.create(
+                    campaign=campaign, venue=unit, team=team, title=f"{venue['name']}｜{group['name']}",
+                    title_en=f"{venue['name_en']} · {group['name_en']}",
+                )
+                if group["code"] == "language" and en:
+                    position.required_languages.add(en)
+                headcount = {"competition": 10, "admin": 4, "transport": 4, "catering": 3, "medical": 2, "language": 4}[group["code"]]
+                for day in event_days:
+                    for name, begin, finish in SHIFT_PATTERN:
+                        shifts.append(Shift(position=position, date=day, start_time=begin, end_time=finish, name=name,
+                                            headcount=headcount))
+        Shift.objects.bulk_create(shifts, batch_size=1000)
+        return campaign
+
+    # --- people ------------------------------------------------------------------------------------
+    def user(self, username, *, last, first, email, superuser=False) -> User:
+        user = User.objects.filter(username=username).first()
+        if user:
+            return user
+        user = User(username=username, last_name=last, first_name=first, email=email,
+                    is_superuser=superuser, is_staff=superuser)
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        return user
+
+    def grant(self, user, node, role):
+        if not RoleGrant.objects.filter(user=user, node=node, role=role).exists():
+            grant_create(actor=None, user=user, node=node, role=role, notify=False)
+
+    def load_staff(self, nodes) -> list[tuple[str, str, str]]:
+        accounts = []
+        spec = [
+            ("admin", "系統", "管理員", Role.SYSTEM_ADMIN, "tp-social", True),
+            ("officer", "社會局", "承辦人", Role.AUTHORITY_OFFICER, "tp-social", False),
+            ("wmg_officer", "執委會", "承辦人", Role.AUTHORITY_OFFICER, "wmg-committee", False),
+            ("unit_admin", "大巨蛋", "管理員", Role.UNIT_ADMIN, "wmg-taipei-dome", False),
+            ("hospital_admin", "聯醫", "志工督導", Role.UNIT_ADMIN, "tp-hospital", False),
+            ("team_leader", "競賽組", "隊長", Role.TEAM_LEADER, "wmg-taipei-dome-competition", False),
+            ("subteam_leader", "早班", "小隊長", Role.SUBTEAM_LEADER, "wmg-taipei-dome-competition-am", False),
+        ]
+        for username, last, first, role, node_code, superuser in spec:
+            user = self.user(username, last=last, first=first, email=f"{username}@volunteer.example.tw", superuser=superuser)
+            self.grant(user, nodes[node_code], role)
+            with translation.override("zh-hant"):
+                zh = str(Role(role).label)
+            with translation.override("en"):
+                en = str(Role(role).label)
+            node = nodes[node_code]
+            scope = node.name
+            if node.kind in (OrgKind.TEAM, OrgKind.SUBTEAM):
+                scope = " › ".join(a.name for a in node.get_ancestors().filter(depth__gte=3)) + " › " + node.name
+            accounts.append((username, f"{zh} {en}", scope))
+        for username, last, first, group_name, label in [
+            ("editor", "網站", "編輯", "Editors", "內容編輯 Content editor"),
+            ("moderator", "網站", "審核", "Moderators", "內容審核 Content moderator"),
+        ]:
+            user = self.user(username, last=last, first=first, email=f"{username}@volunteer.example.tw")
+            if not user.is_staff:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+            group = Group.objects.filter(name=group_name).first()
+            if group:
+                user.groups.add(group)
+            accounts.append((username, label, "Wagtail /admin/"))
+        return accounts
+
+    def load_volunteers(self, nodes, count: int):
+        teams = [n for n in nodes.values() if n.kind in (OrgKind.TEAM, OrgKind.SUBTEAM)]
+        languages = list(Language.objects.all())
+        skills = list(Skill.objects.all())
+        existing = set(Volunteer.objects.values_list("id_number", flat=True))
+        today = timezone.localdate()
+        for i in range(count):
+            # one generator per volunteer: the same index always yields the same person, so a second
+            # run finds everyone already there
+            self.rng = random.Random(f"demo-volunteer-{i}")
+            sex = self.rng.choice([Sex.FEMALE, Sex.FEMALE, Sex.MALE])  # about 70% of volunteers are women
+            id_number = generate_national_id(self.rng, sex=sex)
+            age = self.rng.choice([16, 17, 19, 22, 25, 34, 41, 48, 52, 57, 61, 66, 68, 72, 77, 83])
+            birth = today - datetime.timedelta(days=age * 365 + self.rng.randrange(0, 360))
+            name = self.rng.choice(FAMILY) + self.rng.choice(GIVEN[::2]) + self.rng.choice(GIVEN[1::2])
+            team = teams[i % len(teams)]
+            phone = f"09{self.rng.randrange(10, 99)}{self.rng.randrange(100000, 999999)}"
+            langs = [languages[0]] + self.rng.sample(languages[1:], self.rng.choice([0, 1, 1, 2]))
+            if id_number in existing:
+                continue
+            existing.add(id_number)
+            volunteer_create(
+                actor=None, id_type=IdType.NATIONAL_ID, id_number=id_number, team=team,
+                joined_on=today - datetime.timedelta(days=self.rng.randrange(30, 2000)),
+                name=name, sex=sex, birth_date=birth, phone=phone, email=f"volunteer{i + 1:04d}@example.tw",
+                city="taipei", district=self.rng.choice(DISTRICTS),
+                emergency_contact_name=self.rng.choice(FAMILY) + "先生", emergency_contact_phone="0912345678",
+                emergency_contact_relation="家人", languages=langs, skills=self.rng.sample(skills, self.rng.choice([0, 1, 2])),
+            )
+            if i % 7 == 0:  # some volunteers serve in a second team
+                other = teams[(i * 13 + 5) % len(teams)]
+                volunteer = Volunteer.objects.get(id_type=IdType.NATIONAL_ID, id_number=id_number)
+                if other.pk != team.pk:
+                    Membership.objects.create(volunteer=volunteer, team=other,
+                                              joined_on=today - datetime.timedelta(days=self.rng.randrange(1, 300)))
+
+    def load_signups(self, campaign: Campaign):
+        """Accepted sign-ups for WMG shifts so that fill rates are not all zero. Each volunteer takes
+        shifts on different days, so nobody is booked twice at the same time."""
+        if Signup.objects.filter(shift__position__campaign=campaign).exists():
+            return
+        self.rng = random.Random("demo-signups")
+        volunteers = list(Volunteer.objects.filter(memberships__team__code__startswith="wmg-").distinct().order_by("pk"))
+        shifts = list(Shift.objects.filter(position__campaign=campaign).order_by("date", "start_time", "pk"))
+        if not volunteers or not shifts:
+            return
+        by_day: dict[datetime.date, list[Shift]] = {}
+        for shift in shifts:
+            by_day.setdefault(shift.date, []).append(shift)
+        days = sorted(by_day)
+        signups = []
+        for volunteer in volunteers:
+            for day in self.rng.sample(days, min(len(days), self.rng.randint(2, 5))):
+                shift = self.rng.choice(by_day[day])
+                if shift.accepted_count < shift.headcount:
+                    shift.accepted_count += 1
+                    signups.append(Signup(volunteer=volunteer, shift=shift, status=SignupStatus.ACCEPTED))
+        Signup.objects.bulk_create(signups, batch_size=1000)
+        Shift.objects.bulk_update([s for s in shifts if s.accepted_count], ["accepted_count"], batch_size=1000)
+
+    def print_accounts(self, accounts, campaign):
+        stats = Shift.objects.filter(position__campaign=campaign).aggregate(
+            shifts=Count("id", distinct=True),
+            accepted=Count("signups", filter=Q(signups__status=SignupStatus.ACCEPTED)),
+        )
+        w = self.stdout.write
+        w("")
+        w(self.style.SUCCESS("Demo data ready 示範資料已就緒"))
+        w(f"  organisations 組織: {OrgNode.objects.count()}  volunteers 志工: {Volunteer.objects.count()}  "
+          f"WMG shifts 班次: {stats['shifts']}  sign-ups 報名: {stats['accepted']}")
+        w(f"  WMG event 世壯運活動期間: {campaign.starts_on} – {campaign.ends_on}")
+        w("")
+        w("Demo accounts 示範帳號 (password 密碼: " + DEMO_PASSWORD + ")")
+        w(f"  {'account':<16} {'role 角色':<34} scope 範圍")
+        for username, role, scope in accounts:
+            w(f"  {username:<16} {role:<34} {scope}")
+        w("")
+        w("  Back-office 後台:   http://127.0.0.1:8000/backoffice/")
+        w("  Wagtail admin 前台管理: http://127.0.0.1:8000/admin/")
+        w("")

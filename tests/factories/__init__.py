@@ -1,0 +1,31 @@
+"""factory_boy factories for the operations domain. Organisation nodes, grants, volunteers and
+memberships are built through the application's own services, so that the tree, the audit trail and
+the validation rules are exactly what production code produces."""
+from .operations import (
+    AuditEventFactory,
+    CampaignFactory,
+    CompetentAuthorityFactory,
+    LanguageFactory,
+    MembershipFactory,
+    OrgNodeFactory,
+    PositionFactory,
+    PurposeAuthorityFactory,
+    RoleGrantFactory,
+    ServicePlanFactory,
+    ShiftFactory,
+    SignupFactory,
+    SkillFactory,
+    SubTeamFactory,
+    TeamFactory,
+    UnitFactory,
+    UserFactory,
+    VolunteerFactory,
+    unique_national_id,
+)
+
+__all__ = [
+    "AuditEventFactory", "CampaignFactory", "CompetentAuthorityFactory", "LanguageFactory", "MembershipFactory",
+    "OrgNodeFactory", "PositionFactory", "PurposeAuthorityFactory", "RoleGrantFactory", "ServicePlanFactory",
+    "ShiftFactory", "SignupFactory", "SkillFactory", "SubTeamFactory", "TeamFactory", "UnitFactory",
+    "UserFactory", "VolunteerFactory", "unique_national_id",
+]
