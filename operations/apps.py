@@ -16,7 +16,9 @@ class OperationsConfig(AppConfig):
         # recorded explicitly as AuditEvent by the services.
         auditlog.register(models.OrgNode)
         auditlog.register(models.RoleGrant)
-        auditlog.register(models.Volunteer, mask_fields=["id_number"], exclude_fields=["updated_at"])
+        # The ID number is left out entirely: auditlog's masking keeps the last half visible, which
+        # together with the masked display (first six) would reveal the whole number.
+        auditlog.register(models.Volunteer, exclude_fields=["id_number", "updated_at"])
         auditlog.register(models.Membership)
         auditlog.register(models.ServicePlan)
         auditlog.register(models.Campaign)

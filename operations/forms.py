@@ -35,6 +35,12 @@ class GrantForm(forms.Form):
     username = forms.CharField(label=_("Account"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
+    def __init__(self, *args, roles=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            # Only the roles that fit this organisation and that the user may give; the service checks again.
+            self.fields["role"].choices = [("", "---------")] + [(r.value, r.label) for r in roles]
+
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
         user = User.objects.filter(username=username, is_active=True).first()

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from django.utils import timezone
-
-from ..models import OrgKind, OrgNode
+from ..models import Membership, OrgKind, OrgNode
 from ..scoping import scope_paths
 
 
@@ -22,15 +21,21 @@ def org_tree_for(user, *, search: str = "") -> list[OrgNode]:
 
 
 def node_children(user, node: OrgNode):
-    today = timezone.localdate()
-    current = Q(memberships__joined_on__lte=today) & (
-        Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=today)
+    """The visible children of `node`, each with the number of distinct volunteers currently serving
+    anywhere in its subtree (one correlated subquery, so the query count does not grow)."""
+    members = (
+        Membership.objects.current()
+        .filter(team__path__startswith=OuterRef("path"))
+        .order_by()
+        .annotate(group=Value(1))
+        .values("group")
+        .annotate(n=Count("volunteer", distinct=True))
+        .values("n")
     )
     return (
         OrgNode.objects.visible_to(user)
         .filter(path__startswith=node.path, depth=node.depth + 1)
-        .annotate(
-member_count=Count("memberships", filter=current))
+        .annotate(member_count=Coalesce(Subquery(members), 0))
         .order_by("path")
     )
 

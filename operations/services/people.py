@@ -46,6 +46,14 @@ def _max_rank_over(actor, node: OrgNode) -> int:
     return best
 
 
+def grantable_roles(actor, node: OrgNode) -> list[Role]:
+    """The roles `actor` may grant on `node`: those that fit the node's kind, up to the actor's rank."""
+    rank = _max_rank_over(actor, node)
+    if rank < ROLE_RANK[Role.UNIT_ADMIN]:
+        return []
+    return [role for role in Role if node.kind in ROLE_NODE_KINDS[role] and ROLE_RANK[role] <= rank]
+
+
 @transaction.atomic
 def grant_create(*, actor, user: User, node: OrgNode, role: str, notify: bool = True) -> RoleGrant:
     """Give `user` the `role` on `node`. The actor must hold the node (or an ancestor) with a role at

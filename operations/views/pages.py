@@ -14,8 +14,9 @@ from django.views.generic import FormView, TemplateView
 from ..forms import GrantForm, ProfileForm, StaffLoginForm
 from ..models import AuditEvent, OrgNode, RoleGrant
 from ..scoping import has_any_role
+from ..selectors.audit import object_history
 from ..selectors import dashboard_counts, node_children, org_tree_for
-from ..services.people import grant_create, grant_revoke, user_update_profile
+from ..services.people import grant_create, grant_revoke, grantable_roles, user_update_profile
 from .base import StaffRequiredMixin
 
 
@@ -125,13 +126,18 @@ class OrgNodeDetailView(StaffRequiredMixin, TemplateView):
         user = self.request.user
         node = kwargs.get("node") or self.get_node()
         can_grant = user.has_perm("operations.orgnode.manage_grants", node)
+        ancestors = list(node.get_ancestors())
         context.update(
             node=node,
-            ancestors=node.get_ancestors(),
+            ancestors=ancestors,
+            visible_ancestor_ids=set(
+                OrgNode.objects.visible_to(user).filter(pk__in=[a.pk for a in ancestors]).values_list("pk", flat=True)
+            ),
             children=node_children(user, node),
             grants=RoleGrant.objects.filter(node=node).select_related("user") if can_grant else None,
             can_grant=can_grant,
-            grant_form=kwargs.get("grant_form") or GrantForm(),
+            grant_form=kwargs.get("grant_form") or GrantForm(roles=grantable_roles(user, node)),
+            history=object_history(node, limit=10),
         )
         return context
 
@@ -149,7 +155,7 @@ class OrgNodeDetailView(StaffRequiredMixin, TemplateView):
             except (ValidationError, PermissionDenied) as exc:
                 messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
             return redirect(reverse("operations:org_node", args=[node.pk]))
-        form = GrantForm(request.POST)
+        form = GrantForm(request.POST, roles=grantable_roles(request.user, node))
         if form.is_valid():
             try:
                 grant_create(

@@ -13,6 +13,7 @@ from ..exports import volunteer_export_response
 from ..filters import VolunteerFilter
 from ..forms import RevealIdForm, VolunteerForm
 from ..models import Volunteer
+from ..selectors.audit import object_history
 from ..selectors import team_choices_for, unit_choices_for, volunteer_detail, volunteer_list
 from ..services.people import volunteer_create, volunteer_reveal_id, volunteer_update
 from .base import StaffRequiredMixin, add_service_errors, client_ip
@@ -79,6 +80,7 @@ class VolunteerDetailView(StaffRequiredMixin, TemplateView):
             can_reveal=user.has_perm("operations.volunteer.reveal_id", volunteer),
             can_change=user.has_perm("operations.volunteer.change", volunteer),
             reveal_form=kwargs.get("reveal_form") or RevealIdForm(),
+            history=object_history(volunteer),
         )
         return context
 
