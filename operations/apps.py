@@ -24,4 +24,5 @@ class OperationsConfig(AppConfig):
         auditlog.register(models.Campaign)
         auditlog.register(models.Shift)
         auditlog.register(models.Signup)
+        auditlog.register(models.UnitApplication)
         auditlog.register(models.User, exclude_fields=["password", "last_login"])

@@ -1,3 +1,4 @@
+from .applications import ApplicationStatus, UnitApplication
 from .audit import AuditAction, AuditEvent
 from .geo import City
 from .organisations import ALLOWED_CHILDREN, OrgKind, OrgNode, RegistrationType, UnitCategory
@@ -18,6 +19,7 @@ from .recruitment import (
     Campaign,
     CampaignStatus,
     FilingStatus,
+    GuardianConsent,
     Position,
     ServicePlan,
     Shift,
@@ -28,8 +30,8 @@ from .recruitment import (
 )
 
 __all__ = [
-    "ALLOWED_CHILDREN", "AuditAction", "AuditEvent", "CadreRole", "Campaign", "CampaignStatus", "City",
-    "FilingStatus", "Language", "Membership", "OrgKind", "OrgNode", "Position", "ROLE_NODE_KINDS",
+    "ALLOWED_CHILDREN", "ApplicationStatus", "AuditAction", "AuditEvent", "CadreRole", "Campaign", "CampaignStatus", "City",
+    "FilingStatus", "GuardianConsent", "Language", "Membership", "OrgKind", "OrgNode", "Position", "ROLE_NODE_KINDS",
     "ROLE_RANK", "RegistrationType", "Role", "RoleGrant", "ServicePlan", "Sex", "Shift", "Signup",
-    "SignupMode", "SignupStatus", "Skill", "UnitCategory", "User", "Volunteer", "VolunteerType",
+    "SignupMode", "SignupStatus", "Skill", "UnitApplication", "UnitCategory", "User", "Volunteer", "VolunteerType",
 ]

@@ -18,14 +18,19 @@ def _localised(obj, field: str) -> str:
 
 
 class ScopedQuerySet(models.QuerySet):
-    """A queryset whose rows belong to an organisation node reached through `scope_field`."""
+    """A queryset whose rows belong to the organisation nodes reached through `scope_fields`: a row is
+    visible when any of them lies in the user's part of the tree (a WMG position belongs to the
+    organising committee's campaign, to its venue and to the service-group team at that venue)."""
 
-    scope_field = ""
+    scope_fields: tuple[str, ...] = ()
 
     def visible_to(self, user, roles=None):
         from ..scoping import scope_q
 
-        return self.filter(scope_q(user, self.scope_field, roles=roles))
+        q = Q(pk__in=[])
+        for field in self.scope_fields:
+            q |= scope_q(user, field, roles=roles)
+        return self.filter(q)
 
 
 class FilingStatus(models.TextChoices):
@@ -36,7 +41,7 @@ class FilingStatus(models.TextChoices):
 
 
 class ServicePlanQuerySet(ScopedQuerySet):
-    scope_field = "unit"
+    scope_fields = ("unit",)
 
 
 class ServicePlan(models.Model):
@@ -99,7 +104,7 @@ class CampaignStatus(models.TextChoices):
 
 
 class CampaignQuerySet(ScopedQuerySet):
-    scope_field = "unit"
+    scope_fields = ("unit",)
 
 
 class Campaign(models.Model):
@@ -154,8 +159,11 @@ class Campaign(models.Model):
         return _localised(self, "title")
 
 
+POSITION_SCOPE = ("campaign__unit", "venue", "team")
+
+
 class PositionQuerySet(ScopedQuerySet):
-    scope_field = "campaign__unit"
+    scope_fields = POSITION_SCOPE
 
 
 class Position(models.Model):
@@ -196,7 +204,7 @@ class Position(models.Model):
 
 
 class ShiftQuerySet(ScopedQuerySet):
-    scope_field = "position__campaign__unit"
+    scope_fields = tuple(f"position__{field}" for field in POSITION_SCOPE)
 
 
 class Shift(models.Model):
@@ -241,7 +249,7 @@ class SignupStatus(models.TextChoices):
 
 
 class SignupQuerySet(ScopedQuerySet):
-    scope_field = "shift__position__campaign__unit"
+    scope_fields = tuple(f"shift__position__{field}" for field in POSITION_SCOPE)
 
 
 class Signup(models.Model):
@@ -271,3 +279,23 @@ class Signup(models.Model):
 
     def __str__(self):
         return f"{self.volunteer} → {self.shift} ({self.get_status_display()})"
+
+
+class GuardianConsent(models.Model):
+    """A guardian's consent for a volunteer under 18, uploaded once per campaign (WMG: ages 16–17)."""
+
+    volunteer = models.ForeignKey("operations.Volunteer", on_delete=models.CASCADE, related_name="guardian_consents")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="guardian_consents")
+    file = models.FileField(_("guardian consent form"), upload_to="consents/%Y/")
+    guardian_name = models.CharField(_("guardian's name"), max_length=100, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("guardian consent")
+        verbose_name_plural = _("guardian consents")
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "campaign"], name="consent_one_per_campaign"),
+        ]
+
+    def __str__(self):
+        return f"{self.volunteer} · {self.campaign}"

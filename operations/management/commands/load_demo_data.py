@@ -195,7 +195,7 @@ class Command(BaseCommand):
                 )
                 if group["code"] == "language" and en:
                     position.required_languages.add(en)
-                headcount = {"competition": 10, "admin": 4, "transport": 4, "catering": 3, "medical": 2, "language": 4}[group["code"]]
+                headcount = {"competition": 6, "admin": 3, "transport": 3, "catering": 2, "medical": 2, "language": 3}[group["code"]]
                 for day in event_days:
                     for name, begin, finish in SHIFT_PATTERN:
                         shifts.append(Shift(position=position, date=day, start_time=begin, end_time=finish, name=name,
@@ -307,7 +307,7 @@ class Command(BaseCommand):
         days = sorted(by_day)
         signups = []
         for volunteer in volunteers:
-            for day in self.rng.sample(days, min(len(days), self.rng.randint(2, 5))):
+            for day in self.rng.sample(days, min(len(days), self.rng.randint(5, 10))):
                 shift = self.rng.choice(by_day[day])
                 if shift.accepted_count < shift.headcount:
                     shift.accepted_count += 1
