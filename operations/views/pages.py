@@ -14,8 +14,8 @@ from django.views.generic import FormView, TemplateView
 from ..forms import GrantForm, ProfileForm, StaffLoginForm
 from ..models import AuditEvent, OrgNode, RoleGrant
 from ..scoping import has_any_role
-from ..selectors.audit import object_history
 from ..selectors import dashboard_counts, node_children, org_tree_for
+from ..selectors.audit import object_history
 from ..services.people import grant_create, grant_revoke, grantable_roles, user_update_profile
 from .base import StaffRequiredMixin
 

@@ -13,8 +13,8 @@ from ..exports import volunteer_export_response
 from ..filters import VolunteerFilter
 from ..forms import RevealIdForm, VolunteerForm
 from ..models import Volunteer
-from ..selectors.audit import object_history
 from ..selectors import team_choices_for, unit_choices_for, volunteer_detail, volunteer_list
+from ..selectors.audit import object_history
 from ..services.people import volunteer_create, volunteer_reveal_id, volunteer_update
 from .base import StaffRequiredMixin, add_service_errors, client_ip
 
