@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import pages, volunteers
 
@@ -18,4 +18,10 @@ urlpatterns = [
     path("volunteers/<int:pk>/", volunteers.VolunteerDetailView.as_view(), name="volunteer_detail"),
     path("volunteers/<int:pk>/edit/", volunteers.VolunteerUpdateView.as_view(), name="volunteer_edit"),
     path("audit/", pages.AuditListView.as_view(), name="audit_list"),
+]
+
+# Module groups kept in their own files: people, teams and units; recruitment, matching and attendance.
+urlpatterns += [
+    path("", include("operations.urls_people")),
+    path("", include("operations.urls_recruitment")),
 ]

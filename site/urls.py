@@ -28,6 +28,7 @@ if settings.DEBUG:
 # "/" is Traditional Chinese, "/en/" English.
 urlpatterns += i18n_patterns(
     path("backoffice/", include("operations.urls")),
+    path("volunteer/", include("operations.urls_volunteer")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )
