@@ -11,3 +11,14 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
+CAPTCHA_TEST_MODE = True  # the answer "PASSED" is accepted (any case); wrong answers still fail
+AXES_ENABLED = False  # the test client's login() has no request; the lock-out tests switch it on
+
+# Several test runs may share one PostgreSQL server (CI, benchmarks, developers side by side): give each
+# run its own test database name so that they never drop each other's. pytest-django removes it at the end.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    import os as _os
+
+    # setdefault: processes started by the tests inherit the suffix and find the same database
+    _suffix = _os.environ.setdefault("TEST_DB_SUFFIX", str(_os.getpid()))
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_suffix}"}  # noqa: F405
