@@ -8,7 +8,9 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms.sitemaps import PublicSitemap
 from operations.api import urls as operations_api_urls
+from operations.views.accounts import TaipeiPassCallbackView
 
 from .api import api_router
 
@@ -18,8 +20,10 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
     path("api/operations/", include(operations_api_urls)),
-    path("sitemap.xml", sitemap),
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": PublicSitemap}}),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("captcha/", include("captcha.urls")),
+    path("oidc/taipeipass/callback/", TaipeiPassCallbackView.as_view(), name="taipeipass_callback"),
 ]
 
 if settings.DEBUG:
@@ -29,6 +33,7 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("backoffice/", include("operations.urls")),
     path("volunteer/", include("operations.urls_volunteer")),
+    path("", include("cms.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -1,0 +1,67 @@
+"""Newsletter services (public-site data, so they live beside the model in cms): double opt-in and
+one-click unsubscribe. Writes are atomic; e-mails go out through Celery after the commit."""
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import NewsletterSubscriber, SubscriberStatus, _token
+
+
+@transaction.atomic
+def newsletter_subscribe(*, email: str, language: str) -> NewsletterSubscriber:
+    """Start (or restart) a subscription. A confirmed address stays confirmed and gets no mail, so the
+    form never tells anyone whether an address is subscribed; a pending or unsubscribed one gets a new
+    confirmation link. Submitting twice never creates a second row."""
+    email = email.strip()
+    subscriber = NewsletterSubscriber.objects.select_for_update().filter(email__iexact=email).first()
+    if subscriber is None:
+        try:
+            with transaction.atomic():
+                subscriber = NewsletterSubscriber.objects.create(email=email, language=language)
+        except IntegrityError:  # the same address arrived twice at the same moment
+            subscriber = NewsletterSubscriber.objects.select_for_update().get(email__iexact=email)
+    if subscriber.status == SubscriberStatus.CONFIRMED:
+        return subscriber
+    subscriber.status = SubscriberStatus.PENDING
+    subscriber.language = language
+    subscriber.confirm_token = _token()
+    subscriber.confirmation_sent_at = timezone.now()
+    subscriber.save(update_fields=["status", "language", "confirm_token", "confirmation_sent_at"])
+    from .tasks import send_newsletter_confirmation
+
+    pk = subscriber.pk
+    transaction.on_commit(lambda: send_newsletter_confirmation.delay(pk))
+    return subscriber
+
+
+@transaction.atomic
+def newsletter_confirm(*, token: str) -> NewsletterSubscriber | None:
+    subscriber = NewsletterSubscriber.objects.select_for_update().filter(confirm_token=token).first()
+    if subscriber is None or subscriber.status == SubscriberStatus.UNSUBSCRIBED:
+        return None
+    if subscriber.status == SubscriberStatus.CONFIRMED:
+        return subscriber
+    if subscriber.confirmation_expired():
+        return None
+    subscriber.status = SubscriberStatus.CONFIRMED
+    subscriber.confirmed_at = timezone.now()
+    subscriber.unsubscribe_token = _token()
+    subscriber.save(update_fields=["status", "confirmed_at", "unsubscribe_token"])
+    from .tasks import send_newsletter_welcome
+
+    pk = subscriber.pk
+    transaction.on_commit(lambda: send_newsletter_welcome.delay(pk))
+    return subscriber
+
+
+@transaction.atomic
+def newsletter_unsubscribe(*, token: str) -> NewsletterSubscriber | None:
+    subscriber = NewsletterSubscriber.objects.select_for_update().filter(unsubscribe_token=token).first()
+    if subscriber is None:
+        return None
+    if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
+        subscriber.status = SubscriberStatus.UNSUBSCRIBED
+        subscriber.unsubscribed_at = timezone.now()
+        subscriber.save(update_fields=["status", "unsubscribed_at"])
+    return subscriber

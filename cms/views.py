@@ -1,0 +1,123 @@
+"""Public views around the Wagtail pages: the unit application form (served by its page), search and
+the newsletter. Thin: parse the input, call one service or selector, render."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from wagtail.models import Locale, Page
+
+from .forms import NewsletterForm, SearchForm, UnitApplicationForm
+from .newsletter import newsletter_confirm, newsletter_subscribe, newsletter_unsubscribe
+from .search import bigram_query
+
+SESSION_REFERENCE = "cms:unit-application-reference"
+
+
+def _language() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh-hant"
+
+
+def unit_application_serve(page, request, *args, **kwargs):
+    from operations.models import OrgNode
+    from operations.services.applications import unit_application_submit
+
+    reference = None
+    if request.GET.get("done") and request.session.get(SESSION_REFERENCE):
+        reference = request.session[SESSION_REFERENCE]
+    if request.method == "POST":
+        form = UnitApplicationForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            key = data.pop("submission_key")
+            data.pop("consent")
+            authority_id = data.pop("purpose_authority")
+            data["purpose_authority"] = OrgNode.objects.filter(pk=authority_id).first() if authority_id else None
+            data["certificate"] = data.get("certificate") or ""
+            data["submitted_language"] = _language()
+            try:
+                application = unit_application_submit(submission_key=key, **data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                request.session[SESSION_REFERENCE] = application.reference
+                return HttpResponseRedirect(page.get_url(request) + "?done=1")
+    else:
+        form = UnitApplicationForm()
+    context = page.get_context(request, *args, **kwargs)
+    context.update(form=form, reference=reference)
+    return TemplateResponse(request, page.get_template(request), context)
+
+
+def search(request):
+    form = SearchForm(request.GET or None)
+    query = ""
+    results = None
+    page_obj = None
+    if form.is_valid():
+        query = form.cleaned_data["q"].strip()
+    if query:
+        terms = bigram_query(query)
+        locale = Locale.objects.filter(language_code=_language()).first()
+        pages = Page.objects.live().public().filter(locale=locale) if locale else Page.objects.none()
+        found = pages.search(terms, operator="and") if terms else []
+        paginator = Paginator(found, 10)
+        try:
+            page_obj = paginator.page(request.GET.get("page") or 1)
+        except (PageNotAnInteger, EmptyPage):
+            page_obj = paginator.page(1)
+        results = [p.specific for p in page_obj.object_list]
+    return render(request, "cms/search.html", {
+        "form": form, "query": query, "results": results, "page_obj": page_obj,
+        "filter_query": urlencode({"q": query}),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def newsletter(request):
+    if request.method == "POST":
+        form = NewsletterForm(request.POST)
+        if form.is_valid():
+            newsletter_subscribe(email=form.cleaned_data["email"], language=_language())
+            return render(request, "cms/newsletter_sent.html", {"email": form.cleaned_data["email"]})
+    else:
+        form = NewsletterForm()
+    return render(request, "cms/newsletter.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def newsletter_confirm_view(request, token: str):
+    if request.method == "POST":
+        subscriber = newsletter_confirm(token=token)
+        if subscriber is None:
+            return render(request, "cms/newsletter_result.html", {"ok": False, "title": _(
+                "This confirmation link is no longer valid")}, status=404)
+        return render(request, "cms/newsletter_result.html", {"ok": True, "title": _("Your subscription is confirmed")})
+    return render(request, "cms/newsletter_action.html", {
+        "title": _("Confirm your subscription"), "button": _("Confirm subscription"),
+        "text": _("Press the button to start receiving the newsletter."),
+    })
+
+
+@csrf_exempt  # RFC 8058: mail programs POST without a CSRF token; the secret token authorises the action
+@require_http_methods(["GET", "POST"])
+def newsletter_unsubscribe_view(request, token: str):
+    if request.method == "POST":
+        subscriber = newsletter_unsubscribe(token=token)
+        if subscriber is None:
+            return render(request, "cms/newsletter_result.html", {"ok": False, "title": _(
+                "This unsubscribe link is not valid")}, status=404)
+        return render(request, "cms/newsletter_result.html", {"ok": True, "title": _("You are unsubscribed")})
+    return render(request, "cms/newsletter_action.html", {
+        "title": _("Unsubscribe from the newsletter"), "button": _("Unsubscribe"),
+        "text": _("Press the button and we will not send you the newsletter any more."),
+    })

@@ -1,0 +1,128 @@
+"""Reads for the public site (cms). Only public facts of organisations and campaigns leave here: names,
+categories, places, organisation phone numbers and websites, counts. No person's data (contact
+persons, volunteers) is ever returned."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
+
+from ..models import Campaign, City, Membership, OrgKind, OrgNode, UnitCategory
+
+
+def _en() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def public_unit_choices() -> list[tuple[str, str]]:
+    """(id, name) of the active units, for the editors' choosers in the CMS."""
+    return [
+        (str(pk), name)
+        for pk, name in OrgNode.objects.filter(kind=OrgKind.UNIT, is_active=True).order_by("path").values_list("id", "name")
+    ]
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    id: int
+    name: str
+    category: str
+    city: str
+    district: str
+    address: str
+    phone: str
+    website: str
+    description: str
+    team_count: int
+    volunteer_count: int
+    teams: tuple[str, ...]
+
+
+def public_unit_facts(unit_ids: list[int]) -> list[UnitFacts]:
+    """Public facts of the given units, in the order given, in two queries whatever their number."""
+    ids = [int(i) for i in unit_ids if str(i).isdigit()]
+    if not ids:
+        return []
+    members = (
+        Membership.objects.current()
+        .filter(team__path__startswith=OuterRef("path"))
+        .order_by()
+        .annotate(group=Value(1))
+        .values("group")
+        .annotate(n=Count("volunteer", distinct=True))
+        .values("n")
+    )
+    units = {
+        u.pk: u
+        for u in OrgNode.objects.filter(pk__in=ids, kind=OrgKind.UNIT, is_active=True).annotate(
+            volunteer_count=Coalesce(Subquery(members), 0)
+        )
+    }
+    if not units:
+        return []
+    team_q = Q()
+    for unit in units.values():
+        team_q |= Q(path__startswith=unit.path)
+    all_teams = list(OrgNode.objects.filter(team_q, kind=OrgKind.TEAM, is_active=True).order_by("path"))
+    en = _en()
+    result = []
+    for pk in ids:
+        unit = units.get(pk)
+        if unit is None:
+            continue
+        unit_teams = [t for t in all_teams if t.path.startswith(unit.path)]
+        result.append(
+            UnitFacts(
+                id=unit.pk,
+                name=unit.display_name,
+                category=str(UnitCategory(unit.category).label) if unit.category else "",
+                city=str(City(unit.city).label) if unit.city else "",
+                district=unit.district,
+                address=unit.address,
+                phone=unit.phone,
+                website=unit.website,
+                description=unit.description,
+                team_count=len(unit_teams),
+                volunteer_count=unit.volunteer_count,
+                teams=tuple((t.name_en or t.name) if en else t.name for t in unit_teams),
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    code: str
+    title: str
+    starts_on: object
+    ends_on: object
+    status: str
+    signup_closes_at: object
+    min_age: int | None
+
+
+def campaign_summary(campaign_code: str) -> CampaignSummary | None:
+    """Title and dates of a campaign (e.g. the WMG event days), in one query."""
+    campaign = Campaign.objects.filter(code=campaign_code).only(
+        "code", "title", "title_en", "starts_on", "ends_on", "status", "signup_closes_at", "min_age"
+    ).first()
+    if campaign is None:
+        return None
+    return CampaignSummary(
+        code=campaign.code, title=campaign.display_title, starts_on=campaign.starts_on, ends_on=campaign.ends_on,
+        status=campaign.status, signup_closes_at=campaign.signup_closes_at, min_age=campaign.min_age,
+    )
+
+
+def public_city_label(code: str) -> str:
+    return str(City(code).label) if code in City.values else code
+
+
+def public_campaign_choices() -> list[tuple[str, str]]:
+    """(code, title) of the campaigns that are not drafts, for the editors' choosers in the CMS."""
+    return [
+        (code, title)
+        for code, title in Campaign.objects.exclude(status="draft").order_by("-starts_on").values_list("code", "title")
+    ] or [("wmg-2025", "2025雙北世界壯年運動會志工招募")]

@@ -1,0 +1,58 @@
+"""CJK bigram search: a Chinese word is found inside a longer Chinese text, on SQLite and PostgreSQL."""
+import pytest
+
+from cms.models import StandardPage
+from cms.search import bigram_query, bigram_text, bigrams
+
+
+def test_bigrams_of_chinese_runs_and_latin_words():
+    assert bigrams("招募志工說明會") == ["招募", "募志", "志工", "工說", "說明", "明會"]
+    assert bigrams("WMG 志工 Training") == ["wmg", "志工", "training"]
+    assert bigrams("急") == ["急"]
+    assert bigram_query("志工 志工") == "志工"
+    assert bigram_text("<p>急救訓練</p>") == "急救 救訓 訓練"
+
+
+@pytest.mark.django_db
+def test_search_finds_a_chinese_word_inside_a_longer_text(home_pages, client):
+    parent = home_pages.home
+    parent.add_child(instance=StandardPage(
+        title="場館服務說明", slug="venue-service",
+        body=[("paragraph", "<p>本場館提供無障礙坡道與輪椅借用服務，請洽服務台。</p>")],
+    )).save_revision().publish()
+    # "輪椅借用" appears only in the middle of a sentence; a run-of-characters tokenizer would miss it
+    response = client.get("/search/", {"q": "輪椅借用"})
+    assert response.status_code == 200
+    titles = [p.title for p in response.context["results"]]
+    assert titles == ["場館服務說明"]
+    # a word that is not in the text: every bigram must match, so nothing is found
+    response = client.get("/search/", {"q": "輪椅出租"})
+    assert response.context["results"] == []
+
+
+@pytest.mark.django_db
+def test_search_stays_in_the_language_of_the_page(site_pages, client):
+    zh = client.get("/search/", {"q": "急救"}).context["results"]
+    assert zh and all(p.locale.language_code == "zh-hant" for p in zh)
+    en = client.get("/en/search/", {"q": "first aid"}).context["results"]
+    assert en and all(p.locale.language_code == "en" for p in en)
+    assert "First aid training for volunteers (CPR and AED)" in [p.title for p in en]
+
+
+@pytest.mark.django_db
+def test_bigrams_follow_edits_and_only_live_pages_are_found(home_pages, client):
+    page = home_pages.home.add_child(instance=StandardPage(title="操作指南", slug="guide"))
+    page.body = [("paragraph", "<p>新增說明：志工證遺失補發流程。</p>")]
+    page.save_revision().publish()
+    assert "補發" in page.search_bigrams
+    assert [p.title for p in client.get("/search/", {"q": "遺失補發"}).context["results"]] == ["操作指南"]
+    page.unpublish()
+    assert client.get("/search/", {"q": "遺失補發"}).context["results"] == []
+
+
+@pytest.mark.django_db
+def test_empty_and_overlong_queries(home_pages, client):
+    assert client.get("/search/").context["results"] is None
+    response = client.get("/search/", {"q": "志" * 200})
+    assert response.status_code == 200
+    assert response.context["results"] is None  # refused by the form (100 characters at most)
