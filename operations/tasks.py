@@ -60,6 +60,8 @@ def send_signup_notification(self, signup_id: int, event: str) -> bool:
     if signup is None or not signup.volunteer.email:
         return False
     user = signup.volunteer.user
+    if user is not None and not user.notify_by_email:
+        return False
     language = (user.preferred_language if user else None) or settings.LANGUAGE_CODE
     with translation.override(language):
         context = {"signup": signup, "event": event, "site_url": settings.SITE_URL}
@@ -70,3 +72,130 @@ def send_signup_notification(self, signup_id: int, event: str) -> bool:
     except OSError as exc:
         raise self.retry(exc=exc) from exc
     return True
+
+
+# --- Volunteer journey: account e-mails, day-before reminders, group rosters ------------------------
+
+ACCOUNT_EMAILS = {"confirm_email", "account_hint", "account_hint_reset", "password_reset"}
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_account_email(self, user_id: int, kind: str) -> bool:
+    """Registration confirmation, forgot-account hint (optionally with a password link), password link.
+    Sent only to the address registered on the account, in the account's language."""
+    from django.urls import reverse
+
+    from .models import User
+    from .services.accounts import email_confirmation_path, password_reset_path
+
+    user = User.objects.select_related("volunteer").filter(pk=user_id).first()
+    if user is None or kind not in ACCOUNT_EMAILS:
+        return False
+    volunteer = getattr(user, "volunteer", None)
+    address = user.email or (volunteer.email if volunteer else "")
+    if not address:
+        return False
+    language = user.preferred_language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {"user": user, "volunteer": volunteer, "kind": kind, "site_url": settings.SITE_URL.rstrip("/")}
+        if kind == "confirm_email":
+            uid, token = email_confirmation_path(user)
+            context["link"] = context["site_url"] + reverse("volunteer:confirm_email", args=[uid, token])
+        if kind in ("password_reset", "account_hint_reset"):
+            uid, token = password_reset_path(user)
+            context["reset_link"] = context["site_url"] + reverse("volunteer:password_reset_confirm", args=[uid, token])
+        if kind.startswith("account_hint"):
+            from .identity import mask_id_number
+
+            context["account_hint"] = user.username  # sent only to the owner's registered mailbox
+            context["masked_id"] = mask_id_number(volunteer.id_number) if volunteer else ""
+        subject = render_to_string("operations/email/account_subject.txt", context).strip()
+        body = render_to_string("operations/email/account.txt", context)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    except OSError as exc:
+        raise self.retry(exc=exc) from exc
+    return True
+
+
+@shared_task(acks_late=True)
+def send_shift_reminders(day: str | None = None) -> int:
+    """Celery beat, daily: queue a reminder for every accepted sign-up of tomorrow's shifts (or `day`)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from .models import Signup, SignupStatus
+
+    target = datetime.date.fromisoformat(day) if day else timezone.localdate() + datetime.timedelta(days=1)
+    ids = list(
+        Signup.objects.filter(shift__date=target, status=SignupStatus.ACCEPTED)
+        .exclude(volunteer__email="")
+        .exclude(volunteer__user__notify_reminders=False)
+        .values_list("id", flat=True)
+    )
+    for signup_id in ids:
+        send_shift_reminder.delay(signup_id)
+    return len(ids)
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_shift_reminder(self, signup_id: int) -> bool:
+    from .models import Signup, SignupStatus
+
+    signup = (
+        Signup.objects.select_related("volunteer__user", "shift__position__campaign", "shift__position__venue")
+        .filter(pk=signup_id, status=SignupStatus.ACCEPTED).first()
+    )
+    if signup is None or not signup.volunteer.email:
+        return False
+    user = signup.volunteer.user
+    if user is not None and not user.notify_reminders:
+        return False
+    language = (user.preferred_language if user else None) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {"signup": signup, "event": "reminder", "site_url": settings.SITE_URL}
+        subject = render_to_string("operations/email/signup_subject.txt", context).strip()
+        body = render_to_string("operations/email/signup.txt", context)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [signup.volunteer.email])
+    except OSError as exc:
+        raise self.retry(exc=exc) from exc
+    return True
+
+
+@shared_task(acks_late=True)
+def roster_import_run(import_id: int) -> str:
+    from .services.rosters import roster_import_run as run
+
+    return run(job_id=import_id).status
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_roster_result(self, import_id: int) -> bool:
+    from .models import RosterImport
+
+    job = RosterImport.objects.select_related("created_by").filter(pk=import_id).first()
+    if job is None or not job.created_by.email:
+        return False
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        context = {"job": job, "site_url": settings.SITE_URL}
+        subject = render_to_string("operations/email/roster_subject.txt", context).strip()
+        body = render_to_string("operations/email/roster.txt", context)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [job.created_by.email])
+    except OSError as exc:
+        raise self.retry(exc=exc) from exc
+    return True
+
+
+@shared_task(acks_late=True)
+def flag_missing_checkouts() -> int:
+    """Every morning: flag attendances of earlier days that checked in but never checked out."""
+    import datetime
+
+    from django.utils import timezone
+
+    from .services.attendance import attendance_flag_missing_checkouts
+
+    return attendance_flag_missing_checkouts(day=timezone.localdate() - datetime.timedelta(days=1))

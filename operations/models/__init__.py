@@ -1,4 +1,5 @@
 from .applications import ApplicationStatus, UnitApplication
+from .attendance import Attendance, AttendanceMethod, AttendanceOutcome, ServiceRecord, ShiftQrCode
 from .audit import AuditAction, AuditEvent
 from .geo import City
 from .organisations import ALLOWED_CHILDREN, OrgKind, OrgNode, RegistrationType, UnitCategory
@@ -30,8 +31,12 @@ from .recruitment import (
 )
 
 __all__ = [
+    "Attendance", "AttendanceMethod", "AttendanceOutcome", "ServiceRecord", "ShiftQrCode",
     "ALLOWED_CHILDREN", "ApplicationStatus", "AuditAction", "AuditEvent", "CadreRole", "Campaign", "CampaignStatus", "City",
     "FilingStatus", "GuardianConsent", "Language", "Membership", "OrgKind", "OrgNode", "Position", "ROLE_NODE_KINDS",
     "ROLE_RANK", "RegistrationType", "Role", "RoleGrant", "ServicePlan", "Sex", "Shift", "Signup",
     "SignupMode", "SignupStatus", "Skill", "UnitApplication", "UnitCategory", "User", "Volunteer", "VolunteerType",
 ]
+from .rosters import RosterImport, RosterStatus  # noqa: E402
+
+__all__ += ["RosterImport", "RosterStatus"]

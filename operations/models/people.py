@@ -25,6 +25,17 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="zh-hant"
     )
+    # Volunteer accounts (志工帳號): e-mail confirmation, the personal-data notice accepted (PDPA Art.8),
+    # notification preferences, a deletion request (PDPA Art.3) and the TaipeiPass subject.
+    email_confirmed_at = models.DateTimeField(_("e-mail confirmed at"), null=True, blank=True)
+    privacy_notice_version = models.CharField(_("personal-data notice accepted"), max_length=16, blank=True)
+    privacy_notice_accepted_at = models.DateTimeField(_("personal-data notice accepted at"), null=True, blank=True)
+    notify_by_email = models.BooleanField(_("e-mail me when my sign-ups change"), default=True)
+    notify_reminders = models.BooleanField(_("remind me the day before each shift"), default=True)
+    deletion_requested_at = models.DateTimeField(_("account deletion requested at"), null=True, blank=True)
+    taipeipass_sub = models.CharField(
+        _("TaipeiPass account"), max_length=128, unique=True, null=True, blank=True
+    )
 
     objects = UserManager()
 
@@ -164,6 +175,9 @@ class Volunteer(models.Model):
     emergency_contact_relation = models.CharField(_("relationship"), max_length=32, blank=True)
     photo = models.ImageField(_("photo"), upload_to="volunteers/photos/%Y/", blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Identity fields (document, name, birth date, sex) are locked for the volunteer once verified.
+    identity_verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True)
+    identity_verified_by = models.CharField(_("identity verified by"), max_length=32, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

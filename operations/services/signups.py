@@ -273,3 +273,61 @@ def signups_for_volunteer(volunteer: Volunteer):
         .select_related("shift__position__campaign", "shift__position__venue")
         .order_by("shift__date", "shift__start_time")
     )
+
+
+# --- The volunteer journey: several shifts at once, guardian consents ---------------------------------
+
+class SignupOutcome:
+    """What happened to one requested shift: a sign-up (accepted, waitlisted or applied) or the reasons
+    it was refused, in the user's language."""
+
+    def __init__(self, shift: Shift, signup: Signup | None = None, errors: list[str] | None = None):
+        self.shift = shift
+        self.signup = signup
+        self.errors = errors or []
+
+    @property
+    def ok(self) -> bool:
+        return self.signup is not None
+
+
+def signup_create_many(*, volunteer: Volunteer, shifts, actor=None,
+                       now: datetime.datetime | None = None) -> list[SignupOutcome]:
+    """Sign up for several shifts: each in its own transaction (one refused shift does not undo the
+    others), in date order, so that a later shift overlapping an earlier one of the same request is
+    refused with the overlap reason."""
+    outcomes = []
+    for shift in sorted(shifts, key=lambda s: (s.date, s.start_time, s.pk)):
+        try:
+            outcomes.append(SignupOutcome(shift, signup_create(volunteer=volunteer, shift=shift, actor=actor, now=now)))
+        except ValidationError as exc:
+            outcomes.append(SignupOutcome(shift, errors=exc.messages))
+    return outcomes
+
+
+CONSENT_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png")
+CONSENT_MAX_BYTES = 5 * 1024 * 1024
+
+
+@transaction.atomic
+def guardian_consent_upload(*, volunteer: Volunteer, campaign: Campaign, file, guardian_name: str,
+                            actor=None) -> GuardianConsent:
+    """Upload (or replace) the guardian's consent form of a volunteer under 18 for a campaign."""
+    name = (getattr(file, "name", "") or "").lower()
+    if not name.endswith(CONSENT_EXTENSIONS):
+        raise ValidationError({"file": _("Upload the signed form as PDF, JPEG or PNG.")})
+    if not getattr(file, "size", 0):
+        raise ValidationError({"file": _("The file is empty.")})
+    if file.size > CONSENT_MAX_BYTES:
+        raise ValidationError({"file": _("The file is larger than 5 MB.")})
+    head = file.read(8)
+    file.seek(0)
+    if not (head.startswith(b"%PDF") or head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG")):
+        raise ValidationError({"file": _("The file is not a readable PDF, JPEG or PNG.")})
+    if not guardian_name.strip():
+        raise ValidationError({"guardian_name": _("Enter the guardian's name.")})
+    consent, _created = GuardianConsent.objects.update_or_create(
+        volunteer=volunteer, campaign=campaign, defaults={"file": file, "guardian_name": guardian_name.strip()},
+    )
+    audit_record(actor=actor, action="created", obj=consent, changes={"guardian_consent": ["", "uploaded"]})
+    return consent

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
     "django_filters",
     "rules.apps.AutodiscoverRulesConfig",
     "auditlog",
+    "captcha",
+    "axes",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -70,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "volunteer_site.urls"
@@ -114,6 +118,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "operations.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # lock-out after repeated failures; must come first
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -181,7 +186,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # The day-before reminder of every accepted shift (volunteer journey).
+    # Runs once a day at 18:00 Asia/Taipei for the shifts of the next day.
+    "shift-reminders": {"task": "operations.tasks.send_shift_reminders", "schedule": crontab(hour=18, minute=0)},
+    # Attendance: flag forgotten check-outs of earlier days, every morning at 06:00 Asia/Taipei.
+    "flag-missing-checkouts": {"task": "operations.tasks.flag_missing_checkouts", "schedule": crontab(hour=6, minute=0)},
+    # Public site: publish (and unpublish) pages scheduled by editors, every minute.
+    "cms-publish-scheduled": {"task": "cms.tasks.publish_scheduled_pages", "schedule": 60.0},
+}
 
 # --- E-mail ------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -227,3 +240,29 @@ LOGGING = {
     },
 }
 
+
+# --- Volunteer accounts: CAPTCHA, lock-out, TaipeiPass (volunteer journey) ---------------------
+CAPTCHA_LENGTH = 5
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"  # compared case-insensitively
+CAPTCHA_TIMEOUT = 10  # minutes
+CAPTCHA_FLITE_PATH = os.environ.get("CAPTCHA_FLITE_PATH") or None  # audio CAPTCHA when flite is installed
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # this account from this address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "operations.views.accounts.lockout_response"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+TAIPEIPASS = {
+    "DISCOVERY_URL": os.environ.get("TAIPEIPASS_DISCOVERY_URL", ""),
+    "CLIENT_ID": os.environ.get("TAIPEIPASS_CLIENT_ID", ""),
+    "CLIENT_SECRET": os.environ.get("TAIPEIPASS_CLIENT_SECRET", ""),
+    "SCOPE": os.environ.get("TAIPEIPASS_SCOPE", "openid profile email"),
+}
+VOLUNTEER_ACCOUNTS = {
+    "PRIVACY_NOTICE_VERSION": "2025-01",
+    "CONFIRM_LINK_DAYS": 3,
+    "ROSTER_MIN_ROWS": int(os.environ.get("ROSTER_MIN_ROWS", "30")),
+    "ROSTER_MAX_ROWS": 10000,
+    "ROSTER_MAX_BYTES": 5 * 1024 * 1024,
+}

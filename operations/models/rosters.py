@@ -1,0 +1,51 @@
+"""Group rosters (團體報名): a representative uploads a spreadsheet of 30+ people for chosen shifts; a
+Celery task validates every row and imports all of them or none. The row tracks progress and the
+per-row problems for the page that polls it."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RosterStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Checking")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Not imported")
+
+
+class RosterImport(models.Model):
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roster_imports",
+        verbose_name=_("uploaded by"),
+    )
+    shifts = models.ManyToManyField("operations.Shift", related_name="+", verbose_name=_("shifts"))
+    file = models.FileField(_("roster file"), upload_to="rosters/%Y/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    language = models.CharField(max_length=8, default="zh-hant")
+    status = models.CharField(_("status"), max_length=16, choices=RosterStatus.choices, default=RosterStatus.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [{"row": 3, "messages": ["…"]}] or [{"row": 0, …}]
+    created_volunteers = models.PositiveIntegerField(default=0)
+    matched_volunteers = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    waitlisted = models.PositiveIntegerField(default=0)
+    applied = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("group roster")
+        verbose_name_plural = _("group rosters")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 0 if self.status in (RosterStatus.PENDING, RosterStatus.RUNNING) else 100
+        return min(100, round(100 * self.processed_rows / self.total_rows))

@@ -1,0 +1,303 @@
+"""Volunteer accounts (會員註冊, 忘記帳號/密碼, 個人資料維護, 刪除帳號): every write of the volunteer
+journey's account pages. The account name is the e-mail address, or the mobile number when the
+volunteer has no e-mail; either can be typed at log-in."""
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.conf import settings
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from ..identity import normalize_id_number, validate_id_number
+from ..models import AuditAction, Language, Skill, User, Volunteer
+from .audit import audit_record
+
+MOBILE_RE = re.compile(r"^09\d{8}$")
+IDENTITY_FIELDS = ("id_type", "id_number", "name", "sex", "birth_date")
+PROFILE_FIELDS = (
+    "english_name", "phone", "email", "city", "district", "address",
+    "emergency_contact_name", "emergency_contact_phone", "emergency_contact_relation",
+)
+
+
+def normalize_mobile(value: str) -> str:
+    digits = re.sub(r"[\s\-()]", "", value or "")
+    if digits.startswith("+886"):
+        digits = "0" + digits[4:]
+    return digits
+
+
+def account_name_for(*, email: str, phone: str) -> str:
+    return email.strip().lower() if email else normalize_mobile(phone)
+
+
+def resolve_account(account: str) -> str:
+    """The username to authenticate for what the person typed: an e-mail address (any case), a mobile
+    number in any common spelling, or a staff user name."""
+    account = (account or "").strip()
+    if "@" in account:
+        return account.lower()
+    mobile = normalize_mobile(account)
+    if MOBILE_RE.match(mobile):
+        user = User.objects.filter(Q(username=mobile) | Q(volunteer__phone=mobile)).order_by("id").first()
+        return user.username if user else mobile
+    return account
+
+
+class _EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
+    key_salt = "operations.services.accounts.EmailConfirmation"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{user.pk}{user.email}{user.email_confirmed_at}{timestamp}"
+
+
+email_confirmation_tokens = _EmailConfirmationTokenGenerator()
+
+
+def email_confirmation_path(user: User) -> tuple[str, str]:
+    return urlsafe_base64_encode(force_bytes(user.pk)), email_confirmation_tokens.make_token(user)
+
+
+def _may_claim(volunteer: Volunteer, *, email: str, taipeipass: dict | None, id_number: str) -> bool:
+    if taipeipass and taipeipass.get("verified") and taipeipass.get("id_number") == id_number:
+        return True
+    return bool(email and volunteer.email and volunteer.email.strip().lower() == email.strip().lower())
+
+
+def _send_confirmation(user: User) -> None:
+    from ..tasks import send_account_email
+
+    transaction.on_commit(lambda: send_account_email.delay(user.pk, "confirm_email"))
+
+
+@transaction.atomic
+def volunteer_register(
+    *,
+    email: str,
+    phone: str,
+    password: str,
+    id_type: str,
+    id_number: str,
+    name: str,
+    sex: str,
+    birth_date: datetime.date,
+    privacy_notice_accepted: bool,
+    language: str = settings.LANGUAGE_CODE,
+    english_name: str = "",
+    city: str = "",
+    address: str = "",
+    languages: list[Language] | tuple = (),
+    skills: list[Skill] | tuple = (),
+    emergency_contact_name: str = "",
+    emergency_contact_phone: str = "",
+    taipeipass: dict | None = None,
+) -> User:
+    """Create a volunteer account and its volunteer record (or take over the record a unit already keeps
+    for the same document and birth date). `taipeipass` holds verified claims from a TaipeiPass log-in."""
+    errors: dict[str, list[str]] = {}
+    if not privacy_notice_accepted:
+        errors["privacy_notice"] = [_("Please read and accept the personal-data notice.")]
+    if not email and not phone:
+        errors["email"] = [_("Give an e-mail address or a mobile number.")]
+    phone = normalize_mobile(phone)
+    if phone and not MOBILE_RE.match(phone):
+        errors["phone"] = [_("A mobile number has ten digits and starts with 09.")]
+    try:
+        id_number = validate_id_number(id_type, id_number)
+    except ValidationError as exc:
+        errors["id_number"] = exc.messages
+    if birth_date and birth_date > timezone.localdate():
+        errors["birth_date"] = [_("The date of birth cannot be in the future.")]
+    username = account_name_for(email=email, phone=phone)
+    if username and User.objects.filter(username__iexact=username).exists():
+        field = "email" if email else "phone"
+        errors[field] = [_("An account with this e-mail address or mobile number already exists. "
+                           "Log in, or use “Forgot password”.")]
+    existing = None
+    if "id_number" not in errors:
+        existing = Volunteer.objects.select_for_update().filter(id_type=id_type, id_number=id_number).first()
+        if existing and (existing.user_id or existing.birth_date != birth_date):
+            errors["id_number"] = [_("This identity document is already registered. Use “Forgot account” "
+                                     "to find your account.")]
+        elif existing and not _may_claim(existing, email=email, taipeipass=taipeipass, id_number=id_number):
+            # A record a unit keeps (e.g. from a group roster): only its owner may take it over, proven by a
+            # verified TaipeiPass identity or by the e-mail address the unit recorded.
+            errors["id_number"] = [_("A unit has already registered this identity document. Log in with "
+                                     "TaipeiPass to take over the record, or register with the e-mail address "
+                                     "you gave your unit.")]
+    if errors:
+        raise ValidationError(errors)
+
+    verified = bool(taipeipass and taipeipass.get("verified") and taipeipass.get("id_number") == id_number)
+    now = timezone.now()
+    user = User(
+        username=username, email=email.strip().lower(), phone=phone, display_name=name,
+        preferred_language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
+        privacy_notice_version=settings.VOLUNTEER_ACCOUNTS["PRIVACY_NOTICE_VERSION"],
+        privacy_notice_accepted_at=now,
+        taipeipass_sub=(taipeipass or {}).get("sub") or None,
+    )
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a double submit or a TaipeiPass account linked meanwhile
+        raise ValidationError(_("This account was created a moment ago. Please log in.")) from exc
+    volunteer = existing or Volunteer(id_type=id_type, id_number=id_number)
+    volunteer.user = user
+    volunteer.name = name
+    volunteer.sex = sex
+    volunteer.birth_date = birth_date
+    volunteer.english_name = english_name or volunteer.english_name
+    volunteer.email = user.email or volunteer.email
+    volunteer.phone = phone or volunteer.phone
+    volunteer.city = city or volunteer.city
+    volunteer.address = address or volunteer.address
+    volunteer.emergency_contact_name = emergency_contact_name or volunteer.emergency_contact_name
+    volunteer.emergency_contact_phone = emergency_contact_phone or volunteer.emergency_contact_phone
+    if verified:
+        volunteer.identity_verified_at = now
+        volunteer.identity_verified_by = "taipeipass"
+    volunteer.save()
+    if languages:
+        volunteer.languages.add(*languages)
+    if skills:
+        volunteer.skills.add(*skills)
+    audit_record(actor=user, action=AuditAction.CREATED, obj=volunteer,
+                 changes={"registration": ["", "taipeipass" if taipeipass else "self"]})
+    if user.email:
+        _send_confirmation(user)
+    return user
+
+
+@transaction.atomic
+def user_confirm_email(*, uidb64: str, token: str) -> User | None:
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    user = User.objects.select_for_update().filter(pk=pk).first()
+    if user is None:
+        return None
+    if user.email_confirmed_at:
+        return user
+    if not email_confirmation_tokens.check_token(user, token):
+        return None
+    user.email_confirmed_at = timezone.now()
+    user.save(update_fields=["email_confirmed_at"])
+    return user
+
+
+def user_resend_confirmation(*, user: User) -> None:
+    if user.email and not user.email_confirmed_at:
+        from ..tasks import send_account_email
+
+        send_account_email.delay(user.pk, "confirm_email")
+
+
+def account_hint_request(*, id_number: str, birth_date: datetime.date, include_reset: bool = False) -> None:
+    """Forgot account (忘記帳號): when the document number and birth date match a volunteer with an
+    account and an e-mail address, send the account name there (and, for "forgot both", a one-time
+    password link). Nothing about the match is shown on screen."""
+    from ..tasks import send_account_email
+
+    number = normalize_id_number(id_number)
+    volunteer = (
+        Volunteer.objects.select_related("user")
+        .filter(id_number=number, birth_date=birth_date, user__isnull=False, user__is_active=True)
+        .first()
+    )
+    if volunteer is None or not (volunteer.user.email or volunteer.email):
+        return
+    kind = "account_hint_reset" if include_reset else "account_hint"
+    transaction.on_commit(lambda: send_account_email.delay(volunteer.user_id, kind))
+
+
+def password_reset_path(user: User) -> tuple[str, str]:
+    from django.contrib.auth.tokens import default_token_generator
+
+    return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+
+
+def password_reset_request(*, account: str) -> None:
+    """Forgot password: e-mail a one-time link (Django's token: invalid once the password changes)."""
+    from ..tasks import send_account_email
+
+    username = resolve_account(account)
+    user = User.objects.filter(username__iexact=username, is_active=True).first()
+    if user is None or not (user.email or getattr(getattr(user, "volunteer", None), "email", "")):
+        return
+    transaction.on_commit(lambda: send_account_email.delay(user.pk, "password_reset"))
+
+
+@transaction.atomic
+def volunteer_update_profile(*, volunteer: Volunteer, actor: User, data: dict) -> Volunteer:
+    """個人資料維護: contact fields always; identity fields only until the identity is verified."""
+    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+    if volunteer.user_id != actor.pk:
+        raise ValidationError(_("You can only change your own profile."))
+    changes = {}
+    allowed = PROFILE_FIELDS + (() if volunteer.identity_verified_at else IDENTITY_FIELDS)
+    for field in IDENTITY_FIELDS:
+        if field in data and volunteer.identity_verified_at and data[field] != getattr(volunteer, field):
+            raise ValidationError({field: _("Verified identity fields cannot be changed here. "
+                                            "Please contact your unit.")})
+    if not volunteer.identity_verified_at and ("id_number" in data or "id_type" in data):
+        id_type = data.get("id_type", volunteer.id_type)
+        data["id_number"] = validate_id_number(id_type, data.get("id_number", volunteer.id_number))
+        if Volunteer.objects.filter(id_type=id_type, id_number=data["id_number"]).exclude(pk=volunteer.pk).exists():
+            raise ValidationError({"id_number": _("This identity document is already registered.")})
+    for field in allowed:
+        if field in data and data[field] != getattr(volunteer, field):
+            changes[field] = ["", "…"] if field == "id_number" else [str(getattr(volunteer, field)), str(data[field])]
+            setattr(volunteer, field, data[field])
+    if "phone" in data:
+        volunteer.phone = normalize_mobile(volunteer.phone)
+    volunteer.save()
+    if "languages" in data:
+        volunteer.languages.set(data["languages"])
+    if "skills" in data:
+        volunteer.skills.set(data["skills"])
+    if changes:
+        audit_record(actor=actor, action=AuditAction.UPDATED, obj=volunteer, changes=changes)
+    return volunteer
+
+
+@transaction.atomic
+def user_set_notification_preferences(*, user: User, notify_by_email: bool, notify_reminders: bool,
+                                      preferred_language: str) -> User:
+    user.notify_by_email = notify_by_email
+    user.notify_reminders = notify_reminders
+    if preferred_language in dict(settings.LANGUAGES):
+        user.preferred_language = preferred_language
+    user.save(update_fields=["notify_by_email", "notify_reminders", "preferred_language"])
+    return user
+
+
+@transaction.atomic
+def account_deletion_request(*, user: User, reason: str = "") -> User:
+    """Ask for the account and personal data to be deleted (PDPA Art.3). Staff carry it out: units must
+    keep service records the law requires, so the request is recorded and the account is closed now."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.deletion_requested_at:
+        return user
+    user.deletion_requested_at = timezone.now()
+    user.save(update_fields=["deletion_requested_at"])
+    volunteer = Volunteer.objects.filter(user=user).first()
+    audit_record(actor=user, action=AuditAction.UPDATED, obj=volunteer or user, reason=reason[:255],
+                 changes={"deletion_requested": ["", "yes"]})
+    return user
+
+
+@transaction.atomic
+def taipeipass_link(*, user: User, sub: str) -> None:
+    User.objects.filter(pk=user.pk).update(taipeipass_sub=sub)
+

@@ -1,0 +1,442 @@
+"""Group rosters (團體報名, groups of 30+): parse a CSV (UTF-8 with or without BOM, or Big5), XLSX or ODS
+file, validate every row, then import all rows or none: volunteers created or matched by document,
+sign-ups accepted while seats remain and waitlisted after that (applied for reviewed campaigns).
+
+Seats are taken with the shift rows locked (SELECT … FOR UPDATE) in the same transaction as the
+sign-up rows, so the no-overbooking invariant of services/signups.py holds."""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ..identity import IdType, guess_id_type, normalize_id_number, validate_id_number
+from ..models import (
+    CampaignStatus,
+    GuardianConsent,
+    RosterImport,
+    RosterStatus,
+    Sex,
+    Shift,
+    Signup,
+    SignupMode,
+    SignupStatus,
+    Volunteer,
+)
+from ..selectors.recruitment import invalidate_recruitment_progress
+from .signups import ACTIVE_STATUSES, ADULT_AGE, shift_starts_at
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    required: bool
+    help: object
+
+    @property
+    def header(self) -> str:
+        return f"{self.zh} {self.en}"
+
+
+ROSTER_COLUMNS = [
+    Column("name", "姓名", "Name", True, gettext_lazy("As on the identity document.")),
+    Column("id_type", "證件類別", "Document type", False,
+           gettext_lazy("身分證 / 居留證 / 護照 (national ID, resident certificate, passport); guessed when empty.")),
+    Column("id_number", "證件號碼", "Document number", True, gettext_lazy("National ID, resident certificate or passport number.")),
+    Column("sex", "性別", "Sex", True, gettext_lazy("男 / 女 / 其他 or M / F / X.")),
+    Column("birth_date", "出生日期", "Date of birth", True, gettext_lazy("YYYY-MM-DD, for example 1990-03-14.")),
+    Column("phone", "手機", "Mobile", False, gettext_lazy("Ten digits starting with 09.")),
+    Column("email", "電子郵件", "E-mail", False, gettext_lazy("Optional.")),
+    Column("emergency_contact_name", "緊急聯絡人", "Emergency contact", False, gettext_lazy("Optional.")),
+    Column("emergency_contact_phone", "緊急聯絡電話", "Emergency contact phone", False, gettext_lazy("Optional.")),
+]
+SEX_VALUES = {"m": Sex.MALE, "男": Sex.MALE, "male": Sex.MALE, "f": Sex.FEMALE, "女": Sex.FEMALE,
+              "female": Sex.FEMALE, "x": Sex.OTHER, "其他": Sex.OTHER, "other": Sex.OTHER}
+ID_TYPE_VALUES = {"身分證": IdType.NATIONAL_ID, "國民身分證": IdType.NATIONAL_ID, "居留證": None, "統一證號": None,
+                  "護照": IdType.PASSPORT, "passport": IdType.PASSPORT, "national id": IdType.NATIONAL_ID,
+                  "resident certificate": None, **{t.value: t.value for t in IdType}}
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
+PROGRESS_EVERY = 250
+
+
+def roster_template(fmt: str) -> tuple[bytes, str]:
+    """The template: bilingual headers and one example row (a valid test ID) to overwrite."""
+    import tablib
+
+    data = tablib.Dataset(headers=[c.header for c in ROSTER_COLUMNS], title="roster")
+    data.append(["王小明", "身分證", "A123456789", "男", "1990-03-14", "0912345678", "ming@example.com", "王大明",
+                 "0223456789"])
+    if fmt == "csv":
+        return ("\ufeff" + data.export("csv")).encode("utf-8"), CONTENT_TYPES["csv"]
+    return data.export(fmt), CONTENT_TYPES[fmt]
+
+
+class RosterFileError(ValidationError):
+    pass
+
+
+def _decode_csv(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp950"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RosterFileError(_("The CSV file is neither UTF-8 nor Big5. Save it as “CSV UTF-8” or as XLSX and "
+                            "upload it again."))
+
+
+def parse_roster(name: str, raw: bytes) -> list[list[str]]:
+    """Rows of cells (strings) including the header row; raises RosterFileError with a clear message."""
+    limit = settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_BYTES"]
+    if not raw:
+        raise RosterFileError(_("The file is empty."))
+    if len(raw) > limit:
+        raise RosterFileError(_("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)})
+    lower = name.lower()
+    try:
+        if lower.endswith(".csv"):
+            text = _decode_csv(raw)
+            if "\x00" in text:
+                raise RosterFileError(_("The file is not a text CSV file."))
+            rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+        elif lower.endswith(".xlsx"):
+            import openpyxl
+
+            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            sheet = book.worksheets[0]
+            rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            book.close()
+        elif lower.endswith(".ods"):
+            import tablib
+
+            data = tablib.Dataset().load(raw, format="ods")
+            rows = [list(data.headers or [])] + [[_cell(v) for v in row] for row in data]
+        else:
+            raise RosterFileError(_("Upload a CSV, XLSX or ODS file."))
+    except RosterFileError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, csv.Error, IndexError, TypeError) as exc:
+        raise RosterFileError(_("The file could not be read. Is it really a %(kind)s file?")
+                              % {"kind": lower.rsplit(".", 1)[-1].upper()}) from exc
+    except Exception as exc:  # noqa: BLE001 - odfpy/openpyxl raise many kinds on a broken file
+        raise RosterFileError(_("The file could not be read. Is it really a %(kind)s file?")
+                              % {"kind": lower.rsplit(".", 1)[-1].upper()}) from exc
+    rows = [[_cell(v) for v in row] for row in rows]
+    rows = [row for row in rows if any(cell for cell in row)]
+    if len(rows) < 2:
+        raise RosterFileError(_("The file has no rows under the header row."))
+    return rows
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _header_map(header: list[str]) -> dict[str, int]:
+    mapping = {}
+    for index, cell in enumerate(header):
+        text = cell.strip().lower()
+        for column in ROSTER_COLUMNS:
+            if text in (column.key, column.zh.lower(), column.en.lower(), column.header.lower()) or \
+                    text.startswith(column.zh.lower() + " "):
+                mapping.setdefault(column.key, index)
+    return mapping
+
+
+def _parse_date(value: str) -> datetime.date | None:
+    value = value.strip().replace("/", "-").replace(".", "-")
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        parts = value.split("-")
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            try:
+                year = int(parts[0])
+                return datetime.date(year + 1911 if year < 1000 else year, int(parts[1]), int(parts[2]))
+            except ValueError:
+                return None
+        return None
+
+
+@transaction.atomic
+def roster_import_start(*, user, shifts: list[Shift], file, language: str) -> RosterImport:
+    """Store the upload and queue the check-and-import task (inline without a broker)."""
+    from ..tasks import roster_import_run
+
+    size = getattr(file, "size", 0) or 0
+    if size == 0:
+        raise ValidationError(_("The file is empty."))
+    if size > settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_BYTES"]:
+        raise ValidationError(_("The file is larger than %(mb)s MB.")
+                              % {"mb": settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_BYTES"] // (1024 * 1024)})
+    if not file.name.lower().endswith((".csv", ".xlsx", ".ods")):
+        raise ValidationError(_("Upload a CSV, XLSX or ODS file."))
+    job = RosterImport.objects.create(created_by=user, file=file, original_name=file.name[:255], language=language)
+    job.shifts.set(shifts)
+    transaction.on_commit(lambda: roster_import_run.delay(job.pk))
+    return job
+
+
+def _progress(job: RosterImport, processed: int, total: int) -> None:
+    RosterImport.objects.filter(pk=job.pk).update(processed_rows=processed, total_rows=total)
+
+
+def roster_import_run(*, job_id: int) -> RosterImport:
+    """Validate every row; import everything in one transaction when there is no problem at all."""
+    job = RosterImport.objects.get(pk=job_id)
+    if job.status in (RosterStatus.DONE, RosterStatus.FAILED):
+        return job
+    RosterImport.objects.filter(pk=job.pk).update(status=RosterStatus.RUNNING)
+    with translation.override(job.language):
+        try:
+            with job.file.open("rb") as fh:
+                raw = fh.read()
+            rows = parse_roster(job.original_name, raw)
+            errors, records, shifts = _validate(job, rows)
+        except RosterFileError as exc:
+            errors, records, shifts = [{"row": 0, "messages": exc.messages}], [], []
+        if errors:
+            RosterImport.objects.filter(pk=job.pk).update(
+                status=RosterStatus.FAILED, errors=errors, finished_at=timezone.now())
+            return RosterImport.objects.get(pk=job.pk)
+        try:
+            counts = _import(job, records, shifts)
+        except ValidationError as exc:
+            RosterImport.objects.filter(pk=job.pk).update(
+                status=RosterStatus.FAILED, errors=[{"row": 0, "messages": exc.messages}],
+                finished_at=timezone.now())
+            return RosterImport.objects.get(pk=job.pk)
+    RosterImport.objects.filter(pk=job.pk).update(
+        status=RosterStatus.DONE, processed_rows=len(records), total_rows=len(records), errors=[],
+        finished_at=timezone.now(), **counts)
+    from ..tasks import send_roster_result
+
+    send_roster_result.delay(job.pk)
+    return RosterImport.objects.get(pk=job.pk)
+
+
+def _validate(job: RosterImport, rows: list[list[str]]):
+    conf = settings.VOLUNTEER_ACCOUNTS
+    shifts = list(job.shifts.select_related("position__campaign").order_by("date", "start_time", "id"))
+    header, body = rows[0], rows[1:]
+    total = len(body)
+    _progress(job, 0, total)
+    general: list[str] = []
+    mapping = _header_map(header)
+    missing = [c.header for c in ROSTER_COLUMNS if c.required and c.key not in mapping]
+    if missing:
+        return [{"row": 1, "messages": [_("Missing columns: %(cols)s. Please use the template.")
+                                        % {"cols": "、".join(missing)}]}], [], shifts
+    if total < conf["ROSTER_MIN_ROWS"]:
+        general.append(_("A group roster needs at least %(n)s people; sign up individually otherwise.")
+                       % {"n": conf["ROSTER_MIN_ROWS"]})
+    if total > conf["ROSTER_MAX_ROWS"]:
+        general.append(_("A roster may have at most %(n)s people.") % {"n": conf["ROSTER_MAX_ROWS"]})
+    now = timezone.now()
+    for shift in shifts:
+        campaign = shift.position.campaign
+        if campaign.status != CampaignStatus.OPEN or (campaign.signup_opens_at and now < campaign.signup_opens_at) \
+                or (campaign.signup_closes_at and now > campaign.signup_closes_at) or shift_starts_at(shift) <= now:
+            general.append(_("Sign-up for the shift %(shift)s is closed.") % {"shift": str(shift)})
+    for i, a in enumerate(shifts):
+        for b in shifts[i + 1:]:
+            if a.date == b.date and a.start_time < b.end_time and b.start_time < a.end_time:
+                general.append(_("The shifts %(a)s and %(b)s overlap; choose shifts that do not.")
+                               % {"a": str(a), "b": str(b)})
+    if general:
+        return [{"row": 0, "messages": general}], [], shifts
+
+    def get(row, key):
+        index = mapping.get(key)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    records, errors = [], []
+    seen: dict[tuple[str, str], int] = {}
+    for n, row in enumerate(body, start=2):
+        problems = []
+        record = {key: get(row, key) for key in (c.key for c in ROSTER_COLUMNS)}
+        for column in ROSTER_COLUMNS:
+            if column.required and not record[column.key]:
+                problems.append(_("%(col)s is required.") % {"col": column.header})
+        raw_type = record["id_type"].strip().lower()
+        number = normalize_id_number(record["id_number"])
+        id_type = ID_TYPE_VALUES.get(raw_type, "?") if raw_type else None
+        if id_type == "?":
+            problems.append(_("Unknown document type “%(value)s”.") % {"value": record["id_type"]})
+            id_type = None
+        id_type = id_type or guess_id_type(number) or (IdType.PASSPORT if number and raw_type in ("護照", "passport") else None)
+        if number and id_type is None:
+            id_type = IdType.NATIONAL_ID  # let the validator say what is wrong with it
+        if number and id_type:
+            try:
+                number = validate_id_number(id_type, number)
+            except ValidationError as exc:
+                problems.extend(exc.messages)
+        sex = SEX_VALUES.get(record["sex"].lower()) if record["sex"] else None
+        if record["sex"] and sex is None:
+            problems.append(_("Sex must be 男, 女 or 其他 (M, F or X)."))
+        birth = _parse_date(record["birth_date"]) if record["birth_date"] else None
+        if record["birth_date"] and birth is None:
+            problems.append(_("The date of birth “%(value)s” is not a date like 1990-03-14.") % {"value": record["birth_date"]})
+        if birth and birth > timezone.localdate():
+            problems.append(_("The date of birth is in the future."))
+        phone = record["phone"].replace("-", "").replace(" ", "")
+        if phone and not (phone.isdigit() and len(phone) == 10 and phone.startswith("09")):
+            problems.append(_("A mobile number has ten digits and starts with 09."))
+        if record["email"] and ("@" not in record["email"] or " " in record["email"]):
+            problems.append(_("The e-mail address is not valid."))
+        if id_type and number:
+            key = (id_type, number)
+            if key in seen:
+                problems.append(_("The same document number is already in row %(row)s.") % {"row": seen[key]})
+            else:
+                seen[key] = n
+        if birth:
+            for shift in shifts:
+                campaign = shift.position.campaign
+                age = shift.date.year - birth.year - ((shift.date.month, shift.date.day) < (birth.month, birth.day))
+                if campaign.min_age is not None and age < campaign.min_age:
+                    problems.append(_("Must be at least %(min)s years old on %(date)s (will be %(age)s).")
+                                    % {"min": campaign.min_age, "date": shift.date.isoformat(), "age": age})
+                    break
+                if campaign.max_age is not None and age > campaign.max_age:
+                    problems.append(_("The age limit is %(max)s.") % {"max": campaign.max_age})
+                    break
+                if age < ADULT_AGE:
+                    record["minor_campaign"] = campaign.pk
+        record.update(row=n, id_type=id_type, id_number=number, sex=sex, birth_date=birth, phone=phone,
+                      email=record["email"].lower())
+        if problems:
+            errors.append({"row": n, "messages": problems})
+        records.append(record)
+        if n % PROGRESS_EVERY == 0:
+            _progress(job, n - 1, total)
+    # Against the registry: same document → same person (name and birth date must match); minors need a
+    # consent on file; no active sign-up or overlap with what a matched volunteer already has.
+    existing: dict[tuple[str, str], Volunteer] = {}
+    numbers = [r["id_number"] for r in records if r["id_number"]]
+    for start in range(0, len(numbers), 1000):
+        for v in Volunteer.objects.filter(id_number__in=numbers[start:start + 1000]):
+            existing[(v.id_type, v.id_number)] = v
+    matched_ids = [v.pk for v in existing.values()]
+    consents = set(GuardianConsent.objects.filter(volunteer_id__in=matched_ids).values_list("volunteer_id", "campaign_id"))
+    dates = {s.date for s in shifts}
+    taken = defaultdict(list)
+    for start in range(0, len(matched_ids), 1000):
+        for s in Signup.objects.filter(volunteer_id__in=matched_ids[start:start + 1000], status__in=ACTIVE_STATUSES,
+                                       shift__date__in=dates).select_related("shift"):
+            taken[s.volunteer_id].append(s.shift)
+    by_row = {e["row"]: e for e in errors}
+    for record in records:
+        problems = []
+        volunteer = existing.get((record["id_type"], record["id_number"]))
+        record["volunteer"] = volunteer
+        if volunteer is not None:
+            if volunteer.name != record["name"] or (record["birth_date"] and volunteer.birth_date != record["birth_date"]):
+                problems.append(_("This document number is registered to another name or date of birth."))
+            for shift in shifts:
+                for other in taken.get(volunteer.pk, []):
+                    if other.pk == shift.pk:
+                        problems.append(_("Already signed up for %(shift)s.") % {"shift": str(shift)})
+                    elif other.date == shift.date and other.start_time < shift.end_time and shift.start_time < other.end_time:
+                        problems.append(_("Overlaps another shift of this person (%(shift)s).") % {"shift": str(other)})
+        if record.get("minor_campaign") and (volunteer is None or (volunteer.pk, record["minor_campaign"]) not in consents):
+            problems.append(_("Under 18 on the service date: sign up individually with a guardian's consent form."))
+        if problems:
+            entry = by_row.setdefault(record["row"], {"row": record["row"], "messages": []})
+            entry["messages"].extend(problems)
+    errors = sorted(by_row.values(), key=lambda e: e["row"])
+    _progress(job, total, total)
+    return errors, records, shifts
+
+
+@transaction.atomic
+def _import(job: RosterImport, records: list[dict], shifts: list[Shift]) -> dict:
+    created = []
+    for record in records:
+        if record["volunteer"] is None:
+            created.append(Volunteer(
+                id_type=record["id_type"], id_number=record["id_number"], name=record["name"], sex=record["sex"],
+                birth_date=record["birth_date"], phone=record["phone"], email=record["email"],
+                emergency_contact_name=record["emergency_contact_name"],
+                emergency_contact_phone=record["emergency_contact_phone"],
+                notes=_("Registered by group roster %(file)s") % {"file": job.original_name},
+            ))
+    Volunteer.objects.bulk_create(created, batch_size=1000)
+    if created and created[0].pk is None:  # databases that do not return ids from a bulk insert
+        ids = {(v.id_type, v.id_number): v.pk for v in Volunteer.objects.filter(
+            id_number__in=[c.id_number for c in created]).only("id", "id_type", "id_number")}
+        for v in created:
+            v.pk = v.id = ids[(v.id_type, v.id_number)]
+    volunteers = []
+    iterator = iter(created)
+    for record in records:
+        volunteers.append(record["volunteer"] or next(iterator))
+    counts = {"accepted": 0, "waitlisted": 0, "applied": 0, "created_volunteers": len(created),
+              "matched_volunteers": len(records) - len(created)}
+    now = timezone.now()
+    locked = {s.pk: s for s in Shift.objects.select_for_update().filter(pk__in=[s.pk for s in shifts]).order_by("pk")}
+    matched_ids = [r["volunteer"].pk for r in records if r["volunteer"] is not None]
+    inactive = {}
+    for start in range(0, len(matched_ids), 1000):
+        for s in Signup.objects.select_for_update().filter(
+                shift_id__in=list(locked), volunteer_id__in=matched_ids[start:start + 1000]):
+            inactive[(s.volunteer_id, s.shift_id)] = s
+    for chosen in shifts:
+        shift = locked[chosen.pk]
+        reviewed = chosen.position.campaign.signup_mode == SignupMode.REVIEWED
+        free = max(shift.headcount - shift.accepted_count, 0)
+        new_rows, accepted_here = [], 0
+        for volunteer in volunteers:
+            if reviewed:
+                status = SignupStatus.APPLIED
+            elif accepted_here < free:
+                status = SignupStatus.ACCEPTED
+                accepted_here += 1
+            else:
+                status = SignupStatus.WAITLISTED
+            counts[str(status)] = counts.get(str(status), 0) + 1
+            previous = inactive.get((volunteer.pk, shift.pk))
+            if previous is not None:
+                previous.status = status
+                previous.cancelled_at = None
+                previous.created_at = now
+                previous.decided_at = now if status == SignupStatus.ACCEPTED else None
+                previous.note = _("Group roster")
+                previous.save()
+            else:
+                new_rows.append(Signup(volunteer=volunteer, shift=shift, status=status, note=_("Group roster"),
+                                       decided_at=now if status == SignupStatus.ACCEPTED else None))
+        Signup.objects.bulk_create(new_rows, batch_size=1000)
+        if accepted_here:
+            updated = Shift.objects.filter(pk=shift.pk, accepted_count__lte=F("headcount") - accepted_here).update(
+                accepted_count=F("accepted_count") + accepted_here)
+            if updated != 1:
+                raise ValidationError(_("The seats changed while importing; please upload again."))
+    transaction.on_commit(invalidate_recruitment_progress)
+    return counts

@@ -1,0 +1,260 @@
+"""Account pages of the volunteer journey: register, confirm e-mail, log in (CAPTCHA, lock-out), forgot
+account / password, TaipeiPass. Thin: forms parse, services decide."""
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from ..forms_volunteer import ForgotAccountForm, ForgotPasswordForm, LoginForm, RegistrationForm
+from ..identity import normalize_id_number
+from ..services.accounts import (
+    account_hint_request,
+    password_reset_request,
+    resolve_account,
+    user_confirm_email,
+    user_resend_confirmation,
+    volunteer_register,
+)
+from ..services.taipeipass import taipeipass_client, taipeipass_enabled, taipeipass_login
+
+TAIPEIPASS_SESSION_KEY = "taipeipass_prefill"
+LOCKED_FIELDS_FROM_TAIPEIPASS = ("id_type", "id_number", "name", "birth_date")
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+def lockout_message() -> str:
+    minutes = round(float(settings.AXES_COOLOFF_TIME) * 60)
+    return _("Too many failed log-in attempts: this account is locked on this device for %(minutes)s minutes. "
+             "Wait and try again, or use “Forgot password”.") % {"minutes": minutes}
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes calls this when an account and address are locked: show the log-in page, saying so."""
+    form = LoginForm(initial={"username": (credentials or {}).get("username", "")})
+    return render(request, "operations/volunteer/login.html",
+                  {"form": form, "locked": True, "lockout_message": lockout_message(),
+                   "taipeipass": taipeipass_enabled()}, status=429)
+
+
+class RegisterView(FormView):
+    template_name = "operations/volunteer/register.html"
+    form_class = RegistrationForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and hasattr(request.user, "volunteer"):
+            return redirect("volunteer:home")
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def prefill(self) -> dict | None:
+        return self.request.session.get(TAIPEIPASS_SESSION_KEY)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        prefill = self.prefill
+        if prefill and prefill.get("verified"):
+            kwargs["locked"] = LOCKED_FIELDS_FROM_TAIPEIPASS
+        return kwargs
+
+    def get_initial(self):
+        prefill = self.prefill or {}
+        initial = {k: prefill.get(k) for k in ("email", "phone", "id_type", "id_number", "name") if prefill.get(k)}
+        if prefill.get("birth_date"):
+            initial["birth_date"] = datetime.date.fromisoformat(prefill["birth_date"])
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["taipeipass_prefill"] = self.prefill
+        context["privacy_version"] = settings.VOLUNTEER_ACCOUNTS["PRIVACY_NOTICE_VERSION"]
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        prefill = self.prefill
+        try:
+            user = volunteer_register(
+                email=data["email"], phone=data["phone"], password=data["password1"], id_type=data["id_type"],
+                id_number=data["id_number"], name=data["name"], sex=data["sex"], birth_date=data["birth_date"],
+                privacy_notice_accepted=data["privacy_notice"], language=get_language(),
+                english_name=data["english_name"], city=data["city"], address=data["address"],
+                languages=list(data["languages"]), skills=list(data["skills"]),
+                emergency_contact_name=data["emergency_contact_name"],
+                emergency_contact_phone=data["emergency_contact_phone"],
+                taipeipass=prefill,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+            return self.form_invalid(form)
+        self.request.session.pop(TAIPEIPASS_SESSION_KEY, None)
+        if prefill is None:
+            self.request.session["registered_account"] = user.username
+            return redirect("volunteer:register_done")
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(self.request, _("Welcome! Your account is ready."))
+        return redirect("volunteer:home")
+
+
+class RegisterDoneView(TemplateView):
+    template_name = "operations/volunteer/register_done.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["account"] = self.request.session.get("registered_account", "")
+        return context
+
+
+class ConfirmEmailView(View):
+    def get(self, request, uidb64, token):
+        user = user_confirm_email(uidb64=uidb64, token=token)
+        if user is None:
+            return render(request, "operations/volunteer/confirm_failed.html", status=400)
+        messages.success(request, _("Thank you: your e-mail address is confirmed. You can log in now."))
+        return redirect("volunteer:home" if request.user.is_authenticated else "volunteer:login")
+
+
+class ResendConfirmationView(View):
+    def post(self, request):
+        if request.user.is_authenticated:
+            user_resend_confirmation(user=request.user)
+            messages.info(request, _("We sent the confirmation link again."))
+        return redirect("volunteer:home")
+
+
+class LoginView(FormView):
+    template_name = "operations/volunteer/login.html"
+    form_class = LoginForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["taipeipass"] = taipeipass_enabled()
+        context["next"] = _safe_next(self.request, "")
+        return context
+
+    def form_valid(self, form):
+        username = resolve_account(form.cleaned_data["username"])
+        user = authenticate(self.request, username=username, password=form.cleaned_data["password"])
+        if getattr(self.request, "axes_locked_out", False):
+            return lockout_response(self.request, None, {"username": username})
+        if user is None:
+            form.add_error(None, _("The account or password is wrong. After %(n)s failed attempts the account "
+                                   "is locked for a while.") % {"n": settings.AXES_FAILURE_LIMIT})
+            return self.form_invalid(form)
+        if getattr(user, "deletion_requested_at", None):
+            form.add_error(None, _("This account is closed at your request."))
+            return self.form_invalid(form)
+        login(self.request, user)
+        return HttpResponseRedirect(_safe_next(self.request, reverse("volunteer:home")))
+
+
+class LogoutView(View):
+    def post(self, request):
+        logout(request)
+        messages.info(request, _("You have logged out."))
+        return redirect("volunteer:login")
+
+
+class ForgotAccountView(FormView):
+    """忘記帳號 (and 忘記帳號及密碼): the hint goes to the registered e-mail address only."""
+
+    template_name = "operations/volunteer/forgot_account.html"
+    form_class = ForgotAccountForm
+
+    def get_initial(self):
+        return {"also_password": self.request.GET.get("both") == "1"}
+
+    def form_valid(self, form):
+        account_hint_request(id_number=normalize_id_number(form.cleaned_data["id_number"]),
+                             birth_date=form.cleaned_data["birth_date"],
+                             include_reset=form.cleaned_data["also_password"])
+        return render(self.request, "operations/volunteer/forgot_sent.html", {"kind": "account"})
+
+
+class ForgotPasswordView(FormView):
+    template_name = "operations/volunteer/forgot_password.html"
+    form_class = ForgotPasswordForm
+
+    def form_valid(self, form):
+        password_reset_request(account=form.cleaned_data["account"])
+        return render(self.request, "operations/volunteer/forgot_sent.html", {"kind": "password"})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "operations/volunteer/password_reset_confirm.html"
+    success_url = reverse_lazy("volunteer:password_reset_complete")
+    post_reset_login = False
+
+
+class PasswordResetCompleteView(TemplateView):
+    template_name = "operations/volunteer/password_reset_complete.html"
+
+
+class TaipeiPassLoginView(View):
+    """Redirects to TaipeiPass; the provider sends the browser back to /oidc/taipeipass/callback/."""
+
+    def get(self, request):
+        if not taipeipass_enabled():
+            messages.error(request, _("TaipeiPass log-in is not available at the moment."))
+            return redirect("volunteer:login")
+        request.session["taipeipass_language"] = get_language()
+        redirect_uri = request.build_absolute_uri(reverse("taipeipass_callback"))
+        return taipeipass_client().authorize_redirect(request, redirect_uri)
+
+
+class TaipeiPassCallbackView(View):
+    def get(self, request):
+        from django.utils import translation
+
+        language = request.session.get("taipeipass_language") or settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        if not taipeipass_enabled() or "error" in request.GET:
+            messages.error(request, _("TaipeiPass log-in was cancelled or failed. Please try again."))
+            return redirect("volunteer:login")
+        client = taipeipass_client()
+        try:
+            token = client.authorize_access_token(request)
+            claims = dict(client.userinfo(token=token))
+        except Exception:  # noqa: BLE001 - any protocol or network failure: tell the person, log it
+            import logging
+
+            logging.getLogger(__name__).exception("TaipeiPass callback failed")
+            messages.error(request, _("TaipeiPass log-in was cancelled or failed. Please try again."))
+            return redirect("volunteer:login")
+        user, identity = taipeipass_login(claims=claims)
+        if user is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("You are logged in with TaipeiPass."))
+            return redirect("volunteer:home")
+        request.session[TAIPEIPASS_SESSION_KEY] = identity.prefill()
+        if identity.verified:
+            messages.info(request, _("Welcome! Please complete your registration: your verified identity from "
+                                     "TaipeiPass is filled in."))
+        else:
+            messages.info(request, _("Your TaipeiPass account is not real-name verified, so please enter your "
+                                     "identity document yourself to complete the registration."))
+        return redirect("volunteer:register")

@@ -1,0 +1,381 @@
+"""The volunteer zone (志工專區): my shifts and calendar feed, profile, preferences, my data, deletion
+request, signing up for shifts chosen on the recruitment page, guardian consent, group roster."""
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from ..forms_volunteer import ConsentForm, DeletionForm, PreferencesForm, ProfileForm, RosterUploadForm
+from ..models import Campaign, GuardianConsent, RosterImport, Shift, Signup, SignupStatus, Volunteer
+from ..selectors.browse import recruitment_page_url
+from ..selectors.volunteer_zone import (
+    calendar_signups,
+    my_data,
+    my_data_rows,
+    my_signups,
+    split_signups,
+    volunteer_for_user,
+)
+from ..services.accounts import (
+    account_deletion_request,
+    user_set_notification_preferences,
+    volunteer_update_profile,
+)
+from ..services.rosters import ROSTER_COLUMNS, roster_import_start, roster_template
+from ..services.signups import (
+    ADULT_AGE,
+    guardian_consent_upload,
+    signup_cancel,
+    signup_create_many,
+    signup_eligibility_errors,
+)
+
+CALENDAR_SALT = "operations.volunteer.calendar"
+MAX_SHIFTS_PER_REQUEST = 50
+
+
+def calendar_token(volunteer: Volunteer) -> str:
+    return signing.Signer(salt=CALENDAR_SALT, sep="~").sign(str(volunteer.pk))
+
+
+class VolunteerRequiredMixin(LoginRequiredMixin):
+    """A logged-in user with a volunteer record; staff accounts without one get a short explanation."""
+
+    login_url = reverse_lazy("volunteer:login")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.volunteer = volunteer_for_user(request.user)
+        if self.volunteer is None:
+            return render(request, "operations/volunteer/no_volunteer.html", status=403)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["volunteer"] = self.volunteer
+        context["zone_nav"] = self.zone_nav
+        return context
+
+    zone_nav = ""
+
+
+class ZoneHomeView(VolunteerRequiredMixin, TemplateView):
+    template_name = "operations/volunteer/home.html"
+    zone_nav = "home"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        upcoming, _past = split_signups(my_signups(self.volunteer))
+        context["upcoming"] = upcoming[:5]
+        context["waitlisted"] = [s for s in upcoming if s.status == SignupStatus.WAITLISTED]
+        context["calendar_url"] = self.request.build_absolute_uri(
+            reverse("volunteer:calendar", args=[calendar_token(self.volunteer)]))
+        context["recruitment_url"] = recruitment_page_url()
+        return context
+
+
+class ProfileView(VolunteerRequiredMixin, FormView):
+    template_name = "operations/volunteer/profile.html"
+    form_class = ProfileForm
+    zone_nav = "profile"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Volunteer.objects.get(pk=self.volunteer.pk)
+        return kwargs
+
+    def form_valid(self, form):
+        data = {name: form.cleaned_data[name] for name in form.changed_data if not form.fields[name].disabled}
+        try:
+            volunteer_update_profile(volunteer=self.volunteer, actor=self.request.user, data=data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your profile is saved."))
+        return redirect("volunteer:profile")
+
+
+class MyShiftsView(VolunteerRequiredMixin, TemplateView):
+    template_name = "operations/volunteer/shifts.html"
+    zone_nav = "shifts"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        upcoming, past = split_signups(my_signups(self.volunteer))
+        context.update(upcoming=upcoming, past=past, calendar_url=self.request.build_absolute_uri(
+            reverse("volunteer:calendar", args=[calendar_token(self.volunteer)])))
+        return context
+
+
+class CancelSignupView(VolunteerRequiredMixin, View):
+    """GET asks for confirmation; POST cancels (a freed seat goes to the waitlist in the same transaction)."""
+
+    def get_signup(self, pk) -> Signup:
+        return get_object_or_404(
+            Signup.objects.select_related("shift__position__campaign", "shift__position__venue"),
+            pk=pk, volunteer=self.volunteer,
+        )
+
+    def get(self, request, pk):
+        return render(request, "operations/volunteer/cancel_confirm.html",
+                      {"signup": self.get_signup(pk), "volunteer": self.volunteer, "zone_nav": "shifts"})
+
+    def post(self, request, pk):
+        signup = self.get_signup(pk)
+        try:
+            signup_cancel(signup=signup, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Your sign-up is cancelled."))
+        return redirect("volunteer:shifts")
+
+
+def _ics_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+class CalendarFeedView(View):
+    """A personal iCalendar feed of accepted shifts; the URL carries a signed token so calendar apps
+    can subscribe without a session."""
+
+    def get(self, request, token):
+        try:
+            pk = int(signing.Signer(salt=CALENDAR_SALT, sep="~").unsign(token))
+        except (signing.BadSignature, ValueError) as exc:
+            raise Http404 from exc
+        volunteer = get_object_or_404(Volunteer, pk=pk)
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Taipei City Volunteer Platform//EN",
+                 "CALSCALE:GREGORIAN", "X-WR-TIMEZONE:Asia/Taipei"]
+        for signup in calendar_signups(volunteer):
+            shift = signup.shift
+            start = timezone.make_aware(datetime.datetime.combine(shift.date, shift.start_time))
+            end = timezone.make_aware(datetime.datetime.combine(shift.date, shift.end_time))
+            venue = shift.position.venue
+            lines += [
+                "BEGIN:VEVENT",
+                f"UID:signup-{signup.pk}@volunteer.gov.taipei",
+                f"DTSTAMP:{stamp}",
+                f"DTSTART:{start.astimezone(datetime.UTC):%Y%m%dT%H%M%SZ}",
+                f"DTEND:{end.astimezone(datetime.UTC):%Y%m%dT%H%M%SZ}",
+                f"SUMMARY:{_ics_escape(shift.position.title + (' ' + shift.name if shift.name else ''))}",
+                f"LOCATION:{_ics_escape((venue.name + ' ' + venue.address).strip() if venue else '')}",
+                f"DESCRIPTION:{_ics_escape(shift.position.campaign.title)}",
+                "END:VEVENT",
+            ]
+        lines.append("END:VCALENDAR")
+        response = HttpResponse("\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="my-shifts.ics"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class PreferencesView(VolunteerRequiredMixin, FormView):
+    template_name = "operations/volunteer/preferences.html"
+    form_class = PreferencesForm
+    zone_nav = "preferences"
+
+    def get_initial(self):
+        user = self.request.user
+        return {"notify_by_email": user.notify_by_email, "notify_reminders": user.notify_reminders,
+                "preferred_language": user.preferred_language}
+
+    def form_valid(self, form):
+        user_set_notification_preferences(user=self.request.user, **form.cleaned_data)
+        messages.success(self.request, _("Your preferences are saved."))
+        return redirect("volunteer:preferences")
+
+
+class MyDataView(VolunteerRequiredMixin, View):
+    def get(self, request, fmt):
+        data = my_data(self.volunteer)
+        stamp = timezone.localdate().isoformat()
+        if fmt == "json":
+            response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2),
+                                    content_type="application/json; charset=utf-8")
+        elif fmt == "ods":
+            import tablib
+
+            from ..exports import CONTENT_TYPES, safe_cell
+
+            book = tablib.Databook()
+            for title, headers, rows in my_data_rows(data):
+                sheet = tablib.Dataset(headers=headers, title=title)
+                for row in rows:
+                    sheet.append([safe_cell("" if v is None else v) for v in row])
+                book.add_sheet(sheet)
+            response = HttpResponse(book.export("ods"), content_type=CONTENT_TYPES["ods"])
+        else:
+            raise Http404
+        response["Content-Disposition"] = f'attachment; filename="my-data-{stamp}.{fmt}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class DeletionView(VolunteerRequiredMixin, FormView):
+    template_name = "operations/volunteer/delete_account.html"
+    form_class = DeletionForm
+    zone_nav = "data"
+
+    def form_valid(self, form):
+        from django.contrib.auth import logout
+
+        account_deletion_request(user=self.request.user, reason=form.cleaned_data["reason"])
+        logout(self.request)
+        messages.success(self.request, _("We received your request. Your account is closed and your data will be "
+                                         "deleted within 30 days, except records the law requires us to keep."))
+        return redirect("volunteer:login")
+
+
+def _local_path(value: str) -> str:
+    """`value` when it is a path on this site (never another host), else an empty string."""
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return ""
+
+
+def _selected_shifts(request) -> list[Shift]:
+    ids = []
+    for raw in request.POST.getlist("shift") or request.GET.getlist("shift"):
+        try:
+            ids.append(int(raw))
+        except ValueError:
+            continue
+    ids = ids[:MAX_SHIFTS_PER_REQUEST]
+    return list(Shift.objects.filter(pk__in=ids).select_related(
+        "position__campaign", "position__venue", "position__team").order_by("date", "start_time"))
+
+
+class SignupView(VolunteerRequiredMixin, View):
+    """Shifts chosen on the recruitment page: GET shows them with any reason that blocks each one;
+    POST with confirm=1 signs up for all of them (each accepted, waitlisted, applied or refused)."""
+
+    def get(self, request):
+        shifts = _selected_shifts(request)
+        back = _local_path(request.GET.get("back", "")) or recruitment_page_url()
+        if not shifts:
+            messages.info(request, _("Choose one or more shifts first."))
+            return redirect(back)
+        checks = [(shift, signup_eligibility_errors(volunteer=self.volunteer, shift=shift)) for shift in shifts]
+        have_consent = set(GuardianConsent.objects.filter(volunteer=self.volunteer).values_list("campaign_id", flat=True))
+        consent_campaigns = {s.position.campaign for s in shifts
+                             if self.volunteer.age_on(s.date) < ADULT_AGE and s.position.campaign_id not in have_consent
+                             and (s.position.campaign.min_age or 0) <= self.volunteer.age_on(s.date)}
+        return render(request, "operations/volunteer/signup_confirm.html", {
+            "checks": checks, "volunteer": self.volunteer, "zone_nav": "shifts",
+            "consent_campaigns": consent_campaigns, "back": back,
+        })
+
+    def post(self, request):
+        shifts = _selected_shifts(request)
+        if not shifts:
+            messages.info(request, _("Choose one or more shifts first."))
+            return redirect("volunteer:shifts")
+        outcomes = signup_create_many(volunteer=self.volunteer, shifts=shifts, actor=request.user)
+        return render(request, "operations/volunteer/signup_result.html",
+                      {"outcomes": outcomes, "volunteer": self.volunteer, "zone_nav": "shifts"})
+
+
+class ConsentView(VolunteerRequiredMixin, FormView):
+    template_name = "operations/volunteer/consent.html"
+    form_class = ConsentForm
+    zone_nav = "shifts"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.campaign = get_object_or_404(Campaign, pk=kwargs["campaign_id"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["campaign"] = self.campaign
+        context["next"] = self.request.GET.get("next", "")
+        return context
+
+    def form_valid(self, form):
+        try:
+            guardian_consent_upload(volunteer=self.volunteer, campaign=self.campaign, file=form.cleaned_data["file"],
+                                    guardian_name=form.cleaned_data["guardian_name"], actor=self.request.user)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The guardian's consent form is uploaded. You can sign up now."))
+        return redirect(_local_path(self.request.POST.get("next", "")) or "volunteer:shifts")
+
+
+class RosterUploadView(VolunteerRequiredMixin, FormView):
+    """團體報名: choose shifts on the recruitment page, download the template, upload the filled roster."""
+
+    template_name = "operations/volunteer/roster.html"
+    form_class = RosterUploadForm
+    zone_nav = "roster"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["shifts"] = _selected_shifts(self.request)
+        context["columns"] = ROSTER_COLUMNS
+        context["min_rows"] = settings.VOLUNTEER_ACCOUNTS["ROSTER_MIN_ROWS"]
+        context["imports"] = RosterImport.objects.filter(created_by=self.request.user)[:10]
+        return context
+
+    def form_valid(self, form):
+        shifts = _selected_shifts(self.request)
+        if not shifts:
+            form.add_error(None, _("Choose the shifts of the group on the recruitment page first."))
+            return self.form_invalid(form)
+        try:
+            job = roster_import_start(user=self.request.user, shifts=shifts, file=form.cleaned_data["file"],
+                                      language=get_language())
+        except ValidationError as exc:
+            form.add_error("file", exc.messages)
+            return self.form_invalid(form)
+        return redirect("volunteer:roster_status", pk=job.pk)
+
+
+class RosterTemplateView(View):
+    def get(self, request, fmt):
+        if fmt not in ("xlsx", "ods", "csv"):
+            raise Http404
+        content, content_type = roster_template(fmt)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="group-roster-template.{fmt}"'
+        return response
+
+
+class RosterStatusView(VolunteerRequiredMixin, TemplateView):
+    template_name = "operations/volunteer/roster_status.html"
+    zone_nav = "roster"
+
+    def get(self, request, *args, **kwargs):
+        job = get_object_or_404(RosterImport, pk=kwargs["pk"], created_by=request.user)
+        if request.GET.get("format") == "json":
+            return JsonResponse({"status": job.status, "percent": job.percent, "processed": job.processed_rows,
+                                 "total": job.total_rows, "finished": job.finished_at is not None})
+        self.job = job
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["job"] = self.job
+        return context
+

@@ -1,0 +1,376 @@
+"""Volunteer-journey benchmarks (figures only, nothing asserted about speed):
+
+1. sign-up rush: 500 concurrent HTTP clients on loopback POST a sign-up for the same 50-seat shift to
+   gunicorn (2 and 8 sync workers) + PostgreSQL: accepted, waitlisted, errors, overbooked (must be 0),
+   throughput and p95, next to a minimal Django view that inserts one row (same middleware), as a ratio;
+2. the 我要當志工 browse page at WMG scale (generate_load_data --scale wmg: 20,000 shifts) with filters:
+   median, p95 and its SQL query count;
+3. a 5,000-row group roster (CSV) checked and imported.
+
+`run()` creates a fresh PostgreSQL database next to DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
+postgres), migrates it, runs the measurements in a child process and drops it. Without PostgreSQL it
+reports "skipped". Standalone: `.venv/bin/python tests/bench/bench_journey.py [--factor 0.1]`."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENTS = 500
+SEATS = 50
+WORKERS = (2, 8)
+
+
+def _pct(values, q):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def run(factor: float | None = None) -> list[tuple[str, str]]:
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or \
+        "postgres://postgres@127.0.0.1:5432/postgres"
+    if urlsplit(url).scheme not in ("postgres", "postgresql"):
+        print("journey: skipped (needs PostgreSQL in DATABASE_URL)")
+        return [("journey", "skipped: needs PostgreSQL")]
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"journey_bench_{os.getpid()}"
+    admin = psycopg.connect(url, autocommit=True)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    bench_url = urlunsplit(parts._replace(path=f"/{name}"))
+    env = {**os.environ, "DATABASE_URL": bench_url, "DJANGO_SETTINGS_MODULE": "volunteer_site.settings.test",
+           "CELERY_BROKER_URL": "", "DB_CONN_MAX_AGE": "60"}
+    python = sys.executable
+    try:
+        subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+        args = [python, str(Path(__file__).resolve()), "--inner"]
+        factor = factor if factor is not None else float(os.environ.get("BENCH_FACTOR", "1.0"))
+        args += ["--factor", str(factor)]
+        out = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+        if out.returncode:
+            sys.stderr.write(out.stderr[-6000:])
+            return [("journey", f"failed (exit {out.returncode}); see the error above")]
+        figures = json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+    rows = [(label, value) for label, value in figures]
+    for label, value in rows:
+        print(f"{label}: {value}")
+    return rows
+
+
+# --- Everything below runs in the child process, on the fresh database --------------------------
+
+def _setup_django():
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _event(headcount: int, code: str):
+    import datetime
+
+    from django.utils import timezone
+
+    from operations.models import Campaign, CampaignStatus, OrgKind, OrgNode, Position, Shift, SignupMode
+
+    root = OrgNode.objects.filter(depth=1).first() or OrgNode.add_root(
+        kind=OrgKind.COMPETENT_AUTHORITY, code="bench-root", name="社會局")
+    unit = root.add_child(kind=OrgKind.UNIT, code=f"{code}-unit", name=f"{code} 場館", city="taipei")
+    campaign = Campaign.objects.create(unit=unit, code=code, title=f"{code} 招募", status=CampaignStatus.OPEN,
+                                       signup_mode=SignupMode.INSTANT, min_age=16,
+                                       starts_on=timezone.localdate() + datetime.timedelta(days=30),
+                                       ends_on=timezone.localdate() + datetime.timedelta(days=40))
+    position = Position.objects.create(campaign=campaign, venue=unit, title=f"{code} 服務組")
+    return Shift.objects.create(position=position, date=campaign.starts_on, start_time=datetime.time(8),
+                                end_time=datetime.time(12), name="早班", headcount=headcount)
+
+
+def _volunteers(n: int, prefix: str):
+    import datetime
+    import random
+
+    from operations.identity import generate_national_id
+    from operations.models import User, Volunteer
+
+    rng = random.Random(hash(prefix) & 0xFFFF)
+    users = User.objects.bulk_create([User(username=f"{prefix}{i}@bench.example", email="",
+                                           password="!") for i in range(n)])
+    seen, volunteers = set(), []
+    for user in users:
+        number = generate_national_id(rng)
+        while number in seen or Volunteer.objects.filter(id_number=number).exists():
+            number = generate_national_id(rng)
+        seen.add(number)
+        volunteers.append(Volunteer(user=user, id_type="national_id", id_number=number, name=f"壓測{user.pk}",
+                                    sex="F", birth_date=datetime.date(1980, 1, 1)))
+    Volunteer.objects.bulk_create(volunteers)
+    return users
+
+
+def _sessions(users) -> list[str]:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    keys = []
+    for user in users:
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        keys.append(store.session_key)
+    return keys
+
+
+BENCH_SETTINGS = """
+import os
+
+from volunteer_site.settings.test import *  # noqa
+ROOT_URLCONF = "journey_bench_urls"
+EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+# As in production, web workers only publish notification tasks (to a scratch Redis database that is
+# emptied afterwards); set BENCH_REDIS_URL="" to run them inline instead.
+CELERY_BROKER_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True
+LOGGING = {"version": 1, "disable_existing_loggers": True, "root": {"level": "ERROR"}}
+"""
+BENCH_URLS = """
+from django.db import connection
+from django.http import HttpResponse
+from django.urls import path
+
+from volunteer_site.urls import urlpatterns as site_urlpatterns
+
+
+def insert_one(request):
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO journey_bench_ping (at) VALUES (now())")
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("bench/insert/", insert_one), *site_urlpatterns]
+"""
+
+
+def _purge_bench_queue():
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+    if redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url).flushdb()
+        except redis.RedisError:
+            pass
+
+
+async def _fire(port: int, path: str, sessions: list[str], data: dict) -> tuple[list[float], list[int], float]:
+    import httpx
+
+    token = "b" * 32
+    limits = httpx.Limits(max_connections=len(sessions), max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=120) as client:
+        latencies, statuses = [], []
+
+        async def one(session_key):
+            start = time.perf_counter()
+            try:
+                response = await client.post(path, data=data, headers={"X-CSRFToken": token, "Referer": f"http://127.0.0.1:{port}/"},
+                                             cookies={"sessionid": session_key, "csrftoken": token})
+                statuses.append(response.status_code)
+            except httpx.HTTPError:
+                statuses.append(0)
+            latencies.append(time.perf_counter() - start)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(one(key) for key in sessions))
+        return latencies, statuses, time.perf_counter() - began
+
+
+def _gunicorn(workers: int, tmp: str, port: int):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "journey_bench_settings"}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "volunteer_site.wsgi:application", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--backlog", "2048", "--pythonpath", tmp, "--log-level", "error"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/volunteer/login/", timeout=2)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+
+
+def bench_rush(figures):
+    from django.db import connection
+
+    from operations.models import Signup, SignupStatus
+
+    shift = _event(SEATS, "bench-rush")
+    users = _volunteers(CLIENTS, "rush")
+    sessions = _sessions(users)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE journey_bench_ping (id bigserial primary key, at timestamptz)")
+    tmp = tempfile.mkdtemp(prefix="journey-bench-")
+    Path(tmp, "journey_bench_settings.py").write_text(textwrap.dedent(BENCH_SETTINGS))
+    Path(tmp, "journey_bench_urls.py").write_text(textwrap.dedent(BENCH_URLS))
+    for workers in WORKERS:
+        Signup.objects.filter(shift=shift).delete()
+        type(shift).objects.filter(pk=shift.pk).update(accepted_count=0)
+        port = _free_port()
+        server = _gunicorn(workers, tmp, port)
+        try:
+            base_lat, base_status, base_wall = asyncio.run(_fire(port, "/bench/insert/", sessions, {}))
+            lat, statuses, wall = asyncio.run(_fire(port, "/volunteer/signup/", sessions, {"shift": str(shift.pk)}))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            _purge_bench_queue()
+        accepted = Signup.objects.filter(shift=shift, status=SignupStatus.ACCEPTED).count()
+        waitlisted = Signup.objects.filter(shift=shift, status=SignupStatus.WAITLISTED).count()
+        shift.refresh_from_db()
+        errors = sum(1 for s in statuses if s != 200)
+        throughput, base_throughput = CLIENTS / wall, CLIENTS / base_wall
+        label = f"sign-up rush {CLIENTS} clients / {SEATS} seats, gunicorn {workers} workers"
+        figures.append((label, (
+            f"accepted {accepted}, waitlisted {waitlisted}, errors {errors}, overbooked {max(0, accepted - SEATS)} "
+            f"(counter {shift.accepted_count}), {throughput:.0f} req/s, p95 {_pct(lat, 95) * 1000:.0f} ms; "
+            f"minimal insert view {base_throughput:.0f} req/s (errors {sum(1 for s in base_status if s != 200)}), "
+            f"p95 {_pct(base_lat, 95) * 1000:.0f} ms; ratio {throughput / base_throughput:.2f}")))
+
+
+def bench_browse(figures, factor: float):
+    import datetime
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import F, Min
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from cms.recruitment_pages import ensure_recruitment_page
+    from operations.models import Position, Shift
+
+    call_command("generate_load_data", "--scale", "wmg", "--factor", str(factor), verbosity=0)
+    # The load data sit on the real 2025 event dates; the page lists future shifts only, so move them
+    # to start in 30 days.
+    first = Shift.objects.aggregate(first=Min("date"))["first"]
+    Shift.objects.update(date=F("date") + (timezone.localdate() + datetime.timedelta(days=30) - first))
+    page = ensure_recruitment_page()
+    sample = Shift.objects.select_related("position__venue", "position__team").filter(
+        position__venue__isnull=False, position__team__isnull=False).order_by("id")[7]
+    language = Position.required_languages.through.objects.select_related("language").first()
+    total = Shift.objects.count()
+    client = Client()
+    day = sample.date.isoformat()
+    cases = {
+        "no filter": "",
+        "city + free seats": f"?city={sample.position.venue.city}&free=1",
+        "venue + group + date": f"?venue={sample.position.venue_id}&group={sample.position.team.name}&from={day}&to={day}",
+        "language, page 5": f"?language={language.language.code if language else 'en'}&page=5",
+    }
+    for name, query in cases.items():
+        client.get(page.url + query)  # warm
+        samples, queries = [], 0
+        for _ in range(30):
+            with CaptureQueriesContext(connection) as ctx:
+                start = time.perf_counter()
+                response = client.get(page.url + query)
+                samples.append(time.perf_counter() - start)
+            queries = len(ctx.captured_queries)
+        figures.append((f"browse {total} shifts, {name}", (
+            f"HTTP {response.status_code}, "
+            f"median {statistics.median(samples) * 1000:.0f} ms, p95 {_pct(samples, 95) * 1000:.0f} ms, "
+            f"{queries} queries, {_matching(query)} matching")))
+
+
+def _matching(query: str) -> int:
+    from django.http import QueryDict
+
+    from operations.selectors.browse import BrowseFilters, browse_shifts
+
+    return browse_shifts(BrowseFilters.from_querydict(QueryDict(query.lstrip("?")))).total
+
+
+def bench_roster(figures):
+    import random
+
+    import tablib
+    from django.core.files.base import ContentFile
+
+    from operations.identity import generate_national_id
+    from operations.models import RosterImport, User
+    from operations.services.rosters import ROSTER_COLUMNS, roster_import_run
+
+    shift = _event(4000, "bench-roster")
+    rep = User.objects.create(username="rep@bench.example", email="")
+    rng = random.Random(2025)
+    data = tablib.Dataset(headers=[c.header for c in ROSTER_COLUMNS])
+    seen = set()
+    while len(data) < 5000:
+        number = generate_national_id(rng)
+        if number in seen:
+            continue
+        seen.add(number)
+        data.append([f"團員{len(data)}", "身分證", number, "女" if number[1] == "2" else "男", "1985-06-01",
+                     f"09{len(data):08d}", "", "", ""])
+    job = RosterImport.objects.create(created_by=rep, original_name="roster.csv",
+                                      file=ContentFile(data.export("csv").encode("utf-8-sig"), name="roster.csv"))
+    job.shifts.set([shift])
+    start = time.perf_counter()
+    job = roster_import_run(job_id=job.pk)
+    seconds = time.perf_counter() - start
+    figures.append(("roster import 5,000 rows (CSV)", (
+        f"{seconds:.1f} s, status {job.status}, created {job.created_volunteers}, accepted {job.accepted}, "
+        f"waitlisted {job.waitlisted}")))
+
+
+def _inner(factor: float):
+    import logging
+
+    _setup_django()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    figures: list[tuple[str, str]] = []
+    bench_roster(figures)
+    bench_rush(figures)
+    bench_browse(figures, factor)
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    factor = float(sys.argv[sys.argv.index("--factor") + 1]) if "--factor" in sys.argv else 1.0
+    if "--inner" in sys.argv:
+        _inner(factor)
+    else:
+        run(factor)
