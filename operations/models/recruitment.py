@@ -2,6 +2,8 @@
 journey build their screens on these; the data model and its constraints live here from day one."""
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -29,7 +31,10 @@ class ScopedQuerySet(models.QuerySet):
 
         q = Q(pk__in=[])
         for field in self.scope_fields:
-            q |= scope_q(user, field, roles=roles)
+            part = scope_q(user, field, roles=roles)
+            if not part:  # Q() means "no restriction"; OR-ing it into Q(pk__in=[]) would keep the empty set
+                return self.all()
+            q |= part
         return self.filter(q)
 
 
@@ -38,6 +43,15 @@ class FilingStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted for filing")
     FILED = "filed", _("Filed (備案)")
     REJECTED = "rejected", _("Returned")
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, clamped to the end of a shorter month (31 Dec + 2 → 28/29 Feb)."""
+    import calendar
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class ServicePlanQuerySet(ScopedQuerySet):
@@ -68,6 +82,10 @@ class ServicePlan(models.Model):
     )
     filing_reference = models.CharField(_("filing reference number"), max_length=64, blank=True)
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
+    # Art.7 result reports: the end of the period the latest submitted report covered, and the next due
+    # date (kept in the row so that "due or overdue" lists filter and sort in SQL; see report_periods).
+    reported_through = models.DateField(_("reported through"), null=True, blank=True)
+    report_due_on = models.DateField(_("next report due on"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -83,6 +101,49 @@ class ServicePlan(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        if self.starts_on and self.ends_on and self.unit_id:
+            self.report_due_on = self.compute_report_due_on()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = set(kwargs["update_fields"]) | {"report_due_on"}
+        super().save(*args, **kwargs)
+
+    # --- Art.7 report due dates (DOMAIN.md §1.3) ---------------------------------------------------
+    SEVEN_ELEMENTS = ("recruitment", "training", "management", "deployment", "guidance", "evaluation",
+                      "service_items")
+
+    @property
+    def is_long(self) -> bool:
+        """Runs for two years or longer (start + 2 years − 1 day or later)."""
+        return self.ends_on >= _add_months(self.starts_on, 24) - datetime.timedelta(days=1)
+
+    @property
+    def reports_yearly(self) -> bool:
+        """Long plans and plans of charter-exempt units (agencies, public schools) report every year."""
+        from .organisations import RegistrationType
+
+        exempt = self.unit.registration_type in (RegistrationType.AGENCY, RegistrationType.SCHOOL)
+        return self.is_long or exempt
+
+    def report_periods(self) -> list[tuple[datetime.date, datetime.date]]:
+        """(end of the period covered, due date) of every report the plan owes, in order.
+        Yearly: one per calendar year the plan touches, due on 28 February of the next year.
+        Otherwise: one report, due two months after the plan ends."""
+        if not self.reports_yearly:
+            return [(self.ends_on, _add_months(self.ends_on, 2))]
+        periods = []
+        for year in range(self.starts_on.year, self.ends_on.year + 1):
+            covered = min(datetime.date(year, 12, 31), self.ends_on)
+            periods.append((covered, datetime.date(year + 1, 2, 28)))
+        return periods
+
+    def compute_report_due_on(self) -> datetime.date | None:
+        """The due date of the first report not yet submitted (None when all are in)."""
+        for covered, due in self.report_periods():
+            if self.reported_through is None or covered > self.reported_through:
+                return due
+        return None
 
 
 class VolunteerType(models.TextChoices):

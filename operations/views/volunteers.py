@@ -12,7 +12,7 @@ from django_tables2 import SingleTableMixin
 from ..exports import volunteer_export_response
 from ..filters import VolunteerFilter
 from ..forms import RevealIdForm, VolunteerForm
-from ..models import Volunteer
+from ..models import OrgNode, Volunteer
 from ..selectors import team_choices_for, unit_choices_for, volunteer_detail, volunteer_list
 from ..selectors.audit import object_history
 from ..services.people import volunteer_create, volunteer_reveal_id, volunteer_update
@@ -24,6 +24,11 @@ class VolunteerListView(StaffRequiredMixin, SingleTableMixin, FilterView):
     module = "volunteers"
     filterset_class = VolunteerFilter
     paginate_by = 25
+
+    def get_paginate_by(self, queryset):
+        # The table paginates (and shows the last page for a page number past the end); the list view's own
+        # pagination would only add a COUNT query and answer 404 for such a page.
+        return None
 
     def get_table_class(self):
         from ..tables import VolunteerTable
@@ -43,6 +48,7 @@ class VolunteerListView(StaffRequiredMixin, SingleTableMixin, FilterView):
         context = super().get_context_data(**kwargs)
         context["can_add"] = self.request.user.has_perm("operations.membership.change")
         context["querystring"] = self.request.GET.urlencode()
+        context["can_export_full_ids"] = self.request.user.has_perm("operations.volunteer.reveal_id")
         return context
 
 
@@ -51,12 +57,16 @@ class VolunteerExportView(VolunteerListView):
         fmt = kwargs["fmt"]
         if not request.user.has_perm("operations.volunteer.export"):
             raise PermissionDenied
+        full_ids = request.GET.get("ids") == "full"
+        if full_ids and not request.user.has_perm("operations.volunteer.reveal_id"):
+            raise PermissionDenied
         filterset = self.get_filterset(self.get_filterset_class())
         if filterset.is_bound and not filterset.is_valid():
             messages.error(request, _("The filters are not valid; nothing was exported."))
             return redirect("operations:volunteer_list")
         return volunteer_export_response(
-            user=request.user, queryset=filterset.qs.order_by("name", "id"), fmt=fmt, ip_address=client_ip(request)
+            user=request.user, queryset=filterset.qs.order_by("name", "id"), fmt=fmt, ip_address=client_ip(request),
+            full_ids=full_ids,
         )
 
 
@@ -79,7 +89,13 @@ class VolunteerDetailView(StaffRequiredMixin, TemplateView):
             memberships=volunteer.memberships.all(),
             can_reveal=user.has_perm("operations.volunteer.reveal_id", volunteer),
             can_change=user.has_perm("operations.volunteer.change", volunteer),
+            can_members=user.has_perm("operations.membership.change"),
             reveal_form=kwargs.get("reveal_form") or RevealIdForm(),
+            visible_team_ids=set(OrgNode.objects.visible_to(user).filter(
+                pk__in=[m.team_id for m in volunteer.memberships.all()]).values_list("pk", flat=True)),
+            changeable_memberships={
+                m.pk for m in volunteer.memberships.all() if user.has_perm("operations.membership.change", m.team)
+            },
             history=object_history(volunteer),
         )
         return context

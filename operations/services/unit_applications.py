@@ -1,0 +1,153 @@
+"""Review of applications to become a volunteer-using unit (module 2). The public form submits with
+`services.applications.unit_application_submit`; an authority officer in scope approves or rejects here.
+
+Approving creates the unit under the chosen purpose authority, its first administrator account (a
+RoleGrant unit_admin) and e-mails that person a link to set their password. Rejecting needs a reason and
+e-mails the applicant. Both are audited; the e-mails leave after the commit."""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from ..models import ApplicationStatus, AuditAction, OrgKind, OrgNode, Role, UnitApplication, User
+from .audit import audit_record
+from .organisations import orgnode_create
+from .people import grant_create
+from .teams import new_team_code
+
+logger = logging.getLogger(__name__)
+
+REVIEWER_ROLES = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER)
+
+
+def _load_pending(actor, application: UnitApplication) -> UnitApplication:
+    application = UnitApplication.objects.select_for_update().get(pk=application.pk)
+    if actor is not None and not actor.has_perm("operations.unitapplication.review", application):
+        raise PermissionDenied(_("You cannot review this application."))
+    if application.status != ApplicationStatus.PENDING:
+        raise ValidationError(
+            _("This application has already been decided (%(status)s).") % {"status": application.get_status_display()},
+            code="decided",
+        )
+    return application
+
+
+def set_password_link(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        path = reverse("operations:set_password", kwargs={"uidb64": uid, "token": token})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _send(template: str, context: dict, to: str, language: str) -> None:
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"operations/applications/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"operations/applications/email/{template}.txt", context)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    except OSError:  # the decision stands; the officer can resend the link from the application page
+        logger.exception("could not send %s e-mail to %s", template, to)
+
+
+def _admin_account(application: UnitApplication) -> tuple[User, bool]:
+    """The applicant's existing account (same e-mail) or a new one without a usable password."""
+    email = application.contact_email.strip().lower()
+    existing = User.objects.filter(email__iexact=email, is_active=True).order_by("pk").first()
+    if existing is not None:
+        return existing, False
+    username = email if not User.objects.filter(username__iexact=email).exists() else f"{email}-{application.pk}"
+    user = User(
+        username=username[:150], email=email, display_name=application.contact_person[:100],
+        phone=application.contact_phone[:32],
+        preferred_language=application.submitted_language if application.submitted_language in dict(
+            settings.LANGUAGES) else settings.LANGUAGE_CODE,
+    )
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user, True
+
+
+@transaction.atomic
+def unit_application_approve(*, actor, application: UnitApplication, purpose_authority: OrgNode,
+                             code: str = "") -> UnitApplication:
+    application = _load_pending(actor, application)
+    if purpose_authority.kind not in (OrgKind.PURPOSE_AUTHORITY, OrgKind.COMPETENT_AUTHORITY):
+        raise ValidationError({"purpose_authority": _("Choose a purpose authority.")})
+    if not purpose_authority.is_active:
+        raise ValidationError({"purpose_authority": _("This organisation is closed.")})
+    if actor is not None and not actor.has_perm("operations.orgnode.change", purpose_authority):
+        raise ValidationError({"purpose_authority": _("You cannot create units under this authority.")})
+    unit = orgnode_create(
+        actor=actor, parent=purpose_authority, kind=OrgKind.UNIT,
+        code=code.strip() or new_team_code(purpose_authority),
+        name=application.organisation_name, name_en=application.organisation_name_en,
+        category=application.category, registration_type=application.registration_type,
+        registration_number=application.registration_number, city=application.city,
+        district=application.district, address=application.address, contact_person=application.contact_person,
+        phone=application.contact_phone, email=application.contact_email, description=application.service_summary,
+    )
+    user, created = _admin_account(application)
+    grant_create(actor=None, user=user, node=unit, role=Role.UNIT_ADMIN, notify=False)
+    application.status = ApplicationStatus.APPROVED
+    application.purpose_authority = purpose_authority
+    application.created_unit = unit
+    application.decided_by = actor
+    application.decided_at = timezone.now()
+    application.save()
+    audit_record(
+        actor=actor, action=AuditAction.UPDATED, node=unit, obj=application,
+        changes={"status": [ApplicationStatus.PENDING, ApplicationStatus.APPROVED], "unit": unit.code,
+                 "admin": user.get_username(), "new_account": created},
+    )
+    unit_application_send_welcome(application=application, user=user, on_commit=True)
+    return application
+
+
+def unit_application_send_welcome(*, application: UnitApplication, user: User, on_commit: bool = False) -> None:
+    """E-mail the new unit administrator their set-password link (again, when asked)."""
+
+    def send():
+        fresh = User.objects.get(pk=user.pk)
+        context = {"application": application, "user": fresh, "link": set_password_link(fresh),
+                   "site_url": settings.SITE_URL}
+        _send("approved", context, fresh.email, fresh.preferred_language)
+
+    if on_commit:
+        transaction.on_commit(send)
+    else:
+        send()
+
+
+@transaction.atomic
+def unit_application_reject(*, actor, application: UnitApplication, reason: str) -> UnitApplication:
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationError({"reason": _("Explain the reason for rejecting (at least 5 characters); the applicant reads it.")})
+    application = _load_pending(actor, application)
+    application.status = ApplicationStatus.REJECTED
+    application.decision_reason = reason
+    application.decided_by = actor
+    application.decided_at = timezone.now()
+    application.save()
+    audit_record(
+        actor=actor, action=AuditAction.UPDATED, node=application.purpose_authority, obj=application,
+        reason=reason[:255], changes={"status": [ApplicationStatus.PENDING, ApplicationStatus.REJECTED]},
+    )
+    context = {"application": application, "reason": reason, "site_url": settings.SITE_URL}
+    transaction.on_commit(
+        lambda: _send("rejected", context, application.contact_email, application.submitted_language)
+    )
+    return application

@@ -1,0 +1,288 @@
+"""The permission matrix: every back-office URL of the "operations" namespace × users at the five levels
+(plus anonymous and a user without any grant) × an object inside and outside their scope → the expected
+status. The URL list comes from the resolver, so a new view without an entry here fails the test
+`test_every_backoffice_url_is_in_the_matrix` until someone decides who may open it.
+
+Expected status, in the order the views decide: anonymous → 302 to the log-in page; no grant → 403;
+verb checked before the object (`verb_first`) → 403; object outside the user's scope → 404; verb missing
+→ 403; otherwise 200 (GET). POSTs to action URLs with an empty form must give 404/403 the same way and
+never change anything for those who may not act."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from operations.models import ApplicationStatus, AuditEvent, Membership, OrgNode, UnitApplication
+from tests.factories import CampaignFactory, PositionFactory, ServicePlanFactory, ShiftFactory, SignupFactory
+
+LEVEL_USERS = ["sysadmin", "officer_root", "officer_wmg", "admin_a", "leader_a", "subleader_a"]
+ALL = frozenset(LEVEL_USERS)
+UNIT_MGR = frozenset({"sysadmin", "officer_root", "officer_wmg", "admin_a"})
+TEAM_MGR = UNIT_MGR | {"leader_a"}
+AUTH = frozenset({"sysadmin", "officer_root", "officer_wmg"})
+UNRESTRICTED = frozenset({"sysadmin", "officer_root"})
+# who sees an object that lies at this level on the A side of the tree (root › WMG › unit A › team A › sub A)
+VISIBLE = {"sub": ALL, "team": TEAM_MGR, "unit": UNIT_MGR, "authority": AUTH}
+
+
+@dataclass(frozen=True)
+class Spec:
+    kwargs: Callable | None = None  # (objects, inside: bool) → URL kwargs; None for pages without an object
+    level: str = "sub"  # where the "inside" object sits (VISIBLE)
+    verb: frozenset = ALL  # users whose roles carry the verb
+    verb_first: bool = False  # the view checks the verb before fetching the object
+    anon: int = 302
+    public: bool = False  # open to everyone (log-in, set-password): 200 whoever asks
+    ok: int = 200
+    post: bool = False  # also POST an empty form
+    post_verb: frozenset | None = None  # the POST needs another verb than the GET
+    extra: dict = field(default_factory=dict)  # query string
+    volunteer_side: bool = False  # a volunteer-zone page: anonymous users go to the volunteer log-in
+
+
+def _pk(name_in, name_out):
+    return lambda o, inside: {"pk": getattr(o, name_in if inside else name_out).pk}
+
+
+def _fmt(inner=None):
+    def kwargs(o, inside):
+        base = inner(o, inside) if inner else {}
+        return {**base, "fmt": "csv"}
+    return kwargs
+
+
+MATRIX: dict[str, Spec] = {
+    # shell and profile
+    "dashboard": Spec(),
+    "login": Spec(public=True, ok=302, anon=200),  # a logged-in user is sent on to the dashboard
+    "logout": Spec(public=True, ok=405, anon=405),  # log-out is POST only
+    "profile": Spec(),
+    "password_change": Spec(),
+    "audit_list": Spec(verb=AUTH),
+    "org_tree": Spec(),
+    "org_node": Spec(kwargs=_pk("sub_a", "team_c")),
+    # volunteers
+    "volunteer_list": Spec(),
+    "volunteer_create": Spec(verb=TEAM_MGR),
+    "volunteer_export": Spec(kwargs=_fmt()),
+    "volunteer_detail": Spec(kwargs=_pk("vol_sub_a", "vol_c"), post=True, post_verb=UNIT_MGR),  # POST = reveal ID
+    "volunteer_edit": Spec(kwargs=_pk("vol_sub_a", "vol_c"), verb=TEAM_MGR),
+    # teams and members (backoffice_people)
+    "team_list": Spec(),
+    "team_export": Spec(kwargs=_fmt()),
+    "team_create": Spec(kwargs=_pk("team_a", "unit_c"), level="team", verb=UNIT_MGR, post=True),
+    "team_detail": Spec(kwargs=_pk("sub_a", "team_c")),
+    "team_member_export": Spec(kwargs=_fmt(_pk("sub_a", "team_c"))),
+    "team_edit": Spec(kwargs=_pk("sub_a", "team_c"), verb=UNIT_MGR, post=True),
+    "team_move": Spec(kwargs=_pk("sub_a", "team_c"), verb=UNIT_MGR, post=True),
+    "team_close": Spec(kwargs=_pk("sub_a", "team_c"), verb=UNIT_MGR, post=True),
+    "team_member_add": Spec(kwargs=_pk("sub_a", "team_c"), verb=TEAM_MGR, post=True),
+    "membership_move": Spec(kwargs=_pk("membership_in", "membership_out"), verb=TEAM_MGR, post=True),
+    "membership_end": Spec(kwargs=_pk("membership_in", "membership_out"), verb=TEAM_MGR, post=True),
+    "membership_cadre": Spec(kwargs=_pk("membership_in", "membership_out"), verb=TEAM_MGR, post=True),
+    # unit data (backoffice_people)
+    "unit_home": Spec(),
+    "unit_list": Spec(),
+    "unit_export": Spec(kwargs=_fmt()),
+    "unit_detail": Spec(kwargs=_pk("unit_a", "unit_c"), level="unit"),
+    "unit_edit": Spec(kwargs=_pk("unit_a", "unit_c"), level="unit", verb=UNIT_MGR, post=True),
+    "plan_create": Spec(kwargs=_pk("unit_a", "unit_c"), level="unit", verb=UNIT_MGR, post=True),
+    "plan_list": Spec(),
+    "plan_export": Spec(kwargs=_fmt()),
+    "plan_due_list": Spec(),
+    "plan_due_export": Spec(kwargs=_fmt()),
+    "plan_detail": Spec(kwargs=_pk("plan_a", "plan_c"), level="unit", post=True, post_verb=UNIT_MGR),
+    "plan_edit": Spec(kwargs=_pk("plan_a", "plan_c"), level="unit", verb=UNIT_MGR, post=True),
+    "plan_certificate": Spec(kwargs=_pk("plan_a", "plan_c"), level="unit"),
+    # unit applications (backoffice_people)
+    "application_list": Spec(verb=AUTH),
+    "application_export": Spec(kwargs=_fmt(), verb=AUTH),
+    "application_detail": Spec(kwargs=_pk("app_in", "app_out"), level="authority", verb=AUTH, verb_first=True,
+                               post=True),
+    "application_certificate": Spec(kwargs=_pk("app_in", "app_out"), level="authority", verb=AUTH,
+                                    verb_first=True),
+    # recruitment and matching (backoffice_recruitment); the position belongs to unit A's campaign, venue A
+    # and sub-team A, so everybody on the A side sees it
+    "campaign_list": Spec(),
+    "campaign_export": Spec(kwargs=_fmt()),
+    "campaign_create": Spec(verb=UNIT_MGR),
+    # a campaign with a position for a team is visible to that team's leaders
+    "campaign_detail": Spec(kwargs=_pk("campaign_in", "campaign_out")),
+    "campaign_edit": Spec(kwargs=_pk("campaign_in", "campaign_out"), verb=UNIT_MGR),
+    "position_create": Spec(kwargs=_pk("campaign_in", "campaign_out"), verb=UNIT_MGR),
+    "position_detail": Spec(kwargs=_pk("position_in", "position_out")),
+    "position_shift_export": Spec(kwargs=_fmt(_pk("position_in", "position_out"))),
+    "shift_generate": Spec(kwargs=_pk("position_in", "position_out"), verb=UNIT_MGR),
+    "shift_detail": Spec(kwargs=_pk("shift_in", "shift_out")),
+    "shift_match": Spec(kwargs=_pk("shift_in", "shift_out"), verb=TEAM_MGR),
+    "signup_review": Spec(),
+    "signup_export": Spec(kwargs=_fmt()),
+    "fill_rates": Spec(),
+    "fill_rates_partial": Spec(),
+    # attendance (backoffice_recruitment)
+    "attendance_list": Spec(),
+    "attendance_export": Spec(kwargs=_fmt()),
+    "attendance_shift": Spec(kwargs=_pk("shift_in", "shift_out")),
+    "attendance_qr_svg": Spec(kwargs=_pk("shift_in", "shift_out")),
+    "attendance_qr_poster": Spec(kwargs=_pk("shift_in", "shift_out")),
+    "attendance_day_sheet_pdf": Spec(kwargs=_pk("shift_in", "shift_out")),
+    "attendance_correct": Spec(kwargs=lambda o, inside: {"pk": (o.shift_in if inside else o.shift_out).pk,
+                                                        "signup": (o.signup_in if inside else o.signup_out).pk},
+                               verb=UNIT_MGR),
+    # a forged or stale QR token is refused as bad input for every staff user
+    "leader_scan": Spec(kwargs=lambda o, inside: {"token": "not-a-valid-token"}, ok=400),
+    "venue_live": Spec(kwargs=_pk("unit_a", "unit_c")),  # leaders of the venue's teams see it too
+    "service_records": Spec(),
+    "service_record_export": Spec(kwargs=_fmt()),
+    # the volunteer's side: staff accounts without a volunteer profile are refused
+    "checkin": Spec(kwargs=lambda o, inside: {"token": "not-a-valid-token"}, ok=403, volunteer_side=True),
+    "my_qr": Spec(ok=403, volunteer_side=True),
+    "my_qr_svg": Spec(ok=403, volunteer_side=True),
+    # public: an invalid link shows "this link is no longer valid" to anyone
+    "set_password": Spec(kwargs=lambda o, inside: {"uidb64": "MQ", "token": "set-password"}, public=True, anon=200),
+}
+
+
+def backoffice_url_names() -> list[str]:
+    """Every named URL of the "operations" namespace, read from the resolver."""
+    names = []
+
+    def walk(patterns, namespace):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, p.namespace or namespace)
+            elif isinstance(p, URLPattern) and p.name and namespace == "operations":
+                names.append(p.name)
+
+    walk(get_resolver().url_patterns, None)
+    return sorted(set(names))
+
+
+def test_every_backoffice_url_is_in_the_matrix():
+    names = backoffice_url_names()
+    assert len(names) > 30
+    missing = [n for n in names if n not in MATRIX]
+    assert not missing, f"add these back-office URLs to the permission matrix: {missing}"
+    stale = [n for n in MATRIX if n not in names]
+    assert not stale, f"these URLs no longer exist: {stale}"
+
+
+@pytest.fixture
+def objects(org):
+    o = org
+    o.plan_a = ServicePlanFactory(unit=o.unit_a, certificate="plans/certificates/a.pdf")
+    o.plan_c = ServicePlanFactory(unit=o.unit_c, certificate="plans/certificates/c.pdf")
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    for name in ("a", "c"):
+        default_storage.save(f"plans/certificates/{name}.pdf", ContentFile(b"%PDF-1.4 test"))
+        default_storage.save(f"applications/{name}.pdf", ContentFile(b"%PDF-1.4 test"))
+    base = dict(category="social_welfare", registration_type="agency", city="taipei", address="市府路1號",
+                contact_person="王小明", contact_phone="02-1234", contact_email="a@example.org")
+    o.app_in = UnitApplication.objects.create(reference="UA-IN", organisation_name="甲協會", purpose_authority=o.wmg,
+                                              certificate="applications/a.pdf", **base)
+    o.app_out = UnitApplication.objects.create(reference="UA-OUT", organisation_name="丙協會",
+                                               purpose_authority=o.root, certificate="applications/c.pdf", **base)
+    o.campaign_in = CampaignFactory(unit=o.unit_a)
+    o.campaign_out = CampaignFactory(unit=o.unit_c)
+    o.position_in = PositionFactory(campaign=o.campaign_in, venue=o.unit_a, team=o.sub_a)
+    o.position_out = PositionFactory(campaign=o.campaign_out, venue=o.unit_c, team=o.team_c)
+    o.shift_in = ShiftFactory(position=o.position_in)
+    o.shift_out = ShiftFactory(position=o.position_out)
+    o.signup_in = SignupFactory(volunteer=o.vol_sub_a, shift=o.shift_in)
+    o.signup_out = SignupFactory(volunteer=o.vol_c, shift=o.shift_out)
+    o.membership_in = Membership.objects.get(volunteer=o.vol_sub_a, team=o.sub_a)
+    o.membership_out = Membership.objects.get(volunteer=o.vol_c, team=o.team_c)
+    return o
+
+
+def expected(spec: Spec, user_key: str, inside: bool, method: str = "get") -> int:
+    if spec.public:
+        return spec.anon if user_key == "anon" else spec.ok
+    if user_key == "anon":
+        return spec.anon
+    if user_key == "nobody":
+        return 403
+    if spec.kwargs is None or spec.kwargs(_Probe(), True).keys() <= {"fmt"} or "token" in spec.kwargs(_Probe(), True):
+        return (spec.ok if method == "get" else 200) if user_key in spec.verb else 403
+    if spec.verb_first and user_key not in spec.verb:
+        return 403
+    visible = VISIBLE[spec.level] if inside else UNRESTRICTED
+    if user_key not in visible:
+        return 404
+    if user_key not in spec.verb:
+        return 403
+    return spec.ok
+
+
+class _Probe:
+    def __getattr__(self, name):
+        class _Obj:
+            pk = 0
+        return _Obj()
+
+
+USERS = ["anon", "nobody", *LEVEL_USERS]
+
+
+def sides(name: str) -> tuple[bool, ...]:
+    spec = MATRIX[name]
+    has_object = spec.kwargs is not None and not (spec.kwargs(_Probe(), True).keys() <= {"fmt", "token"})
+    return (True, False) if has_object and not spec.public else (True,)
+
+
+def _client(objects, user_key):
+    from django.test import Client
+
+    client = Client()
+    if user_key != "anon":
+        client.force_login(objects.users[user_key])
+    return client
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_get(objects, name):
+    """One URL: every user × inside/outside (the fixture is built once per URL; all mismatches listed)."""
+    spec = MATRIX[name]
+    mismatches = []
+    for user_key in USERS:
+        client = _client(objects, user_key)
+        for inside in sides(name):
+            kwargs = spec.kwargs(objects, inside) if spec.kwargs else {}
+            response = client.get(reverse(f"operations:{name}", kwargs=kwargs), spec.extra)
+            want = expected(spec, user_key, inside)
+            if response.status_code != want:
+                mismatches.append((user_key, "inside" if inside else "outside", response.status_code, want))
+            elif want == 302 and user_key == "anon":
+                if ("login" if spec.volunteer_side else "/backoffice/login/") not in response["Location"]:
+                    mismatches.append((user_key, "redirect", response["Location"], "log-in page"))
+    assert not mismatches, f"{name}: (user, side, got, expected) {mismatches}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MATRIX if MATRIX[n].post))
+def test_post_empty_form(objects, name):
+    """An empty POST: refused the same way as GET for those who may not act; for the others the form
+    comes back with its errors (200 or 400). Nothing is written in any case."""
+    spec = MATRIX[name]
+    if spec.post_verb is not None:
+        spec = Spec(**{**spec.__dict__, "verb": spec.post_verb})
+    audit_before = AuditEvent.objects.count()
+    nodes_before = list(OrgNode.objects.values_list("pk", "name", "is_active", "path"))
+    mismatches = []
+    for user_key in USERS:
+        client = _client(objects, user_key)
+        for inside in sides(name):
+            response = client.post(reverse(f"operations:{name}", kwargs=spec.kwargs(objects, inside)), {})
+            want = expected(spec, user_key, inside)
+            ok = response.status_code in (200, 400) if want == 200 else response.status_code == want
+            if not ok:
+                mismatches.append((user_key, "inside" if inside else "outside", response.status_code, want))
+    assert not mismatches, f"{name}: (user, side, got, expected) {mismatches}"
+    assert AuditEvent.objects.count() == audit_before
+    assert list(OrgNode.objects.values_list("pk", "name", "is_active", "path")) == nodes_before
+    assert UnitApplication.objects.filter(status=ApplicationStatus.PENDING).count() == 2
+    assert Membership.objects.filter(left_on__isnull=True).count() == 5
