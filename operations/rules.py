@@ -26,6 +26,19 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.auditevent.view": AUTHORITIES,
     "operations.campaign.view": ALL_STAFF,
     "operations.campaign.change": UNIT_MANAGERS,
+    # recruitment management and attendance (backoffice_recruitment)
+    "operations.position.change": UNIT_MANAGERS,
+    "operations.shift.view": ALL_STAFF,
+    "operations.shift.change": UNIT_MANAGERS,
+    "operations.signup.decide": TEAM_MANAGERS,
+    "operations.shift.take_attendance": ALL_STAFF,
+    "operations.attendance.correct": UNIT_MANAGERS,
+    # teams, unit data and unit applications (backoffice_people)
+    "operations.serviceplan.view": ALL_STAFF,
+    "operations.serviceplan.change": UNIT_MANAGERS,
+    "operations.serviceplan.file": AUTHORITIES,
+    "operations.unitapplication.view": AUTHORITIES,
+    "operations.unitapplication.review": AUTHORITIES,
 }
 
 

@@ -9,11 +9,11 @@ from ..scoping import is_staff_member
 # The 13 back-office modules of SPEC.md; a url name makes a module active.
 MODULES = [
     ("volunteers", _("Volunteer and team management"), "operations:volunteer_list"),
-    ("units", _("Unit data"), "operations:org_tree"),
-    ("recruitment", _("Recruitment and matching"), None),
+    ("units", _("Unit data"), "operations:unit_home"),
+    ("recruitment", _("Recruitment and matching"), "operations:campaign_list"),
     ("insurance", _("Insurance"), None),
     ("training", _("Training"), None),
-    ("attendance", _("Attendance"), None),
+    ("attendance", _("Attendance"), "operations:attendance_list"),
     ("applications", _("Applications"), None),
     ("review", _("Form review"), None),
     ("reports", _("Semi-annual and annual reports"), None),
@@ -28,6 +28,13 @@ class StaffRequiredMixin(AccessMixin):
     """Logged-in users with at least one role grant. Others are sent to log in (anonymous) or refused."""
 
     module = ""
+
+    def setup(self, request, *args, **kwargs):
+        # Refuse accounts without a role before any subclass's dispatch() looks an object up, so that they
+        # get this 403 everywhere rather than a 404 from an empty scope.
+        super().setup(request, *args, **kwargs)
+        if request.user.is_authenticated and not is_staff_member(request.user):
+            raise PermissionDenied(_("This account has no back-office role."))
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:

@@ -1,0 +1,129 @@
+"""Attendance (差勤): check-in and check-out per accepted sign-up, the shift's venue QR code, and the
+service records (服務紀錄) that hours are counted from.
+
+Hours are the actual time between check-in and check-out at the venue (travel is never part of it, 志願
+服務紀錄冊管理辦法 Art.9), rounded to 0.5 h steps by `services.attendance.round_hours`."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .organisations import OrgNode, UnitCategory
+from .recruitment import POSITION_SCOPE, ScopedQuerySet
+
+
+class AttendanceMethod(models.TextChoices):
+    QR = "qr", _("Venue QR code")
+    LEADER = "leader", _("Leader scanned the volunteer's QR code")
+    SHEET = "sheet", _("Day sheet")
+    STAFF = "staff", _("Entered by staff")
+
+
+class AttendanceOutcome(models.TextChoices):
+    EXPECTED = "expected", _("Expected")
+    PRESENT = "present", _("Present")
+    NO_SHOW = "no_show", _("No-show")
+
+
+class ShiftQrCode(models.Model):
+    """The secret behind the QR code posted at the venue for one shift. Renewing the nonce makes every
+    printed copy stale."""
+
+    shift = models.OneToOneField("operations.Shift", on_delete=models.CASCADE, related_name="qr_code")
+    nonce = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("shift QR code")
+        verbose_name_plural = _("shift QR codes")
+
+    def __str__(self):
+        return f"QR {self.shift_id}"
+
+
+class AttendanceQuerySet(ScopedQuerySet):
+    scope_fields = tuple(f"shift__position__{field}" for field in POSITION_SCOPE)
+
+
+class Attendance(models.Model):
+    """One accepted sign-up's attendance: check-in/out times, how they were taken, and the outcome."""
+
+    signup = models.OneToOneField("operations.Signup", on_delete=models.CASCADE, related_name="attendance")
+    shift = models.ForeignKey("operations.Shift", on_delete=models.CASCADE, related_name="attendances")
+    volunteer = models.ForeignKey("operations.Volunteer", on_delete=models.CASCADE, related_name="attendances")
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=AttendanceOutcome.choices, default=AttendanceOutcome.EXPECTED,
+        db_index=True,
+    )
+    check_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    check_in_method = models.CharField(_("check-in method"), max_length=8, choices=AttendanceMethod.choices, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    check_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    check_out_method = models.CharField(_("check-out method"), max_length=8, choices=AttendanceMethod.choices, blank=True)
+    checked_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    missing_checkout_flagged_at = models.DateTimeField(_("forgotten check-out flagged at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AttendanceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        ordering = ["shift", "volunteer__name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(check_out_at__isnull=True) | Q(check_in_at__isnull=False, check_out_at__gt=F("check_in_at")),
+                name="attendance_out_after_in",
+            ),
+        ]
+        indexes = [models.Index(fields=["shift", "outcome"], name="attendance_shift_outcome")]
+
+    def __str__(self):
+        return f"{self.volunteer} · {self.shift}"
+
+
+class ServiceRecordQuerySet(ScopedQuerySet):
+    scope_fields = ("unit",)
+
+
+class ServiceRecord(models.Model):
+    """A service record (服務紀錄): date, unit, category, content, hours, people served, recorded by."""
+
+    volunteer = models.ForeignKey("operations.Volunteer", on_delete=models.CASCADE, related_name="service_records")
+    unit = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="service_records", verbose_name=_("unit"))
+    attendance = models.OneToOneField(
+        Attendance, on_delete=models.SET_NULL, null=True, blank=True, related_name="service_record"
+    )
+    date = models.DateField(_("date"), db_index=True)
+    category = models.CharField(_("service category"), max_length=32, choices=UnitCategory.choices, blank=True)
+    content = models.CharField(_("service content"), max_length=255)
+    minutes = models.PositiveIntegerField(_("actual minutes"))
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
+    people_served = models.PositiveIntegerField(_("people served"), default=0)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ServiceRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service record")
+        verbose_name_plural = _("service records")
+        ordering = ["-date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gte=0), name="service_record_hours_not_negative"),
+        ]
+        indexes = [models.Index(fields=["volunteer", "date"], name="service_record_volunteer_date")]
+
+    def __str__(self):
+        return f"{self.volunteer} {self.date} {self.hours} h"

@@ -1,0 +1,114 @@
+"""The printable day sheet of a shift (志工簽到表): a text PDF (not an image) in Traditional Chinese.
+
+fpdf2 embeds a subset of Noto Sans CJK TC (an OpenType font with CFF outlines, which reportlab's TTFont
+cannot read). The font is looked up at run time: settings.CJK_FONT_PATH if set, else the usual places
+of the Debian package fonts-noto-cjk; a missing font raises CJKFontMissing with a clear message."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+# Collection index of the Traditional Chinese face in NotoSansCJK-*.ttc (JP, KR, SC, TC, HK, …).
+TC_INDEX_IN_TTC = 3
+FONT_CANDIDATES = [
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJKtc-Regular.otf",
+]
+
+
+class CJKFontMissing(RuntimeError):
+    pass
+
+
+def find_cjk_font() -> Path:
+    configured = getattr(settings, "CJK_FONT_PATH", "") or os.environ.get("CJK_FONT_PATH", "")
+    for candidate in ([configured] if configured else []) + FONT_CANDIDATES:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    raise CJKFontMissing(
+        "No Chinese font found for PDFs. Install the Debian package fonts-noto-cjk "
+        "(apt-get install fonts-noto-cjk) or set CJK_FONT_PATH to a Noto Sans CJK TC font file."
+    )
+
+
+def _pdf():
+    from fpdf import FPDF
+
+    # fontTools reports every subsetting step at INFO level; keep the logs readable.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+    font = find_cjk_font()
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    kwargs = {"collection_font_number": TC_INDEX_IN_TTC} if font.suffix.lower() == ".ttc" else {}
+    pdf.add_font("cjk", fname=str(font), **kwargs)
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_title(_("Day sheet"))
+    return pdf
+
+
+def day_sheet_pdf(*, shift, roster: list, printed_by: str = "") -> bytes:
+    """One shift's sign-in sheet: venue, group, date and time, then every accepted volunteer with boxes
+    for the check-in and check-out times and a signature."""
+    pdf = _pdf()
+    pdf.add_page()
+    position = shift.position
+    pdf.set_font("cjk", size=16)
+    pdf.cell(0, 10, "志工簽到表 Day sheet", new_x="LMARGIN", new_y="NEXT")  # bilingual, as printed for the venue
+    pdf.set_font("cjk", size=11)
+    labels = {
+        "campaign": _("Campaign"), "venue": _("Venue"), "group": _("Service group"), "position": _("Position"),
+        "shift": _("Shift"), "headcount": _("Headcount"), "accepted": _("Accepted"),
+    }
+    venue = position.venue.display_name if position.venue else "—"
+    group = position.team.display_name if position.team else "—"
+    roc = f"{shift.date.year - 1911}/{shift.date:%m/%d}"
+    times = f"{shift.start_time:%H:%M}–{shift.end_time:%H:%M}"
+    lines = [
+        f"{labels['campaign']}：{position.campaign.display_title}",
+        f"{labels['venue']}：{venue}    {labels['group']}：{group}",
+        f"{labels['position']}：{position.display_title}",
+        f"{labels['shift']}：{shift.date:%Y-%m-%d}（{roc}） {shift.name} {times}    "
+        f"{labels['headcount']}：{shift.headcount}    {labels['accepted']}：{len(roster)}",
+    ]
+    for line in lines:
+        pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    widths = [10, 38, 28, 24, 24, 24, 42]
+    headers = ["#", _("Name"), _("Mobile phone"), _("Check-in"), _("Check-out"), _("Hours"), _("Signature")]
+    pdf.set_font("cjk", size=10)
+    pdf.set_fill_color(230, 236, 245)
+    for width, header in zip(widths, headers, strict=True):
+        pdf.cell(width, 8, header, border=1, align="C", fill=True)
+    pdf.ln()
+    for number, signup in enumerate(roster, start=1):
+        att = getattr(signup, "att", None)
+        record = getattr(att, "service_record", None) if att else None
+        check_in = timezone.localtime(att.check_in_at).strftime("%H:%M") if att and att.check_in_at else ""
+        check_out = timezone.localtime(att.check_out_at).strftime("%H:%M") if att and att.check_out_at else ""
+        if att and att.outcome == "no_show":
+            check_in = _("No-show")
+        phone = signup.volunteer.phone
+        masked_phone = f"{phone[:4]}***{phone[-3:]}" if len(phone) >= 8 else phone
+        cells = [str(number), signup.volunteer.name, masked_phone, check_in, check_out,
+                 str(record.hours) if record else "", ""]
+        for width, value in zip(widths, cells, strict=True):
+            pdf.cell(width, 9, value, border=1, align="C" if width <= 28 else "L")
+        pdf.ln()
+    if not roster:
+        pdf.cell(sum(widths), 9, _("No accepted volunteers for this shift yet."), border=1, align="C")
+        pdf.ln()
+    pdf.ln(4)
+    pdf.set_font("cjk", size=9)
+    pdf.multi_cell(0, 5, _("Hours are the actual time at the venue between check-in and check-out, rounded to "
+                           "the nearest half hour; travel time is not counted."), new_x="LMARGIN", new_y="NEXT")
+    printed, signature = _("Printed"), _("Leader signature")
+    pdf.cell(0, 6, f"{printed}：{timezone.localtime():%Y-%m-%d %H:%M}  {printed_by}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, f"{signature}：______________________", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -1,0 +1,480 @@
+"""Back-office views of recruitment management and matching (招募媒合): thin, they parse input, call
+one service or selector and render."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ObjectDoesNotExist
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from ..exports import CONTENT_TYPES, spreadsheet_response
+from ..filters_recruitment import CampaignFilter, ShiftFilter, SignupFilter
+from ..forms_recruitment import (
+    DEFAULT_SLOTS,
+    CampaignForm,
+    DecisionForm,
+    HeadcountForm,
+    PositionForm,
+    ShiftPatternForm,
+    ShiftSlotFormSet,
+)
+from ..models import OrgKind, OrgNode, Signup, SignupStatus, Volunteer
+from ..rules import TEAM_MANAGERS, UNIT_MANAGERS
+from ..selectors import recruitment_admin as sel
+from ..selectors.matching import match_candidates
+from ..services.exports import export_record
+from ..services.recruitment import (
+    ShiftSlot,
+    campaign_create,
+    campaign_open_errors,
+    campaign_update,
+    match_assign,
+    position_create,
+    shift_pattern_plan,
+    shifts_generate,
+    signups_decide_bulk,
+)
+from ..services.signups import shift_set_headcount, signup_cancel
+from ..tables_recruitment import CampaignTable, PositionTable, ShiftTable, SignupReviewTable
+from .base import StaffRequiredMixin, add_service_errors, client_ip
+
+
+def _get_or_404(getter, *args):
+    try:
+        return getter(*args)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+
+
+def table_export(*, request, table, filename: str, what: str, fmt: str):
+    """Export what the table shows for this user (all pages), as CSV, XLSX or ODS; recorded."""
+    if fmt not in CONTENT_TYPES:
+        return HttpResponse(_("Unknown export format."), status=400, content_type="text/plain; charset=utf-8")
+    values = table.as_values()
+    headers = [str(h) for h in next(values)]
+    rows = list(values)
+    export_record(actor=request.user, what=what, fmt=fmt, row_count=len(rows), ip_address=client_ip(request))
+    return spreadsheet_response(filename=filename, headers=headers, rows=rows, fmt=fmt)
+
+
+class ExportableListView(StaffRequiredMixin, SingleTableMixin, FilterView):
+    """A filtered, sorted, paginated list; `?export=csv|xlsx|ods` (via the `<name>_export` URL) exports it."""
+
+    paginate_by = 25
+    export_name = ""
+    template_name = "operations/recruitment/list.html"
+    heading = ""
+
+    def get(self, request, *args, **kwargs):
+        fmt = kwargs.get("fmt")
+        if fmt is None:
+            return super().get(request, *args, **kwargs)
+        self.object_list = self.get_queryset()
+        filterset = self.get_filterset(self.get_filterset_class())
+        if filterset.is_bound and not filterset.is_valid():
+            messages.error(request, _("The filters are not valid; nothing was exported."))
+            return redirect(request.path.rsplit("/", 1)[0] + "/")
+        table = self.get_table_class()(filterset.qs)
+        return table_export(request=request, table=table, filename=self.export_name, what=self.export_name, fmt=fmt)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["querystring"] = self.request.GET.urlencode()
+        context["heading"] = self.heading
+        return context
+
+
+# --- campaigns -------------------------------------------------------------------------------------
+
+class CampaignListView(ExportableListView):
+    module = "recruitment"
+    filterset_class = CampaignFilter
+    table_class = CampaignTable
+    export_name = "campaigns"
+    heading = gettext_lazy("Recruitment campaigns")
+    template_name = "operations/recruitment/campaign_list.html"
+
+    def get_queryset(self):
+        return sel.campaign_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_add"] = self.request.user.has_perm("operations.campaign.change")
+        context["export_url"] = "operations:campaign_export"
+        return context
+
+
+def _unit_choices(user):
+    return OrgNode.objects.visible_to(user, roles=UNIT_MANAGERS).filter(
+        kind__in=[OrgKind.UNIT, OrgKind.PURPOSE_AUTHORITY, OrgKind.COMPETENT_AUTHORITY], is_active=True
+    ).order_by("path")
+
+
+class CampaignFormView(StaffRequiredMixin, TemplateView):
+    module = "recruitment"
+    template_name = "operations/recruitment/campaign_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.campaign = None
+        if request.user.is_authenticated:
+            if "pk" in kwargs:
+                self.campaign = _get_or_404(sel.campaign_detail, request.user, kwargs["pk"])
+                if not request.user.has_perm("operations.campaign.change", self.campaign):
+                    raise PermissionDenied
+            elif not request.user.has_perm("operations.campaign.change"):
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, data=None):
+        return CampaignForm(
+            data, instance=self.campaign, editing=self.campaign is not None,
+            unit_queryset=_unit_choices(self.request.user), plan_queryset=sel.plan_choices_for(self.request.user),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", kwargs.get("form") or self.get_form())
+        context["campaign"] = self.campaign
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                if self.campaign is None:
+                    campaign = campaign_create(actor=request.user, unit=data.pop("unit"), **data)
+                else:
+                    campaign = campaign_update(actor=request.user, campaign=self.campaign, **data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The campaign has been saved."))
+                return redirect("operations:campaign_detail", pk=campaign.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class CampaignDetailView(StaffRequiredMixin, TemplateView):
+    module = "recruitment"
+    template_name = "operations/recruitment/campaign_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        campaign = _get_or_404(sel.campaign_detail, user, kwargs["pk"])
+        table = PositionTable(sel.position_list(user, campaign), prefix="p-")
+        table.paginate(page=self.request.GET.get("p-page", 1), per_page=25)
+        context.update(
+            campaign=campaign, table=table, open_errors=campaign_open_errors(campaign=campaign),
+            can_change=user.has_perm("operations.campaign.change", campaign),
+            can_add_position=user.has_perm("operations.campaign.change", campaign)
+            or OrgNode.objects.visible_to(user, roles=UNIT_MANAGERS).filter(kind=OrgKind.UNIT).exists(),
+        )
+        return context
+
+
+class PositionCreateView(StaffRequiredMixin, TemplateView):
+    module = "recruitment"
+    template_name = "operations/recruitment/position_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.campaign = _get_or_404(sel.campaign_detail, request.user, kwargs["pk"])
+            if not (request.user.has_perm("operations.campaign.change", self.campaign)
+                    or request.user.has_perm("operations.position.change")):
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, data=None):
+        nodes = OrgNode.objects.visible_to(self.request.user, roles=UNIT_MANAGERS).filter(is_active=True)
+        return PositionForm(
+            data, venue_queryset=nodes.filter(kind=OrgKind.UNIT).order_by("path"),
+            team_queryset=nodes.filter(kind__in=[OrgKind.TEAM, OrgKind.SUBTEAM]).order_by("path"),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", kwargs.get("form") or self.get_form())
+        context["campaign"] = self.campaign
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                position = position_create(
+                    actor=request.user, campaign=self.campaign, venue=data["venue"], team=data["team"],
+                    title=data["title"], title_en=data["title_en"], description=data["description"],
+                    languages=data["languages"], skills=data["skills"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The position has been added."))
+                return redirect("operations:position_detail", pk=position.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+# --- positions and shifts --------------------------------------------------------------------------
+
+class PositionDetailView(ExportableListView):
+    module = "recruitment"
+    filterset_class = ShiftFilter
+    table_class = ShiftTable
+    export_name = "shifts"
+    template_name = "operations/recruitment/position_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.position = _get_or_404(sel.position_detail, request.user, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return sel.shift_list(self.request.user).filter(position=self.position)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["position"] = self.position
+        context["can_change"] = self.request.user.has_perm("operations.position.change", self.position)
+        return context
+
+
+def _slots(formset) -> list[ShiftSlot]:
+    slots = []
+    for form in formset.forms:
+        if form.is_blank():
+            continue
+        data = form.cleaned_data
+        slots.append(ShiftSlot(data["name"], data["start"], data["end"], data["headcount"]))
+    return slots
+
+
+class ShiftGenerateView(StaffRequiredMixin, TemplateView):
+    """Step 1: the pattern → a preview of every shift it makes; step 2 ("confirm") creates them all."""
+
+    module = "recruitment"
+    template_name = "operations/recruitment/shift_generate.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.position = _get_or_404(sel.position_detail, request.user, kwargs["pk"])
+            if not request.user.has_perm("operations.position.change", self.position):
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        campaign = self.position.campaign
+        context.setdefault("form", ShiftPatternForm(initial={"date_from": campaign.starts_on, "date_to": campaign.ends_on}))
+        context.setdefault("formset", ShiftSlotFormSet(initial=DEFAULT_SLOTS, prefix="slot"))
+        context["position"] = self.position
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = ShiftPatternForm(request.POST)
+        formset = ShiftSlotFormSet(request.POST, prefix="slot")
+        context = {"form": form, "formset": formset}
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            kwargs_ = {"date_from": data["date_from"], "date_to": data["date_to"], "slots": _slots(formset),
+                       "weekdays": set(data["weekdays"]) or None}
+            try:
+                if "confirm" in request.POST:
+                    created = shifts_generate(actor=request.user, position=self.position, **kwargs_)
+                    messages.success(request, _("%(n)s shifts have been created.") % {"n": len(created)})
+                    return redirect("operations:position_detail", pk=self.position.pk)
+                context["preview"] = shift_pattern_plan(position=self.position, **kwargs_)
+                context["preview_total"] = sum(p.headcount for p in context["preview"])
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+        status = 200 if "preview" in context else 400
+        return self.render_to_response(self.get_context_data(**context), status=status)
+
+
+class ShiftDetailView(StaffRequiredMixin, TemplateView):
+    module = "recruitment"
+    template_name = "operations/recruitment/shift_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.shift = _get_or_404(sel.shift_detail, request.user, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        signups = list(sel.shift_signups(self.shift))
+        context.update(
+            shift=self.shift, signups=signups,
+            headcount_form=kwargs.get("headcount_form") or HeadcountForm(initial={"headcount": self.shift.headcount}),
+            decision_form=kwargs.get("decision_form") or DecisionForm(),
+            can_change=user.has_perm("operations.shift.change", self.shift),
+            can_decide=user.has_perm("operations.signup.decide", self.shift),
+            counts={status: sum(1 for s in signups if s.status == status) for status in SignupStatus.values},
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        if action == "headcount":
+            if not request.user.has_perm("operations.shift.change", self.shift):
+                raise PermissionDenied
+            form = HeadcountForm(request.POST)
+            if form.is_valid():
+                try:
+                    shift_set_headcount(shift=self.shift, actor=request.user, headcount=form.cleaned_data["headcount"],
+                                        surplus_to_waitlist=form.cleaned_data["surplus_to_waitlist"])
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                else:
+                    messages.success(request, _("The headcount has been changed."))
+                    return redirect("operations:shift_detail", pk=self.shift.pk)
+            return self.render_to_response(self.get_context_data(headcount_form=form), status=400)
+        if action in ("decide", "cancel"):
+            if not request.user.has_perm("operations.signup.decide", self.shift):
+                raise PermissionDenied
+            form = DecisionForm(request.POST) if action == "decide" else None
+            signup = Signup.objects.filter(shift=self.shift, pk=request.POST.get("signup")).select_related("volunteer").first()
+            if signup is None:
+                raise Http404
+            try:
+                if action == "cancel":
+                    signup_cancel(signup=signup, actor=request.user, reason=request.POST.get("reason", ""))
+                    messages.success(request, _("The sign-up of %(name)s has been cancelled.") % {"name": signup.volunteer.name})
+                elif form.is_valid():
+                    signups_decide_bulk(actor=request.user, signups=[signup], decision=form.cleaned_data["decision"],
+                                        reason=form.cleaned_data["reason"])
+                    messages.success(request, _("The decision on %(name)s has been saved.") % {"name": signup.volunteer.name})
+                else:
+                    messages.error(request, _("Choose a decision."))
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+            return redirect("operations:shift_detail", pk=self.shift.pk)
+        return HttpResponse(_("Unknown action."), status=400, content_type="text/plain; charset=utf-8")
+
+
+# --- sign-up review --------------------------------------------------------------------------------
+
+class SignupReviewView(ExportableListView):
+    module = "recruitment"
+    filterset_class = SignupFilter
+    table_class = SignupReviewTable
+    export_name = "signups"
+    template_name = "operations/recruitment/signup_review.html"
+
+    def get_queryset(self):
+        return sel.signup_list(self.request.user)
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["campaign_queryset"] = sel.campaign_list(self.request.user).order_by("-starts_on")
+        if kwargs["data"] is None or not kwargs["data"]:
+            kwargs["data"] = {"status": SignupStatus.APPLIED}
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["decision_form"] = kwargs.get("decision_form") or DecisionForm()
+        context["can_decide"] = self.request.user.has_perm("operations.signup.decide")
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm("operations.signup.decide"):
+            raise PermissionDenied
+        form = DecisionForm(request.POST)
+        ids = [int(i) for i in request.POST.getlist("signups") if i.isdigit()]
+        signups = list(sel.signup_list(request.user).filter(pk__in=ids))
+        if form.is_valid():
+            try:
+                done = signups_decide_bulk(actor=request.user, signups=signups, decision=form.cleaned_data["decision"],
+                                           reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("%(n)s sign-ups have been decided; the volunteers are notified.") % {"n": len(done)})
+                return redirect(request.get_full_path())
+        self.object_list = self.get_queryset()
+        response = self.get(request, *args, **kwargs)
+        response.context_data["decision_form"] = form
+        response.status_code = 400
+        return response
+
+
+# --- matching --------------------------------------------------------------------------------------
+
+class MatchView(StaffRequiredMixin, TemplateView):
+    module = "recruitment"
+    template_name = "operations/recruitment/match.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.shift = _get_or_404(sel.shift_detail, request.user, kwargs["pk"])
+            if not request.user.has_perm("operations.signup.decide", self.shift):
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["shift"] = self.shift
+        context["candidates"] = match_candidates(user=self.request.user, shift=self.shift) if self.shift.free_seats else []
+        return context
+
+    def post(self, request, *args, **kwargs):
+        volunteer = Volunteer.objects.visible_to(request.user, roles=TEAM_MANAGERS).filter(
+            pk=request.POST.get("volunteer") if str(request.POST.get("volunteer", "")).isdigit() else None
+        ).first()
+        if volunteer is None:
+            raise Http404
+        try:
+            match_assign(actor=request.user, shift=self.shift, volunteer=volunteer)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("%(name)s has been assigned to this shift and notified.") % {"name": volunteer.name})
+        return redirect("operations:shift_match", pk=self.shift.pk)
+
+
+# --- fill rates ------------------------------------------------------------------------------------
+
+class FillRateView(StaffRequiredMixin, TemplateView):
+    """Fill rates per venue, service group and city; the page refreshes its figures every 30 s."""
+
+    module = "recruitment"
+    template_name = "operations/recruitment/fill_rates.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        code = self.request.GET.get("campaign") or None
+        context["campaigns"] = sel.campaign_list(self.request.user).order_by("-starts_on")
+        context["campaign_code"] = code or ""
+        context["rates"] = sel.fill_rates(user=self.request.user, campaign_code=code)
+        context["partial_url"] = reverse("operations:fill_rates_partial") + (f"?campaign={code}" if code else "")
+        return context
+
+
+class FillRatePartialView(FillRateView):
+    def get(self, request, *args, **kwargs):
+        html = render_to_string("operations/recruitment/_fill_rate_tables.html", self.get_context_data(), request=request)
+        response = HttpResponse(html)
+        response["Cache-Control"] = "no-store"
+        return response
+
