@@ -93,13 +93,14 @@ class VolunteerFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        normalized = normalize_id_number(value)
+        normalized = normalize_id_number(value).rstrip("*")  # a masked ID copied from the list: A12345****
+        q = Q(name__icontains=value) | Q(english_name__icontains=value)
         if ID_PREFIX_RE.match(normalized):
             # Only the visible part of a masked ID may be searched: longer input is cut to six characters,
-            # so the hidden digits cannot be found by trial and error.
-            return queryset.filter(id_number__startswith=normalized[:6])
+            # so the hidden digits cannot be found by trial and error. Latin letters may also be an
+            # English name ("Lin", "Mei-hua"), so names are searched as well.
+            return queryset.filter(q | Q(id_number__startswith=normalized[:6]))
         digits = re.sub(r"\D", "", value)
-        q = Q(name__icontains=value) | Q(english_name__icontains=value)
         if len(digits) >= 4:
             q |= Q(phone__contains=digits)
         return queryset.filter(q)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.forms.models import construct_instance
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -95,8 +96,11 @@ class VolunteerForm(forms.ModelForm):
         # Uniqueness of the document is checked by the service (with a message that does not reveal who
         # holds the number); skip the model's own unique check here.
         self.instance.id_type = self.cleaned_data.get("id_type", self.instance.id_type)
+        exclude = self._get_validation_exclusions() | {"id_number", "id_type"}
+        # Copy the cleaned values onto the instance first (ModelForm._post_clean does this too), or the
+        # model validation below would see an empty name, sex and birth date and refuse every new volunteer.
+        construct_instance(self, self.instance, self._meta.fields, exclude)
         try:
-            self.instance.full_clean(exclude=self._get_validation_exclusions() | {"id_number", "id_type"},
-                                     validate_unique=False)
+            self.instance.full_clean(exclude=exclude, validate_unique=False)
         except ValidationError as exc:
             self._update_errors(exc)

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from operations.models import OrgKind, RegistrationType, Role, Sex, UnitCategory
+from operations.models import RegistrationType, Role, Sex, UnitCategory
 from tests.factories import (
     CompetentAuthorityFactory,
     LanguageFactory,
@@ -22,6 +22,7 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
     VolunteerFactory,
+    unique_national_id,
 )
 
 CJK_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -54,13 +55,14 @@ GRANTS = {
     "nobody": [],
 }
 
-# volunteer key → (name, English name, team key, sex, birth date)
+# volunteer key → (name, English name, team key, sex, birth date, phone, first letter of the ID)
+# (distinct letters: no two of them share the visible first six characters of their IDs)
 VOLUNTEERS = {
-    "vol_a": ("甲隊林美華", "Lin Mei-hua", "team_a", Sex.FEMALE, datetime.date(1990, 3, 14)),
-    "vol_sub_a": ("甲小隊陳志明", "Chen Chih-ming", "sub_a", Sex.MALE, datetime.date(1958, 7, 2)),
-    "vol_b": ("乙隊黃淑芬", "Huang Shu-fen", "team_b", Sex.FEMALE, datetime.date(2001, 11, 30)),
-    "vol_sub_b": ("乙小隊張家豪", "Chang Chia-hao", "sub_b", Sex.MALE, datetime.date(1975, 1, 9)),
-    "vol_c": ("丙隊李雅婷", "Li Ya-ting", "team_c", Sex.FEMALE, datetime.date(1966, 5, 20)),
+    "vol_a": ("甲隊林美華", "Lin Mei-hua", "team_a", Sex.FEMALE, datetime.date(1990, 3, 14), "0912345001", "A"),
+    "vol_sub_a": ("甲小隊陳志明", "Chen Chih-ming", "sub_a", Sex.MALE, datetime.date(1958, 7, 2), "0912345002", "B"),
+    "vol_b": ("乙隊黃淑芬", "Huang Shu-fen", "team_b", Sex.FEMALE, datetime.date(2001, 11, 30), "0912345003", "F"),
+    "vol_sub_b": ("乙小隊張家豪", "Chang Chia-hao", "sub_b", Sex.MALE, datetime.date(1975, 1, 9), "0912345004", "H"),
+    "vol_c": ("丙隊李雅婷", "Li Ya-ting", "team_c", Sex.FEMALE, datetime.date(1966, 5, 20), "0912345005", "J"),
 }
 
 
@@ -107,10 +109,11 @@ def org(db):
     o.mandarin = LanguageFactory(code="zh", name="國語", name_en="Mandarin", order=1)
     o.english = LanguageFactory(code="en", name="英語", name_en="English", order=2)
     o.volunteers = {}
-    for key, (name, english_name, team_key, sex, born) in VOLUNTEERS.items():
+    for key, (name, english_name, team_key, sex, born, phone, letter) in VOLUNTEERS.items():
         volunteer = VolunteerFactory(
-            name=name, english_name=english_name, team=o.nodes[team_key], sex=sex, birth_date=born,
-            joined_on=datetime.date(2024, 6, 1), languages=[o.mandarin] if sex == Sex.FEMALE else [o.english],
+            name=name, english_name=english_name, team=o.nodes[team_key], sex=sex, birth_date=born, phone=phone,
+            id_number=unique_national_id(sex=sex, letter=letter), joined_on=datetime.date(2024, 6, 1),
+            languages=[o.mandarin] if sex == Sex.FEMALE else [o.english],
         )
         o.volunteers[key] = volunteer
         setattr(o, key, volunteer)
@@ -150,7 +153,6 @@ def celery_worker(transactional_db):
     from celery.contrib.testing.worker import start_worker
     from celery.signals import task_postrun
     from django.db import connections
-
     from volunteer_site.celery import app
 
     def close_worker_connections(**kwargs):
@@ -169,8 +171,23 @@ def celery_worker(transactional_db):
 
 @pytest.fixture(autouse=True)
 def _celery_marker(request):
+    """Tests marked `celery` get the real worker when a broker is configured. All other tests run their
+    tasks inline even then (as on a machine without a broker): nobody would consume their messages."""
     if request.node.get_closest_marker("celery"):
         request.getfixturevalue("celery_worker")
+        yield
+        return
+    if not settings.CELERY_BROKER_URL:
+        yield
+        return
+    from volunteer_site.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous
 
 
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):

@@ -48,10 +48,10 @@ _rng = random.Random(20250517)
 _issued_ids: set[str] = set()
 
 
-def unique_national_id(*, sex: str | None = None) -> str:
+def unique_national_id(*, sex: str | None = None, letter: str | None = None) -> str:
     """A valid national ID (DOMAIN.md §3.2) never handed out before in this test run."""
     while True:
-        number = generate_national_id(_rng, sex=sex if sex in ("M", "F") else None)
+        number = generate_national_id(_rng, sex=sex if sex in ("M", "F") else None, letter=letter)
         if number not in _issued_ids:
             _issued_ids.add(number)
             return number
@@ -183,7 +183,8 @@ class VolunteerFactory(factory.Factory):
     id_number = factory.LazyAttribute(lambda o: unique_national_id(sex=o.sex))
     name = factory.Sequence(lambda n: f"志工{n:04d}號")
     english_name = ""
-    birth_date = factory.Sequence(lambda n: datetime.date(1970, 1, 1) + datetime.timedelta(days=97 * n))
+    # adults of 25 to 65 in 2025, spread over the year (the sequence wraps round)
+    birth_date = factory.Sequence(lambda n: datetime.date(1960, 1, 1) + datetime.timedelta(days=(97 * n) % (40 * 365)))
     phone = factory.Sequence(lambda n: f"09{n:08d}")
     email = ""
     team = None

@@ -4,7 +4,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
-from operations.models import AuditAction, AuditEvent, OrgKind, OrgNode, RegistrationType, UnitCategory, Volunteer
+from operations.models import (
+    AuditAction,
+    AuditEvent,
+    OrgKind,
+    OrgNode,
+    RegistrationType,
+    UnitCategory,
+    Volunteer,
+)
 from operations.services.organisations import orgnode_create, orgnode_move, orgnode_update
 from tests.conftest import fresh
 
@@ -41,11 +49,10 @@ def test_kind_rules_refuse_misplaced_nodes_and_save_nothing(org, parent_key, kin
     before = tree_snapshot()
     audits = AuditEvent.objects.count()
     fields = unit_fields() if kind == OrgKind.UNIT else {}
-    with pytest.raises(ValidationError) as info:
+    with translation.override("en"), pytest.raises(ValidationError) as info:
         orgnode_create(actor=org.sysadmin, parent=org.nodes[parent_key], kind=kind, code="misplaced", name="錯置", **fields)
     assert info.value.code == "kind"
-    with translation.override("en"):
-        assert "cannot be placed under" in info.value.messages[0]
+    assert "cannot be placed under" in info.value.messages[0]
     assert tree_snapshot() == before
     assert not OrgNode.objects.filter(code="misplaced").exists()
     assert AuditEvent.objects.count() == audits
@@ -89,11 +96,10 @@ def test_duplicate_code_is_refused(org):
 
 def test_subteam_cannot_move_to_a_team_of_another_unit(org):
     before = tree_snapshot()
-    with pytest.raises(ValidationError) as info:
+    with translation.override("en"), pytest.raises(ValidationError) as info:
         orgnode_move(actor=org.sysadmin, node=org.sub_a, new_parent=org.team_b)
     assert info.value.code == "other_unit"
-    with translation.override("en"):
-        assert "cannot be moved to another unit" in info.value.messages[0]
+    assert "cannot be moved to another unit" in info.value.messages[0]
     assert tree_snapshot() == before
     assert fresh_node(org.sub_a).get_parent().pk == org.team_a.pk
     assert not AuditEvent.objects.filter(action=AuditAction.MOVED).exists()
