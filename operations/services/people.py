@@ -72,7 +72,9 @@ def grant_create(*, actor, user: User, node: OrgNode, role: str, notify: bool = 
         rank = _max_rank_over(actor, node)
         if rank == 0:
             raise PermissionDenied(_("You cannot grant roles on an organisation you do not manage."))
-        if rank < ROLE_RANK[Role.UNIT_ADMIN] or rank < ROLE_RANK[role]:
+        if rank < ROLE_RANK[Role.UNIT_ADMIN]:
+            raise PermissionDenied(_("Only unit administrators and higher roles can grant roles."))
+        if rank < ROLE_RANK[role]:
             raise PermissionDenied(_("You cannot grant a role higher than your own."))
     if RoleGrant.objects.filter(user=user, node=node, role=role).exists():
         raise ValidationError(_("This user already holds this role here."), code="duplicate")

@@ -84,17 +84,23 @@ class VolunteerDetailView(StaffRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         volunteer = kwargs.get("volunteer") or self.get_volunteer()
         user = self.request.user
+        all_memberships = list(volunteer.memberships.all())
+        visible_team_ids = set(
+            OrgNode.objects.visible_to(user).filter(pk__in=[m.team_id for m in all_memberships]).values_list("pk", flat=True)
+        )
+        # Memberships in other parts of the tree are not shown, only counted (data minimisation).
+        memberships = [m for m in all_memberships if m.team_id in visible_team_ids]
         context.update(
             volunteer=volunteer,
-            memberships=volunteer.memberships.all(),
+            memberships=memberships,
+            other_memberships=len(all_memberships) - len(memberships),
             can_reveal=user.has_perm("operations.volunteer.reveal_id", volunteer),
             can_change=user.has_perm("operations.volunteer.change", volunteer),
             can_members=user.has_perm("operations.membership.change"),
             reveal_form=kwargs.get("reveal_form") or RevealIdForm(),
-            visible_team_ids=set(OrgNode.objects.visible_to(user).filter(
-                pk__in=[m.team_id for m in volunteer.memberships.all()]).values_list("pk", flat=True)),
+            visible_team_ids=visible_team_ids,
             changeable_memberships={
-                m.pk for m in volunteer.memberships.all() if user.has_perm("operations.membership.change", m.team)
+                m.pk for m in memberships if user.has_perm("operations.membership.change", m.team)
             },
             history=object_history(volunteer),
         )

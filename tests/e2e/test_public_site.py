@@ -33,7 +33,7 @@ def _axe(page) -> list[dict]:
 def test_home_page_in_both_languages(page, live_server, shot, demo_data):
     page.goto(live_server.url + "/")
     assert page.locator("html").get_attribute("lang") == "zh-Hant-TW"
-    assert page.get_by_role("link", name="臺北通登入").is_visible()
+    assert page.get_by_role("link", name="臺北通登入", exact=True).is_visible()
     assert page.get_by_role("navigation", name="Main menu").count() + page.locator("[data-main-nav]").count() >= 1
     tabs = page.get_by_role("tab")
     assert tabs.count() == 4
@@ -47,7 +47,7 @@ def test_home_page_in_both_languages(page, live_server, shot, demo_data):
     page.get_by_role("link", name="English").click()
     page.wait_for_url("**/en/")
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("link", name="TaipeiPass log-in").is_visible()
+    assert page.get_by_role("link", name="TaipeiPass log-in", exact=True).is_visible()
     shot(page, "public-home-en")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + "/")
