@@ -38,11 +38,32 @@ class VolunteerListView(StaffRequiredMixin, SingleTableMixin, FilterView):
     def get_queryset(self):
         return volunteer_list(self.request.user)
 
+    # Above this many teams in scope (a city-wide officer sees 3,000) the team list only offers the teams
+    # of the chosen unit: thousands of <option>s made the page slow and unusable.
+    TEAM_CHOICE_LIMIT = 300
+
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
-        kwargs["unit_queryset"] = unit_choices_for(self.request.user)
-        kwargs["team_queryset"] = team_choices_for(self.request.user)
+        user, params = self.request.user, self.request.GET
+        units = unit_choices_for(user)
+        teams = team_choices_for(user)
+        unit_id, team_id = params.get("unit", ""), params.get("team", "")
+        unit = units.filter(pk=unit_id).first() if unit_id.isdigit() else None
+        self.teams_need_unit = False
+        if unit is not None:
+            teams = teams.filter(path__startswith=unit.path)
+        elif teams.count() > self.TEAM_CHOICE_LIMIT:
+            self.teams_need_unit = True
+            teams = teams.filter(pk=team_id) if team_id.isdigit() else teams.none()
+        kwargs["unit_queryset"] = units
+        kwargs["team_queryset"] = teams
         return kwargs
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        if getattr(self, "teams_need_unit", False):
+            filterset.form.fields["team"].empty_label = _("Choose a unit first")
+        return filterset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -226,3 +226,18 @@ def test_query_count_does_not_grow_with_the_number_of_volunteers(org, admin_a, d
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = admin_a.get("/backoffice/volunteers/", query)
     assert len(names(response)) == 25
+
+
+def test_team_filter_offers_only_the_chosen_units_teams_when_the_scope_is_large(org, officer, monkeypatch):
+    """A city-wide officer has thousands of teams in scope: the team list waits for a unit instead of
+    rendering them all, and a team link (?team=…) from an organisation page still works."""
+    from operations.views.volunteers import VolunteerListView
+
+    monkeypatch.setattr(VolunteerListView, "TEAM_CHOICE_LIMIT", 1)
+    page = officer.get("/backoffice/volunteers/")
+    field = page.context["filter"].form.fields["team"]
+    assert list(field.queryset) == []
+    assert field.empty_label in ("請先選擇運用單位", "Choose a unit first")
+    with_unit = officer.get("/backoffice/volunteers/", {"unit": org.unit_a.pk}).context["filter"].form.fields["team"]
+    assert set(with_unit.queryset) == {org.team_a, org.sub_a}
+    assert listed(officer, team=org.team_a.pk) == {"甲隊林美華", "甲小隊陳志明"}
