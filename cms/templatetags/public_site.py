@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
@@ -14,36 +15,51 @@ def _language() -> str:
     return "en" if (get_language() or "").startswith("en") else "zh-hant"
 
 
-def _link(value, request, current_path: str) -> dict:
+def _link(value, request) -> dict:
     page = value.get("page")
     url = page.get_url(request) if page is not None else (value.get("url") or "")
-    active = bool(url) and url.startswith("/") and (
+    return {"label": value["label"], "url": url or "#", "external": bool(url) and not url.startswith("/")}
+
+
+def _is_active(url: str, current_path: str) -> bool:
+    return url.startswith("/") and url != "#" and (
         current_path == url or (url not in ("/", "/en/") and current_path.startswith(url))
     )
-    return {"label": value["label"], "url": url or "#", "active": active,
-            "external": bool(url) and not url.startswith("/")}
+
+
+def _menu_links(key: str, language: str, request) -> list[dict]:
+    """The links of a menu, cached per language until content changes (the public content version is
+    bumped when a menu, a page or the footer changes), so every page does not re-read the snippets."""
+    from ..models import Menu
+    from ..page_cache import _content_version
+
+    cache_key = f"public-menu:{_content_version()}:{language}:{key}"
+    links = cache.get(cache_key)
+    if links is None:
+        menus = {m.locale.language_code: m for m in Menu.objects.filter(key=key).select_related("locale")}
+        menu = menus.get(language) or menus.get(settings.LANGUAGE_CODE)
+        links = []
+        if menu is not None:
+            for block in menu.items:
+                item = _link(block.value, request)
+                item["children"] = [_link(child, request) for child in block.value.get("children", []) or []]
+                links.append(item)
+        cache.set(cache_key, links, 300)
+    return links
 
 
 @register.simple_tag(takes_context=True)
 def public_menu(context, key: str) -> list[dict]:
-    from ..models import Menu
-
     cache_name = f"_public_menu_{key}"
     if cache_name in context:
         return context[cache_name]
     request = context.get("request")
-    language = _language()
-    menus = {m.locale.language_code: m for m in Menu.objects.filter(key=key).select_related("locale")}
-    menu = menus.get(language) or menus.get(settings.LANGUAGE_CODE)
+    path = request.path if request is not None else ""
     items: list[dict] = []
-    if menu is not None:
-        path = request.path if request is not None else ""
-        for block in menu.items:
-            item = _link(block.value, request, path)
-            item["children"] = [_link(child, request, path) for child in block.value.get("children", []) or []]
-            if any(child["active"] for child in item["children"]):
-                item["active"] = True
-            items.append(item)
+    for link in _menu_links(key, _language(), request):
+        children = [{**child, "active": _is_active(child["url"], path)} for child in link["children"]]
+        active = _is_active(link["url"], path) or any(child["active"] for child in children)
+        items.append({**link, "children": children, "active": active})
     context[cache_name] = items
     return items
 
@@ -51,9 +67,16 @@ def public_menu(context, key: str) -> list[dict]:
 @register.simple_tag
 def footer_text():
     from ..models import FooterText
+    from ..page_cache import _content_version
 
-    texts = {f.locale.language_code: f for f in FooterText.objects.select_related("locale", "accessibility_page")}
-    return texts.get(_language()) or texts.get(settings.LANGUAGE_CODE)
+    language = _language()
+    cache_key = f"public-footer:{_content_version()}:{language}"
+    text = cache.get(cache_key)
+    if text is None:
+        texts = {f.locale.language_code: f for f in FooterText.objects.select_related("locale", "accessibility_page")}
+        text = texts.get(language) or texts.get(settings.LANGUAGE_CODE)
+        cache.set(cache_key, text, 300)
+    return text
 
 
 @register.simple_tag

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that differs between machines comes from the
 environment, so any number of web nodes and Celery workers can run the same code side by side."""
 import os
+import shutil
 from pathlib import Path
 
 import dj_database_url
@@ -245,7 +246,7 @@ LOGGING = {
 CAPTCHA_LENGTH = 5
 CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"  # compared case-insensitively
 CAPTCHA_TIMEOUT = 10  # minutes
-CAPTCHA_FLITE_PATH = os.environ.get("CAPTCHA_FLITE_PATH") or None  # audio CAPTCHA when flite is installed
+CAPTCHA_FLITE_PATH = os.environ.get("CAPTCHA_FLITE_PATH") or shutil.which("flite")  # audio CAPTCHA (Debian package flite)
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # this account from this address

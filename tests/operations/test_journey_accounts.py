@@ -7,6 +7,7 @@ import datetime
 import io
 import json
 import re
+import shutil
 import zipfile
 
 import pytest
@@ -288,3 +289,15 @@ def test_a_units_existing_record_is_claimed_only_with_the_recorded_email(client)
     record.refresh_from_db()
     assert record.user.username == "mei.lin@example.com"
     assert Volunteer.objects.count() == 1
+
+
+@pytest.mark.skipif(not shutil.which("flite"), reason="the Debian package flite is not installed")
+def test_login_page_offers_the_captcha_as_audio(client):
+    """The CAPTCHA can be listened to (WCAG: a non-visual alternative), spoken by flite as a WAV file."""
+    page = client.get("/volunteer/login/").content.decode()
+    match = re.search(r'class="captcha-audio" href="([^"]+)"', page)
+    assert match, "no audio link on the log-in page"
+    audio = client.get(match.group(1))
+    assert audio.status_code == 200
+    assert audio["Content-Type"].startswith("audio/")
+    assert b"".join(audio.streaming_content)[:4] == b"RIFF"

@@ -82,7 +82,7 @@ def test_browse_page_without_account_in_both_languages_with_constant_queries(cli
     with django_assert_max_num_queries(len(small.captured_queries)) as big:
         response = client.get(page.url + "?page=2")
     assert response.context["result"].total == 4 + 28 * 3
-    assert len(big.captured_queries) == len(small.captured_queries)
+    assert len(big.captured_queries) <= len(small.captured_queries)  # menus may come from the cache the second time
 
 
 def test_sign_up_for_many_shifts_with_reasons(client, event, ming):
