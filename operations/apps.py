@@ -23,6 +23,6 @@ class OperationsConfig(AppConfig):
         auditlog.register(models.ServicePlan)
         auditlog.register(models.Campaign)
         auditlog.register(models.Shift)
-        auditlog.register(models.Signup)
+        auditlog.register(models.Signup, exclude_fields=["attendance", "updated_at"])
         auditlog.register(models.UnitApplication)
         auditlog.register(models.User, exclude_fields=["password", "last_login"])

@@ -64,19 +64,35 @@ def public_menu(context, key: str) -> list[dict]:
     return items
 
 
-@register.simple_tag
-def footer_text():
-    from ..models import FooterText
+@register.simple_tag(takes_context=True)
+def footer_text(context):
+    """Footer lines, contact details and the accessibility page link in the current language, as a plain
+    dict cached until content changes: a page with the footer costs no footer query."""
+    from wagtail.models import Site
+
+    from ..models import ContactSettings, FooterText
     from ..page_cache import _content_version
 
+    request = context.get("request")
     language = _language()
-    cache_key = f"public-footer:{_content_version()}:{language}"
-    text = cache.get(cache_key)
-    if text is None:
+    host = request.get_host() if request is not None else ""
+    cache_key = f"public-footer:{_content_version()}:{language}:{host}"
+    footer = cache.get(cache_key)
+    if footer is None:
         texts = {f.locale.language_code: f for f in FooterText.objects.select_related("locale", "accessibility_page")}
         text = texts.get(language) or texts.get(settings.LANGUAGE_CODE)
-        cache.set(cache_key, text, 300)
-    return text
+        site = Site.find_for_request(request) if request is not None else None
+        site = site or Site.objects.filter(is_default_site=True).first()
+        contact = ContactSettings.objects.filter(site=site).first() if site is not None else None  # never creates
+        footer = {"found": text is not None}
+        for name in ("organisation", "opening_hours", "copyright", "accessibility_text"):
+            footer[name] = getattr(text, name, "")
+        page = getattr(text, "accessibility_page", None)
+        footer["accessibility_url"] = page.get_url(request) if page is not None and page.live else ""
+        for name in ("phone", "email", "address", "address_en"):
+            footer[name] = getattr(contact, name, "")
+        cache.set(cache_key, footer, 300)
+    return footer
 
 
 @register.simple_tag

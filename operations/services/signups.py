@@ -81,8 +81,19 @@ def promote_waitlist(*, shift: Shift) -> list[Signup]:
     return promoted
 
 
-def signup_eligibility_errors(*, volunteer: Volunteer, shift: Shift, now: datetime.datetime | None = None) -> list[str]:
-    """Every reason why `volunteer` may not sign up for `shift` now, in the user's language."""
+def _same_day_signups(volunteer: Volunteer, shift: Shift, *, lock: bool = False) -> list[Signup]:
+    """All sign-ups of `volunteer` on the day of `shift` (any status), with their shifts: one query answers
+    "already signed up", "overlaps" and "signed up before" together."""
+    qs = Signup.objects.filter(volunteer=volunteer, shift__date=shift.date).select_related("shift").order_by("id")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    return list(qs)
+
+
+def signup_eligibility_errors(*, volunteer: Volunteer, shift: Shift, now: datetime.datetime | None = None,
+                              same_day: list[Signup] | None = None) -> list[str]:
+    """Every reason why `volunteer` may not sign up for `shift` now, in the user's language.
+    `same_day`: the volunteer's sign-ups on that day when the caller has them already."""
     now = now or timezone.now()
     campaign: Campaign = shift.position.campaign
     errors: list[str] = []
@@ -102,16 +113,13 @@ def signup_eligibility_errors(*, volunteer: Volunteer, shift: Shift, now: dateti
         errors.append(_("The age limit of this recruitment is %(max)s.") % {"max": campaign.max_age})
     if age < ADULT_AGE and not GuardianConsent.objects.filter(volunteer=volunteer, campaign=campaign).exists():
         errors.append(_("Volunteers under 18 need to upload a guardian's consent form first."))
-    existing = Signup.objects.filter(volunteer=volunteer, shift=shift, status__in=ACTIVE_STATUSES).exists()
-    if existing:
+    if same_day is None:
+        same_day = _same_day_signups(volunteer, shift)
+    active = [s for s in same_day if s.status in ACTIVE_STATUSES]
+    if any(s.shift_id == shift.pk for s in active):
         errors.append(_("You have already signed up for this shift."))
-    overlapping = (
-        Signup.objects.filter(volunteer=volunteer, status__in=ACTIVE_STATUSES, shift__date=shift.date)
-        .exclude(shift=shift)
-        .filter(shift__start_time__lt=shift.end_time, shift__end_time__gt=shift.start_time)
-        .select_related("shift")
-        .first()
-    )
+    overlapping = next((s for s in active if s.shift_id != shift.pk and s.shift.start_time < shift.end_time
+                        and s.shift.end_time > shift.start_time), None)
     if overlapping:
         errors.append(
             _("This shift overlaps another of your shifts (%(shift)s).") % {"shift": str(overlapping.shift)}
@@ -127,15 +135,18 @@ def signup_create(*, volunteer: Volunteer, shift: Shift, actor=None, now: dateti
     # overlap check.
     Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
     shift = Shift.objects.select_related("position__campaign").get(pk=shift.pk)
-    errors = signup_eligibility_errors(volunteer=volunteer, shift=shift, now=now)
+    same_day = _same_day_signups(volunteer, shift, lock=True)
+    errors = signup_eligibility_errors(volunteer=volunteer, shift=shift, now=now, same_day=same_day)
     if errors:
         raise ValidationError(errors)
     campaign = shift.position.campaign
+    previous = next((s for s in same_day if s.shift_id == shift.pk), None)
+    # The seat is taken last, just before the row writes: the shift row stays locked for as short a time
+    # as possible when many people sign up for the same shift at once.
     if campaign.signup_mode == SignupMode.REVIEWED:
         status = SignupStatus.APPLIED
     else:
         status = SignupStatus.ACCEPTED if take_seat(shift.pk) else SignupStatus.WAITLISTED
-    previous = Signup.objects.select_for_update().filter(volunteer=volunteer, shift=shift).first()
     if previous is not None:  # signing up again after cancelling or being rejected
         previous.status = status
         previous.cancelled_at = None

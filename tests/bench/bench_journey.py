@@ -9,7 +9,8 @@
 
 `run()` creates a fresh PostgreSQL database next to DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
 postgres), migrates it, runs the measurements in a child process and drops it. Without PostgreSQL it
-reports "skipped". Standalone: `.venv/bin/python tests/bench/bench_journey.py [--factor 0.1]`."""
+reports "skipped". Standalone: `.venv/bin/python tests/bench/bench_journey.py [--factor 0.1]`; BENCH_ONLY=rush
+(or roster, browse, comma-separated) runs only those parts."""
 from __future__ import annotations
 
 import asyncio
@@ -362,9 +363,13 @@ def _inner(factor: float):
     _setup_django()
     logging.getLogger("httpx").setLevel(logging.WARNING)
     figures: list[tuple[str, str]] = []
-    bench_roster(figures)
-    bench_rush(figures)
-    bench_browse(figures, factor)
+    only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))  # e.g. BENCH_ONLY=rush,browse
+    if not only or "roster" in only:
+        bench_roster(figures)
+    if not only or "rush" in only:
+        bench_rush(figures)
+    if not only or "browse" in only:
+        bench_browse(figures, factor)
     print(json.dumps(figures, ensure_ascii=False))
 
 

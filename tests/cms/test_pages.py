@@ -137,3 +137,28 @@ def test_page_query_counts_do_not_grow_with_content(site_pages, client):
     assert after["/"] == before["/"]
     assert after["/announcements/"] == before["/announcements/"]
     assert after["/sitemap/"] == before["/sitemap/"]
+
+
+@pytest.mark.django_db
+def test_footer_contact_details_in_both_languages_and_fresh_after_an_edit(site_pages, client,
+                                                                          django_assert_max_num_queries):
+    from wagtail.models import Site
+
+    from cms.models import ContactSettings
+
+    zh = client.get("/volunteer/login/").content.decode()
+    assert "02-2720-8889" in zh and "110204 臺北市信義區市府路1號" in zh and "tel:0227208889" in zh
+    assert "週一至週五 9:00–17:30" in zh and '<a href="/accessibility/">' in zh
+    en = client.get("/en/volunteer/login/").content.decode()
+    assert "No. 1, Shifu Rd., Xinyi District, Taipei City 110204" in en and "Mon–Fri 9:00–17:30" in en
+    assert '<a href="/en/accessibility/">' in en
+    # Cached: a second page view asks the database nothing for the footer.
+    with django_assert_max_num_queries(30) as first:
+        client.get("/volunteer/login/")
+    sqls = " ".join(q["sql"] for q in first.captured_queries)
+    assert "cms_contactsettings" not in sqls and "cms_footertext" not in sqls and "wagtailcore_site" not in sqls
+    # An edit shows at once (the content version changes).
+    contact = ContactSettings.for_site(Site.objects.get(is_default_site=True))
+    contact.phone = "02-1999"
+    contact.save()
+    assert "02-1999" in client.get("/volunteer/login/").content.decode()

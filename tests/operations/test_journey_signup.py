@@ -85,6 +85,22 @@ def test_browse_page_without_account_in_both_languages_with_constant_queries(cli
     assert len(big.captured_queries) <= len(small.captured_queries)  # menus may come from the cache the second time
 
 
+def test_one_sign_up_post_is_a_short_fixed_series_of_queries(client, event, ming, django_assert_max_num_queries):
+    """The sign-up rush path: session, user, volunteer, shift; then in one transaction the volunteer lock,
+    the shift, the day's sign-ups (one query for "already", "overlap" and "before"), the seat, the row and
+    its audit entry; the footer and menus come from the cache. Here two more: the content type of the first
+    audit entry of the process, and the notification task that runs inline in the tests."""
+    client.force_login(ming.user)
+    client.get("/volunteer/")  # warm the menu and footer cache
+    with django_assert_max_num_queries(14) as captured:
+        response = client.post("/volunteer/signup/", {"shift": [event.morning.pk]})
+    assert response.context["outcomes"][0].signup.status == SignupStatus.ACCEPTED
+    sqls = [q["sql"] for q in captured.captured_queries]
+    assert sum(sql.startswith('SELECT "operations_signup"') and "FOR UPDATE" in sql for sql in sqls) <= 1
+    assert not any("cms_menu" in sql or "cms_footertext" in sql or "cms_contactsettings" in sql for sql in sqls)
+    assert not any("operations_attendance" in sql for sql in sqls)
+
+
 def test_sign_up_for_many_shifts_with_reasons(client, event, ming):
     client.force_login(ming.user)
     ids = [event.morning.pk, event.overlapping.pk, event.afternoon.pk]
