@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .identity import normalize_id_number
 from .models import Language, Membership, OrgKind, OrgNode, Sex, Volunteer
+from .widgets import fast_selects
 
 # Age bands of the MOHW statistics (DOMAIN.md §1.12).
 AGE_BANDS = [
@@ -57,7 +58,17 @@ class NodeChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = NodeChoiceField
 
 
-class VolunteerFilter(django_filters.FilterSet):
+class FilterSet(django_filters.FilterSet):
+    """The back-office FilterSet: its <select> fields are written in Python (see widgets.FastSelect)."""
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            fast_selects(super().form)
+        return self._form
+
+
+class VolunteerFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_search",
         widget=forms.TextInput(attrs={"placeholder": _("Name, phone or ID (first six characters)"), "type": "search"}),

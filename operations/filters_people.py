@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .filters import FilterSet
 from .models import (
     ApplicationStatus,
     CadreRole,
@@ -29,7 +30,7 @@ def _node_filter(queryset, node):
     return queryset.filter(path__startswith=node.path) if node else queryset
 
 
-class TeamFilter(django_filters.FilterSet):
+class TeamFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search",
                                   widget=forms.TextInput(attrs={**SEARCH, "placeholder": _("Team name or code")}))
     unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=OrgNode.objects.none(), method="filter_unit")
@@ -63,7 +64,7 @@ class TeamFilter(django_filters.FilterSet):
         return queryset.filter(is_active=(value == "active"))
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Members"), choices=[("current", _("Current members")), ("former", _("Former members"))],
         method="filter_status", empty_label=_("Current and former"),
@@ -80,7 +81,7 @@ class MemberFilter(django_filters.FilterSet):
         return queryset.filter(current) if value == "current" else queryset.exclude(current)
 
 
-class ServicePlanFilter(django_filters.FilterSet):
+class ServicePlanFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search",
                                   widget=forms.TextInput(attrs={**SEARCH, "placeholder": _("Title or reference number")}))
     unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=OrgNode.objects.none(), field_name="unit")
@@ -123,7 +124,7 @@ class ServicePlanFilter(django_filters.FilterSet):
         return queryset.filter(starts_on__lte=datetime.date(year, 12, 31), ends_on__gte=datetime.date(year, 1, 1))
 
 
-class UnitApplicationFilter(django_filters.FilterSet):
+class UnitApplicationFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search",
                                   widget=forms.TextInput(attrs={**SEARCH, "placeholder": _("Organisation or reference")}))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ApplicationStatus.choices)
@@ -144,7 +145,7 @@ class UnitApplicationFilter(django_filters.FilterSet):
         )
 
 
-class UnitFilter(django_filters.FilterSet):
+class UnitFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search",
                                   widget=forms.TextInput(attrs={**SEARCH, "placeholder": _("Unit name or code")}))
     category = django_filters.ChoiceFilter(label=_("Category"), choices=UnitCategory.choices)

@@ -6,12 +6,13 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .filters import FilterSet
 from .models import Campaign, CampaignStatus, OrgNode, ServiceRecord, Shift, Signup, SignupMode, SignupStatus
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class CampaignFilter(django_filters.FilterSet):
+class CampaignFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", widget=forms.TextInput(attrs={"type": "search"}))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=CampaignStatus.choices)
     signup_mode = django_filters.ChoiceFilter(label=_("Sign-up mode"), choices=SignupMode.choices)
@@ -27,7 +28,7 @@ class CampaignFilter(django_filters.FilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(title_en__icontains=value) | Q(code__icontains=value))
 
 
-class ShiftFilter(django_filters.FilterSet):
+class ShiftFilter(FilterSet):
     date_from = django_filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte", widget=DATE)
     date_to = django_filters.DateFilter(label=_("To"), field_name="date", lookup_expr="lte", widget=DATE)
     name = django_filters.CharFilter(label=_("Shift name"), lookup_expr="icontains")
@@ -44,7 +45,7 @@ class ShiftFilter(django_filters.FilterSet):
         return queryset.filter(accepted_count__lt=F("headcount")) if value else queryset
 
 
-class SignupFilter(django_filters.FilterSet):
+class SignupFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Volunteer"), field_name="volunteer__name", lookup_expr="icontains")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=SignupStatus.choices)
     campaign = django_filters.ModelChoiceFilter(label=_("Campaign"), field_name="shift__position__campaign",
@@ -67,7 +68,7 @@ class SignupFilter(django_filters.FilterSet):
         return queryset.filter(shift__position__campaign__signup_mode=SignupMode.REVIEWED) if value else queryset
 
 
-class AttendanceShiftFilter(django_filters.FilterSet):
+class AttendanceShiftFilter(FilterSet):
     date = django_filters.DateFilter(label=_("Date"), widget=DATE)
     venue = django_filters.ModelChoiceFilter(label=_("Venue"), field_name="position__venue", queryset=OrgNode.objects.none())
 
@@ -81,7 +82,7 @@ class AttendanceShiftFilter(django_filters.FilterSet):
             self.filters["venue"].queryset = venue_queryset
 
 
-class ServiceRecordFilter(django_filters.FilterSet):
+class ServiceRecordFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Volunteer"), field_name="volunteer__name", lookup_expr="icontains")
     date_from = django_filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte", widget=DATE)
     date_to = django_filters.DateFilter(label=_("To"), field_name="date", lookup_expr="lte", widget=DATE)
