@@ -11,7 +11,7 @@ from .models import AuditEvent, Volunteer
 class VolunteerTable(tables.Table):
     # Every sort ends with the primary key: names, sexes and dates repeat, and without a unique last key
     # the database may return equal rows in another order on the next page (rows skipped or repeated).
-    name = tables.Column(verbose_name=_("Name"), order_by=("name", "pk"),
+    name = tables.Column(verbose_name=_("Name"), order_by=("name", "pk"), attrs={"td": {"class": "nowrap"}},
                          linkify=lambda record: reverse("operations:volunteer_detail", args=[record.pk]))
     masked_id = tables.Column(verbose_name=_("ID number"), accessor="id_number", orderable=False)
     sex = tables.Column(verbose_name=_("Sex"), order_by=("sex", "pk"))
@@ -19,7 +19,8 @@ class VolunteerTable(tables.Table):
     phone = tables.Column(verbose_name=_("Mobile phone"), orderable=False)
     teams = tables.Column(verbose_name=_("Current teams"), accessor="pk", orderable=False, empty_values=())
     languages = tables.Column(verbose_name=_("Languages"), accessor="pk", orderable=False, empty_values=())
-    created_at = tables.DateColumn(verbose_name=_("Registered"), format="Y-m-d", order_by=("created_at", "pk"))
+    created_at = tables.DateColumn(verbose_name=_("Registered"), format="Y-m-d", order_by=("created_at", "pk"),
+                                   attrs={"td": {"class": "nowrap"}})
 
     class Meta:
         model = Volunteer
