@@ -85,6 +85,26 @@ class MemberEndForm(forms.Form):
         self.fields["left_on"].initial = timezone.localdate()
 
 
+class TeamRosterForm(forms.Form):
+    """Upload a roster into a team: the file, the joining date (today unless changed), an optional reason."""
+
+    file = forms.FileField(
+        label=_("Roster file"),
+        help_text=_("CSV (UTF-8 or Big5), XLSX or ODS, at most 5 MB, one person per row, with the template's "
+                    "header row."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.ods"}),
+    )
+    joined_on = forms.DateField(label=_("Joined on"), widget=DATE,
+                                help_text=_("Everybody in the file joins the team on this date."))
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=255, required=False,
+                             help_text=_("Kept in the audit log with every membership, for example "
+                                         "“2025 WMG venue volunteers”."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["joined_on"].initial = timezone.localdate()
+
+
 class CadreForm(forms.Form):
     cadre_role = forms.ChoiceField(label=_("Cadre role"), choices=CadreRole.choices)
 

@@ -171,6 +171,14 @@ def roster_import_run(import_id: int) -> str:
     return run(job_id=import_id).status
 
 
+@shared_task(acks_late=True)
+def team_roster_import_run(import_id: int) -> str:
+    """Back-office: check a roster uploaded into a team and import all of it or none of it."""
+    from .services.teams import team_roster_import_run as run
+
+    return run(job_id=import_id).status
+
+
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
 def send_roster_result(self, import_id: int) -> bool:
     from .models import RosterImport
@@ -187,6 +195,58 @@ def send_roster_result(self, import_id: int) -> bool:
     except OSError as exc:
         raise self.retry(exc=exc) from exc
     return True
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_roster_member_emails(self, import_id: int, volunteer_ids: list[int]) -> int:
+    """One batch of a group roster's people: each is told, in their language, that the group signed them
+    up, for which shifts and with which status. One connection for the batch; on a mail-server failure
+    only the people not yet written to are retried."""
+    from django.core.mail import EmailMessage, get_connection
+
+    from .models import RosterImport, Signup, SignupStatus, Volunteer
+
+    job = RosterImport.objects.select_related("created_by").filter(pk=import_id, team__isnull=True).first()
+    if job is None:
+        return 0
+    representative = getattr(job.created_by, "volunteer", None)
+    representative = representative.name if representative is not None else str(job.created_by)
+    shift_ids = list(job.shifts.values_list("pk", flat=True))
+    volunteers = {v.pk: v for v in Volunteer.objects.select_related("user").filter(pk__in=volunteer_ids)
+                  .exclude(email="")}
+    signups: dict[int, list] = {}
+    for signup in (
+        Signup.objects.filter(volunteer_id__in=list(volunteers), shift_id__in=shift_ids)
+        .exclude(status__in=[SignupStatus.CANCELLED, SignupStatus.REJECTED])
+        .select_related("shift__position__campaign", "shift__position__venue")
+        .order_by("shift__date", "shift__start_time", "shift_id")
+    ):
+        signups.setdefault(signup.volunteer_id, []).append(signup)
+    sent = 0
+    pending = [pk for pk in volunteer_ids if pk in volunteers and signups.get(pk)]
+    connection = get_connection()
+    try:
+        connection.open()
+        for index, pk in enumerate(pending):
+            volunteer = volunteers[pk]
+            user = volunteer.user
+            if user is not None and not user.notify_by_email:
+                continue
+            with translation.override((user.preferred_language if user else None) or settings.LANGUAGE_CODE):
+                context = {"job": job, "volunteer": volunteer, "has_account": user is not None,
+                           "signups": signups[pk], "representative": representative,
+                           "site_url": settings.SITE_URL.rstrip("/")}
+                subject = render_to_string("operations/email/roster_member_subject.txt", context).strip()
+                body = render_to_string("operations/email/roster_member.txt", context)
+            try:
+                EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [volunteer.email],
+                             connection=connection).send()
+            except OSError as exc:
+                raise self.retry(exc=exc, args=(import_id, pending[index:])) from exc
+            sent += 1
+    finally:
+        connection.close()
+    return sent
 
 
 @shared_task(acks_late=True)

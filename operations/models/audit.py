@@ -19,6 +19,7 @@ class AuditAction(models.TextChoices):
     REVOKED = "revoked", _("Role revoked")
     MEMBER_ADDED = "member_added", _("Member added")
     MEMBER_LEFT = "member_left", _("Member left")
+    ROSTER_IMPORTED = "roster_imported", _("Roster imported")
     LOGIN_FAILED = "login_failed", _("Failed log-in")
 
 

@@ -1,6 +1,10 @@
 """Group rosters (團體報名): a representative uploads a spreadsheet of 30+ people for chosen shifts; a
 Celery task validates every row and imports all of them or none. The row tracks progress and the
-per-row problems for the page that polls it."""
+per-row problems for the page that polls it.
+
+The same row also records a staff import of a roster into a team (團隊名冊匯入, back-office module 1):
+then `team` is set, `shifts` is empty, and the counts are memberships created and people skipped because
+they already were members of the team."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -33,6 +37,16 @@ class RosterImport(models.Model):
     accepted = models.PositiveIntegerField(default=0)
     waitlisted = models.PositiveIntegerField(default=0)
     applied = models.PositiveIntegerField(default=0)
+    # Staff import into a team (null for a volunteer's group sign-up for shifts).
+    team = models.ForeignKey(
+        "operations.OrgNode", on_delete=models.CASCADE, null=True, blank=True, related_name="roster_imports",
+        verbose_name=_("team"),
+    )
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    created_memberships = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)  # already current members of the team
+    skipped_rows = models.JSONField(default=list, blank=True)  # [{"row": 3, "name": "…"}]
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -43,6 +57,10 @@ class RosterImport(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_team_import(self) -> bool:
+        return self.team_id is not None
 
     @property
     def percent(self) -> int:

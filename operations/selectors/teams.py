@@ -6,7 +6,8 @@ from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..models import Membership, OrgKind, OrgNode
+from ..models import Membership, OrgKind, OrgNode, RosterImport
+from ..scoping import scope_q
 
 
 def team_list(user):
@@ -41,3 +42,18 @@ def team_members(team: OrgNode, *, include_former: bool = True):
 
 def team_detail(user, pk: int) -> OrgNode:
     return OrgNode.objects.visible_to(user).filter(kind__in=[OrgKind.TEAM, OrgKind.SUBTEAM]).get(pk=pk)
+
+
+def team_roster_imports(user, team: OrgNode, *, limit: int = 10):
+    """The user's own recent roster imports into `team` (an upload lists personal data and each row's
+    problems, so it is its uploader's to see; the audit log records every import for supervisors)."""
+    return RosterImport.objects.filter(team=team, created_by=user).order_by("-created_at", "-id")[:limit]
+
+
+def team_roster_import_detail(user, pk: int) -> RosterImport:
+    """One of the user's roster imports, if its team is still in the user's scope (DoesNotExist otherwise)."""
+    return (
+        RosterImport.objects.select_related("team")
+        .filter(scope_q(user, "team"), team__isnull=False, created_by=user)
+        .get(pk=pk)
+    )

@@ -25,7 +25,7 @@ from ..models import (
     Volunteer,
 )
 from ..scoping import clear_scope_cache, is_unrestricted, scope_paths, user_roles
-from .audit import audit_record
+from .audit import audit_record, audit_record_many
 
 VOLUNTEER_FIELDS = (
     "name", "english_name", "sex", "birth_date", "phone", "email", "city", "district", "address",
@@ -265,6 +265,50 @@ def membership_add(
         changes={"team": str(team), "cadre_role": cadre_role},
     )
     return membership
+
+
+@transaction.atomic
+def memberships_add_many(
+    *, actor, volunteers: list[Volunteer], team: OrgNode, joined_on: datetime.date, reason: str = "",
+    cadre_role: str = CadreRole.MEMBER, source: dict | None = None,
+) -> tuple[list[Membership], list[Volunteer]]:
+    """`membership_add` for many volunteers at once (roster imports): the same checks on the team and the
+    actor, the same rows and one MEMBER_ADDED audit record per volunteer, written in bulk. Volunteers who
+    already have an open membership of the team are skipped and returned as such (adding them again would
+    only repeat what is already true). Returns (memberships created, volunteers skipped)."""
+    if team.kind not in (OrgKind.TEAM, OrgKind.SUBTEAM):
+        raise ValidationError({"team": _("Volunteers can only join a team or a sub-team.")})
+    if not team.is_active:
+        raise ValidationError({"team": _("This team is closed.")})
+    if actor is not None and not actor.has_perm("operations.membership.change", team):
+        raise PermissionDenied(_("You cannot add members to this team."))
+    ids = [v.pk for v in volunteers]
+    already: set[int] = set()
+    for start in range(0, len(ids), 1000):
+        already.update(Membership.objects.filter(
+            team=team, left_on__isnull=True, volunteer_id__in=ids[start:start + 1000]
+        ).values_list("volunteer_id", flat=True))
+    added, skipped, seen = [], [], set()
+    for volunteer in volunteers:
+        if volunteer.pk in already or volunteer.pk in seen:
+            skipped.append(volunteer)
+        else:
+            seen.add(volunteer.pk)
+            added.append(volunteer)
+    memberships = [
+        Membership(volunteer=v, team=team, joined_on=joined_on, cadre_role=cadre_role, created_by=actor)
+        for v in added
+    ]
+    try:
+        with transaction.atomic():
+            Membership.objects.bulk_create(memberships, batch_size=1000)
+    except IntegrityError as exc:  # someone added one of them to the team meanwhile
+        raise ValidationError(_("The members of the team changed while importing; please try again.")) from exc
+    audit_record_many(
+        actor=actor, action=AuditAction.MEMBER_ADDED, node=team, objects=added, reason=reason,
+        changes={"team": str(team), "cadre_role": str(cadre_role), **(source or {})},
+    )
+    return memberships, skipped
 
 
 @transaction.atomic

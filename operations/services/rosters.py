@@ -1,6 +1,11 @@
 """Group rosters (團體報名, groups of 30+): parse a CSV (UTF-8 with or without BOM, or Big5), XLSX or ODS
 file, validate every row, then import all rows or none: volunteers created or matched by document,
-sign-ups accepted while seats remain and waitlisted after that (applied for reviewed campaigns).
+sign-ups accepted while seats remain and waitlisted after that (applied for reviewed campaigns). Each
+person with an e-mail address is then told which shifts the group signed them up for, with which status.
+
+The parser, the template and the row checks (`check_roster_rows`: cells, documents, duplicates, registry
+match) are shared with the staff import of a roster into a team (services.teams); the shift checks (sign-up
+window, overlapping shifts, campaign ages, guardian consent, existing sign-ups) are this module's own.
 
 Seats are taken with the shift rows locked (SELECT … FOR UPDATE) in the same transaction as the
 sign-up rows, so the no-overbooking invariant of services/signups.py holds."""
@@ -11,6 +16,7 @@ import datetime
 import io
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -183,11 +189,8 @@ def _parse_date(value: str) -> datetime.date | None:
         return None
 
 
-@transaction.atomic
-def roster_import_start(*, user, shifts: list[Shift], file, language: str) -> RosterImport:
-    """Store the upload and queue the check-and-import task (inline without a broker)."""
-    from ..tasks import roster_import_run
-
+def roster_check_upload(file) -> None:
+    """What can be said about an uploaded roster before reading it: not empty, not too large, a known kind."""
     size = getattr(file, "size", 0) or 0
     if size == 0:
         raise ValidationError(_("The file is empty."))
@@ -196,27 +199,44 @@ def roster_import_start(*, user, shifts: list[Shift], file, language: str) -> Ro
                               % {"mb": settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_BYTES"] // (1024 * 1024)})
     if not file.name.lower().endswith((".csv", ".xlsx", ".ods")):
         raise ValidationError(_("Upload a CSV, XLSX or ODS file."))
+
+
+def roster_read(job: RosterImport) -> list[list[str]]:
+    """The stored upload of `job`, parsed (raises RosterFileError)."""
+    with job.file.open("rb") as fh:
+        raw = fh.read()
+    return parse_roster(job.original_name, raw)
+
+
+@transaction.atomic
+def roster_import_start(*, user, shifts: list[Shift], file, language: str) -> RosterImport:
+    """Store the upload and queue the check-and-import task (inline without a broker)."""
+    from ..tasks import roster_import_run
+
+    roster_check_upload(file)
     job = RosterImport.objects.create(created_by=user, file=file, original_name=file.name[:255], language=language)
     job.shifts.set(shifts)
     transaction.on_commit(lambda: roster_import_run.delay(job.pk))
     return job
 
 
-def _progress(job: RosterImport, processed: int, total: int) -> None:
+def roster_progress(job: RosterImport, processed: int, total: int) -> None:
     RosterImport.objects.filter(pk=job.pk).update(processed_rows=processed, total_rows=total)
 
 
 def roster_import_run(*, job_id: int) -> RosterImport:
     """Validate every row; import everything in one transaction when there is no problem at all."""
     job = RosterImport.objects.get(pk=job_id)
+    if job.team_id is not None:  # a staff import into a team
+        from .teams import team_roster_import_run
+
+        return team_roster_import_run(job_id=job_id)
     if job.status in (RosterStatus.DONE, RosterStatus.FAILED):
         return job
     RosterImport.objects.filter(pk=job.pk).update(status=RosterStatus.RUNNING)
     with translation.override(job.language):
         try:
-            with job.file.open("rb") as fh:
-                raw = fh.read()
-            rows = parse_roster(job.original_name, raw)
+            rows = roster_read(job)
             errors, records, shifts = _validate(job, rows)
         except RosterFileError as exc:
             errors, records, shifts = [{"row": 0, "messages": exc.messages}], [], []
@@ -225,7 +245,7 @@ def roster_import_run(*, job_id: int) -> RosterImport:
                 status=RosterStatus.FAILED, errors=errors, finished_at=timezone.now())
             return RosterImport.objects.get(pk=job.pk)
         try:
-            counts = _import(job, records, shifts)
+            counts, volunteer_ids = _import(job, records, shifts)
         except ValidationError as exc:
             RosterImport.objects.filter(pk=job.pk).update(
                 status=RosterStatus.FAILED, errors=[{"row": 0, "messages": exc.messages}],
@@ -237,39 +257,72 @@ def roster_import_run(*, job_id: int) -> RosterImport:
     from ..tasks import send_roster_result
 
     send_roster_result.delay(job.pk)
+    roster_queue_member_notifications(job=job, volunteer_ids=volunteer_ids)
     return RosterImport.objects.get(pk=job.pk)
 
 
-def _validate(job: RosterImport, rows: list[list[str]]):
-    conf = settings.VOLUNTEER_ACCOUNTS
-    shifts = list(job.shifts.select_related("position__campaign").order_by("date", "start_time", "id"))
+MEMBER_NOTICE_BATCH = 100
+
+
+def roster_queue_member_notifications(*, job: RosterImport, volunteer_ids: list[int]) -> int:
+    """Tell the people of an imported group roster that they were signed up, for which shifts and with
+    which status: one Celery task per batch of volunteers (each sends its batch over one connection).
+    Those without an e-mail address, or whose account turned sign-up e-mails off, are left out here."""
+    from ..tasks import send_roster_member_emails
+
+    ids: list[int] = []
+    for start in range(0, len(volunteer_ids), 1000):
+        ids.extend(Volunteer.objects.filter(pk__in=volunteer_ids[start:start + 1000]).exclude(email="")
+                   .exclude(user__notify_by_email=False).order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), MEMBER_NOTICE_BATCH):
+        send_roster_member_emails.delay(job.pk, ids[start:start + MEMBER_NOTICE_BATCH])
+    return len(ids)
+
+
+# --- Checking the rows (shared by the group sign-up for shifts and the staff import into a team) -------
+
+RowCheck = Callable[[dict], list[str]]
+RegistryCheck = Callable[[list[dict], dict[tuple[str, str], Volunteer]], dict[int, list[str]]]
+
+
+def check_roster_rows(
+    job: RosterImport,
+    rows: list[list[str]],
+    *,
+    min_rows: int | None,
+    max_rows: int,
+    general: Callable[[], list[str]] | None = None,
+    row_check: RowCheck | None = None,
+    registry_check: RegistryCheck | None = None,
+) -> tuple[list[dict], list[dict]]:
+    """Check every row of a parsed roster (header row first) and match it against the registry.
+
+    Returns (errors, records). `errors` is [{"row": n, "messages": [...]}] sorted by row (row 0: the file as
+    a whole, row 1: the header); `records` has one dict per row with the cleaned values and `volunteer`
+    (the registered volunteer with the same document, or None). The checks every roster gets: the header,
+    the number of rows (`min_rows` None: no minimum), required cells, document type and checksum, sex,
+    date of birth, mobile, e-mail, the same document twice in the file, and a registered document with
+    another name or date of birth. The callers add theirs: `general` (file-level messages, checked before
+    the rows), `row_check` (per row, after the common checks) and `registry_check` (after the registry
+    match: row number → messages)."""
     header, body = rows[0], rows[1:]
     total = len(body)
-    _progress(job, 0, total)
-    general: list[str] = []
+    roster_progress(job, 0, total)
     mapping = _header_map(header)
     missing = [c.header for c in ROSTER_COLUMNS if c.required and c.key not in mapping]
     if missing:
         return [{"row": 1, "messages": [_("Missing columns: %(cols)s. Please use the template.")
-                                        % {"cols": "、".join(missing)}]}], [], shifts
-    if total < conf["ROSTER_MIN_ROWS"]:
-        general.append(_("A group roster needs at least %(n)s people; sign up individually otherwise.")
-                       % {"n": conf["ROSTER_MIN_ROWS"]})
-    if total > conf["ROSTER_MAX_ROWS"]:
-        general.append(_("A roster may have at most %(n)s people.") % {"n": conf["ROSTER_MAX_ROWS"]})
-    now = timezone.now()
-    for shift in shifts:
-        campaign = shift.position.campaign
-        if campaign.status != CampaignStatus.OPEN or (campaign.signup_opens_at and now < campaign.signup_opens_at) \
-                or (campaign.signup_closes_at and now > campaign.signup_closes_at) or shift_starts_at(shift) <= now:
-            general.append(_("Sign-up for the shift %(shift)s is closed.") % {"shift": str(shift)})
-    for i, a in enumerate(shifts):
-        for b in shifts[i + 1:]:
-            if a.date == b.date and a.start_time < b.end_time and b.start_time < a.end_time:
-                general.append(_("The shifts %(a)s and %(b)s overlap; choose shifts that do not.")
-                               % {"a": str(a), "b": str(b)})
-    if general:
-        return [{"row": 0, "messages": general}], [], shifts
+                                        % {"cols": "、".join(missing)}]}], []
+    messages: list[str] = []
+    if min_rows is not None and total < min_rows:
+        messages.append(_("A group roster needs at least %(n)s people; sign up individually otherwise.")
+                        % {"n": min_rows})
+    if total > max_rows:
+        messages.append(_("A roster may have at most %(n)s people.") % {"n": max_rows})
+    if general is not None:
+        messages.extend(general())
+    if messages:
+        return [{"row": 0, "messages": messages}], []
 
     def get(row, key):
         index = mapping.get(key)
@@ -316,67 +369,117 @@ def _validate(job: RosterImport, rows: list[list[str]]):
                 problems.append(_("The same document number is already in row %(row)s.") % {"row": seen[key]})
             else:
                 seen[key] = n
-        if birth:
-            for shift in shifts:
-                campaign = shift.position.campaign
-                age = shift.date.year - birth.year - ((shift.date.month, shift.date.day) < (birth.month, birth.day))
-                if campaign.min_age is not None and age < campaign.min_age:
-                    problems.append(_("Must be at least %(min)s years old on %(date)s (will be %(age)s).")
-                                    % {"min": campaign.min_age, "date": shift.date.isoformat(), "age": age})
-                    break
-                if campaign.max_age is not None and age > campaign.max_age:
-                    problems.append(_("The age limit is %(max)s.") % {"max": campaign.max_age})
-                    break
-                if age < ADULT_AGE:
-                    record["minor_campaign"] = campaign.pk
         record.update(row=n, id_type=id_type, id_number=number, sex=sex, birth_date=birth, phone=phone,
                       email=record["email"].lower())
+        if row_check is not None:
+            problems.extend(row_check(record))
         if problems:
             errors.append({"row": n, "messages": problems})
         records.append(record)
         if n % PROGRESS_EVERY == 0:
-            _progress(job, n - 1, total)
-    # Against the registry: same document → same person (name and birth date must match); minors need a
-    # consent on file; no active sign-up or overlap with what a matched volunteer already has.
+            roster_progress(job, n - 1, total)
+    # Against the registry: same document → same person (name and birth date must match).
     existing: dict[tuple[str, str], Volunteer] = {}
     numbers = [r["id_number"] for r in records if r["id_number"]]
     for start in range(0, len(numbers), 1000):
         for v in Volunteer.objects.filter(id_number__in=numbers[start:start + 1000]):
             existing[(v.id_type, v.id_number)] = v
-    matched_ids = [v.pk for v in existing.values()]
-    consents = set(GuardianConsent.objects.filter(volunteer_id__in=matched_ids).values_list("volunteer_id", "campaign_id"))
-    dates = {s.date for s in shifts}
-    taken = defaultdict(list)
-    for start in range(0, len(matched_ids), 1000):
-        for s in Signup.objects.filter(volunteer_id__in=matched_ids[start:start + 1000], status__in=ACTIVE_STATUSES,
-                                       shift__date__in=dates).select_related("shift"):
-            taken[s.volunteer_id].append(s.shift)
     by_row = {e["row"]: e for e in errors}
     for record in records:
-        problems = []
         volunteer = existing.get((record["id_type"], record["id_number"]))
         record["volunteer"] = volunteer
-        if volunteer is not None:
-            if volunteer.name != record["name"] or (record["birth_date"] and volunteer.birth_date != record["birth_date"]):
-                problems.append(_("This document number is registered to another name or date of birth."))
-            for shift in shifts:
-                for other in taken.get(volunteer.pk, []):
-                    if other.pk == shift.pk:
-                        problems.append(_("Already signed up for %(shift)s.") % {"shift": str(shift)})
-                    elif other.date == shift.date and other.start_time < shift.end_time and shift.start_time < other.end_time:
-                        problems.append(_("Overlaps another shift of this person (%(shift)s).") % {"shift": str(other)})
-        if record.get("minor_campaign") and (volunteer is None or (volunteer.pk, record["minor_campaign"]) not in consents):
-            problems.append(_("Under 18 on the service date: sign up individually with a guardian's consent form."))
-        if problems:
-            entry = by_row.setdefault(record["row"], {"row": record["row"], "messages": []})
-            entry["messages"].extend(problems)
+        if volunteer is not None and (
+                volunteer.name != record["name"]
+                or (record["birth_date"] and volunteer.birth_date != record["birth_date"])):
+            by_row.setdefault(record["row"], {"row": record["row"], "messages": []})["messages"].append(
+                _("This document number is registered to another name or date of birth."))
+    if registry_check is not None:
+        for row, problems in registry_check(records, existing).items():
+            if problems:
+                by_row.setdefault(row, {"row": row, "messages": []})["messages"].extend(problems)
     errors = sorted(by_row.values(), key=lambda e: e["row"])
-    _progress(job, total, total)
+    roster_progress(job, total, total)
+    return errors, records
+
+
+def _validate(job: RosterImport, rows: list[list[str]]):
+    """The group sign-up for shifts: the common checks plus sign-up window, overlapping shifts, age limits
+    of the campaigns, guardian consent of minors and what matched volunteers already signed up for."""
+    conf = settings.VOLUNTEER_ACCOUNTS
+    shifts = list(job.shifts.select_related("position__campaign").order_by("date", "start_time", "id"))
+
+    def general() -> list[str]:
+        messages = []
+        now = timezone.now()
+        for shift in shifts:
+            campaign = shift.position.campaign
+            if campaign.status != CampaignStatus.OPEN or (campaign.signup_opens_at and now < campaign.signup_opens_at) \
+                    or (campaign.signup_closes_at and now > campaign.signup_closes_at) or shift_starts_at(shift) <= now:
+                messages.append(_("Sign-up for the shift %(shift)s is closed.") % {"shift": str(shift)})
+        for i, a in enumerate(shifts):
+            for b in shifts[i + 1:]:
+                if a.date == b.date and a.start_time < b.end_time and b.start_time < a.end_time:
+                    messages.append(_("The shifts %(a)s and %(b)s overlap; choose shifts that do not.")
+                                    % {"a": str(a), "b": str(b)})
+        return messages
+
+    def row_check(record: dict) -> list[str]:
+        birth = record["birth_date"]
+        if not birth:
+            return []
+        for shift in shifts:
+            campaign = shift.position.campaign
+            age = shift.date.year - birth.year - ((shift.date.month, shift.date.day) < (birth.month, birth.day))
+            if campaign.min_age is not None and age < campaign.min_age:
+                return [_("Must be at least %(min)s years old on %(date)s (will be %(age)s).")
+                        % {"min": campaign.min_age, "date": shift.date.isoformat(), "age": age}]
+            if campaign.max_age is not None and age > campaign.max_age:
+                return [_("The age limit is %(max)s.") % {"max": campaign.max_age}]
+            if age < ADULT_AGE:
+                record["minor_campaign"] = campaign.pk
+        return []
+
+    def registry_check(records: list[dict], existing: dict) -> dict[int, list[str]]:
+        # Minors need a consent on file; no active sign-up or overlap with what a matched volunteer has.
+        matched_ids = [v.pk for v in existing.values()]
+        consents = set(GuardianConsent.objects.filter(volunteer_id__in=matched_ids).values_list(
+            "volunteer_id", "campaign_id"))
+        dates = {s.date for s in shifts}
+        taken = defaultdict(list)
+        for start in range(0, len(matched_ids), 1000):
+            for s in Signup.objects.filter(volunteer_id__in=matched_ids[start:start + 1000],
+                                           status__in=ACTIVE_STATUSES, shift__date__in=dates).select_related("shift"):
+                taken[s.volunteer_id].append(s.shift)
+        found: dict[int, list[str]] = {}
+        for record in records:
+            problems = []
+            volunteer = record["volunteer"]
+            if volunteer is not None:
+                for shift in shifts:
+                    for other in taken.get(volunteer.pk, []):
+                        if other.pk == shift.pk:
+                            problems.append(_("Already signed up for %(shift)s.") % {"shift": str(shift)})
+                        elif other.date == shift.date and other.start_time < shift.end_time \
+                                and shift.start_time < other.end_time:
+                            problems.append(_("Overlaps another shift of this person (%(shift)s).")
+                                            % {"shift": str(other)})
+            if record.get("minor_campaign") and (
+                    volunteer is None or (volunteer.pk, record["minor_campaign"]) not in consents):
+                problems.append(_("Under 18 on the service date: sign up individually with a guardian's consent "
+                                  "form."))
+            if problems:
+                found[record["row"]] = problems
+        return found
+
+    errors, records = check_roster_rows(
+        job, rows, min_rows=conf["ROSTER_MIN_ROWS"], max_rows=conf["ROSTER_MAX_ROWS"], general=general,
+        row_check=row_check, registry_check=registry_check)
     return errors, records, shifts
 
 
-@transaction.atomic
-def _import(job: RosterImport, records: list[dict], shifts: list[Shift]) -> dict:
+def roster_create_volunteers(records: list[dict], *, note: str) -> list[Volunteer]:
+    """Bulk-register the people of checked records who are not registered yet; returns the volunteer of
+    every record, in order (matched or new). Call inside the import's transaction."""
     created = []
     for record in records:
         if record["volunteer"] is None:
@@ -385,7 +488,7 @@ def _import(job: RosterImport, records: list[dict], shifts: list[Shift]) -> dict
                 birth_date=record["birth_date"], phone=record["phone"], email=record["email"],
                 emergency_contact_name=record["emergency_contact_name"],
                 emergency_contact_phone=record["emergency_contact_phone"],
-                notes=_("Registered by group roster %(file)s") % {"file": job.original_name},
+                notes=note,
             ))
     Volunteer.objects.bulk_create(created, batch_size=1000)
     if created and created[0].pk is None:  # databases that do not return ids from a bulk insert
@@ -393,10 +496,15 @@ def _import(job: RosterImport, records: list[dict], shifts: list[Shift]) -> dict
             id_number__in=[c.id_number for c in created]).only("id", "id_type", "id_number")}
         for v in created:
             v.pk = v.id = ids[(v.id_type, v.id_number)]
-    volunteers = []
     iterator = iter(created)
-    for record in records:
-        volunteers.append(record["volunteer"] or next(iterator))
+    return [record["volunteer"] or next(iterator) for record in records]
+
+
+@transaction.atomic
+def _import(job: RosterImport, records: list[dict], shifts: list[Shift]) -> dict:
+    volunteers = roster_create_volunteers(
+        records, note=_("Registered by group roster %(file)s") % {"file": job.original_name})
+    created = [v for v, record in zip(volunteers, records, strict=True) if record["volunteer"] is None]
     counts = {"accepted": 0, "waitlisted": 0, "applied": 0, "created_volunteers": len(created),
               "matched_volunteers": len(records) - len(created)}
     now = timezone.now()
@@ -439,4 +547,4 @@ def _import(job: RosterImport, records: list[dict], shifts: list[Shift]) -> dict
             if updated != 1:
                 raise ValidationError(_("The seats changed while importing; please upload again."))
     transaction.on_commit(invalidate_recruitment_progress)
-    return counts
+    return counts, [v.pk for v in volunteers]

@@ -1,21 +1,31 @@
 """Teams, sub-teams and their members: the writes behind the team-management screens (module 1).
 Creating, renaming, moving and closing nodes goes through `services.organisations`; adding and ending
 memberships through `services.people`. This module adds what those do not: codes for new teams, moving a
-member from one team to another in one step, and cadre roles (隊長, 副隊長, 組長, 小隊長)."""
+member from one team to another in one step, cadre roles (隊長, 副隊長, 組長, 小隊長), and importing a
+roster file into a team (the volunteer-journey roster's parser and row checks, all rows or none)."""
 from __future__ import annotations
 
 import datetime
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ..models import AuditAction, CadreRole, Membership, OrgKind, OrgNode
-from .audit import audit_record
+from ..models import AuditAction, CadreRole, Membership, OrgKind, OrgNode, RosterImport, RosterStatus
+from .audit import audit_record, audit_record_many
 from .organisations import orgnode_create
-from .people import membership_add, membership_end
+from .people import membership_add, membership_end, memberships_add_many
+from .rosters import (
+    RosterFileError,
+    check_roster_rows,
+    roster_check_upload,
+    roster_create_volunteers,
+    roster_read,
+)
 
 # Which cadre roles fit which node kind.
 CADRE_KINDS: dict[str, set[str]] = {
@@ -136,3 +146,111 @@ def membership_set_cadre(*, actor, membership: Membership, cadre_role: str) -> M
         changes={"cadre_role": [old, cadre_role], "team": str(membership.team)},
     )
     return membership
+
+
+# --- Roster import into a team ------------------------------------------------------------------------
+# The staff side of the group roster: the same template, parser and row checks as the volunteers' group
+# sign-up (services.rosters), without its shift checks and without its minimum of rows. Everybody in the
+# file becomes a member of the team on `joined_on`, or nobody does. People matched by document number who
+# already are members of the team are skipped and counted, so uploading the same file twice is harmless.
+
+MAX_SKIPPED_LISTED = 500
+
+
+def _roster_refusal(actor, team: OrgNode) -> list[str]:
+    if team.kind not in (OrgKind.TEAM, OrgKind.SUBTEAM):
+        return [_("Volunteers can only join a team or a sub-team.")]
+    if not team.is_active:
+        return [_("This team is closed.")]
+    if actor is None or not actor.has_perm("operations.membership.change", team):
+        return [_("You cannot add members to this team.")]
+    return []
+
+
+@transaction.atomic
+def team_roster_import_start(*, actor, team: OrgNode, file, joined_on: datetime.date, reason: str = "",
+                             language: str) -> RosterImport:
+    """Store the upload and queue the check-and-import task (inline without a broker)."""
+    from ..tasks import team_roster_import_run as task
+
+    if actor is None or not actor.has_perm("operations.membership.change", team):
+        raise PermissionDenied(_("You cannot add members to this team."))
+    refusal = _roster_refusal(actor, team)
+    if refusal:
+        raise ValidationError(refusal)
+    roster_check_upload(file)
+    job = RosterImport.objects.create(
+        created_by=actor, team=team, joined_on=joined_on, reason=(reason or "").strip()[:255], file=file,
+        original_name=file.name[:255], language=language,
+    )
+    transaction.on_commit(lambda: task.delay(job.pk))
+    return job
+
+
+def _fail(job: RosterImport, errors: list[dict]) -> RosterImport:
+    RosterImport.objects.filter(pk=job.pk).update(status=RosterStatus.FAILED, errors=errors,
+                                                  finished_at=timezone.now())
+    return RosterImport.objects.get(pk=job.pk)
+
+
+def team_roster_import_run(*, job_id: int) -> RosterImport:
+    """Check every row; import everyone in one transaction when no row has a problem."""
+    job = RosterImport.objects.select_related("team", "created_by").get(pk=job_id)
+    if job.status in (RosterStatus.DONE, RosterStatus.FAILED):
+        return job
+    RosterImport.objects.filter(pk=job.pk).update(status=RosterStatus.RUNNING)
+    with translation.override(job.language):
+        try:
+            rows = roster_read(job)
+            errors, records = check_roster_rows(
+                job, rows, min_rows=None, max_rows=settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_ROWS"],
+                general=lambda: _roster_refusal(job.created_by, job.team),
+            )
+        except RosterFileError as exc:
+            errors, records = [{"row": 0, "messages": exc.messages}], []
+        if errors:
+            return _fail(job, errors)
+        try:
+            counts = _team_roster_import(job, records)
+        except (ValidationError, PermissionDenied) as exc:
+            return _fail(job, [{"row": 0, "messages": getattr(exc, "messages", None) or [str(exc)]}])
+        except IntegrityError:  # somebody registered one of these documents meanwhile
+            return _fail(job, [{"row": 0, "messages": [
+                _("The registry changed while importing; nothing was imported. Please upload the file again.")]}])
+    RosterImport.objects.filter(pk=job.pk).update(
+        status=RosterStatus.DONE, processed_rows=len(records), total_rows=len(records), errors=[],
+        finished_at=timezone.now(), **counts)
+    return RosterImport.objects.get(pk=job.pk)
+
+
+@transaction.atomic
+def _team_roster_import(job: RosterImport, records: list[dict]) -> dict:
+    team = OrgNode.objects.select_for_update().get(pk=job.team_id)
+    actor = job.created_by
+    refusal = _roster_refusal(actor, team)  # the grant or the team may have changed since the upload
+    if refusal:
+        raise ValidationError(refusal)
+    volunteers = roster_create_volunteers(
+        records, note=_("Registered by the roster %(file)s of %(team)s") % {"file": job.original_name,
+                                                                               "team": team.display_name})
+    created = [v for v, record in zip(volunteers, records, strict=True) if record["volunteer"] is None]
+    source = {"roster_import": job.pk, "file": job.original_name}
+    audit_record_many(actor=actor, action=AuditAction.CREATED, node=team, objects=created, reason=job.reason,
+                      changes=source)
+    memberships, skipped = memberships_add_many(
+        actor=actor, volunteers=volunteers, team=team, joined_on=job.joined_on or timezone.localdate(),
+        reason=job.reason, source=source,
+    )
+    skipped_ids = {v.pk for v in skipped}
+    skipped_rows = [{"row": record["row"], "name": record["name"]}
+                    for volunteer, record in zip(volunteers, records, strict=True) if volunteer.pk in skipped_ids]
+    counts = {"created_volunteers": len(created), "matched_volunteers": len(records) - len(created),
+              "created_memberships": len(memberships), "skipped": len(skipped),
+              "skipped_rows": skipped_rows[:MAX_SKIPPED_LISTED]}
+    job.status = RosterStatus.DONE  # what the record says once this transaction commits
+    audit_record(
+        actor=actor, action=AuditAction.ROSTER_IMPORTED, node=team, obj=job, reason=job.reason,
+        changes={"file": job.original_name, "rows": len(records), "joined_on": str(job.joined_on),
+                 **{k: v for k, v in counts.items() if k != "skipped_rows"}},
+    )
+    return counts

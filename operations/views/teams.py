@@ -2,13 +2,14 @@
 fetch through the one scope (404 outside it), check the verb (403), call one service and render."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
@@ -22,16 +23,31 @@ from ..forms_people import (
     ReasonForm,
     TeamForm,
     TeamMoveForm,
+    TeamRosterForm,
 )
-from ..models import Membership, OrgKind, OrgNode, Volunteer
+from ..models import Membership, OrgKind, OrgNode, RosterImport, Volunteer
 from ..rules import VERB_ROLES
 from ..scoping import is_staff_member
 from ..selectors import team_choices_for, unit_choices_for, volunteer_list
 from ..selectors.audit import object_history
-from ..selectors.teams import team_detail, team_list, team_members, unit_names_for
+from ..selectors.teams import (
+    team_detail,
+    team_list,
+    team_members,
+    team_roster_import_detail,
+    team_roster_imports,
+    unit_names_for,
+)
 from ..services.organisations import orgnode_close, orgnode_move, orgnode_update
 from ..services.people import membership_end
-from ..services.teams import membership_move, membership_set_cadre, team_create, team_member_add
+from ..services.rosters import ROSTER_COLUMNS
+from ..services.teams import (
+    membership_move,
+    membership_set_cadre,
+    team_create,
+    team_member_add,
+    team_roster_import_start,
+)
 from ..tables_people import MemberTable, TeamTable
 from .base import StaffRequiredMixin, add_service_errors, client_ip
 
@@ -335,6 +351,62 @@ class MemberAddView(_TeamActionView):
             add_service_errors(form, exc)
             return self.form_invalid(form)
         return self.done(_("%(name)s has joined the team.") % {"name": volunteer.name})
+
+
+class TeamRosterImportView(_TeamActionView):
+    """名冊匯入: download the template, upload a roster; everybody in it joins the team, or nobody does."""
+
+    template_name = "operations/teams/roster_import.html"
+    form_class = TeamRosterForm
+    perm = "operations.membership.change"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(columns=ROSTER_COLUMNS, max_rows=f'{settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_ROWS"]:,}',
+                       imports=team_roster_imports(self.request.user, self.team))
+        return context
+
+    def form_valid(self, form):
+        try:
+            job = team_roster_import_start(
+                actor=self.request.user, team=self.team, file=form.cleaned_data["file"],
+                joined_on=form.cleaned_data["joined_on"], reason=form.cleaned_data["reason"],
+                language=get_language(),
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc.messages)
+            return self.form_invalid(form)
+        return redirect("operations:team_roster_status", pk=job.pk)
+
+
+class TeamRosterStatusView(StaffRequiredMixin, TemplateView):
+    """Progress of one's own roster import (polled as JSON), then its result or every row's problems."""
+
+    template_name = "operations/teams/roster_status.html"
+    module = "volunteers"
+
+    def dispatch(self, request, *args, **kwargs):
+        if is_staff_member(request.user):
+            try:
+                self.job = team_roster_import_detail(request.user, kwargs["pk"])
+            except RosterImport.DoesNotExist as exc:
+                raise Http404 from exc
+            if not request.user.has_perm("operations.membership.change", self.job.team):
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        job = self.job
+        if request.GET.get("format") == "json":
+            return JsonResponse({"status": job.status, "percent": job.percent, "processed": job.processed_rows,
+                                 "total": job.total_rows, "finished": job.finished_at is not None})
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(job=self.job, team=self.job.team,
+                       more_skipped=max(self.job.skipped - len(self.job.skipped_rows), 0))
+        return context
 
 
 class _MembershipActionView(StaffRequiredMixin, FormView):

@@ -335,7 +335,7 @@ class RosterUploadView(VolunteerRequiredMixin, FormView):
         context["shifts"] = _selected_shifts(self.request)
         context["columns"] = ROSTER_COLUMNS
         context["min_rows"] = settings.VOLUNTEER_ACCOUNTS["ROSTER_MIN_ROWS"]
-        context["imports"] = RosterImport.objects.filter(created_by=self.request.user)[:10]
+        context["imports"] = RosterImport.objects.filter(created_by=self.request.user, team__isnull=True)[:10]
         return context
 
     def form_valid(self, form):
@@ -367,7 +367,7 @@ class RosterStatusView(VolunteerRequiredMixin, TemplateView):
     zone_nav = "roster"
 
     def get(self, request, *args, **kwargs):
-        job = get_object_or_404(RosterImport, pk=kwargs["pk"], created_by=request.user)
+        job = get_object_or_404(RosterImport, pk=kwargs["pk"], created_by=request.user, team__isnull=True)
         if request.GET.get("format") == "json":
             return JsonResponse({"status": job.status, "percent": job.percent, "processed": job.processed_rows,
                                  "total": job.total_rows, "finished": job.finished_at is not None})

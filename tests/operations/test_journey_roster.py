@@ -205,3 +205,74 @@ def test_roster_page_lists_chosen_shifts(client, event, rep):
     page = client.get("/volunteer/roster/", {"shift": [event.morning.pk]})
     assert page.status_code == 200 and page.context["shifts"] == [event.morning]
     assert io.BytesIO(client.get("/volunteer/roster/template.csv").content).read(3) == b"\xef\xbb\xbf"
+
+
+# --- The people on the roster are told (not only the representative) ---------------------------------
+
+def _member_mails(outbox, rep_email="rep@example.com"):
+    return {m.to[0]: m for m in outbox if m.to[0] != rep_email}
+
+
+def test_every_imported_person_with_an_address_is_told_shifts_and_status(client, event, rep, mailoutbox):
+    from django.utils import translation
+
+    rows = people(4)
+    for i, row in enumerate(rows[:3]):
+        row[6] = f"member{i}@example.com"
+    english = volunteer_with_account(email="member2@example.com", name=rows[2][0],
+                                     birth_date=datetime.date(1985, 6, 1))
+    Volunteer.objects.filter(pk=english.pk).update(id_number=rows[2][2])
+    english.user.preferred_language = "en"
+    english.user.save(update_fields=["preferred_language"])
+    upload(client, event, "group.csv", csv_bytes(rows))
+    assert latest().status == RosterStatus.DONE, latest().errors
+    mails = _member_mails(mailoutbox)
+    assert set(mails) == {"member0@example.com", "member1@example.com", "member2@example.com"}  # row 4: no address
+    first, third = mails["member0@example.com"], mails["member2@example.com"]
+    with translation.override("zh-hant"):
+        assert _("You have been signed up with a group roster") in first.subject
+        assert _("Accepted") in first.body
+        assert "林美華" in first.body  # the representative
+    for shift in (event.morning, event.afternoon):
+        assert f"{shift.date:%Y-%m-%d} {shift.name}" in first.body
+    # headcount 2: the first two are accepted, the third waits on both shifts, in English
+    assert third.subject == "You have been signed up with a group roster"
+    assert third.body.count("On the waitlist") == 2 and "Dear " + rows[2][0] in third.body
+    assert "/volunteer/shifts/" in third.body  # has an account
+    assert "/volunteer/register/" in first.body  # registered by the roster, no account yet
+
+
+def test_member_notices_are_sent_in_batches(client, event, rep, mailoutbox, monkeypatch):
+    from operations import tasks
+    from operations.services import rosters
+
+    calls = []
+    original = tasks.send_roster_member_emails.delay
+    monkeypatch.setattr(rosters, "MEMBER_NOTICE_BATCH", 2)
+    monkeypatch.setattr(tasks.send_roster_member_emails, "delay",
+                        lambda job_id, ids: calls.append(ids) or original(job_id, ids))
+    rows = people(5)
+    for i, row in enumerate(rows):
+        row[6] = f"batch{i}@example.com"
+    upload(client, event, "group.csv", csv_bytes(rows))
+    assert [len(ids) for ids in calls] == [2, 2, 1]
+    assert len(_member_mails(mailoutbox)) == 5
+
+
+def test_no_member_notice_when_turned_off_or_nothing_imported(client, event, rep, mailoutbox):
+    rows = people(3)
+    for i, row in enumerate(rows):
+        row[6] = f"quiet{i}@example.com"
+    quiet = volunteer_with_account(email="quiet0@example.com", name=rows[0][0], birth_date=datetime.date(1985, 6, 1))
+    Volunteer.objects.filter(pk=quiet.pk).update(id_number=rows[0][2])
+    quiet.user.notify_by_email = False
+    quiet.user.save(update_fields=["notify_by_email"])
+    upload(client, event, "group.csv", csv_bytes(rows))
+    assert set(_member_mails(mailoutbox)) == {"quiet1@example.com", "quiet2@example.com"}
+    mailoutbox.clear()
+    bad = people(3, seed=5)
+    bad[0][6] = "someone@example.com"
+    bad[1][2] = "A123456788"
+    upload(client, event, "bad.csv", csv_bytes(bad))
+    assert latest().status == RosterStatus.FAILED
+    assert not _member_mails(mailoutbox)

@@ -5,8 +5,9 @@ status. The URL list comes from the resolver, so a new view without an entry her
 
 Expected status, in the order the views decide: anonymous → 302 to the log-in page; no grant → 403;
 verb checked before the object (`verb_first`) → 403; object outside the user's scope → 404; verb missing
-→ 403; otherwise 200 (GET). POSTs to action URLs with an empty form must give 404/403 the same way and
-never change anything for those who may not act."""
+→ 403; otherwise 200 (GET). Objects that belong to their uploader alone (`owner`, e.g. a roster import)
+give 404 to everybody else, as if they lay outside the scope. POSTs to action URLs with an empty form must
+give 404/403 the same way and never change anything for those who may not act."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,8 +15,17 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from operations.models import ApplicationStatus, AuditEvent, Membership, OrgNode, UnitApplication
+from operations.models import (
+    ApplicationStatus,
+    AuditEvent,
+    Membership,
+    OrgNode,
+    RosterImport,
+    RosterStatus,
+    UnitApplication,
+)
 from tests.factories import CampaignFactory, PositionFactory, ServicePlanFactory, ShiftFactory, SignupFactory
 
 LEVEL_USERS = ["sysadmin", "officer_root", "officer_wmg", "admin_a", "leader_a", "subleader_a"]
@@ -41,6 +51,9 @@ class Spec:
     post_verb: frozenset | None = None  # the POST needs another verb than the GET
     extra: dict = field(default_factory=dict)  # query string
     volunteer_side: bool = False  # a volunteer-zone page: anonymous users go to the volunteer log-in
+    # the object is its uploader's alone: (owner of the inside object, owner of the outside one); anybody
+    # else gets 404 as if it were outside their scope
+    owner: tuple[str, str] | None = None
 
 
 def _pk(name_in, name_out):
@@ -80,6 +93,9 @@ MATRIX: dict[str, Spec] = {
     "team_move": Spec(kwargs=_pk("sub_a", "team_c"), verb=UNIT_MGR, post=True),
     "team_close": Spec(kwargs=_pk("sub_a", "team_c"), verb=UNIT_MGR, post=True),
     "team_member_add": Spec(kwargs=_pk("sub_a", "team_c"), verb=TEAM_MGR, post=True),
+    "team_roster_import": Spec(kwargs=_pk("sub_a", "team_c"), verb=TEAM_MGR, post=True),
+    # a roster import into sub-team A uploaded by team A's leader; the outside one (team C) by the sysadmin
+    "team_roster_status": Spec(kwargs=_pk("roster_in", "roster_out"), verb=TEAM_MGR, owner=("leader_a", "sysadmin")),
     "membership_move": Spec(kwargs=_pk("membership_in", "membership_out"), verb=TEAM_MGR, post=True),
     "membership_end": Spec(kwargs=_pk("membership_in", "membership_out"), verb=TEAM_MGR, post=True),
     "membership_cadre": Spec(kwargs=_pk("membership_in", "membership_out"), verb=TEAM_MGR, post=True),
@@ -197,6 +213,10 @@ def objects(org):
     o.signup_out = SignupFactory(volunteer=o.vol_c, shift=o.shift_out)
     o.membership_in = Membership.objects.get(volunteer=o.vol_sub_a, team=o.sub_a)
     o.membership_out = Membership.objects.get(volunteer=o.vol_c, team=o.team_c)
+    done = dict(status=RosterStatus.DONE, finished_at=timezone.now(), joined_on=timezone.localdate(),
+                file="rosters/matrix.csv", original_name="matrix.csv")
+    o.roster_in = RosterImport.objects.create(team=o.sub_a, created_by=o.leader_a, **done)
+    o.roster_out = RosterImport.objects.create(team=o.team_c, created_by=o.sysadmin, **done)
     return o
 
 
@@ -211,6 +231,8 @@ def expected(spec: Spec, user_key: str, inside: bool, method: str = "get") -> in
         return (spec.ok if method == "get" else 200) if user_key in spec.verb else 403
     if spec.verb_first and user_key not in spec.verb:
         return 403
+    if spec.owner is not None and user_key != spec.owner[0 if inside else 1]:
+        return 404
     visible = VISIBLE[spec.level] if inside else UNRESTRICTED
     if user_key not in visible:
         return 404
