@@ -26,3 +26,7 @@ class OperationsConfig(AppConfig):
         auditlog.register(models.Signup, exclude_fields=["attendance", "updated_at"])
         auditlog.register(models.UnitApplication)
         auditlog.register(models.User, exclude_fields=["password", "last_login"])
+
+        from .selectors.counting import connect_signals
+
+        connect_signals()

@@ -40,6 +40,10 @@ def node_children(user, node: OrgNode):
     )
 
 
+# The columns a filter's <option> needs (label, tree position): a city-wide officer has 1,500 units in scope.
+NODE_CHOICE_FIELDS = ("id", "path", "depth", "kind", "code", "name", "name_en", "is_active")
+
+
 def unit_choices_for(user):
     return OrgNode.objects.visible_to(user).filter(kind=OrgKind.UNIT).order_by("path")
 

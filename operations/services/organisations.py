@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from ..models import AuditAction, OrgKind, OrgNode
 from ..models.organisations import check_child_kind
+from ..selectors.counting import bump_people_version
 from .audit import audit_record
 
 PROFILE_FIELDS = (
@@ -87,6 +88,7 @@ def orgnode_move(*, actor, node: OrgNode, new_parent: OrgNode) -> OrgNode:
     _check_same_unit(new_parent, node.kind, node.unit_ancestor())
     old_parent = node.get_parent()
     node.move(new_parent, pos="last-child")
+    transaction.on_commit(bump_people_version)  # treebeard rewrites the paths without signals
     node.refresh_from_db()
     audit_record(
         actor=actor, action=AuditAction.MOVED, node=node, obj=node,
@@ -108,6 +110,7 @@ def orgnode_close(*, actor, node: OrgNode, reason: str) -> OrgNode:
     subtree = OrgNode.objects.filter(path__startswith=node.path)
     Membership.objects.filter(team__in=subtree, left_on__isnull=True).update(left_on=today, leave_reason=reason)
     subtree.update(is_active=False, closed_on=today)
+    transaction.on_commit(bump_people_version)  # set-based updates send no signals
     node.refresh_from_db()
     audit_record(actor=actor, action=AuditAction.CLOSED, node=node, obj=node, reason=reason)
     return node

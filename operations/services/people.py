@@ -25,6 +25,7 @@ from ..models import (
     Volunteer,
 )
 from ..scoping import clear_scope_cache, is_unrestricted, scope_paths, user_roles
+from ..selectors.counting import bump_people_version
 from .audit import audit_record, audit_record_many
 
 VOLUNTEER_FIELDS = (
@@ -302,6 +303,7 @@ def memberships_add_many(
     try:
         with transaction.atomic():
             Membership.objects.bulk_create(memberships, batch_size=1000)
+        transaction.on_commit(bump_people_version)  # bulk_create sends no post_save
     except IntegrityError as exc:  # someone added one of them to the team meanwhile
         raise ValidationError(_("The members of the team changed while importing; please try again.")) from exc
     audit_record_many(

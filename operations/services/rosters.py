@@ -40,6 +40,7 @@ from ..models import (
     SignupStatus,
     Volunteer,
 )
+from ..selectors.counting import bump_people_version
 from ..selectors.recruitment import invalidate_recruitment_progress
 from .signups import ACTIVE_STATUSES, ADULT_AGE, shift_starts_at
 
@@ -491,6 +492,7 @@ def roster_create_volunteers(records: list[dict], *, note: str) -> list[Voluntee
                 notes=note,
             ))
     Volunteer.objects.bulk_create(created, batch_size=1000)
+    transaction.on_commit(bump_people_version)  # bulk_create sends no post_save
     if created and created[0].pk is None:  # databases that do not return ids from a bulk insert
         ids = {(v.id_type, v.id_number): v.pk for v in Volunteer.objects.filter(
             id_number__in=[c.id_number for c in created]).only("id", "id_type", "id_number")}

@@ -30,6 +30,7 @@ from ..rules import VERB_ROLES
 from ..scoping import is_staff_member
 from ..selectors import team_choices_for, unit_choices_for, volunteer_list
 from ..selectors.audit import object_history
+from ..selectors.organisations import NODE_CHOICE_FIELDS
 from ..selectors.teams import (
     team_detail,
     team_list,
@@ -111,7 +112,7 @@ class TeamListView(StaffRequiredMixin, ExportableListMixin, SingleTableMixin, Fi
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
-        kwargs["unit_queryset"] = unit_choices_for(self.request.user)
+        kwargs["unit_queryset"] = unit_choices_for(self.request.user).only(*NODE_CHOICE_FIELDS)
         return kwargs
 
     def get_table(self, **kwargs):

@@ -23,6 +23,7 @@ from ..models import FilingStatus, OrgKind, OrgNode, ServicePlan
 from ..scoping import is_staff_member
 from ..selectors import unit_choices_for
 from ..selectors.audit import object_history
+from ..selectors.organisations import NODE_CHOICE_FIELDS
 from ..selectors.plans import authority_choices, plan_detail, plan_list, plans_due
 from ..services.organisations import orgnode_update
 from ..services.plans import service_plan_create, service_plan_record_report, service_plan_update
@@ -176,7 +177,7 @@ class PlanListView(UnitsNavMixin, StaffRequiredMixin, ExportableListMixin, Singl
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
-        kwargs["unit_queryset"] = unit_choices_for(self.request.user)
+        kwargs["unit_queryset"] = unit_choices_for(self.request.user).only(*NODE_CHOICE_FIELDS)
         return kwargs
 
     def get_context_data(self, **kwargs):

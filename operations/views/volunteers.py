@@ -15,6 +15,8 @@ from ..forms import RevealIdForm, VolunteerForm
 from ..models import OrgNode, Volunteer
 from ..selectors import team_choices_for, unit_choices_for, volunteer_detail, volunteer_list
 from ..selectors.audit import object_history
+from ..selectors.counting import CachedCountPaginator
+from ..selectors.organisations import NODE_CHOICE_FIELDS
 from ..services.people import volunteer_create, volunteer_reveal_id, volunteer_update
 from .base import StaffRequiredMixin, add_service_errors, client_ip
 
@@ -24,6 +26,7 @@ class VolunteerListView(StaffRequiredMixin, SingleTableMixin, FilterView):
     module = "volunteers"
     filterset_class = VolunteerFilter
     paginate_by = 25
+    paginator_class = CachedCountPaginator
 
     def get_paginate_by(self, queryset):
         # The table paginates (and shows the last page for a page number past the end); the list view's own
@@ -45,8 +48,8 @@ class VolunteerListView(StaffRequiredMixin, SingleTableMixin, FilterView):
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         user, params = self.request.user, self.request.GET
-        units = unit_choices_for(user)
-        teams = team_choices_for(user)
+        units = unit_choices_for(user).only(*NODE_CHOICE_FIELDS)
+        teams = team_choices_for(user).only(*NODE_CHOICE_FIELDS)
         unit_id, team_id = params.get("unit", ""), params.get("team", "")
         unit = units.filter(pk=unit_id).first() if unit_id.isdigit() else None
         self.teams_need_unit = False

@@ -71,6 +71,7 @@ from operations.models import (
     Volunteer,
     VolunteerType,
 )
+from operations.selectors.counting import bump_people_version
 
 # --- Sizes (SPEC.md "Data scale"); every count is multiplied by --factor ------------------------
 CITY_COUNTS = {"units": 1_500, "teams": 3_000, "volunteers": 150_000}
@@ -417,6 +418,7 @@ class Command(BaseCommand):
                     commit_started = time.perf_counter()
                 if owns_transaction:
                     self._record(PhaseTiming(spec.name, "commit", time.perf_counter() - commit_started))
+            transaction.on_commit(bump_people_version)  # cached list counts (COPY sends no signals)
             if options["delete"]:
                 with transaction.atomic():
                     self._delete_empty_root()

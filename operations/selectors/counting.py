@@ -1,0 +1,73 @@
+"""Row counts of the long back-office lists, cached for a short while.
+
+A city-wide officer's volunteer list counts 150,000 rows through the scope's semi-join on every page view
+(60–100 ms on PostgreSQL), though paging and re-sorting the same filter give the same number. The count is
+cached under the count query's own SQL (so scope and filters are part of the key, ordering is not) and
+the people-data version. Every save or delete of a volunteer, a membership, an organisation node or a
+volunteer's languages and skills bumps the version, as do the services that write in bulk, so a change
+shows at once; entries expire after COUNT_TTL seconds, so a write that bypasses both (raw SQL, a tree move
+inside treebeard) is reflected within that time."""
+from __future__ import annotations
+
+import hashlib
+import time
+
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+
+COUNT_TTL = 30
+VERSION_KEY = "operations:people-data-version"
+
+
+def bump_people_version(**kwargs) -> None:
+    cache.set(VERSION_KEY, time.time_ns(), None)
+
+
+def _version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = time.time_ns()
+        cache.add(VERSION_KEY, version, None)
+        version = cache.get(VERSION_KEY, version)
+    return version
+
+
+def cached_count(queryset: QuerySet) -> int:
+    queryset = queryset.order_by()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (an empty choice list)
+        return 0
+    digest = hashlib.sha256(f"{queryset.db}|{sql}|{params!r}".encode()).hexdigest()
+    key = f"operations:count:{_version()}:{digest}"
+    count = cache.get(key)
+    if count is None:
+        count = queryset.count()
+        cache.set(key, count, COUNT_TTL)
+    return count
+
+
+class CachedCountPaginator(Paginator):
+    """A django-tables2 paginator whose total comes from `cached_count`."""
+
+    @cached_property
+    def count(self) -> int:
+        queryset = getattr(getattr(self.object_list, "data", None), "data", None)  # BoundRows → queryset
+        if isinstance(queryset, QuerySet):
+            return cached_count(queryset)
+        return super().count
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from ..models import Membership, OrgNode, Volunteer
+
+    for model in (Volunteer, Membership, OrgNode):
+        post_save.connect(bump_people_version, sender=model, dispatch_uid=f"people-count-save-{model.__name__}")
+        post_delete.connect(bump_people_version, sender=model, dispatch_uid=f"people-count-del-{model.__name__}")
+    for through in (Volunteer.languages.through, Volunteer.skills.through):
+        m2m_changed.connect(bump_people_version, sender=through, dispatch_uid=f"people-count-m2m-{through.__name__}")
