@@ -6,6 +6,13 @@ Figures: time to generate the shifts (all positions, through `shifts_generate`),
 (median, p95, SQL queries), the suggested-volunteers page for one shift (median, p95, queries), the
 day sheet page and its PDF, the venue live view.
 
+Then suggested volunteers at city scale: `generate_load_data --scale city` adds 150,000 volunteers in
+1,500 units and 3,000 teams (× factor); a campaign of one of those units gets a position (the unit ×
+its first team, English required) and a shift, and half of the unit's members already hold a shift in
+the campaign. Figures (median, p95, SQL queries) of the page and of `match_candidates` itself for the
+unit's administrator, the officer of the city's purpose authority (the 150,000 volunteers) and an
+officer of the root authority (everybody).
+
 `run()` makes a fresh database (PostgreSQL next to DATABASE_URL when it is PostgreSQL, else a temporary
 SQLite file), migrates it, measures in a child process and drops it.
 Standalone: `.venv/bin/python tests/bench/bench_backoffice_recruitment.py [--factor 0.1]`."""
@@ -199,7 +206,92 @@ def _inner(factor: float) -> list[tuple[str, str]]:
     measure("day sheet PDF (40 accepted)", venue_client, reverse("operations:attendance_day_sheet_pdf", args=[big.pk]), n=5)
     measure("venue live view", venue_client, reverse("operations:venue_live", args=[venues[0].pk]))
     measure("sign-up review list (accepted, officer)", officer_client, reverse("operations:signup_review") + "?status=accepted")
+    _city_matching(factor, root, measure, figures)
     return figures
+
+
+def _city_matching(factor: float, root, measure, figures: list[tuple[str, str]]) -> None:
+    """Suggested volunteers for a shift over a city-scale scope (see the module docstring); the figures
+    are appended to `figures` (`measure` appends there too)."""
+    import datetime
+    import io
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from operations.models import (
+        Campaign,
+        CampaignStatus,
+        FilingStatus,
+        Language,
+        OrgNode,
+        Position,
+        Role,
+        RoleGrant,
+        ServicePlan,
+        Shift,
+        Signup,
+        SignupStatus,
+        User,
+        Volunteer,
+    )
+    from operations.selectors.matching import match_candidates
+
+    started = time.perf_counter()
+    call_command("generate_load_data", "--scale", "city", "--factor", str(factor), stdout=io.StringIO())
+    total = Volunteer.objects.count()
+    figures.append(("city load data for matching", f"{total:,} volunteers in the database, generated in "
+                                                   f"{time.perf_counter() - started:.0f} s"))
+    today = timezone.localdate()
+    unit = OrgNode.objects.get(code="load-city-u00001")
+    team = unit.get_children().order_by("path").first()
+    plan = ServicePlan.objects.create(unit=unit, title="計畫", starts_on=today - datetime.timedelta(days=10),
+                                      ends_on=today + datetime.timedelta(days=60), filing_status=FilingStatus.FILED)
+    campaign = Campaign.objects.create(unit=unit, service_plan=plan, code="bench-city", title="社區志工招募",
+                                       status=CampaignStatus.OPEN, starts_on=today,
+                                       ends_on=today + datetime.timedelta(days=30), min_age=16)
+    position = Position.objects.create(campaign=campaign, venue=unit, team=team, title=f"{unit.name}｜{team.name}")
+    position.required_languages.add(Language.objects.get(code="en"))
+    shift = Shift.objects.create(position=position, date=today + datetime.timedelta(days=3), name="早班",
+                                 start_time=datetime.time(8), end_time=datetime.time(12), headcount=10)
+    busy_day = Shift.objects.create(position=position, date=today + datetime.timedelta(days=4), name="早班",
+                                    start_time=datetime.time(8), end_time=datetime.time(12), headcount=10_000)
+    members = list(Volunteer.objects.filter(memberships__team__path__startswith=unit.path).distinct().order_by("pk"))
+    Signup.objects.bulk_create([Signup(volunteer=v, shift=busy_day, status=SignupStatus.ACCEPTED) for v in members[::2]])
+    Shift.objects.filter(pk=busy_day.pk).update(accepted_count=len(members[::2]))
+    with connection.cursor() as cursor:  # planner statistics of what the bench wrote (autovacuum would, later)
+        cursor.execute("ANALYZE")
+    city_officer = User.objects.get(username="load-city-officer")
+    unit_admin = User.objects.get(username="load-city-unit-00001")
+    root_officer = User.objects.create_user("bench-root-officer", password="x")
+    RoleGrant.objects.create(user=root_officer, node=root, role=Role.AUTHORITY_OFFICER)
+    scope = f"{Volunteer.objects.visible_to(city_officer).count():,} volunteers"
+    users = [(f"unit admin ({len(members)} volunteers)", unit_admin),
+             (f"city-wide officer ({scope})", city_officer),
+             (f"root authority officer (all {total:,})", root_officer)]
+    url = reverse("operations:shift_match", args=[shift.pk])
+    for label, user in users:
+        client = Client()
+        client.force_login(user)
+        measure(f"suggested volunteers at city scale, {label}: page", client, url, n=15)
+        selected = Shift.objects.select_related("position__venue", "position__team", "position__campaign__unit")
+        subject = selected.get(pk=shift.pk)
+        match_candidates(user=User.objects.get(pk=user.pk), shift=subject)
+        with CaptureQueriesContext(connection) as ctx:
+            found = match_candidates(user=User.objects.get(pk=user.pk), shift=subject)
+        samples = []
+        for _ in range(25):
+            fresh = User.objects.get(pk=user.pk)  # no scope cache, as in a new request
+            begin = time.perf_counter()
+            match_candidates(user=fresh, shift=subject)
+            samples.append((time.perf_counter() - begin) * 1000)
+        figures.append((f"suggested volunteers at city scale, {label}: match_candidates",
+                        f"median {statistics.median(samples):.0f} ms, p95 {_pct(samples, 95):.0f} ms, "
+                        f"{len(ctx.captured_queries)} queries, {len(found)} suggested"))
 
 
 if __name__ == "__main__":
