@@ -141,6 +141,7 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Taipei"
 USE_I18N = True
+FORMAT_MODULE_PATH = ["volunteer_site.formats"]  # zh_Hant numbers grouped by thousands (site/formats/)
 USE_TZ = True
 
 # --- Static and media --------------------------------------------------------------------------

@@ -310,3 +310,16 @@ def test_the_total_is_counted_once_per_filter_and_again_after_any_change(org, ad
         memberships_add_many(actor=org.admin_a, volunteers=[outsider], team=org.team_a,
                              joined_on=timezone.localdate())
     assert total_and_counts({}) == (total + 2, 1)
+
+
+def test_totals_are_grouped_by_thousands_in_both_languages():
+    """Taiwanese usage (150,000) rather than Django's ungrouped zh_Hant default; plain {{ n }} in
+    attributes and URLs stays ungrouped."""
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.template import Context, Template
+    from django.utils import translation
+
+    for language in ("zh-hant", "en"):
+        with translation.override(language):
+            assert intcomma(150000) == "150,000"
+            assert Template("{{ n }}").render(Context({"n": 150000})) == "150000"
