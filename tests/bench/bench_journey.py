@@ -288,6 +288,8 @@ def bench_browse(figures, factor: float):
     # to start in 30 days.
     first = Shift.objects.aggregate(first=Min("date"))["first"]
     Shift.objects.update(date=F("date") + (timezone.localdate() + datetime.timedelta(days=30) - first))
+    with connection.cursor() as cursor:  # as autovacuum would after such a mass update, before measuring
+        cursor.execute("VACUUM ANALYZE operations_shift")
     page = ensure_recruitment_page()
     sample = Shift.objects.select_related("position__venue", "position__team").filter(
         position__venue__isnull=False, position__team__isnull=False).order_by("id")[7]
