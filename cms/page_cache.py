@@ -13,27 +13,21 @@ Correctness first:
 - entries also expire after `TTL` seconds (unit facts such as volunteer counts may lag that long)."""
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import get_language
+from volunteer_site.cache_versions import bump_version, current_version
 
 CONTENT_VERSION_KEY = "public-pages:content-version"
 TTL = 60
 
 
 def bump_content_version(**kwargs) -> None:
-    cache.set(CONTENT_VERSION_KEY, time.time_ns(), None)
+    bump_version(CONTENT_VERSION_KEY)
 
 
 def _content_version() -> int:
-    version = cache.get(CONTENT_VERSION_KEY)
-    if version is None:
-        version = time.time_ns()
-        cache.add(CONTENT_VERSION_KEY, version, None)
-        version = cache.get(CONTENT_VERSION_KEY, version)
-    return version
+    return current_version(CONTENT_VERSION_KEY)
 
 
 def cache_key(request) -> str | None:
@@ -43,10 +37,7 @@ def cache_key(request) -> str | None:
         return None
     from operations.selectors.recruitment import VERSION_KEY
 
-    figures = cache.get(VERSION_KEY)
-    if figures is None:  # the same first value the recruitment selector would set
-        cache.add(VERSION_KEY, time.time_ns(), None)
-        figures = cache.get(VERSION_KEY, 0)
+    figures = current_version(VERSION_KEY)
     return f"public-page:{_content_version()}:{figures}:{get_language()}:{request.get_full_path()}"
 
 

@@ -10,29 +10,20 @@ inside treebeard) is reflected within that time."""
 from __future__ import annotations
 
 import hashlib
-import time
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+from volunteer_site.cache_versions import bump_version, current_version
 
 COUNT_TTL = 30
 VERSION_KEY = "operations:people-data-version"
 
 
 def bump_people_version(**kwargs) -> None:
-    cache.set(VERSION_KEY, time.time_ns(), None)
-
-
-def _version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = time.time_ns()
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
-    return version
+    bump_version(VERSION_KEY)
 
 
 def cached_count(queryset: QuerySet) -> int:
@@ -42,7 +33,7 @@ def cached_count(queryset: QuerySet) -> int:
     except EmptyResultSet:  # a filter that can match nothing (an empty choice list)
         return 0
     digest = hashlib.sha256(f"{queryset.db}|{sql}|{params!r}".encode()).hexdigest()
-    key = f"operations:count:{_version()}:{digest}"
+    key = f"operations:count:{current_version(VERSION_KEY)}:{digest}"
     count = cache.get(key)
     if count is None:
         count = queryset.count()

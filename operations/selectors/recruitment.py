@@ -6,11 +6,11 @@ The figures are cached; every service that changes a sign-up or a headcount bump
 after its transaction commits, so a change shows within a request without recomputing on every view."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
+from volunteer_site.cache_versions import bump_version, current_version
 
 from ..models import City, OrgKind, OrgNode, Shift
 
@@ -19,16 +19,11 @@ TTL = 300  # seconds; a safety net, the version bump is what makes changes visib
 
 
 def invalidate_recruitment_progress() -> None:
-    cache.set(VERSION_KEY, time.time_ns(), None)
+    bump_version(VERSION_KEY)
 
 
 def _version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = time.time_ns()
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
-    return version
+    return current_version(VERSION_KEY)
 
 
 @dataclass(frozen=True)
