@@ -247,15 +247,21 @@ def volunteer_reveal_id(*, actor, volunteer: Volunteer, reason: str, ip_address:
 # --- Memberships ------------------------------------------------------------------------------------
 
 @transaction.atomic
-def membership_add(
-    *, actor, volunteer: Volunteer, team: OrgNode, joined_on: datetime.date, cadre_role: str = CadreRole.MEMBER
-) -> Membership:
+def check_team_accepts_members(*, actor, team: OrgNode) -> None:
+    """Volunteers join only open teams and sub-teams, added by someone who may manage that team (no actor:
+    the system itself)."""
     if team.kind not in (OrgKind.TEAM, OrgKind.SUBTEAM):
         raise ValidationError({"team": _("Volunteers can only join a team or a sub-team.")})
     if not team.is_active:
         raise ValidationError({"team": _("This team is closed.")})
     if actor is not None and not actor.has_perm("operations.membership.change", team):
         raise PermissionDenied(_("You cannot add members to this team."))
+
+
+def membership_add(
+    *, actor, volunteer: Volunteer, team: OrgNode, joined_on: datetime.date, cadre_role: str = CadreRole.MEMBER
+) -> Membership:
+    check_team_accepts_members(actor=actor, team=team)
     if Membership.objects.filter(volunteer=volunteer, team=team, left_on__isnull=True).exists():
         raise ValidationError({"team": _("The volunteer is already a member of this team.")})
     membership = Membership.objects.create(
@@ -277,12 +283,7 @@ def memberships_add_many(
     actor, the same rows and one MEMBER_ADDED audit record per volunteer, written in bulk. Volunteers who
     already have an open membership of the team are skipped and returned as such (adding them again would
     only repeat what is already true). Returns (memberships created, volunteers skipped)."""
-    if team.kind not in (OrgKind.TEAM, OrgKind.SUBTEAM):
-        raise ValidationError({"team": _("Volunteers can only join a team or a sub-team.")})
-    if not team.is_active:
-        raise ValidationError({"team": _("This team is closed.")})
-    if actor is not None and not actor.has_perm("operations.membership.change", team):
-        raise PermissionDenied(_("You cannot add members to this team."))
+    check_team_accepts_members(actor=actor, team=team)
     ids = [v.pk for v in volunteers]
     already: set[int] = set()
     for start in range(0, len(ids), 1000):

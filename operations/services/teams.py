@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ..models import AuditAction, CadreRole, Membership, OrgKind, OrgNode, RosterImport, RosterStatus
 from .audit import audit_record, audit_record_many
 from .organisations import orgnode_create
-from .people import membership_add, membership_end, memberships_add_many
+from .people import check_team_accepts_members, membership_add, membership_end, memberships_add_many
 from .rosters import (
     RosterFileError,
     check_roster_rows,
@@ -158,12 +158,14 @@ MAX_SKIPPED_LISTED = 500
 
 
 def _roster_refusal(actor, team: OrgNode) -> list[str]:
-    if team.kind not in (OrgKind.TEAM, OrgKind.SUBTEAM):
-        return [_("Volunteers can only join a team or a sub-team.")]
-    if not team.is_active:
-        return [_("This team is closed.")]
-    if actor is None or not actor.has_perm("operations.membership.change", team):
+    if actor is None:  # the uploader's account is gone
         return [_("You cannot add members to this team.")]
+    try:
+        check_team_accepts_members(actor=actor, team=team)
+    except ValidationError as exc:
+        return exc.messages
+    except PermissionDenied as exc:
+        return [str(exc)]
     return []
 
 
