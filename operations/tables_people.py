@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Membership, OrgNode, ServicePlan, UnitApplication
+from .tables import DisplayColumn
 
 
 class TeamTable(tables.Table):
@@ -78,7 +79,7 @@ class MemberTable(tables.Table):
 
 class ServicePlanTable(tables.Table):
     title = tables.Column(verbose_name=_("Title"), linkify=lambda record: reverse("operations:plan_detail", args=[record.pk]))
-    unit = tables.Column(verbose_name=_("Unit"), order_by=("unit__path",))
+    unit = DisplayColumn(verbose_name=_("Unit"), order_by=("unit__path",))
     starts_on = tables.DateColumn(verbose_name=_("Starts on"), format="Y-m-d")
     ends_on = tables.DateColumn(verbose_name=_("Ends on"), format="Y-m-d")
     filing_status = tables.Column(verbose_name=_("Filing status"))
@@ -91,12 +92,6 @@ class ServicePlanTable(tables.Table):
         order_by = ("-starts_on",)
         empty_text = _("No service plans match these filters.")
         attrs = {"class": "data-table"}
-
-    def render_unit(self, value):
-        return value.display_name
-
-    def value_unit(self, value):
-        return value.display_name
 
     def render_report_due_on(self, record, value):
         today = timezone.localdate()
@@ -147,7 +142,7 @@ class UnitApplicationTable(tables.Table):
 
 
 class UnitTable(tables.Table):
-    name = tables.Column(verbose_name=_("Unit"), linkify=lambda record: reverse("operations:unit_detail", args=[record.pk]))
+    name = DisplayColumn(own=True, verbose_name=_("Unit"), linkify=lambda record: reverse("operations:unit_detail", args=[record.pk]))
     category = tables.Column(verbose_name=_("Category"))
     registration_type = tables.Column(verbose_name=_("Registration type"))
     city = tables.Column(verbose_name=_("City"))
@@ -161,12 +156,6 @@ class UnitTable(tables.Table):
         order_by = ("name",)
         empty_text = _("No units match these filters.")
         attrs = {"class": "data-table"}
-
-    def render_name(self, record):
-        return record.display_name
-
-    def value_name(self, record):
-        return record.display_name
 
     def render_is_active(self, value):
         return _("Active") if value else format_html('<span class="badge badge-warn">{}</span>', _("Closed"))

@@ -7,15 +7,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Campaign, Position, ServiceRecord, Shift, Signup
-
-
-def _time_range(record) -> str:
-    return f"{record.start_time:%H:%M}–{record.end_time:%H:%M}"
+from .tables import DisplayColumn, TimeRangeColumn
 
 
 class CampaignTable(tables.Table):
-    title = tables.Column(verbose_name=_("Title"), linkify=lambda record: reverse("operations:campaign_detail", args=[record.pk]))
-    unit = tables.Column(verbose_name=_("Organiser"), order_by=("unit__name",))
+    title = DisplayColumn(attr="display_title", own=True, verbose_name=_("Title"), linkify=lambda record: reverse("operations:campaign_detail", args=[record.pk]))
+    unit = DisplayColumn(verbose_name=_("Organiser"), order_by=("unit__name",))
     service_plan = tables.Column(verbose_name=_("Service plan"), order_by=("service_plan__title",))
     status = tables.Column(verbose_name=_("Status"))
     signup_mode = tables.Column(verbose_name=_("Sign-up mode"))
@@ -30,18 +27,6 @@ class CampaignTable(tables.Table):
         empty_text = _("No campaigns match these filters.")
         attrs = {"class": "data-table"}
 
-    def render_title(self, record):
-        return record.display_title
-
-    def value_title(self, record):
-        return record.display_title
-
-    def render_unit(self, value):
-        return value.display_name
-
-    def value_unit(self, value):
-        return value.display_name
-
     def render_service_plan(self, value):
         return format_html("{} <small>({})</small>", value.title, value.get_filing_status_display())
 
@@ -50,9 +35,9 @@ class CampaignTable(tables.Table):
 
 
 class PositionTable(tables.Table):
-    title = tables.Column(verbose_name=_("Position"), linkify=lambda record: reverse("operations:position_detail", args=[record.pk]))
-    venue = tables.Column(verbose_name=_("Venue"), order_by=("venue__name",))
-    team = tables.Column(verbose_name=_("Service group"), order_by=("team__name",))
+    title = DisplayColumn(attr="display_title", own=True, verbose_name=_("Position"), linkify=lambda record: reverse("operations:position_detail", args=[record.pk]))
+    venue = DisplayColumn(verbose_name=_("Venue"), order_by=("venue__name",))
+    team = DisplayColumn(verbose_name=_("Service group"), order_by=("team__name",))
     shift_count = tables.Column(verbose_name=_("Shifts"))
     needed = tables.Column(verbose_name=_("Needed"), default=0)
     signed_up = tables.Column(verbose_name=_("Accepted"), default=0)
@@ -64,32 +49,14 @@ class PositionTable(tables.Table):
         empty_text = _("No positions yet.")
         attrs = {"class": "data-table"}
 
-    def render_title(self, record):
-        return record.display_title
-
-    def value_title(self, record):
-        return record.display_title
-
-    def render_venue(self, value):
-        return value.display_name
-
-    def value_venue(self, value):
-        return value.display_name
-
-    def render_team(self, value):
-        return value.display_name
-
-    def value_team(self, value):
-        return value.display_name
-
 
 class ShiftTable(tables.Table):
     date = tables.DateColumn(verbose_name=_("Date"), format="Y-m-d (D)",
                              linkify=lambda record: reverse("operations:shift_detail", args=[record.pk]))
     name = tables.Column(verbose_name=_("Shift"))
-    time = tables.Column(verbose_name=_("Time"), accessor="start_time", order_by=("start_time", "end_time"))
-    position = tables.Column(verbose_name=_("Position"), order_by=("position__title",))
-    venue = tables.Column(verbose_name=_("Venue"), accessor="position__venue", order_by=("position__venue__name",))
+    time = TimeRangeColumn(verbose_name=_("Time"), accessor="start_time", order_by=("start_time", "end_time"))
+    position = DisplayColumn(attr="display_title", verbose_name=_("Position"), order_by=("position__title",))
+    venue = DisplayColumn(verbose_name=_("Venue"), accessor="position__venue", order_by=("position__venue__name",))
     headcount = tables.Column(verbose_name=_("Headcount"))
     accepted_count = tables.Column(verbose_name=_("Accepted"))
     applied = tables.Column(verbose_name=_("Awaiting review"))
@@ -102,24 +69,6 @@ class ShiftTable(tables.Table):
         order_by = ("date", "time")
         empty_text = _("No shifts yet. Generate them from a pattern.")
         attrs = {"class": "data-table"}
-
-    def render_time(self, record):
-        return _time_range(record)
-
-    def value_time(self, record):
-        return _time_range(record)
-
-    def render_position(self, value):
-        return value.display_title
-
-    def value_position(self, value):
-        return value.display_title
-
-    def render_venue(self, value):
-        return value.display_name
-
-    def value_venue(self, value):
-        return value.display_name
 
     def render_free(self, record):
         return record.free_seats
@@ -134,11 +83,11 @@ class SignupReviewTable(tables.Table):
         "td__input": {"name": "signups", "form": "decision-form",
                       "aria-label": lambda record: _("Select %(name)s") % {"name": record.volunteer.name}},
     }, orderable=False, exclude_from_export=True)
-    volunteer = tables.Column(verbose_name=_("Volunteer"), order_by=("volunteer__name",))
+    volunteer = DisplayColumn(attr="name", verbose_name=_("Volunteer"), order_by=("volunteer__name",))
     date = tables.Column(verbose_name=_("Date"), accessor="shift__date",
                          linkify=lambda record: reverse("operations:shift_detail", args=[record.shift_id]))
     shift = tables.Column(verbose_name=_("Shift"), accessor="shift", order_by=("shift__date", "shift__start_time"))
-    position = tables.Column(verbose_name=_("Position"), accessor="shift__position", order_by=("shift__position__title",))
+    position = DisplayColumn(attr="display_title", verbose_name=_("Position"), accessor="shift__position", order_by=("shift__position__title",))
     status = tables.Column(verbose_name=_("Status"))
     created_at = tables.DateTimeColumn(verbose_name=_("Signed up at"), format="Y-m-d H:i")
     decision_reason = tables.Column(verbose_name=_("Reason"), orderable=False)
@@ -150,23 +99,11 @@ class SignupReviewTable(tables.Table):
         empty_text = _("No sign-ups match these filters.")
         attrs = {"class": "data-table"}
 
-    def render_volunteer(self, value):
-        return value.name
-
-    def value_volunteer(self, value):
-        return value.name
-
     def render_shift(self, value):
         return f"{value.name} {value.start_time:%H:%M}–{value.end_time:%H:%M}"
 
     def value_shift(self, value):
         return f"{value.name} {value.start_time:%H:%M}–{value.end_time:%H:%M}"
-
-    def render_position(self, value):
-        return value.display_title
-
-    def value_position(self, value):
-        return value.display_title
 
     def render_status(self, record):
         return format_html('<span class="status status-{}">{}</span>', record.status, record.get_status_display())
@@ -178,9 +115,9 @@ class SignupReviewTable(tables.Table):
 class AttendanceShiftTable(tables.Table):
     date = tables.DateColumn(verbose_name=_("Date"), format="Y-m-d (D)")
     name = tables.Column(verbose_name=_("Shift"), linkify=lambda record: reverse("operations:attendance_shift", args=[record.pk]))
-    time = tables.Column(verbose_name=_("Time"), accessor="start_time", order_by=("start_time", "end_time"))
-    position = tables.Column(verbose_name=_("Position"), order_by=("position__title",))
-    venue = tables.Column(verbose_name=_("Venue"), accessor="position__venue", order_by=("position__venue__name",))
+    time = TimeRangeColumn(verbose_name=_("Time"), accessor="start_time", order_by=("start_time", "end_time"))
+    position = DisplayColumn(attr="display_title", verbose_name=_("Position"), order_by=("position__title",))
+    venue = DisplayColumn(verbose_name=_("Venue"), accessor="position__venue", order_by=("position__venue__name",))
     accepted_count = tables.Column(verbose_name=_("Expected"))
     checked_in = tables.Column(verbose_name=_("Checked in"))
     open_checkouts = tables.Column(verbose_name=_("Not checked out"))
@@ -196,29 +133,11 @@ class AttendanceShiftTable(tables.Table):
     def render_name(self, record):
         return record.name or _("Shift")
 
-    def render_time(self, record):
-        return _time_range(record)
-
-    def value_time(self, record):
-        return _time_range(record)
-
-    def render_position(self, value):
-        return value.display_title
-
-    def value_position(self, value):
-        return value.display_title
-
-    def render_venue(self, value):
-        return value.display_name
-
-    def value_venue(self, value):
-        return value.display_name
-
 
 class ServiceRecordTable(tables.Table):
     date = tables.DateColumn(verbose_name=_("Date"), format="Y-m-d")
-    volunteer = tables.Column(verbose_name=_("Volunteer"), order_by=("volunteer__name",))
-    unit = tables.Column(verbose_name=_("Unit"), order_by=("unit__name",))
+    volunteer = DisplayColumn(attr="name", verbose_name=_("Volunteer"), order_by=("volunteer__name",))
+    unit = DisplayColumn(verbose_name=_("Unit"), order_by=("unit__name",))
     category = tables.Column(verbose_name=_("Service category"))
     content = tables.Column(verbose_name=_("Service content"))
     hours = tables.Column(verbose_name=_("Hours"))
@@ -231,15 +150,3 @@ class ServiceRecordTable(tables.Table):
         order_by = ("-date",)
         empty_text = _("No service records match these filters.")
         attrs = {"class": "data-table"}
-
-    def render_volunteer(self, value):
-        return value.name
-
-    def value_volunteer(self, value):
-        return value.name
-
-    def render_unit(self, value):
-        return value.display_name
-
-    def value_unit(self, value):
-        return value.display_name
