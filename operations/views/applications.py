@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -26,7 +25,7 @@ from ..services.unit_applications import (
     unit_application_send_welcome,
 )
 from ..tables_people import UnitApplicationTable
-from .base import StaffRequiredMixin, add_service_errors
+from .base import StaffRequiredMixin, add_service_errors, scoped_or_404
 from .teams import ExportableListMixin
 from .units import _serve
 
@@ -41,10 +40,7 @@ class _ReviewerMixin(StaffRequiredMixin):
 
 
 def _application_or_404(user, pk) -> UnitApplication:
-    try:
-        return application_detail(user, pk)
-    except UnitApplication.DoesNotExist as exc:
-        raise Http404 from exc
+    return scoped_or_404(application_detail, user, pk)
 
 
 class ApplicationListView(_ReviewerMixin, ExportableListMixin, SingleTableMixin, FilterView):

@@ -37,8 +37,8 @@ from ..services.attendance import (
     volunteer_qr_token,
 )
 from ..tables_recruitment import AttendanceShiftTable, ServiceRecordTable
-from .base import StaffRequiredMixin, add_service_errors
-from .recruitment import ExportableListView, _get_or_404
+from .base import StaffRequiredMixin, add_service_errors, scoped_or_404
+from .recruitment import ExportableListView
 
 
 def qr_svg_response(url: str) -> HttpResponse:
@@ -77,7 +77,7 @@ class ShiftAttendanceMixin(StaffRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.shift = _get_or_404(sel.shift_detail, request.user, kwargs["pk"])
+            self.shift = scoped_or_404(sel.shift_detail, request.user, kwargs["pk"])
             if not request.user.has_perm("operations.shift.take_attendance", self.shift):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -165,8 +165,8 @@ class AttendanceCorrectView(StaffRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.shift = _get_or_404(sel.shift_detail, request.user, kwargs["pk"])
-            self.signup = _get_or_404(att_sel.signup_for_attendance, request.user, self.shift, kwargs["signup"])
+            self.shift = scoped_or_404(sel.shift_detail, request.user, kwargs["pk"])
+            self.signup = scoped_or_404(att_sel.signup_for_attendance, request.user, self.shift, kwargs["signup"])
             if not request.user.has_perm("operations.attendance.correct", self.shift):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)

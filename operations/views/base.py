@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.mixins import AccessMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from ..scoping import is_staff_member
@@ -47,6 +48,15 @@ class StaffRequiredMixin(AccessMixin):
         context = super().get_context_data(**kwargs)
         context["active_module"] = self.module
         return context
+
+
+def scoped_or_404(getter, *args, **kwargs):
+    """`getter(*args, **kwargs)` — a selector that reads through the user's scope — or 404: an object outside the
+    scope answers exactly like one that does not exist."""
+    try:
+        return getter(*args, **kwargs)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
 
 
 def client_ip(request) -> str | None:

@@ -17,7 +17,7 @@ from ..scoping import has_any_role
 from ..selectors import dashboard_counts, node_children, org_tree_for
 from ..selectors.audit import object_history
 from ..services.people import grant_create, grant_revoke, grantable_roles, user_update_profile
-from .base import StaffRequiredMixin
+from .base import StaffRequiredMixin, scoped_or_404
 
 
 class StaffLoginView(auth_views.LoginView):
@@ -116,10 +116,7 @@ class OrgNodeDetailView(StaffRequiredMixin, TemplateView):
     module = "units"
 
     def get_node(self):
-        try:
-            return OrgNode.objects.visible_to(self.request.user).get(pk=self.kwargs["pk"])
-        except OrgNode.DoesNotExist as exc:
-            raise Http404 from exc
+        return scoped_or_404(OrgNode.objects.visible_to(self.request.user).get, pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import ObjectDoesNotExist
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -44,14 +43,7 @@ from ..services.recruitment import (
 )
 from ..services.signups import shift_set_headcount, signup_cancel
 from ..tables_recruitment import CampaignTable, PositionTable, ShiftTable, SignupReviewTable
-from .base import StaffRequiredMixin, add_service_errors, client_ip
-
-
-def _get_or_404(getter, *args):
-    try:
-        return getter(*args)
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
+from .base import StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
 
 
 def table_export(*, request, table, filename: str, what: str, fmt: str):
@@ -126,7 +118,7 @@ class CampaignFormView(StaffRequiredMixin, TemplateView):
         self.campaign = None
         if request.user.is_authenticated:
             if "pk" in kwargs:
-                self.campaign = _get_or_404(sel.campaign_detail, request.user, kwargs["pk"])
+                self.campaign = scoped_or_404(sel.campaign_detail, request.user, kwargs["pk"])
                 if not request.user.has_perm("operations.campaign.change", self.campaign):
                     raise PermissionDenied
             elif not request.user.has_perm("operations.campaign.change"):
@@ -171,7 +163,7 @@ class CampaignDetailView(StaffRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        campaign = _get_or_404(sel.campaign_detail, user, kwargs["pk"])
+        campaign = scoped_or_404(sel.campaign_detail, user, kwargs["pk"])
         table = PositionTable(sel.position_list(user, campaign), prefix="p-")
         table.paginate(page=self.request.GET.get("p-page", 1), per_page=25)
         context.update(
@@ -189,7 +181,7 @@ class PositionCreateView(StaffRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.campaign = _get_or_404(sel.campaign_detail, request.user, kwargs["pk"])
+            self.campaign = scoped_or_404(sel.campaign_detail, request.user, kwargs["pk"])
             if not (request.user.has_perm("operations.campaign.change", self.campaign)
                     or request.user.has_perm("operations.position.change")):
                 raise PermissionDenied
@@ -239,7 +231,7 @@ class PositionDetailView(ExportableListView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.position = _get_or_404(sel.position_detail, request.user, kwargs["pk"])
+            self.position = scoped_or_404(sel.position_detail, request.user, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -270,7 +262,7 @@ class ShiftGenerateView(StaffRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.position = _get_or_404(sel.position_detail, request.user, kwargs["pk"])
+            self.position = scoped_or_404(sel.position_detail, request.user, kwargs["pk"])
             if not request.user.has_perm("operations.position.change", self.position):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -312,7 +304,7 @@ class ShiftDetailView(StaffRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.shift = _get_or_404(sel.shift_detail, request.user, kwargs["pk"])
+            self.shift = scoped_or_404(sel.shift_detail, request.user, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -426,7 +418,7 @@ class MatchView(StaffRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.shift = _get_or_404(sel.shift_detail, request.user, kwargs["pk"])
+            self.shift = scoped_or_404(sel.shift_detail, request.user, kwargs["pk"])
             if not request.user.has_perm("operations.signup.decide", self.shift):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)

@@ -25,7 +25,7 @@ from ..forms_people import (
     TeamMoveForm,
     TeamRosterForm,
 )
-from ..models import Membership, OrgKind, OrgNode, RosterImport, Volunteer
+from ..models import Membership, OrgKind, OrgNode, Volunteer
 from ..rules import VERB_ROLES
 from ..scoping import is_staff_member
 from ..selectors import team_choices_for, unit_choices_for, volunteer_list
@@ -50,7 +50,7 @@ from ..services.teams import (
     team_roster_import_start,
 )
 from ..tables_people import MemberTable, TeamTable
-from .base import StaffRequiredMixin, add_service_errors, client_ip
+from .base import StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
 
 
 def _error_text(exc) -> str:
@@ -134,17 +134,11 @@ class TeamListView(StaffRequiredMixin, ExportableListMixin, SingleTableMixin, Fi
 
 
 def _team_or_404(user, pk) -> OrgNode:
-    try:
-        return team_detail(user, pk)
-    except OrgNode.DoesNotExist as exc:
-        raise Http404 from exc
+    return scoped_or_404(team_detail, user, pk)
 
 
 def _node_or_404(user, pk) -> OrgNode:
-    try:
-        return OrgNode.objects.visible_to(user).get(pk=pk)
-    except OrgNode.DoesNotExist as exc:
-        raise Http404 from exc
+    return scoped_or_404(OrgNode.objects.visible_to(user).get, pk=pk)
 
 
 class TeamDetailView(StaffRequiredMixin, ExportableListMixin, SingleTableMixin, FilterView):
@@ -388,10 +382,7 @@ class TeamRosterStatusView(StaffRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if is_staff_member(request.user):
-            try:
-                self.job = team_roster_import_detail(request.user, kwargs["pk"])
-            except RosterImport.DoesNotExist as exc:
-                raise Http404 from exc
+            self.job = scoped_or_404(team_roster_import_detail, request.user, kwargs["pk"])
             if not request.user.has_perm("operations.membership.change", self.job.team):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -415,11 +406,8 @@ class _MembershipActionView(StaffRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if is_staff_member(request.user):
-            try:
-                self.membership = Membership.objects.visible_to(request.user).select_related(
-                    "team", "volunteer").get(pk=kwargs["pk"])
-            except Membership.DoesNotExist as exc:
-                raise Http404 from exc
+            self.membership = scoped_or_404(
+                Membership.objects.visible_to(request.user).select_related("team", "volunteer").get, pk=kwargs["pk"])
             if not request.user.has_perm("operations.membership.change", self.membership.team):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)

@@ -28,7 +28,7 @@ from ..selectors.plans import authority_choices, plan_detail, plan_list, plans_d
 from ..services.organisations import orgnode_update
 from ..services.plans import service_plan_create, service_plan_record_report, service_plan_update
 from ..tables_people import ServicePlanTable, UnitTable
-from .base import StaffRequiredMixin, add_service_errors
+from .base import StaffRequiredMixin, add_service_errors, scoped_or_404
 from .pages import OrgTreeView
 from .teams import ExportableListMixin
 
@@ -43,17 +43,11 @@ class UnitsNavMixin:
 
 
 def _unit_or_404(user, pk) -> OrgNode:
-    try:
-        return OrgNode.objects.visible_to(user).get(pk=pk, kind=OrgKind.UNIT)
-    except OrgNode.DoesNotExist as exc:
-        raise Http404 from exc
+    return scoped_or_404(OrgNode.objects.visible_to(user).get, pk=pk, kind=OrgKind.UNIT)
 
 
 def _plan_or_404(user, pk) -> ServicePlan:
-    try:
-        return plan_detail(user, pk)
-    except ServicePlan.DoesNotExist as exc:
-        raise Http404 from exc
+    return scoped_or_404(plan_detail, user, pk)
 
 
 def _serve(field_file, download_name: str):

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
@@ -18,7 +17,7 @@ from ..selectors.audit import object_history
 from ..selectors.counting import CachedCountPaginator
 from ..selectors.organisations import NODE_CHOICE_FIELDS
 from ..services.people import volunteer_create, volunteer_reveal_id, volunteer_update
-from .base import StaffRequiredMixin, add_service_errors, client_ip
+from .base import StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
 
 
 class VolunteerListView(StaffRequiredMixin, SingleTableMixin, FilterView):
@@ -99,10 +98,7 @@ class VolunteerDetailView(StaffRequiredMixin, TemplateView):
     module = "volunteers"
 
     def get_volunteer(self) -> Volunteer:
-        try:
-            return volunteer_detail(self.request.user, self.kwargs["pk"])
-        except Volunteer.DoesNotExist as exc:
-            raise Http404 from exc
+        return scoped_or_404(volunteer_detail, self.request.user, self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -188,10 +184,7 @@ class VolunteerUpdateView(StaffRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            try:
-                self.volunteer = volunteer_detail(request.user, kwargs["pk"])
-            except Volunteer.DoesNotExist as exc:
-                raise Http404 from exc
+            self.volunteer = scoped_or_404(volunteer_detail, request.user, kwargs["pk"])
             if not request.user.has_perm("operations.volunteer.change", self.volunteer):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
