@@ -45,6 +45,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='user',
+            name='pending_volunteer_claim',
+            field=models.JSONField(blank=True, editable=False, null=True),
+        ),
         migrations.AlterField(
             model_name='auditevent',
             name='action',

@@ -37,6 +37,9 @@ class User(AbstractUser):
     taipeipass_sub = models.CharField(
         _("TaipeiPass account"), max_length=128, unique=True, null=True, blank=True
     )
+    # A unit's existing volunteer record (e.g. from a staff roster) that this account takes over once the
+    # e-mail address the unit recorded is confirmed: {"volunteer": pk, "data": {registration details}}.
+    pending_volunteer_claim = models.JSONField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
