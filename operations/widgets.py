@@ -53,3 +53,6 @@ class PrivateFileInput(forms.ClearableFileInput):
     serving view instead)."""
 
     template_name = "operations/widgets/private_file_input.html"
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", None))
