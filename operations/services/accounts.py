@@ -163,7 +163,10 @@ def volunteer_register(
     username = account_name_for(email=email, phone=phone)
     password_hash = make_password(password)  # on every path, so that all take the same time
     result = Registration(account=username)
-    owner = User.objects.filter(username__iexact=username).only("pk").first()
+    taken = Q(username__iexact=username)
+    if not email:  # the mobile number is the account name: also taken when an account uses it to log in
+        taken |= Q(phone=phone) | Q(volunteer__phone=phone)
+    owner = User.objects.filter(taken).order_by("pk").only("pk").first()
     if owner is not None:
         _tell_owner(owner.pk)
         return result
