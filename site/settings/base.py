@@ -194,6 +194,7 @@ if AWS_PRIVATE_STORAGE_BUCKET_NAME:
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": PRIVATE_FILES_URL_EXPIRE,
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }

@@ -234,3 +234,38 @@ def test_system_check_refuses_private_files_inside_media_root(settings, tmp_path
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.PRIVATE_FILES_SENDFILE = "apache"
     assert [e.id for e in check_private_storage()] == ["operations.E103"]
+
+
+def test_s3_private_files_are_handed_out_as_short_lived_presigned_urls(settings, monkeypatch):
+    """With a private bucket the view redirects to a pre-signed URL (signed locally by boto3; no network):
+    valid PRIVATE_FILES_URL_EXPIRE seconds, asking the store for an attachment that caches do not keep."""
+    from storages.backends.s3 import S3Storage
+
+    from operations.views.files import private_file_response
+
+    storage = S3Storage(bucket_name="private-bucket", access_key="AKIATEST", secret_key="secret",
+                        region_name="ap-northeast-1", default_acl="private", querystring_auth=True,
+                        signature_version="s3v4")
+    monkeypatch.setattr(S3Storage, "exists", lambda self, name: name == "consents/abc.pdf")
+    settings.PRIVATE_FILES_URL_EXPIRE = 45
+
+    class _File:
+        name = "consents/abc.pdf"
+
+        def __init__(self, storage):
+            self.storage = storage
+
+        def __bool__(self):
+            return True
+
+    response = private_file_response(_File(storage), "guardian-consent-7")
+    assert response.status_code == 302
+    url = response["Location"]
+    assert "private-bucket" in url and "consents/abc.pdf" in url
+    assert "X-Amz-Expires=45" in url and "X-Amz-Signature=" in url
+    assert "response-content-disposition=attachment" in url and "response-cache-control=private" in url
+    assert response["Cache-Control"] == "private, no-store"
+    missing = _File(storage)
+    missing.name = "consents/gone.pdf"
+    with pytest.raises(Http404):
+        private_file_response(missing, "x")
