@@ -9,6 +9,7 @@ from .filters import NodeChoiceField
 from .models import CadreRole, FilingStatus, OrgNode, ServicePlan
 from .services.organisations import PROFILE_FIELDS
 from .services.plans import AUTHORITY_STATES
+from .widgets import PrivateFileInput
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -120,7 +121,7 @@ class ServicePlanForm(forms.ModelForm):
         widgets = {
             "starts_on": DATE, "ends_on": DATE, "filed_on": DATE,
             **{f: forms.Textarea(attrs={"rows": 3}) for f in ServicePlan.SEVEN_ELEMENTS},
-            "certificate": forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+            "certificate": PrivateFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
         }
         help_texts = {
             "certificate": _("PDF, PNG or JPEG, at most 5 MB. Required for registered organisations."),

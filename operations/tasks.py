@@ -76,18 +76,22 @@ def send_signup_notification(self, signup_id: int, event: str) -> bool:
 
 # --- Volunteer journey: account e-mails, day-before reminders, group rosters ------------------------
 
-ACCOUNT_EMAILS = {"confirm_email", "account_hint", "account_hint_reset", "password_reset"}
+ACCOUNT_EMAILS = {"confirm_email", "account_hint", "account_hint_reset", "password_reset", "registration_attempt"}
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
-def send_account_email(self, user_id: int, kind: str) -> bool:
-    """Registration confirmation, forgot-account hint (optionally with a password link), password link.
-    Sent only to the address registered on the account, in the account's language."""
+def send_account_email(self, user_id: int | None, kind: str) -> bool:
+    """Registration confirmation, forgot-account hint (optionally with a password link), password link,
+    "someone tried to register with your details". Sent only to the address registered on the account, in
+    the account's language. `user_id` None (forgot account/password without a match) sends nothing: the
+    forms queue the task either way so that both answers cost the same."""
     from django.urls import reverse
 
     from .models import User
     from .services.accounts import email_confirmation_path, password_reset_path
 
+    if user_id is None:
+        return False
     user = User.objects.select_related("volunteer").filter(pk=user_id).first()
     if user is None or kind not in ACCOUNT_EMAILS:
         return False
@@ -104,11 +108,38 @@ def send_account_email(self, user_id: int, kind: str) -> bool:
         if kind in ("password_reset", "account_hint_reset"):
             uid, token = password_reset_path(user)
             context["reset_link"] = context["site_url"] + reverse("volunteer:password_reset_confirm", args=[uid, token])
+        if kind == "registration_attempt":
+            context["login_link"] = context["site_url"] + reverse("volunteer:login")
+            context["forgot_account_link"] = context["site_url"] + reverse("volunteer:forgot_account")
+            context["forgot_password_link"] = context["site_url"] + reverse("volunteer:forgot_password")
         if kind.startswith("account_hint"):
             from .identity import mask_id_number
 
             context["account_hint"] = user.username  # sent only to the owner's registered mailbox
             context["masked_id"] = mask_id_number(volunteer.id_number) if volunteer else ""
+        subject = render_to_string("operations/email/account_subject.txt", context).strip()
+        body = render_to_string("operations/email/account.txt", context)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    except OSError as exc:
+        raise self.retry(exc=exc) from exc
+    return True
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_registration_notice(self, address: str, language: str) -> bool:
+    """To an e-mail address typed in a registration whose identity document is already on file: the
+    registration could not be completed; log in, recover the account, or register with the address the
+    unit recorded (or with TaipeiPass). Same count of e-mails as a new registration, in the form's language."""
+    from django.urls import reverse
+
+    language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    with translation.override(language):
+        site_url = settings.SITE_URL.rstrip("/")
+        context = {"kind": "registration_incomplete", "site_url": site_url,
+                   "login_link": site_url + reverse("volunteer:login"),
+                   "forgot_account_link": site_url + reverse("volunteer:forgot_account"),
+                   "forgot_password_link": site_url + reverse("volunteer:forgot_password")}
         subject = render_to_string("operations/email/account_subject.txt", context).strip()
         body = render_to_string("operations/email/account.txt", context)
     try:

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import pages, volunteers
+from .views import files, pages, volunteers
 
 app_name = "operations"
 
@@ -18,6 +18,10 @@ urlpatterns = [
     path("volunteers/<int:pk>/", volunteers.VolunteerDetailView.as_view(), name="volunteer_detail"),
     path("volunteers/<int:pk>/edit/", volunteers.VolunteerUpdateView.as_view(), name="volunteer_edit"),
     path("audit/", pages.AuditListView.as_view(), name="audit_list"),
+    # private files, handed out through the scope (operations/views/files.py)
+    path("files/consents/<int:pk>/", files.ConsentFileView.as_view(), name="consent_file"),
+    path("files/rosters/<int:pk>/", files.RosterFileView.as_view(), name="roster_file"),
+    path("files/volunteers/<int:pk>/photo/", files.VolunteerPhotoView.as_view(), name="volunteer_photo"),
 ]
 
 # Module groups kept in their own files: people, teams and units; recruitment, matching and attendance.

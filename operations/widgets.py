@@ -45,3 +45,14 @@ def fast_selects(form) -> None:
             fast.choices = widget.choices
             fast.is_required = widget.is_required
             field.widget = fast
+
+
+class PrivateFileInput(forms.ClearableFileInput):
+    """A file input for a private file (operations/storage.py): says that a file is attached, without the
+    link to `file.url` that Django's widget prints (private files have no URL; the page links to the
+    serving view instead)."""
+
+    template_name = "operations/widgets/private_file_input.html"
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", None))

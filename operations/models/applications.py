@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..storage import application_certificate_upload_to, private_storage
 from .geo import City
 from .organisations import OrgNode, RegistrationType, UnitCategory
 
@@ -45,7 +46,10 @@ class UnitApplication(models.Model):
     contact_phone = models.CharField(_("phone"), max_length=32)
     contact_email = models.EmailField(_("e-mail"))
     service_summary = models.TextField(_("planned volunteer service"), blank=True)
-    certificate = models.FileField(_("registration certificate copy"), upload_to="applications/%Y/", blank=True)
+    certificate = models.FileField(
+        _("registration certificate copy"), upload_to=application_certificate_upload_to, storage=private_storage,
+        blank=True, max_length=200,
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING,
         db_index=True,

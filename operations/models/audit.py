@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     MEMBER_LEFT = "member_left", _("Member left")
     ROSTER_IMPORTED = "roster_imported", _("Roster imported")
     LOGIN_FAILED = "login_failed", _("Failed log-in")
+    FILE_DOWNLOADED = "file_downloaded", _("Private file downloaded")
 
 
 class AuditEventQuerySet(models.QuerySet):

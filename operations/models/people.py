@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..identity import IdType, mask_id_number
+from ..storage import private_storage, volunteer_photo_upload_to
 from .geo import City
 from .organisations import OrgKind, OrgNode
 
@@ -36,6 +37,9 @@ class User(AbstractUser):
     taipeipass_sub = models.CharField(
         _("TaipeiPass account"), max_length=128, unique=True, null=True, blank=True
     )
+    # A unit's existing volunteer record (e.g. from a staff roster) that this account takes over once the
+    # e-mail address the unit recorded is confirmed: {"volunteer": pk, "data": {registration details}}.
+    pending_volunteer_claim = models.JSONField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -173,7 +177,9 @@ class Volunteer(models.Model):
     emergency_contact_name = models.CharField(_("emergency contact"), max_length=100, blank=True)
     emergency_contact_phone = models.CharField(_("emergency contact phone"), max_length=32, blank=True)
     emergency_contact_relation = models.CharField(_("relationship"), max_length=32, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="volunteers/photos/%Y/", blank=True)
+    photo = models.ImageField(
+        _("photo"), upload_to=volunteer_photo_upload_to, storage=private_storage, blank=True, max_length=200,
+    )
     notes = models.TextField(_("notes"), blank=True)
     # Identity fields (document, name, birth date, sex) are locked for the volunteer once verified.
     identity_verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True)

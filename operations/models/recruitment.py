@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ..storage import consent_upload_to, plan_certificate_upload_to, private_storage
 from .organisations import OrgNode
 
 
@@ -76,7 +77,10 @@ class ServicePlan(models.Model):
     guidance = models.TextField(_("guidance"), blank=True)
     evaluation = models.TextField(_("evaluation"), blank=True)
     service_items = models.TextField(_("service items"), blank=True)
-    certificate = models.FileField(_("registration certificate copy"), upload_to="plans/certificates/", blank=True)
+    certificate = models.FileField(
+        _("registration certificate copy"), upload_to=plan_certificate_upload_to, storage=private_storage,
+        blank=True, max_length=200,
+    )
     filing_status = models.CharField(
         _("filing status"), max_length=16, choices=FilingStatus.choices, default=FilingStatus.DRAFT
     )
@@ -347,7 +351,8 @@ class GuardianConsent(models.Model):
 
     volunteer = models.ForeignKey("operations.Volunteer", on_delete=models.CASCADE, related_name="guardian_consents")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="guardian_consents")
-    file = models.FileField(_("guardian consent form"), upload_to="consents/%Y/")
+    file = models.FileField(_("guardian consent form"), upload_to=consent_upload_to, storage=private_storage,
+                            max_length=200)
     guardian_name = models.CharField(_("guardian's name"), max_length=100, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..storage import private_storage, roster_upload_to
+
 
 class RosterStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
@@ -25,7 +27,7 @@ class RosterImport(models.Model):
         verbose_name=_("uploaded by"),
     )
     shifts = models.ManyToManyField("operations.Shift", related_name="+", verbose_name=_("shifts"))
-    file = models.FileField(_("roster file"), upload_to="rosters/%Y/")
+    file = models.FileField(_("roster file"), upload_to=roster_upload_to, storage=private_storage, max_length=200)
     original_name = models.CharField(_("file name"), max_length=255)
     language = models.CharField(max_length=8, default="zh-hant")
     status = models.CharField(_("status"), max_length=16, choices=RosterStatus.choices, default=RosterStatus.PENDING)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -67,15 +69,44 @@ def email_confirmation_path(user: User) -> tuple[str, str]:
 
 
 def _may_claim(volunteer: Volunteer, *, email: str, taipeipass: dict | None, id_number: str) -> bool:
-    if taipeipass and taipeipass.get("verified") and taipeipass.get("id_number") == id_number:
+    if _verified_by_taipeipass(taipeipass, id_number):
         return True
     return bool(email and volunteer.email and volunteer.email.strip().lower() == email.strip().lower())
+
+
+def _verified_by_taipeipass(taipeipass: dict | None, id_number: str) -> bool:
+    return bool(taipeipass and taipeipass.get("verified") and taipeipass.get("id_number") == id_number)
 
 
 def _send_confirmation(user: User) -> None:
     from ..tasks import send_account_email
 
     transaction.on_commit(lambda: send_account_email.delay(user.pk, "confirm_email"))
+
+
+def _tell_owner(user_id: int) -> None:
+    """Someone tried to register with the details of this account: tell its owner (log in or recover)."""
+    from ..tasks import send_account_email
+
+    transaction.on_commit(lambda: send_account_email.delay(user_id, "registration_attempt"))
+
+
+def _tell_address(address: str, language: str) -> None:
+    """A registration with this e-mail address could not be completed with the identity details given."""
+    from ..tasks import send_registration_notice
+
+    transaction.on_commit(lambda: send_registration_notice.delay(address, language))
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What `volunteer_register` did. The page shows the same thing in every case ("check your e-mail"):
+    `user` is the new account, or None when the details belonged to someone already (their owner is told
+    by e-mail), so that the form never tells a stranger who is registered."""
+
+    account: str
+    user: User | None = None
+    linked: bool = False  # the account owns its volunteer record now (not waiting for an e-mail claim)
 
 
 @transaction.atomic
@@ -99,9 +130,18 @@ def volunteer_register(
     emergency_contact_name: str = "",
     emergency_contact_phone: str = "",
     taipeipass: dict | None = None,
-) -> User:
-    """Create a volunteer account and its volunteer record (or take over the record a unit already keeps
-    for the same document and birth date). `taipeipass` holds verified claims from a TaipeiPass log-in."""
+) -> Registration:
+    """Create a volunteer account and its volunteer record. `taipeipass` holds verified claims from a
+    TaipeiPass log-in.
+
+    Bad input is refused with messages (ValidationError). Details that are already registered are not: an
+    e-mail address or mobile number of an existing account, or an identity document on file, answer like a
+    new registration, and the e-mail goes to whoever owns the details — the account's owner learns that
+    someone tried to register with them; a new address learns that the registration could not be completed.
+    A record a unit already keeps for the same document and birth date (e.g. from a staff roster) is taken
+    over by its owner: at once with a verified TaipeiPass identity, otherwise when the e-mail address the
+    unit recorded is confirmed (`user_confirm_email`). Every path hashes the password once."""
+    language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
     errors: dict[str, list[str]] = {}
     if not privacy_notice_accepted:
         errors["privacy_notice"] = [_("Please read and accept the personal-data notice.")]
@@ -116,66 +156,109 @@ def volunteer_register(
         errors["id_number"] = exc.messages
     if birth_date and birth_date > timezone.localdate():
         errors["birth_date"] = [_("The date of birth cannot be in the future.")]
-    username = account_name_for(email=email, phone=phone)
-    if username and User.objects.filter(username__iexact=username).exists():
-        field = "email" if email else "phone"
-        errors[field] = [_("An account with this e-mail address or mobile number already exists. "
-                           "Log in, or use “Forgot password”.")]
-    existing = None
-    if "id_number" not in errors:
-        existing = Volunteer.objects.select_for_update().filter(id_type=id_type, id_number=id_number).first()
-        if existing and (existing.user_id or existing.birth_date != birth_date):
-            errors["id_number"] = [_("This identity document is already registered. Use “Forgot account” "
-                                     "to find your account.")]
-        elif existing and not _may_claim(existing, email=email, taipeipass=taipeipass, id_number=id_number):
-            # A record a unit keeps (e.g. from a group roster): only its owner may take it over, proven by a
-            # verified TaipeiPass identity or by the e-mail address the unit recorded.
-            errors["id_number"] = [_("A unit has already registered this identity document. Log in with "
-                                     "TaipeiPass to take over the record, or register with the e-mail address "
-                                     "you gave your unit.")]
     if errors:
         raise ValidationError(errors)
 
-    verified = bool(taipeipass and taipeipass.get("verified") and taipeipass.get("id_number") == id_number)
+    email = email.strip().lower()
+    username = account_name_for(email=email, phone=phone)
+    password_hash = make_password(password)  # on every path, so that all take the same time
+    result = Registration(account=username)
+    taken = Q(username__iexact=username)
+    if not email:  # the mobile number is the account name: also taken when an account uses it to log in
+        taken |= Q(phone=phone) | Q(volunteer__phone=phone)
+    owner = User.objects.filter(taken).order_by("pk").only("pk").first()
+    if owner is not None:
+        _tell_owner(owner.pk)
+        return result
+    existing = Volunteer.objects.select_for_update().filter(id_type=id_type, id_number=id_number).first()
+    if existing is not None and (existing.user_id or existing.birth_date != birth_date
+                                 or not _may_claim(existing, email=email, taipeipass=taipeipass,
+                                                   id_number=id_number)):
+        if existing.user_id:
+            _tell_owner(existing.user_id)
+        if email:
+            _tell_address(email, language)
+        return result
+
+    verified = _verified_by_taipeipass(taipeipass, id_number)
     now = timezone.now()
+    details = {
+        "name": name, "sex": sex, "english_name": english_name, "city": city, "address": address,
+        "emergency_contact_name": emergency_contact_name, "emergency_contact_phone": emergency_contact_phone,
+        "languages": [language_.pk for language_ in languages], "skills": [skill.pk for skill in skills],
+    }
     user = User(
-        username=username, email=email.strip().lower(), phone=phone, display_name=name,
-        preferred_language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
+        username=username, email=email, phone=phone, display_name=name, preferred_language=language,
         privacy_notice_version=settings.VOLUNTEER_ACCOUNTS["PRIVACY_NOTICE_VERSION"],
-        privacy_notice_accepted_at=now,
+        privacy_notice_accepted_at=now, password=password_hash,
         taipeipass_sub=(taipeipass or {}).get("sub") or None,
     )
-    user.set_password(password)
+    if existing is not None and not verified:
+        # A unit's record, claimed with the e-mail address the unit recorded: linked once it is confirmed.
+        user.pending_volunteer_claim = {"volunteer": existing.pk, "data": details}
     try:
         with transaction.atomic():
             user.save()
-    except IntegrityError as exc:  # a double submit or a TaipeiPass account linked meanwhile
-        raise ValidationError(_("This account was created a moment ago. Please log in.")) from exc
+    except IntegrityError:  # a double submit, or a TaipeiPass account linked meanwhile: nothing more to do
+        return result
+    if user.pending_volunteer_claim:
+        audit_record(actor=user, action=AuditAction.UPDATED, obj=existing,
+                     changes={"registration": ["", "claim pending e-mail confirmation"]})
+        _send_confirmation(user)
+        return Registration(account=username, user=user, linked=False)
     volunteer = existing or Volunteer(id_type=id_type, id_number=id_number)
-    volunteer.user = user
-    volunteer.name = name
-    volunteer.sex = sex
     volunteer.birth_date = birth_date
-    volunteer.english_name = english_name or volunteer.english_name
-    volunteer.email = user.email or volunteer.email
-    volunteer.phone = phone or volunteer.phone
-    volunteer.city = city or volunteer.city
-    volunteer.address = address or volunteer.address
-    volunteer.emergency_contact_name = emergency_contact_name or volunteer.emergency_contact_name
-    volunteer.emergency_contact_phone = emergency_contact_phone or volunteer.emergency_contact_phone
+    _apply_registration(volunteer, user, details)
     if verified:
         volunteer.identity_verified_at = now
         volunteer.identity_verified_by = "taipeipass"
     volunteer.save()
-    if languages:
-        volunteer.languages.add(*languages)
-    if skills:
-        volunteer.skills.add(*skills)
+    _apply_registration_lists(volunteer, details)
     audit_record(actor=user, action=AuditAction.CREATED, obj=volunteer,
                  changes={"registration": ["", "taipeipass" if taipeipass else "self"]})
     if user.email:
         _send_confirmation(user)
-    return user
+    return Registration(account=username, user=user, linked=True)
+
+
+def _apply_registration(volunteer: Volunteer, user: User, details: dict) -> None:
+    volunteer.user = user
+    volunteer.name = details["name"] or volunteer.name
+    volunteer.sex = details["sex"] or volunteer.sex
+    volunteer.english_name = details["english_name"] or volunteer.english_name
+    volunteer.email = user.email or volunteer.email
+    volunteer.phone = user.phone or volunteer.phone
+    volunteer.city = details["city"] or volunteer.city
+    volunteer.address = details["address"] or volunteer.address
+    volunteer.emergency_contact_name = details["emergency_contact_name"] or volunteer.emergency_contact_name
+    volunteer.emergency_contact_phone = details["emergency_contact_phone"] or volunteer.emergency_contact_phone
+
+
+def _apply_registration_lists(volunteer: Volunteer, details: dict) -> None:
+    if details.get("languages"):
+        volunteer.languages.add(*Language.objects.filter(pk__in=details["languages"]))
+    if details.get("skills"):
+        volunteer.skills.add(*Skill.objects.filter(pk__in=details["skills"]))
+
+
+def _complete_claim(user: User) -> None:
+    """The e-mail address is confirmed: take over the unit's record if it is still free and still carries
+    this address (the unit may have changed it meanwhile)."""
+    claim = user.pending_volunteer_claim or {}
+    user.pending_volunteer_claim = None
+    volunteer = Volunteer.objects.select_for_update().filter(pk=claim.get("volunteer")).first()
+    if (volunteer is None or volunteer.user_id is not None or not user.email
+            or (volunteer.email or "").strip().lower() != user.email):
+        return
+    if Volunteer.objects.filter(user=user).exists():
+        return
+    details = claim.get("data") or {}
+    _apply_registration(volunteer, user, {k: details.get(k, "") for k in (
+        "name", "sex", "english_name", "city", "address", "emergency_contact_name", "emergency_contact_phone")})
+    volunteer.save()
+    _apply_registration_lists(volunteer, details)
+    audit_record(actor=user, action=AuditAction.UPDATED, obj=volunteer,
+                 changes={"registration": ["", "record taken over after e-mail confirmation"]})
 
 
 @transaction.atomic
@@ -192,7 +275,9 @@ def user_confirm_email(*, uidb64: str, token: str) -> User | None:
     if not email_confirmation_tokens.check_token(user, token):
         return None
     user.email_confirmed_at = timezone.now()
-    user.save(update_fields=["email_confirmed_at"])
+    if user.pending_volunteer_claim:
+        _complete_claim(user)
+    user.save(update_fields=["email_confirmed_at", "pending_volunteer_claim"])
     return user
 
 
@@ -215,10 +300,11 @@ def account_hint_request(*, id_number: str, birth_date: datetime.date, include_r
         .filter(id_number=number, birth_date=birth_date, user__isnull=False, user__is_active=True)
         .first()
     )
-    if volunteer is None or not (volunteer.user.email or volunteer.email):
-        return
+    user_id = volunteer.user_id if volunteer is not None and (volunteer.user.email or volunteer.email) else None
     kind = "account_hint_reset" if include_reset else "account_hint"
-    transaction.on_commit(lambda: send_account_email.delay(volunteer.user_id, kind))
+    # A task is queued whether or not anything matched (it does nothing for None), so that both answers
+    # take the same time: the page never tells whether the document is registered.
+    transaction.on_commit(lambda: send_account_email.delay(user_id, kind))
 
 
 def password_reset_path(user: User) -> tuple[str, str]:
@@ -232,10 +318,11 @@ def password_reset_request(*, account: str) -> None:
     from ..tasks import send_account_email
 
     username = resolve_account(account)
-    user = User.objects.filter(username__iexact=username, is_active=True).first()
-    if user is None or not (user.email or getattr(getattr(user, "volunteer", None), "email", "")):
-        return
-    transaction.on_commit(lambda: send_account_email.delay(user.pk, "password_reset"))
+    user = User.objects.select_related("volunteer").filter(username__iexact=username, is_active=True).first()
+    user_id = user.pk if user is not None and (user.email or getattr(getattr(user, "volunteer", None), "email", "")) \
+        else None
+    # Queued on both paths (the task does nothing for None): the same work whether the account exists.
+    transaction.on_commit(lambda: send_account_email.delay(user_id, "password_reset"))
 
 
 @transaction.atomic

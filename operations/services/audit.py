@@ -58,3 +58,10 @@ def audit_record_many(
     ]
     AuditEvent.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def private_file_download_record(*, actor, obj: models.Model, node: OrgNode | None, kind: str,
+                                 ip_address: str | None = None) -> AuditEvent:
+    """A private file holding identity numbers (a roster) was handed out: who, which file, from where."""
+    return audit_record(actor=actor, action=AuditAction.FILE_DOWNLOADED, node=node, obj=obj,
+                        changes={"file": ["", kind]}, ip_address=ip_address)

@@ -48,8 +48,23 @@ def lockout_message() -> str:
              "Wait and try again, or use “Forgot password”.") % {"minutes": minutes}
 
 
+STAFF_LOGIN_VIEWS = {"operations:login", "wagtailadmin_login"}
+
+
+def staff_lockout_message() -> str:
+    minutes = round(float(settings.AXES_COOLOFF_TIME) * 60)
+    return _("Too many failed log-in attempts: this staff account is locked on this device for %(minutes)s "
+             "minutes. Wait and try again; if you have forgotten your password, ask your unit's administrator "
+             "or the system administrator to set a new one.") % {"minutes": minutes}
+
+
 def lockout_response(request, original_response=None, credentials=None):
-    """django-axes calls this when an account and address are locked: show the log-in page, saying so."""
+    """django-axes calls this when an account and address are locked: the page the person was logging in
+    on says so — the staff lock-out page for the back-office and Wagtail log-ins, the volunteer log-in
+    page otherwise — in the language of the request."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name in STAFF_LOGIN_VIEWS:
+        return render(request, "operations/lockout.html", {"lockout_message": staff_lockout_message()}, status=429)
     form = LoginForm(initial={"username": (credentials or {}).get("username", "")})
     return render(request, "operations/volunteer/login.html",
                   {"form": form, "locked": True, "lockout_message": lockout_message(),
@@ -93,7 +108,7 @@ class RegisterView(FormView):
         data = form.cleaned_data
         prefill = self.prefill
         try:
-            user = volunteer_register(
+            registration = volunteer_register(
                 email=data["email"], phone=data["phone"], password=data["password1"], id_type=data["id_type"],
                 id_number=data["id_number"], name=data["name"], sex=data["sex"], birth_date=data["birth_date"],
                 privacy_notice_accepted=data["privacy_notice"], language=get_language(),
@@ -111,10 +126,11 @@ class RegisterView(FormView):
                 form.add_error(None, exc.messages)
             return self.form_invalid(form)
         self.request.session.pop(TAIPEIPASS_SESSION_KEY, None)
-        if prefill is None:
-            self.request.session["registered_account"] = user.username
+        if prefill is None or not registration.linked:
+            # The same answer whether the details were new or already registered ("check your e-mail").
+            self.request.session["registered_account"] = registration.account
             return redirect("volunteer:register_done")
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(self.request, registration.user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(self.request, _("Welcome! Your account is ready."))
         return redirect("volunteer:home")
 

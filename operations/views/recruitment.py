@@ -29,6 +29,7 @@ from ..models import OrgKind, OrgNode, Signup, SignupStatus, Volunteer
 from ..rules import TEAM_MANAGERS, UNIT_MANAGERS
 from ..selectors import recruitment_admin as sel
 from ..selectors.matching import match_candidates
+from ..selectors.private_files import consents_by_volunteer
 from ..services.exports import export_record
 from ..services.recruitment import (
     ShiftSlot,
@@ -311,12 +312,18 @@ class ShiftDetailView(StaffRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         signups = list(sel.shift_signups(self.shift))
+        can_decide = user.has_perm("operations.signup.decide", self.shift)
+        if can_decide:  # links to guardian consents (served through the same verb, views/files.py)
+            consents = consents_by_volunteer(campaign_id=self.shift.position.campaign_id,
+                                             volunteer_ids={s.volunteer_id for s in signups})
+            for signup in signups:
+                signup.consent_id = consents.get(signup.volunteer_id)
         context.update(
             shift=self.shift, signups=signups,
             headcount_form=kwargs.get("headcount_form") or HeadcountForm(initial={"headcount": self.shift.headcount}),
             decision_form=kwargs.get("decision_form") or DecisionForm(),
             can_change=user.has_perm("operations.shift.change", self.shift),
-            can_decide=user.has_perm("operations.signup.decide", self.shift),
+            can_decide=can_decide,
             counts={status: sum(1 for s in signups if s.status == status) for status in SignupStatus.values},
         )
         return context

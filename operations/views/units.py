@@ -2,12 +2,8 @@
 certificate and result-report due dates; the list of plans due or overdue."""
 from __future__ import annotations
 
-import mimetypes
-import os
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +25,7 @@ from ..services.organisations import orgnode_update
 from ..services.plans import service_plan_create, service_plan_record_report, service_plan_update
 from ..tables_people import ServicePlanTable, UnitTable
 from .base import StaffRequiredMixin, add_service_errors, scoped_or_404
+from .files import private_file_response
 from .pages import OrgTreeView
 from .teams import ExportableListMixin
 
@@ -51,18 +48,7 @@ def _plan_or_404(user, pk) -> ServicePlan:
 
 
 def _serve(field_file, download_name: str):
-    if not field_file:
-        raise Http404
-    try:
-        handle = field_file.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
-    ext = os.path.splitext(field_file.name)[1].lower()
-    response = FileResponse(handle, content_type=content_type, as_attachment=True, filename=f"{download_name}{ext}")
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(field_file, download_name)
 
 
 class UnitDataHomeView(UnitsNavMixin, OrgTreeView):

@@ -309,6 +309,8 @@ class ConsentView(VolunteerRequiredMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["campaign"] = self.campaign
         context["next"] = self.request.GET.get("next", "")
+        context["consent"] = GuardianConsent.objects.filter(volunteer=self.volunteer, campaign=self.campaign) \
+            .exclude(file="").first()
         return context
 
     def form_valid(self, form):

@@ -171,6 +171,34 @@ if AWS_STORAGE_BUCKET_NAME:
         },
     }
 
+# Private files (consents, rosters, certificates, volunteer photos): a storage that no web server or bucket
+# serves. Local disk outside MEDIA_ROOT by default; a private S3 bucket (no ACL, pre-signed URLs valid for
+# PRIVATE_FILES_URL_EXPIRE seconds) when AWS_PRIVATE_STORAGE_BUCKET_NAME is set. Only the serving views in
+# operations/views/files.py hand them out, after checking the scope (see operations/storage.py).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private-media"))
+AWS_PRIVATE_STORAGE_BUCKET_NAME = os.environ.get("AWS_PRIVATE_STORAGE_BUCKET_NAME", "")
+PRIVATE_FILES_URL_EXPIRE = int(os.environ.get("PRIVATE_FILES_URL_EXPIRE", "60"))
+# How the serving views deliver a local private file: "none" (Django streams it), "x-accel" (nginx
+# X-Accel-Redirect to an `internal` location at PRIVATE_FILES_ACCEL_PREFIX) or "x-sendfile" (Apache/lighttpd).
+PRIVATE_FILES_SENDFILE = os.environ.get("PRIVATE_FILES_SENDFILE", "none").strip().lower()
+PRIVATE_FILES_ACCEL_PREFIX = os.environ.get("PRIVATE_FILES_ACCEL_PREFIX", "/_private/")
+STORAGES["private"] = {"BACKEND": "operations.storage.PrivateFileSystemStorage"}
+if AWS_PRIVATE_STORAGE_BUCKET_NAME:
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_PRIVATE_STORAGE_BUCKET_NAME,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "custom_domain": None,  # a CDN domain cannot sign: always the bucket's own pre-signed URLs
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": PRIVATE_FILES_URL_EXPIRE,
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+        },
+    }
+
 # --- Cache and sessions ------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

@@ -16,8 +16,9 @@ from tests.factories.operations import DEFAULT_PASSWORD
 # Back-office URLs meant for people who are not (yet) logged in.
 PUBLIC = {"login", "logout", "set_password"}
 # Back-office URLs that volunteers (accounts without a staff role) open, e.g. from a check-in QR code:
-# they send anonymous visitors to the volunteers' log-in instead.
-VOLUNTEER_FACING = {"checkin", "my_qr", "my_qr_svg"}
+# they send anonymous visitors to the volunteers' log-in instead. The private-file views serve volunteers
+# their own files too (and answer 404 to a user without a grant, like any file outside the scope).
+VOLUNTEER_FACING = {"checkin", "my_qr", "my_qr_svg", "consent_file", "roster_file", "volunteer_photo"}
 
 
 def backoffice_urls(pk: int) -> list[tuple[str, str]]:

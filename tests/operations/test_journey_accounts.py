@@ -92,12 +92,20 @@ def test_bad_input_message_is_english_on_the_english_site(client):
     assert "check digit" in " ".join(response.context["form"].errors["id_number"]).lower()
 
 
-def test_duplicate_document_is_refused(client):
+def test_duplicate_document_answers_like_success_and_tells_the_owner(client):
+    """No oracle: a registered document answers like a new registration; the account's owner is told by
+    e-mail, the address typed learns (by e-mail only) that the registration could not be completed."""
     register(client)
     client.logout()
+    mail.outbox.clear()
     response = register(client, email="other@example.com", phone="")
-    assert "id_number" in response.context["form"].errors
+    assert response.status_code == 302 and response["Location"].endswith("/volunteer/register/sent/")
     assert User.objects.count() == 1
+    to_owner = [m for m in mail.outbox if m.to == ["mei.lin@example.com"]]
+    to_typed = [m for m in mail.outbox if m.to == ["other@example.com"]]
+    assert len(to_owner) == 1 and len(to_typed) == 1
+    assert "/volunteer/forgot-password/" in to_owner[0].body and "/volunteer/login/" in to_owner[0].body
+    assert_chinese(to_owner[0].subject)
 
 
 def test_resident_certificate_and_passport_are_accepted(client):
@@ -284,11 +292,20 @@ def test_a_units_existing_record_is_claimed_only_with_the_recorded_email(client)
     record = VolunteerFactory(name="林美華", id_number="A123456789", birth_date=datetime.date(1990, 3, 14),
                               email="mei.lin@example.com")
     refused = register(client, email="someone.else@example.com", phone="")
-    assert "id_number" in refused.context["form"].errors
+    assert refused.status_code == 302  # the same answer as any registration; nothing is created
+    assert not User.objects.exists()
+    assert [m.to for m in mail.outbox] == [["someone.else@example.com"]]  # "could not be completed"
+    mail.outbox.clear()
     assert register(client).status_code == 302
     record.refresh_from_db()
-    assert record.user.username == "mei.lin@example.com"
+    assert record.user is None  # not before the recorded address is confirmed
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["mei.lin@example.com"]
+    path = "/" + confirmation_link(mail.outbox[0]).split("://", 1)[1].split("/", 1)[1]
+    assert client.get(path).status_code == 302
+    record.refresh_from_db()
+    assert record.user.username == "mei.lin@example.com" and record.phone == "0912345678"
     assert Volunteer.objects.count() == 1
+    assert User.objects.get().pending_volunteer_claim is None
 
 
 @pytest.mark.skipif(not shutil.which("flite"), reason="the Debian package flite is not installed")

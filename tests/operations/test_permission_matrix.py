@@ -20,11 +20,13 @@ from django.utils import timezone
 from operations.models import (
     ApplicationStatus,
     AuditEvent,
+    GuardianConsent,
     Membership,
     OrgNode,
     RosterImport,
     RosterStatus,
     UnitApplication,
+    Volunteer,
 )
 from tests.factories import CampaignFactory, PositionFactory, ServicePlanFactory, ShiftFactory, SignupFactory
 
@@ -54,6 +56,10 @@ class Spec:
     # the object is its uploader's alone: (owner of the inside object, owner of the outside one); anybody
     # else gets 404 as if it were outside their scope
     owner: tuple[str, str] | None = None
+    # open to every signed-in user, volunteers included (private files): a user without a grant gets 404 like
+    # anybody else outside the scope
+    any_user: bool = False
+    deny: int = 403  # the answer when the verb is missing (private files: 404, as if out of scope)
 
 
 def _pk(name_in, name_out):
@@ -75,6 +81,12 @@ MATRIX: dict[str, Spec] = {
     "profile": Spec(),
     "password_change": Spec(),
     "audit_list": Spec(verb=AUTH),
+    # private files (operations/views/files.py): 404 for everybody outside the scope or without the verb
+    "consent_file": Spec(kwargs=_pk("consent_in", "consent_out"), verb=TEAM_MGR, volunteer_side=True, any_user=True,
+                         deny=404),
+    "roster_file": Spec(kwargs=_pk("roster_in", "roster_out"), verb=TEAM_MGR, volunteer_side=True, any_user=True,
+                        deny=404),
+    "volunteer_photo": Spec(kwargs=_pk("vol_sub_a", "vol_c"), volunteer_side=True, any_user=True, deny=404),
     "org_tree": Spec(),
     "org_node": Spec(kwargs=_pk("sub_a", "team_c")),
     # volunteers
@@ -192,11 +204,15 @@ def objects(org):
     o.plan_a = ServicePlanFactory(unit=o.unit_a, certificate="plans/certificates/a.pdf")
     o.plan_c = ServicePlanFactory(unit=o.unit_c, certificate="plans/certificates/c.pdf")
     from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
+
+    from operations.storage import private_storage
 
     for name in ("a", "c"):
-        default_storage.save(f"plans/certificates/{name}.pdf", ContentFile(b"%PDF-1.4 test"))
-        default_storage.save(f"applications/{name}.pdf", ContentFile(b"%PDF-1.4 test"))
+        private_storage().save(f"plans/certificates/{name}.pdf", ContentFile(b"%PDF-1.4 test"))
+        private_storage().save(f"applications/{name}.pdf", ContentFile(b"%PDF-1.4 test"))
+        private_storage().save(f"consents/{name}.pdf", ContentFile(b"%PDF-1.4 test"))
+        private_storage().save(f"volunteer-photos/{name}.jpg", ContentFile(b"\xff\xd8\xff test"))
+    private_storage().save("rosters/matrix.csv", ContentFile(b"name,id\n"))
     base = dict(category="social_welfare", registration_type="agency", city="taipei", address="市府路1號",
                 contact_person="王小明", contact_phone="02-1234", contact_email="a@example.org")
     o.app_in = UnitApplication.objects.create(reference="UA-IN", organisation_name="甲協會", purpose_authority=o.wmg,
@@ -211,6 +227,11 @@ def objects(org):
     o.shift_out = ShiftFactory(position=o.position_out)
     o.signup_in = SignupFactory(volunteer=o.vol_sub_a, shift=o.shift_in)
     o.signup_out = SignupFactory(volunteer=o.vol_c, shift=o.shift_out)
+    o.consent_in = GuardianConsent.objects.create(volunteer=o.vol_sub_a, campaign=o.campaign_in,
+                                                  file="consents/a.pdf")
+    o.consent_out = GuardianConsent.objects.create(volunteer=o.vol_c, campaign=o.campaign_out, file="consents/c.pdf")
+    Volunteer.objects.filter(pk=o.vol_sub_a.pk).update(photo="volunteer-photos/a.jpg")
+    Volunteer.objects.filter(pk=o.vol_c.pk).update(photo="volunteer-photos/c.jpg")
     o.membership_in = Membership.objects.get(volunteer=o.vol_sub_a, team=o.sub_a)
     o.membership_out = Membership.objects.get(volunteer=o.vol_c, team=o.team_c)
     done = dict(status=RosterStatus.DONE, finished_at=timezone.now(), joined_on=timezone.localdate(),
@@ -226,7 +247,7 @@ def expected(spec: Spec, user_key: str, inside: bool, method: str = "get") -> in
     if user_key == "anon":
         return spec.anon
     if user_key == "nobody":
-        return 403
+        return 404 if spec.any_user else 403
     if spec.kwargs is None or spec.kwargs(_Probe(), True).keys() <= {"fmt"} or "token" in spec.kwargs(_Probe(), True):
         return (spec.ok if method == "get" else 200) if user_key in spec.verb else 403
     if spec.verb_first and user_key not in spec.verb:
@@ -237,7 +258,7 @@ def expected(spec: Spec, user_key: str, inside: bool, method: str = "get") -> in
     if user_key not in visible:
         return 404
     if user_key not in spec.verb:
-        return 403
+        return spec.deny
     return spec.ok
 
 
