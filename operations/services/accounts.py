@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from ..identity import normalize_id_number, validate_id_number
 from ..models import AuditAction, Language, Skill, User, Volunteer
+from ..outbox import enqueue
 from .audit import audit_record
 
 MOBILE_RE = re.compile(r"^09\d{8}$")
@@ -75,7 +76,7 @@ def _may_claim(volunteer: Volunteer, *, email: str, taipeipass: dict | None, id_
 def _send_confirmation(user: User) -> None:
     from ..tasks import send_account_email
 
-    transaction.on_commit(lambda: send_account_email.delay(user.pk, "confirm_email"))
+    enqueue(send_account_email, user.pk, "confirm_email")
 
 
 @transaction.atomic
@@ -200,7 +201,7 @@ def user_resend_confirmation(*, user: User) -> None:
     if user.email and not user.email_confirmed_at:
         from ..tasks import send_account_email
 
-        send_account_email.delay(user.pk, "confirm_email")
+        enqueue(send_account_email, user.pk, "confirm_email")
 
 
 def account_hint_request(*, id_number: str, birth_date: datetime.date, include_reset: bool = False) -> None:
@@ -218,7 +219,7 @@ def account_hint_request(*, id_number: str, birth_date: datetime.date, include_r
     if volunteer is None or not (volunteer.user.email or volunteer.email):
         return
     kind = "account_hint_reset" if include_reset else "account_hint"
-    transaction.on_commit(lambda: send_account_email.delay(volunteer.user_id, kind))
+    enqueue(send_account_email, volunteer.user_id, kind)
 
 
 def password_reset_path(user: User) -> tuple[str, str]:
@@ -235,7 +236,7 @@ def password_reset_request(*, account: str) -> None:
     user = User.objects.filter(username__iexact=username, is_active=True).first()
     if user is None or not (user.email or getattr(getattr(user, "volunteer", None), "email", "")):
         return
-    transaction.on_commit(lambda: send_account_email.delay(user.pk, "password_reset"))
+    enqueue(send_account_email, user.pk, "password_reset")
 
 
 @transaction.atomic

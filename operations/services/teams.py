@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ..models import AuditAction, CadreRole, Membership, OrgKind, OrgNode, RosterImport, RosterStatus
+from ..outbox import enqueue
 from .audit import audit_record, audit_record_many
 from .organisations import orgnode_create
 from .people import check_team_accepts_members, membership_add, membership_end, memberships_add_many
@@ -185,7 +186,7 @@ def team_roster_import_start(*, actor, team: OrgNode, file, joined_on: datetime.
         created_by=actor, team=team, joined_on=joined_on, reason=(reason or "").strip()[:255], file=file,
         original_name=file.name[:255], language=language,
     )
-    transaction.on_commit(lambda: task.delay(job.pk))
+    enqueue(task, job.pk)
     return job
 
 
