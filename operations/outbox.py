@@ -116,6 +116,8 @@ def publish(message: OutboxMessage) -> bool:
     """The after-commit publication of one message; never raises. False when it was not published now
     (broker away, or the task failed inline). No lock is needed: the drain leaves a message alone for
     `OUTBOX_GRACE_SECONDS` after it was written, far longer than a publication that fails fast."""
+    if message.status != OutboxStatus.PENDING:
+        return False
     try:
         return _attempt(message)
     except Exception:  # noqa: BLE001 - the database itself: the drain will find the message

@@ -72,10 +72,7 @@ def broker(url: str):
 
     saved = {k: app.conf[k] for k in ("broker_url", "broker_write_url", "broker_read_url", "task_always_eager")}
 
-    def reset_pools():
-        with contextlib.suppress(Exception):
-            if app._pool is not None:
-                app._pool.force_close_all()
+    def reset_pools():  # the next publication connects to the broker now configured
         app._pool = None
         app.amqp._producer_pool = None
 
