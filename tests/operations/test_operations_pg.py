@@ -12,6 +12,7 @@ start and stop (never the shared one), real Celery workers that the tests SIGKIL
 Skipped only when DATABASE_URL is not PostgreSQL."""
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -92,12 +93,13 @@ def test_sign_ups_while_the_broker_is_down_commit_and_each_mail_arrives_once(ops
     people = [volunteer_with_account(email=f"down{i}@example.com") for i in range(3)]
     ops.redis.stop()  # the broker goes away
 
-    statuses = []
+    statuses, request_ids = [], []
     for volunteer in people:
         response, elapsed = _sign_up(client, volunteer, event.morning)
         assert response.status_code == 200, response.content[:500]
         assert elapsed < 10, f"the sign-up waited {elapsed:.1f} s for the broker"
         statuses.append(response.context["outcomes"][0].signup.status)
+        request_ids.append(response["X-Request-ID"])
     assert statuses == [SignupStatus.ACCEPTED, SignupStatus.ACCEPTED, SignupStatus.WAITLISTED]
     messages = OutboxMessage.objects.filter(task_name="operations.tasks.send_signup_notification")
     assert messages.count() == 3
@@ -114,6 +116,11 @@ def test_sign_ups_while_the_broker_is_down_commit_and_each_mail_arrives_once(ops
     expected = {p.email: 1 for p in people}
     wait_for(lambda: mails_to(ops.mail) == expected, timeout=60)
     assert set(messages.values_list("status", flat=True)) == {OutboxStatus.SENT}
+    # each request's id reached the worker: its JSON log lines about the notification carry it
+    lines = [json.loads(line) for line in ops.log.read_text().splitlines() if line.startswith("{")]
+    for request_id in request_ids:
+        assert any(line.get("request_id") == request_id and "send_signup_notification" in line["message"]
+                   for line in lines), request_id
 
     # A relay that published but could not record it publishes again: still one mail per event.
     task_ids = list(messages.values_list("task_id", flat=True))
