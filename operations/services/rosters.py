@@ -247,20 +247,31 @@ def roster_import_run(*, job_id: int) -> RosterImport:
                 status=RosterStatus.FAILED, errors=errors, finished_at=timezone.now())
             return RosterImport.objects.get(pk=job.pk)
         try:
-            counts, volunteer_ids = _import(job, records, shifts)
+            # The import, its "done" status and its notifications commit together, on the locked job row:
+            # a redelivered or concurrent run of the task finds the job done and writes nothing.
+            with transaction.atomic():
+                if not roster_import_claim(job):
+                    return RosterImport.objects.get(pk=job.pk)
+                counts, volunteer_ids = _import(job, records, shifts)
+                RosterImport.objects.filter(pk=job.pk).update(
+                    status=RosterStatus.DONE, processed_rows=len(records), total_rows=len(records), errors=[],
+                    finished_at=timezone.now(), **counts)
+                from ..tasks import send_roster_result
+
+                enqueue(send_roster_result, job.pk)
+                roster_queue_member_notifications(job=job, volunteer_ids=volunteer_ids)
         except ValidationError as exc:
             RosterImport.objects.filter(pk=job.pk).update(
                 status=RosterStatus.FAILED, errors=[{"row": 0, "messages": exc.messages}],
                 finished_at=timezone.now())
             return RosterImport.objects.get(pk=job.pk)
-    RosterImport.objects.filter(pk=job.pk).update(
-        status=RosterStatus.DONE, processed_rows=len(records), total_rows=len(records), errors=[],
-        finished_at=timezone.now(), **counts)
-    from ..tasks import send_roster_result
-
-    enqueue(send_roster_result, job.pk)
-    roster_queue_member_notifications(job=job, volunteer_ids=volunteer_ids)
     return RosterImport.objects.get(pk=job.pk)
+
+
+def roster_import_claim(job: RosterImport) -> bool:
+    """Lock the job row; False when another run already finished it (call inside the import's transaction)."""
+    return RosterImport.objects.select_for_update().filter(pk=job.pk).exclude(
+        status__in=[RosterStatus.DONE, RosterStatus.FAILED]).exists()
 
 
 MEMBER_NOTICE_BATCH = 100

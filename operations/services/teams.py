@@ -25,6 +25,7 @@ from .rosters import (
     check_roster_rows,
     roster_check_upload,
     roster_create_volunteers,
+    roster_import_claim,
     roster_read,
 )
 
@@ -214,15 +215,20 @@ def team_roster_import_run(*, job_id: int) -> RosterImport:
         if errors:
             return _fail(job, errors)
         try:
-            counts = _team_roster_import(job, records)
+            # The import and its "done" status commit together on the locked job row: a redelivered or
+            # concurrent run of the task finds the job done and writes nothing.
+            with transaction.atomic():
+                if not roster_import_claim(job):
+                    return RosterImport.objects.get(pk=job.pk)
+                counts = _team_roster_import(job, records)
+                RosterImport.objects.filter(pk=job.pk).update(
+                    status=RosterStatus.DONE, processed_rows=len(records), total_rows=len(records), errors=[],
+                    finished_at=timezone.now(), **counts)
         except (ValidationError, PermissionDenied) as exc:
             return _fail(job, [{"row": 0, "messages": getattr(exc, "messages", None) or [str(exc)]}])
         except IntegrityError:  # somebody registered one of these documents meanwhile
             return _fail(job, [{"row": 0, "messages": [
                 _("The registry changed while importing; nothing was imported. Please upload the file again.")]}])
-    RosterImport.objects.filter(pk=job.pk).update(
-        status=RosterStatus.DONE, processed_rows=len(records), total_rows=len(records), errors=[],
-        finished_at=timezone.now(), **counts)
     return RosterImport.objects.get(pk=job.pk)
 
 

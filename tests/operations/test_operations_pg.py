@@ -273,3 +273,44 @@ def test_readiness_reports_each_dependency_going_down(client, redis_server, tmp_
         connection.settings_dict["PORT"] = port
     assert (status, checks) == (503, {"database": False, "cache": True, "broker": True, "disk": True})
     assert ready()[0] == 200
+
+
+def test_a_roster_import_delivered_twice_at_once_imports_once(settings, tmp_path):
+    """Two workers run the same import task at the same moment (a redelivery while the first still
+    runs): the job row lock lets one import; the other finds the job done and writes nothing."""
+    import threading
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connections
+
+    from operations.models import RosterImport, RosterStatus, Signup
+    from operations.services.rosters import roster_import_run
+
+    from .test_journey_roster import csv_bytes, people
+
+    settings.VOLUNTEER_ACCOUNTS = {**settings.VOLUNTEER_ACCOUNTS, "ROSTER_MIN_ROWS": 3}
+    event = build_event(headcount=2)
+    rep = volunteer_with_account(email="rep@example.com")
+    job = RosterImport.objects.create(created_by=rep.user, original_name="g.csv", language="en",
+                                      file=SimpleUploadedFile("g.csv", csv_bytes(people(4))))
+    job.shifts.set([event.morning])
+    OutboxMessage.objects.all().delete()
+    results, barrier = [], threading.Barrier(2)
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(roster_import_run(job_id=job.pk).status)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    job.refresh_from_db()
+    assert results == [RosterStatus.DONE, RosterStatus.DONE]
+    assert (job.status, job.accepted, job.waitlisted) == (RosterStatus.DONE, 2, 2)
+    assert Signup.objects.filter(shift=event.morning).count() == 4
+    assert OutboxMessage.objects.filter(task_name="operations.tasks.send_roster_result").count() == 1
