@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 import os
 import shutil
 import time
@@ -146,7 +145,3 @@ class OperationsEndpointsMiddleware:
                 return HttpResponse(status=404)
             return metrics_response()
         return self.get_response(request)
-
-
-def _json(data) -> str:  # pragma: no cover - debugging helper for the shell
-    return json.dumps(data, indent=2, ensure_ascii=False)
