@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from operations.outbox import enqueue
+
 from .models import NewsletterSubscriber, SubscriberStatus, _token
 
 
@@ -31,7 +33,7 @@ def newsletter_subscribe(*, email: str, language: str) -> NewsletterSubscriber:
     from .tasks import send_newsletter_confirmation
 
     pk = subscriber.pk
-    transaction.on_commit(lambda: send_newsletter_confirmation.delay(pk))
+    enqueue(send_newsletter_confirmation, pk)
     return subscriber
 
 
@@ -51,7 +53,7 @@ def newsletter_confirm(*, token: str) -> NewsletterSubscriber | None:
     from .tasks import send_newsletter_welcome
 
     pk = subscriber.pk
-    transaction.on_commit(lambda: send_newsletter_welcome.delay(pk))
+    enqueue(send_newsletter_welcome, pk)
     return subscriber
 
 

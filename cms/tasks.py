@@ -8,6 +8,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from operations.effects import effect_once, task_event_key
+
 
 def _absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
@@ -29,10 +31,13 @@ def _send(self, subscriber, template: str, extra: dict | None = None) -> bool:
     if template != "newsletter_confirm":
         # RFC 8058 one-click unsubscribe: mail programs POST "List-Unsubscribe=One-Click" to this address.
         message.extra_headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    try:
-        message.send()
-    except OSError as exc:  # SMTP trouble: try again later
-        raise self.retry(exc=exc) from exc
+    with effect_once(task_event_key(self), task_name=self.name) as first:
+        if not first:  # a redelivered task: the e-mail went out already
+            return False
+        try:
+            message.send()
+        except OSError as exc:  # SMTP trouble: try again later
+            raise self.retry(exc=exc) from exc
     return True
 
 

@@ -5,6 +5,9 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from .effects import effect_once, task_event_key
+from .outbox import enqueue
+
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
 def send_role_granted_email(self, grant_id: int) -> bool:
@@ -17,10 +20,13 @@ def send_role_granted_email(self, grant_id: int) -> bool:
         context = {"grant": grant, "site_url": settings.SITE_URL}
         subject = render_to_string("operations/email/role_granted_subject.txt", context).strip()
         body = render_to_string("operations/email/role_granted.txt", context)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [grant.user.email])
-    except OSError as exc:  # SMTP trouble: try again later
-        raise self.retry(exc=exc) from exc
+    with effect_once(task_event_key(self), task_name=self.name) as first:
+        if not first:  # a redelivered task: the e-mail went out already
+            return False
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [grant.user.email])
+        except OSError as exc:  # SMTP trouble: try again later
+            raise self.retry(exc=exc) from exc
     return True
 
 
@@ -35,10 +41,13 @@ def send_unit_application_received_email(self, application_id: int) -> bool:
         context = {"application": application, "site_url": settings.SITE_URL}
         subject = render_to_string("operations/email/unit_application_received_subject.txt", context).strip()
         body = render_to_string("operations/email/unit_application_received.txt", context)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [application.contact_email])
-    except OSError as exc:
-        raise self.retry(exc=exc) from exc
+    with effect_once(task_event_key(self), task_name=self.name) as first:
+        if not first:  # a redelivered task: the e-mail went out already
+            return False
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [application.contact_email])
+        except OSError as exc:
+            raise self.retry(exc=exc) from exc
     return True
 
 
@@ -67,10 +76,13 @@ def send_signup_notification(self, signup_id: int, event: str) -> bool:
         context = {"signup": signup, "event": event, "site_url": settings.SITE_URL}
         subject = render_to_string("operations/email/signup_subject.txt", context).strip()
         body = render_to_string("operations/email/signup.txt", context)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [signup.volunteer.email])
-    except OSError as exc:
-        raise self.retry(exc=exc) from exc
+    with effect_once(task_event_key(self), task_name=self.name) as first:
+        if not first:  # a redelivered task: the e-mail went out already
+            return False
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [signup.volunteer.email])
+        except OSError as exc:
+            raise self.retry(exc=exc) from exc
     return True
 
 
@@ -119,10 +131,13 @@ def send_account_email(self, user_id: int | None, kind: str) -> bool:
             context["masked_id"] = mask_id_number(volunteer.id_number) if volunteer else ""
         subject = render_to_string("operations/email/account_subject.txt", context).strip()
         body = render_to_string("operations/email/account.txt", context)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-    except OSError as exc:
-        raise self.retry(exc=exc) from exc
+    with effect_once(task_event_key(self), task_name=self.name) as first:
+        if not first:  # a redelivered task: the e-mail went out already
+            return False
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+        except OSError as exc:
+            raise self.retry(exc=exc) from exc
     return True
 
 
@@ -142,10 +157,13 @@ def send_registration_notice(self, address: str, language: str) -> bool:
                    "forgot_password_link": site_url + reverse("volunteer:forgot_password")}
         subject = render_to_string("operations/email/account_subject.txt", context).strip()
         body = render_to_string("operations/email/account.txt", context)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-    except OSError as exc:
-        raise self.retry(exc=exc) from exc
+    with effect_once(task_event_key(self), task_name=self.name) as first:
+        if not first:  # a redelivered task: the e-mail went out already
+            return False
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+        except OSError as exc:
+            raise self.retry(exc=exc) from exc
     return True
 
 
@@ -166,7 +184,7 @@ def send_shift_reminders(day: str | None = None) -> int:
         .values_list("id", flat=True)
     )
     for signup_id in ids:
-        send_shift_reminder.delay(signup_id)
+        enqueue(send_shift_reminder, signup_id)
     return len(ids)
 
 
@@ -188,10 +206,13 @@ def send_shift_reminder(self, signup_id: int) -> bool:
         context = {"signup": signup, "event": "reminder", "site_url": settings.SITE_URL}
         subject = render_to_string("operations/email/signup_subject.txt", context).strip()
         body = render_to_string("operations/email/signup.txt", context)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [signup.volunteer.email])
-    except OSError as exc:
-        raise self.retry(exc=exc) from exc
+    with effect_once(task_event_key(self, signup_id, signup.shift.date), task_name=self.name) as first:
+        if not first:  # a redelivered task: the e-mail went out already
+            return False
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [signup.volunteer.email])
+        except OSError as exc:
+            raise self.retry(exc=exc) from exc
     return True
 
 
@@ -221,10 +242,13 @@ def send_roster_result(self, import_id: int) -> bool:
         context = {"job": job, "site_url": settings.SITE_URL}
         subject = render_to_string("operations/email/roster_subject.txt", context).strip()
         body = render_to_string("operations/email/roster.txt", context)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [job.created_by.email])
-    except OSError as exc:
-        raise self.retry(exc=exc) from exc
+    with effect_once(task_event_key(self), task_name=self.name) as first:
+        if not first:  # a redelivered task: the e-mail went out already
+            return False
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [job.created_by.email])
+        except OSError as exc:
+            raise self.retry(exc=exc) from exc
     return True
 
 
@@ -269,11 +293,14 @@ def send_roster_member_emails(self, import_id: int, volunteer_ids: list[int]) ->
                            "site_url": settings.SITE_URL.rstrip("/")}
                 subject = render_to_string("operations/email/roster_member_subject.txt", context).strip()
                 body = render_to_string("operations/email/roster_member.txt", context)
-            try:
-                EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [volunteer.email],
-                             connection=connection).send()
-            except OSError as exc:
-                raise self.retry(exc=exc, args=(import_id, pending[index:])) from exc
+            with effect_once(task_event_key(self, import_id, pk), task_name=self.name) as first:
+                if not first:  # told already (a redelivered or retried batch)
+                    continue
+                try:
+                    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [volunteer.email],
+                                 connection=connection).send()
+                except OSError as exc:
+                    raise self.retry(exc=exc, args=(import_id, pending[index:])) from exc
             sent += 1
     finally:
         connection.close()
@@ -290,3 +317,54 @@ def flag_missing_checkouts() -> int:
     from .services.attendance import attendance_flag_missing_checkouts
 
     return attendance_flag_missing_checkouts(day=timezone.localdate() - datetime.timedelta(days=1))
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_unit_application_decision_email(self, application_id: int, decision: str, user_id: int | None = None) -> bool:
+    """The decision on an application to become a unit: "approved" (to the new unit administrator, with
+    the set-password link) or "rejected" (to the applicant, with the reason)."""
+    from .models import UnitApplication, User
+    from .services.unit_applications import set_password_link
+
+    application = UnitApplication.objects.filter(pk=application_id).first()
+    if application is None or decision not in ("approved", "rejected"):
+        return False
+    if decision == "approved":
+        user = User.objects.filter(pk=user_id).first()
+        if user is None or not user.email:
+            return False
+        address, language = user.email, user.preferred_language
+        context = {"application": application, "user": user, "link": set_password_link(user),
+                   "site_url": settings.SITE_URL}
+    else:
+        address, language = application.contact_email, application.submitted_language
+        context = {"application": application, "reason": application.decision_reason, "site_url": settings.SITE_URL}
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"operations/applications/email/{decision}_subject.txt", context).strip()
+        body = render_to_string(f"operations/applications/email/{decision}.txt", context)
+    with effect_once(task_event_key(self), task_name=self.name) as first:
+        if not first:
+            return False
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+        except OSError as exc:
+            raise self.retry(exc=exc) from exc
+    return True
+
+
+# --- Operations: the outbox ----------------------------------------------------------------------
+
+@shared_task(ignore_result=True)
+def drain_outbox() -> dict:
+    """Celery beat: publish outbox messages whose after-commit publication failed (broker away)."""
+    from .outbox import drain
+
+    return drain()
+
+
+@shared_task(ignore_result=True)
+def purge_outbox() -> dict:
+    """Celery beat, nightly: delete published outbox messages and sent-log rows past their retention."""
+    from .outbox import purge
+
+    return purge()

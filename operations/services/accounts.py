@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from ..identity import normalize_id_number, validate_id_number
 from ..models import AuditAction, Language, Skill, User, Volunteer
+from ..outbox import enqueue
 from .audit import audit_record
 
 MOBILE_RE = re.compile(r"^09\d{8}$")
@@ -81,21 +82,21 @@ def _verified_by_taipeipass(taipeipass: dict | None, id_number: str) -> bool:
 def _send_confirmation(user: User) -> None:
     from ..tasks import send_account_email
 
-    transaction.on_commit(lambda: send_account_email.delay(user.pk, "confirm_email"))
+    enqueue(send_account_email, user.pk, "confirm_email")
 
 
 def _tell_owner(user_id: int) -> None:
     """Someone tried to register with the details of this account: tell its owner (log in or recover)."""
     from ..tasks import send_account_email
 
-    transaction.on_commit(lambda: send_account_email.delay(user_id, "registration_attempt"))
+    enqueue(send_account_email, user_id, "registration_attempt")
 
 
 def _tell_address(address: str, language: str) -> None:
     """A registration with this e-mail address could not be completed with the identity details given."""
     from ..tasks import send_registration_notice
 
-    transaction.on_commit(lambda: send_registration_notice.delay(address, language))
+    enqueue(send_registration_notice, address, language)
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,7 @@ def user_resend_confirmation(*, user: User) -> None:
     if user.email and not user.email_confirmed_at:
         from ..tasks import send_account_email
 
-        send_account_email.delay(user.pk, "confirm_email")
+        enqueue(send_account_email, user.pk, "confirm_email")
 
 
 def account_hint_request(*, id_number: str, birth_date: datetime.date, include_reset: bool = False) -> None:
@@ -304,7 +305,7 @@ def account_hint_request(*, id_number: str, birth_date: datetime.date, include_r
     kind = "account_hint_reset" if include_reset else "account_hint"
     # A task is queued whether or not anything matched (it does nothing for None), so that both answers
     # take the same time: the page never tells whether the document is registered.
-    transaction.on_commit(lambda: send_account_email.delay(user_id, kind))
+    enqueue(send_account_email, user_id, kind)
 
 
 def password_reset_path(user: User) -> tuple[str, str]:
@@ -322,7 +323,7 @@ def password_reset_request(*, account: str) -> None:
     user_id = user.pk if user is not None and (user.email or getattr(getattr(user, "volunteer", None), "email", "")) \
         else None
     # Queued on both paths (the task does nothing for None): the same work whether the account exists.
-    transaction.on_commit(lambda: send_account_email.delay(user_id, "password_reset"))
+    enqueue(send_account_email, user_id, "password_reset")
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from ..models import OrgKind, OrgNode, RegistrationType
 from ..models.applications import UnitApplication
+from ..outbox import enqueue
 
 APPLICATION_FIELDS = (
     "organisation_name", "organisation_name_en", "category", "registration_type", "registration_number",
@@ -52,7 +53,7 @@ def unit_application_submit(*, submission_key: str | None = None, **fields) -> U
         raise
     from ..tasks import send_unit_application_received_email
 
-    transaction.on_commit(lambda: send_unit_application_received_email.delay(application.pk))
+    enqueue(send_unit_application_received_email, application.pk)
     return application
 
 

@@ -24,6 +24,7 @@ from ..models import (
     User,
     Volunteer,
 )
+from ..outbox import enqueue
 from ..scoping import clear_scope_cache, is_unrestricted, scope_paths, user_roles
 from ..selectors.counting import bump_people_version
 from .audit import audit_record, audit_record_many
@@ -91,7 +92,7 @@ def grant_create(*, actor, user: User, node: OrgNode, role: str, notify: bool = 
     from ..tasks import send_role_granted_email
 
     if notify and user.email:
-        transaction.on_commit(lambda: send_role_granted_email.delay(grant.pk))
+        enqueue(send_role_granted_email, grant.pk)
     return grant
 
 

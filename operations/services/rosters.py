@@ -40,6 +40,7 @@ from ..models import (
     SignupStatus,
     Volunteer,
 )
+from ..outbox import enqueue
 from ..selectors.counting import bump_people_version
 from ..selectors.recruitment import invalidate_recruitment_progress
 from .signups import ACTIVE_STATUSES, ADULT_AGE, shift_starts_at
@@ -217,7 +218,7 @@ def roster_import_start(*, user, shifts: list[Shift], file, language: str) -> Ro
     roster_check_upload(file)
     job = RosterImport.objects.create(created_by=user, file=file, original_name=file.name[:255], language=language)
     job.shifts.set(shifts)
-    transaction.on_commit(lambda: roster_import_run.delay(job.pk))
+    enqueue(roster_import_run, job.pk)
     return job
 
 
@@ -246,20 +247,31 @@ def roster_import_run(*, job_id: int) -> RosterImport:
                 status=RosterStatus.FAILED, errors=errors, finished_at=timezone.now())
             return RosterImport.objects.get(pk=job.pk)
         try:
-            counts, volunteer_ids = _import(job, records, shifts)
+            # The import, its "done" status and its notifications commit together, on the locked job row:
+            # a redelivered or concurrent run of the task finds the job done and writes nothing.
+            with transaction.atomic():
+                if not roster_import_claim(job):
+                    return RosterImport.objects.get(pk=job.pk)
+                counts, volunteer_ids = _import(job, records, shifts)
+                RosterImport.objects.filter(pk=job.pk).update(
+                    status=RosterStatus.DONE, processed_rows=len(records), total_rows=len(records), errors=[],
+                    finished_at=timezone.now(), **counts)
+                from ..tasks import send_roster_result
+
+                enqueue(send_roster_result, job.pk)
+                roster_queue_member_notifications(job=job, volunteer_ids=volunteer_ids)
         except ValidationError as exc:
             RosterImport.objects.filter(pk=job.pk).update(
                 status=RosterStatus.FAILED, errors=[{"row": 0, "messages": exc.messages}],
                 finished_at=timezone.now())
             return RosterImport.objects.get(pk=job.pk)
-    RosterImport.objects.filter(pk=job.pk).update(
-        status=RosterStatus.DONE, processed_rows=len(records), total_rows=len(records), errors=[],
-        finished_at=timezone.now(), **counts)
-    from ..tasks import send_roster_result
-
-    send_roster_result.delay(job.pk)
-    roster_queue_member_notifications(job=job, volunteer_ids=volunteer_ids)
     return RosterImport.objects.get(pk=job.pk)
+
+
+def roster_import_claim(job: RosterImport) -> bool:
+    """Lock the job row; False when another run already finished it (call inside the import's transaction)."""
+    return RosterImport.objects.select_for_update().filter(pk=job.pk).exclude(
+        status__in=[RosterStatus.DONE, RosterStatus.FAILED]).exists()
 
 
 MEMBER_NOTICE_BATCH = 100
@@ -276,7 +288,7 @@ def roster_queue_member_notifications(*, job: RosterImport, volunteer_ids: list[
         ids.extend(Volunteer.objects.filter(pk__in=volunteer_ids[start:start + 1000]).exclude(email="")
                    .exclude(user__notify_by_email=False).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), MEMBER_NOTICE_BATCH):
-        send_roster_member_emails.delay(job.pk, ids[start:start + MEMBER_NOTICE_BATCH])
+        enqueue(send_roster_member_emails, job.pk, ids[start:start + MEMBER_NOTICE_BATCH])
     return len(ids)
 
 

@@ -26,6 +26,7 @@ from ..models import (
     SignupStatus,
     Volunteer,
 )
+from ..outbox import enqueue
 from ..selectors.recruitment import invalidate_recruitment_progress
 from .audit import audit_record
 
@@ -37,7 +38,7 @@ ADULT_AGE = 18
 def _notify(signup_id: int, event: str) -> None:
     from ..tasks import send_signup_notification
 
-    transaction.on_commit(lambda: send_signup_notification.delay(signup_id, event))
+    enqueue(send_signup_notification, signup_id, event)
 
 
 def _after_change() -> None:

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ..models import AuditAction, CadreRole, Membership, OrgKind, OrgNode, RosterImport, RosterStatus
+from ..outbox import enqueue
 from .audit import audit_record, audit_record_many
 from .organisations import orgnode_create
 from .people import check_team_accepts_members, membership_add, membership_end, memberships_add_many
@@ -24,6 +25,7 @@ from .rosters import (
     check_roster_rows,
     roster_check_upload,
     roster_create_volunteers,
+    roster_import_claim,
     roster_read,
 )
 
@@ -185,7 +187,7 @@ def team_roster_import_start(*, actor, team: OrgNode, file, joined_on: datetime.
         created_by=actor, team=team, joined_on=joined_on, reason=(reason or "").strip()[:255], file=file,
         original_name=file.name[:255], language=language,
     )
-    transaction.on_commit(lambda: task.delay(job.pk))
+    enqueue(task, job.pk)
     return job
 
 
@@ -213,15 +215,20 @@ def team_roster_import_run(*, job_id: int) -> RosterImport:
         if errors:
             return _fail(job, errors)
         try:
-            counts = _team_roster_import(job, records)
+            # The import and its "done" status commit together on the locked job row: a redelivered or
+            # concurrent run of the task finds the job done and writes nothing.
+            with transaction.atomic():
+                if not roster_import_claim(job):
+                    return RosterImport.objects.get(pk=job.pk)
+                counts = _team_roster_import(job, records)
+                RosterImport.objects.filter(pk=job.pk).update(
+                    status=RosterStatus.DONE, processed_rows=len(records), total_rows=len(records), errors=[],
+                    finished_at=timezone.now(), **counts)
         except (ValidationError, PermissionDenied) as exc:
             return _fail(job, [{"row": 0, "messages": getattr(exc, "messages", None) or [str(exc)]}])
         except IntegrityError:  # somebody registered one of these documents meanwhile
             return _fail(job, [{"row": 0, "messages": [
                 _("The registry changed while importing; nothing was imported. Please upload the file again.")]}])
-    RosterImport.objects.filter(pk=job.pk).update(
-        status=RosterStatus.DONE, processed_rows=len(records), total_rows=len(records), errors=[],
-        finished_at=timezone.now(), **counts)
     return RosterImport.objects.get(pk=job.pk)
 
 

@@ -11,9 +11,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
@@ -21,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from ..models import ApplicationStatus, AuditAction, OrgKind, OrgNode, Role, UnitApplication, User
+from ..outbox import enqueue
 from .audit import audit_record
 from .organisations import orgnode_create
 from .people import grant_create
@@ -49,16 +48,6 @@ def set_password_link(user: User) -> str:
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
         path = reverse("operations:set_password", kwargs={"uidb64": uid, "token": token})
     return settings.SITE_URL.rstrip("/") + path
-
-
-def _send(template: str, context: dict, to: str, language: str) -> None:
-    with translation.override(language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"operations/applications/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"operations/applications/email/{template}.txt", context)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-    except OSError:  # the decision stands; the officer can resend the link from the application page
-        logger.exception("could not send %s e-mail to %s", template, to)
 
 
 def _admin_account(application: UnitApplication) -> tuple[User, bool]:
@@ -119,16 +108,9 @@ def unit_application_approve(*, actor, application: UnitApplication, purpose_aut
 def unit_application_send_welcome(*, application: UnitApplication, user: User, on_commit: bool = False) -> None:
     """E-mail the new unit administrator their set-password link (again, when asked)."""
 
-    def send():
-        fresh = User.objects.get(pk=user.pk)
-        context = {"application": application, "user": fresh, "link": set_password_link(fresh),
-                   "site_url": settings.SITE_URL}
-        _send("approved", context, fresh.email, fresh.preferred_language)
-
-    if on_commit:
-        transaction.on_commit(send)
-    else:
-        send()
+    # Through the outbox (after the commit, retried while the broker or the mail server is away); the
+    # resend button calls this outside a transaction, where it goes at once.
+    enqueue("operations.tasks.send_unit_application_decision_email", application.pk, "approved", user.pk)
 
 
 @transaction.atomic
@@ -146,8 +128,5 @@ def unit_application_reject(*, actor, application: UnitApplication, reason: str)
         actor=actor, action=AuditAction.UPDATED, node=application.purpose_authority, obj=application,
         reason=reason[:255], changes={"status": [ApplicationStatus.PENDING, ApplicationStatus.REJECTED]},
     )
-    context = {"application": application, "reason": reason, "site_url": settings.SITE_URL}
-    transaction.on_commit(
-        lambda: _send("rejected", context, application.contact_email, application.submitted_language)
-    )
+    enqueue("operations.tasks.send_unit_application_decision_email", application.pk, "rejected")
     return application

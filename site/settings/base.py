@@ -60,9 +60,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    # Operations (see README "Operations"): health and metrics answer before everything else; every
+    # request gets an id for the logs and the tasks it triggers; request rates and latencies per view.
+    "volunteer_site.ops_endpoints.OperationsEndpointsMiddleware",
+    "volunteer_site.request_id.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -75,6 +81,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "volunteer_site.urls"
@@ -216,6 +223,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Publishing must fail fast when Redis is away (the outbox retries later) instead of retrying for ever
+# inside a request; an unacknowledged task is redelivered after the visibility timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+    "socket_connect_timeout": 2, "socket_timeout": 5,
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING below (JSON, request ids)
 CELERY_BEAT_SCHEDULE: dict = {
     # The day-before reminder of every accepted shift (volunteer journey).
     # Runs once a day at 18:00 Asia/Taipei for the shifts of the next day.
@@ -224,6 +239,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "flag-missing-checkouts": {"task": "operations.tasks.flag_missing_checkouts", "schedule": crontab(hour=6, minute=0)},
     # Public site: publish (and unpublish) pages scheduled by editors, every minute.
     "cms-publish-scheduled": {"task": "cms.tasks.publish_scheduled_pages", "schedule": 60.0},
+    # Operations: publish outbox messages the after-commit attempt could not hand to the broker.
+    "outbox-drain": {"task": "operations.tasks.drain_outbox",
+                     "schedule": float(os.environ.get("OUTBOX_DRAIN_SECONDS", "30"))},
+    "outbox-purge": {"task": "operations.tasks.purge_outbox", "schedule": crontab(hour=3, minute=30)},
 }
 
 # --- E-mail ------------------------------------------------------------------------------------
@@ -257,10 +276,23 @@ VOLUNTEER_SITE = {
     "BACKOFFICE_PAGE_SIZE": 25,
 }
 
+# JSON lines on stderr (LOG_FORMAT=json, the default) with the request id of the request or task that
+# wrote them; LOG_FORMAT=text for people reading a terminal (make run).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "volunteer_site.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -296,3 +328,20 @@ VOLUNTEER_ACCOUNTS = {
     "ROSTER_MAX_ROWS": 10000,
     "ROSTER_MAX_BYTES": 5 * 1024 * 1024,
 }
+
+
+# --- Operations: outbox, health, metrics, backups (README "Operations") -------------------------------
+OUTBOX_GRACE_SECONDS = 30  # the drain leaves a new message to its after-commit publication this long
+OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "10"))
+OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600"))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "25"))
+OUTBOX_KEEP_SENT_DAYS = 7
+EFFECT_LOG_KEEP_DAYS = 30
+HEALTH_CHECK_TIMEOUT = float(os.environ.get("HEALTH_CHECK_TIMEOUT", "1"))
+HEALTH_DISK_MIN_FREE_MB = int(os.environ.get("HEALTH_DISK_MIN_FREE_MB", "500"))
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
+BACKUP_DIR = os.environ.get("BACKUP_DIR", "")
+# "media=/srv/volunteer/media,private=/srv/volunteer/private"; empty: MEDIA_ROOT (+ PRIVATE_MEDIA_ROOT)
+BACKUP_FILE_ROOTS = dict(item.split("=", 1) for item in env_list("BACKUP_FILE_ROOTS") if "=" in item) or None
+PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "")

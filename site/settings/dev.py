@@ -6,3 +6,5 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 # Tasks run inline here; Celery's per-task "succeeded" lines would drown the console.
 LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}  # noqa: F405
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # noqa: F405 - readable on the console of make run
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "text"  # noqa: F405
