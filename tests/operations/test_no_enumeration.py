@@ -42,19 +42,23 @@ def owner(db):
 
 @pytest.fixture
 def queued(monkeypatch):
-    """Every account e-mail task queued (the work done on the web side), with its arguments."""
-    from operations import tasks
+    """Every account e-mail task queued through the outbox (the work done on the web side), with its
+    arguments."""
+    from operations import outbox
 
     calls = []
-    for name in ("send_account_email", "send_registration_notice"):
-        task = getattr(tasks, name)
-        original = task.delay
+    original = outbox.enqueue
 
-        def delay(*args, _name=name, _original=original):
-            calls.append((_name, args))
-            return _original(*args)
+    def enqueue(task, *args, **kwargs):
+        name = getattr(task, "name", str(task)).rsplit(".", 1)[-1]
+        if name in ("send_account_email", "send_registration_notice"):
+            calls.append((name, args))
+        return original(task, *args, **kwargs)
 
-        monkeypatch.setattr(task, "delay", delay)
+    monkeypatch.setattr(outbox, "enqueue", enqueue)
+    from operations.services import accounts
+
+    monkeypatch.setattr(accounts, "enqueue", enqueue)
     return calls
 
 
