@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
+from volunteer_site.params import parse_ids
 
 from ..forms_volunteer import ConsentForm, DeletionForm, PreferencesForm, ProfileForm, RosterUploadForm
 from ..models import Campaign, GuardianConsent, RosterImport, Shift, Signup, SignupStatus, Volunteer
@@ -249,19 +250,13 @@ class DeletionView(VolunteerRequiredMixin, FormView):
 
 def _local_path(value: str) -> str:
     """`value` when it is a path on this site (never another host), else an empty string."""
-    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value and len(value) <= 2000:
         return value
     return ""
 
 
 def _selected_shifts(request) -> list[Shift]:
-    ids = []
-    for raw in request.POST.getlist("shift") or request.GET.getlist("shift"):
-        try:
-            ids.append(int(raw))
-        except ValueError:
-            continue
-    ids = ids[:MAX_SHIFTS_PER_REQUEST]
+    ids = parse_ids(request.POST.getlist("shift") or request.GET.getlist("shift"), limit=MAX_SHIFTS_PER_REQUEST)
     return list(Shift.objects.filter(pk__in=ids).select_related(
         "position__campaign", "position__venue", "position__team").order_by("date", "start_time"))
 
