@@ -14,6 +14,7 @@ from volunteer_site.params import (
 )
 
 from .models import Campaign, Language, OrgNode, SignupStatus, Skill
+from .models.recruitment import DATE_VALIDATORS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -79,8 +80,8 @@ class PositionForm(forms.Form):
 
 
 class ShiftPatternForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=DATE)
-    date_to = forms.DateField(label=_("To"), widget=DATE)
+    date_from = forms.DateField(label=_("From"), widget=DATE, validators=DATE_VALIDATORS)
+    date_to = forms.DateField(label=_("To"), widget=DATE, validators=DATE_VALIDATORS)
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Only on these weekdays (none ticked: every day)"), choices=WEEKDAYS, coerce=int, required=False,
         widget=forms.CheckboxSelectMultiple,
