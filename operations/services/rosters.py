@@ -338,8 +338,23 @@ def roster_check_upload(file) -> None:
     if size > settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_BYTES"]:
         raise ValidationError(_("The file is larger than %(mb)s MB.")
                               % {"mb": settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_BYTES"] // (1024 * 1024)})
-    if not file.name.lower().endswith((".csv", ".xlsx", ".ods")):
+    lower = file.name.lower()
+    if not lower.endswith((".csv", ".xlsx", ".ods")):
         raise ValidationError(_("Upload a CSV, XLSX or ODS file."))
+    # The content, not only the name: a spreadsheet is a zip archive holding a workbook (the rows are read,
+    # as a stream, by the import task).
+    if lower.endswith((".xlsx", ".ods")):
+        member = "xl/workbook.xml" if lower.endswith(".xlsx") else "content.xml"
+        file.seek(0)
+        try:
+            with zipfile.ZipFile(file) as archive:
+                readable = member in archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            readable = False
+        file.seek(0)
+        if not readable:
+            raise ValidationError(_("The file could not be read. Is it really a %(kind)s file?")
+                                  % {"kind": lower.rsplit(".", 1)[-1].upper()})
 
 
 def roster_read(job: RosterImport) -> list[list[str]]:
