@@ -21,6 +21,8 @@ pytestmark = pytest.mark.django_db
 
 HOSTILE = ["²", "9" * 30, "-1", "abc", "\x00", "a\x00b", "'\"<>;--", "x" * 3000, "9999-12-31", "0000-00-00",
            '"', "1e400", "\x1b[0m", "%", "0"]
+# The ones also posted to every form (fewer: a POST costs more than a GET).
+POST_HOSTILE = ["²", "9" * 30, "-1", "abc", "a\x00b", "'\"<>;--", "x" * 3000, "9999-12-31", "0000-00-00", "1e400"]
 # The hostile values of a path segment that the converters still let through to the view.
 PATH_HOSTILE = ["9" * 30, "9223372036854775808", "0", "²", "abc", "a\x00b", "x" * 3000, "'\"<>", "%25"]
 SKIP_PREFIXES = ("admin/", "captcha/", "static/", "media/")
@@ -104,8 +106,8 @@ def _walk(client, ids, *, post: bool):
         path = plain[0]
         for value in HOSTILE:
             _check(client.get(path, {p: value for p in QUERY_PARAMS}), f"GET {path} ?…={value[:20]!r}")
-            if post:
-                _check(client.post(path, {p: value for p in POST_FIELDS}), f"POST {path} …={value[:20]!r}")
+        for value in POST_HOSTILE if post else []:
+            _check(client.post(path, {p: value for p in POST_FIELDS}), f"POST {path} …={value[:20]!r}")
     if failures and os.environ.get("FUZZ_REPORT"):
         with open(os.environ["FUZZ_REPORT"], "a", encoding="utf-8") as fh:
             fh.write("\n".join(failures) + "\n")
