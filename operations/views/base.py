@@ -101,7 +101,11 @@ class BoundedRequestConfig(RequestConfig):
 
 
 class SingleTableMixin(tables2.SingleTableMixin):
-    """django-tables2's SingleTableMixin configured by BoundedRequestConfig."""
+    """django-tables2's SingleTableMixin configured by BoundedRequestConfig. The table paginates (and
+    clamps the page); the list view's own pagination would answer 404 for `?page=abc` and count twice."""
+
+    def paginate_queryset(self, queryset, page_size):
+        return None, None, queryset, False
 
     def get_table(self, **kwargs):
         table_class = self.get_table_class()

@@ -102,3 +102,16 @@ def test_the_plan_form_refuses_year_9999(client, org):
     assert response.status_code in (200, 400)
     plan.refresh_from_db()
     assert plan.ends_on == datetime.date(2025, 12, 31)
+
+
+def test_back_office_lists_clamp_pages_and_sizes(client, org):
+    client.force_login(org.sysadmin)
+    for path in ("/backoffice/teams/", "/backoffice/units/", "/backoffice/plans/", "/backoffice/recruitment/",
+                 "/backoffice/volunteers/", "/backoffice/audit/"):
+        for query in ("page=abc", "page=²", "page=-1", "page=" + "9" * 30, "per_page=-1", "per_page=7",
+                      "per_page=" + "9" * 30, "sort=" + "x" * 500, "per_page=10&page=2"):
+            response = client.get(f"{path}?{query}")
+            assert response.status_code == 200, (path, query)
+            table = response.context["table"]
+            assert table.paginator.per_page in (10, 25, 50, 100)
+            assert 1 <= table.page.number <= table.paginator.num_pages

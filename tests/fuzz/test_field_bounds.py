@@ -8,10 +8,10 @@ import pkgutil
 import django_filters
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
+from volunteer_site import params
 
 import cms
 import operations
-from volunteer_site import params
 
 
 def _import_all(package):
