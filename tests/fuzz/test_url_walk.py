@@ -14,17 +14,18 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.regex_helper import normalize
 
-from operations.models import Signup, SignupStatus
+from operations.models import Membership, RosterImport, Signup, SignupStatus
+from tests.factories import ServicePlanFactory
 from tests.operations.journey_support import build_event, volunteer_with_account
 
 pytestmark = pytest.mark.django_db
 
-HOSTILE = ["²", "9" * 30, "-1", "abc", "\x00", "a\x00b", "'\"<>;--", "x" * 3000, "9999-12-31", "0000-00-00",
-           '"', "1e400", "\x1b[0m", "%", "0"]
+HOSTILE = ["²", "9" * 30, "-1", "abc", "a\x00b", "'\"<>;--", "x" * 3000, "9999-12-31", "0000-00-00", '"',
+           "1e400", "\x1b[0m"]
 # The ones also posted to every form (fewer: a POST costs more than a GET).
 POST_HOSTILE = ["²", "9" * 30, "-1", "abc", "a\x00b", "'\"<>;--", "x" * 3000, "9999-12-31", "0000-00-00", "1e400"]
 # The hostile values of a path segment that the converters still let through to the view.
-PATH_HOSTILE = ["9" * 30, "9223372036854775808", "0", "²", "abc", "a\x00b", "x" * 3000, "'\"<>", "%25"]
+PATH_HOSTILE = ["9" * 30, "9223372036854775808", "²", "a\x00b", "x" * 3000, "'\"<>"]
 SKIP_PREFIXES = ("admin/", "captcha/", "static/", "media/")
 QUERY_PARAMS = [
     "page", "per_page", "p-page", "q", "search", "unit", "venue", "shift", "campaign", "group", "language",
@@ -53,7 +54,7 @@ def _patterns(resolvers=None, prefix=""):
             yield prefix + source, entry.name
 
 
-def _paths(source: str, ints: list[str]) -> list[str]:
+def _paths(source: str, ints: list[str], *, hostile: bool = True) -> list[str]:
     """Concrete paths for a pattern: real ids and hostile values for each parameter."""
     try:
         forms = normalize("^" + source)
@@ -64,7 +65,7 @@ def _paths(source: str, ints: list[str]) -> list[str]:
         if not params:
             paths.append("/" + fmt)
             continue
-        for value in ints + PATH_HOSTILE:
+        for value in ints + (PATH_HOSTILE if hostile else []):
             try:
                 paths.append("/" + (fmt % {p: value for p in params}))
             except (KeyError, ValueError, TypeError):
@@ -80,8 +81,11 @@ def world(org):
     event = build_event()
     volunteer = volunteer_with_account(email="fuzz@example.com")
     signup = Signup.objects.create(volunteer=volunteer, shift=event.morning, status=SignupStatus.ACCEPTED)
+    plan = ServicePlanFactory(unit=org.unit_a)
+    roster = RosterImport.objects.create(created_by=volunteer.user, original_name="g.csv", file="rosters/g.csv")
+    membership = Membership.objects.filter(volunteer=org.vol_a).first()
     ids = sorted({str(x) for x in (org.unit_a.pk, org.vol_a.pk, event.campaign.pk, event.morning.pk, signup.pk,
-                                   event.dome_position.pk, org.team_a.pk)})
+                                   event.dome_position.pk, org.team_a.pk, plan.pk, roster.pk, membership.pk)})
     return org, volunteer, ids
 
 
@@ -97,13 +101,17 @@ def _walk(client, ids, *, post: bool):
     for source, _name in _patterns():
         if re.search(r"logout", source):
             continue
-        for path in _paths(source, ids[:2] if post else ids):
+        real = set(_paths(source, ids, hostile=False))
+        path = None  # the first real object this user may open: hostile parameters are sent to it
+        for candidate in _paths(source, ids):
             seen += 1
-            _check(client.get(path), f"GET {path[:120]!r}")
-        plain = _paths(source, ids[:1])
-        if not plain:
+            response = client.get(candidate)
+            _check(response, f"GET {candidate[:120]!r}")
+            if path is None and candidate in real and response.status_code < 400:
+                path = candidate
+        path = path or next(iter(sorted(real)), None)
+        if path is None:
             continue
-        path = plain[0]
         for value in HOSTILE:
             _check(client.get(path, {p: value for p in QUERY_PARAMS}), f"GET {path} ?…={value[:20]!r}")
         for value in POST_HOSTILE if post else []:
