@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
@@ -179,25 +180,29 @@ class BoundedModelForm(forms.ModelForm):
         super().__init_subclass__(**kwargs)
 
 
-def _filters():
-    import django_filters
 
-    class BoundedModelChoiceFilter(django_filters.ModelChoiceFilter):
-        """django-filter's ModelChoiceFilter with the id bounds of BoundedModelChoiceField."""
+# --- django-filter filters with the same bounds -------------------------------------------------------
 
-        class field_class(django_filters.fields.ModelChoiceField, BoundedModelChoiceField):  # noqa: N801
-            pass
-
-    class BoundedModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
-        class field_class(django_filters.fields.ModelMultipleChoiceField, BoundedModelMultipleChoiceField):  # noqa: N801
-            pass
-
-    class BoundedNumberFilter(django_filters.NumberFilter):
-        """A NumberFilter for whole numbers within the database's integer range."""
-
-        field_class = BoundedIntegerField
-
-    return BoundedModelChoiceFilter, BoundedModelMultipleChoiceFilter, BoundedNumberFilter
+class _BoundedFilterChoiceField(django_filters.fields.ModelChoiceField, BoundedModelChoiceField):
+    pass
 
 
-BoundedModelChoiceFilter, BoundedModelMultipleChoiceFilter, BoundedNumberFilter = _filters()
+class _BoundedFilterMultipleChoiceField(django_filters.fields.ModelMultipleChoiceField,
+                                        BoundedModelMultipleChoiceField):
+    pass
+
+
+class BoundedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    """django-filter's ModelChoiceFilter with the id bounds of BoundedModelChoiceField."""
+
+    field_class = _BoundedFilterChoiceField
+
+
+class BoundedModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = _BoundedFilterMultipleChoiceField
+
+
+class BoundedNumberFilter(django_filters.NumberFilter):
+    """A NumberFilter for whole numbers within the database's integer range."""
+
+    field_class = BoundedIntegerField
