@@ -100,6 +100,12 @@ class UnitApplicationForm(forms.Form):
         sniffed = _sniff(upload)
         if sniffed != {"jpeg": "jpg"}.get(extension, extension):
             raise forms.ValidationError(_("The file's content is not a PDF, JPG or PNG file."))
+        from volunteer_site.filetypes import detect
+
+        try:
+            detect(upload, {"pdf", "png", "jpeg"})  # the PDF parses, the image decodes
+        except forms.ValidationError:
+            raise forms.ValidationError(_("The file's content is not a PDF, JPG or PNG file.")) from None
         return upload
 
     def clean(self):

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime
 import secrets
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import Paginator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from volunteer_site.params import get_page, parse_id
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -213,11 +214,10 @@ class AnnouncementIndexPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the tit
             items = items.filter(category=category)
         else:
             category = ""
-        unit = request.GET.get("unit", "")
-        if unit.isdigit():
-            items = items.filter(unit_id=int(unit))
-        else:
-            unit = ""
+        unit_id = parse_id(request.GET.get("unit"))
+        if unit_id is not None:
+            items = items.filter(unit_id=unit_id)
+        unit = str(unit_id) if unit_id is not None else ""
         from operations.models import OrgNode
 
         unit_ids = (
@@ -225,12 +225,7 @@ class AnnouncementIndexPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the tit
         )
         context["units"] = OrgNode.objects.filter(pk__in=unit_ids).only("id", "name", "name_en").order_by("path")
         paginator = Paginator(items, self.page_size)
-        try:
-            page_obj = paginator.page(request.GET.get("page") or 1)
-        except PageNotAnInteger:
-            page_obj = paginator.page(1)
-        except EmptyPage:
-            page_obj = paginator.page(paginator.num_pages)
+        page_obj = get_page(paginator, request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         context.update(

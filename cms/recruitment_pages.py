@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from volunteer_site.params import parse_page
 from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField
@@ -35,7 +36,7 @@ class RecruitmentPage(Page):
         filters = BrowseFilters.from_querydict(request.GET)
         if self.campaign_code:
             filters.campaign = self.campaign_code
-        result = browse_shifts(filters, page_number=request.GET.get("page") or 1)
+        result = browse_shifts(filters, page_number=parse_page(request.GET.get("page")))
         query = request.GET.copy()
         query.pop("page", None)
         context.update(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from volunteer_site.params import get_page
 from wagtail.models import Locale, Page
 
 from .forms import NewsletterForm, SearchForm, UnitApplicationForm
@@ -71,10 +72,7 @@ def search(request):
         pages = Page.objects.live().public().filter(locale=locale) if locale else Page.objects.none()
         found = pages.search(terms, operator="and") if terms else []
         paginator = Paginator(found, 10)
-        try:
-            page_obj = paginator.page(request.GET.get("page") or 1)
-        except (PageNotAnInteger, EmptyPage):
-            page_obj = paginator.page(1)
+        page_obj = get_page(paginator, request.GET.get("page"))
         results = [p.specific for p in page_obj.object_list]
     return render(request, "cms/search.html", {
         "form": form, "query": query, "results": results, "page_obj": page_obj,

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from volunteer_site.params import BoundedModelChoiceField, BoundedModelChoiceFilter
 
 from .identity import normalize_id_number
 from .models import Language, Membership, OrgKind, OrgNode, Sex, Volunteer
@@ -42,7 +43,7 @@ def birth_date_range(band: str, today: datetime.date) -> tuple[datetime.date | N
     return earliest, latest
 
 
-class NodeChoiceField(forms.ModelChoiceField):
+class NodeChoiceField(BoundedModelChoiceField):
     """Organisation choices labelled with their place in the tree ("臺北大巨蛋 › 競賽組 › 早班小隊"), so
     that the many teams called 行政組 can be told apart. `names` maps path → name for the labels."""
 
@@ -73,9 +74,9 @@ class VolunteerFilter(FilterSet):
         label=_("Search"), method="filter_search",
         widget=forms.TextInput(attrs={"placeholder": _("Name, phone or ID (first six characters)"), "type": "search"}),
     )
-    unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=OrgNode.objects.none(), method="filter_node")
+    unit = BoundedModelChoiceFilter(label=_("Unit"), queryset=OrgNode.objects.none(), method="filter_node")
     team = NodeChoiceFilter(label=_("Team"), queryset=OrgNode.objects.none(), method="filter_node")
-    language = django_filters.ModelChoiceFilter(
+    language = BoundedModelChoiceFilter(
         label=_("Language"), queryset=Language.objects.all(), field_name="languages"
     )
     age_band = django_filters.ChoiceFilter(label=_("Age band"), choices=AGE_BANDS, method="filter_age_band")

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from volunteer_site.params import BoundedModelChoiceFilter, BoundedNumberFilter
 
 from .filters import FilterSet
 from .models import (
@@ -33,7 +34,7 @@ def _node_filter(queryset, node):
 class TeamFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search",
                                   widget=forms.TextInput(attrs={**SEARCH, "placeholder": _("Team name or code")}))
-    unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=OrgNode.objects.none(), method="filter_unit")
+    unit = BoundedModelChoiceFilter(label=_("Unit"), queryset=OrgNode.objects.none(), method="filter_unit")
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=[(OrgKind.TEAM, OrgKind.TEAM.label), (OrgKind.SUBTEAM, OrgKind.SUBTEAM.label)]
     )
@@ -84,14 +85,14 @@ class MemberFilter(FilterSet):
 class ServicePlanFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search",
                                   widget=forms.TextInput(attrs={**SEARCH, "placeholder": _("Title or reference number")}))
-    unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=OrgNode.objects.none(), field_name="unit")
+    unit = BoundedModelChoiceFilter(label=_("Unit"), queryset=OrgNode.objects.none(), field_name="unit")
     filing_status = django_filters.ChoiceFilter(label=_("Filing status"), choices=FilingStatus.choices)
     report = django_filters.ChoiceFilter(
         label=_("Result report"), method="filter_report",
         choices=[("overdue", _("Overdue")), ("due30", _("Due within 30 days")), ("done", _("All reports in"))],
     )
-    year = django_filters.NumberFilter(label=_("Active in year"), method="filter_year",
-                                       widget=forms.NumberInput(attrs={"min": 1990, "max": 2100}))
+    year = BoundedNumberFilter(label=_("Active in year"), method="filter_year",
+                               widget=forms.NumberInput(attrs={"min": 1990, "max": 2100}))
 
     class Meta:
         model = ServicePlan

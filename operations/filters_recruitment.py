@@ -5,6 +5,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from volunteer_site.params import BoundedModelChoiceFilter
 
 from .filters import FilterSet
 from .models import Campaign, CampaignStatus, OrgNode, ServiceRecord, Shift, Signup, SignupMode, SignupStatus
@@ -48,7 +49,7 @@ class ShiftFilter(FilterSet):
 class SignupFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Volunteer"), field_name="volunteer__name", lookup_expr="icontains")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=SignupStatus.choices)
-    campaign = django_filters.ModelChoiceFilter(label=_("Campaign"), field_name="shift__position__campaign",
+    campaign = BoundedModelChoiceFilter(label=_("Campaign"), field_name="shift__position__campaign",
                                                 queryset=Campaign.objects.none())
     reviewed_only = django_filters.BooleanFilter(label=_("Reviewed campaigns only"), method="filter_reviewed",
                                                  widget=forms.CheckboxInput)
@@ -70,7 +71,7 @@ class SignupFilter(FilterSet):
 
 class AttendanceShiftFilter(FilterSet):
     date = django_filters.DateFilter(label=_("Date"), widget=DATE)
-    venue = django_filters.ModelChoiceFilter(label=_("Venue"), field_name="position__venue", queryset=OrgNode.objects.none())
+    venue = BoundedModelChoiceFilter(label=_("Venue"), field_name="position__venue", queryset=OrgNode.objects.none())
 
     class Meta:
         model = Shift

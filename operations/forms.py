@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import construct_instance
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from volunteer_site.params import BoundedModelChoiceField, BoundedModelForm, BoundedModelMultipleChoiceField
 
 from .identity import IdType, validate_id_number
 from .models import Language, Role, Skill, User, Volunteer
@@ -18,7 +19,7 @@ class StaffLoginForm(AuthenticationForm):
     }
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(BoundedModelForm):
     class Meta:
         model = User
         fields = ["last_name", "first_name", "display_name", "email", "phone", "job_title", "preferred_language"]
@@ -51,13 +52,13 @@ class GrantForm(forms.Form):
         return username
 
 
-class VolunteerForm(forms.ModelForm):
+class VolunteerForm(BoundedModelForm):
     id_type = forms.ChoiceField(label=_("Identity document type"), choices=IdType.choices)
     id_number = forms.CharField(label=_("Identity document number"), max_length=20)
-    languages = forms.ModelMultipleChoiceField(
+    languages = BoundedModelMultipleChoiceField(
         label=_("Languages"), queryset=Language.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    skills = forms.ModelMultipleChoiceField(
+    skills = BoundedModelMultipleChoiceField(
         label=_("Skills"), queryset=Skill.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -73,7 +74,7 @@ class VolunteerForm(forms.ModelForm):
     def __init__(self, *args, team_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
         if team_queryset is not None:
-            self.fields["team"] = forms.ModelChoiceField(label=_("Team"), queryset=team_queryset)
+            self.fields["team"] = BoundedModelChoiceField(label=_("Team"), queryset=team_queryset)
             self.order_fields(["team"])
 
     def clean_id_number(self):

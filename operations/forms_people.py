@@ -4,6 +4,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from volunteer_site.params import BoundedIdField, BoundedModelChoiceField, BoundedModelForm
 
 from .filters import NodeChoiceField
 from .models import CadreRole, FilingStatus, OrgNode, ServicePlan
@@ -39,7 +40,7 @@ class TeamMoveForm(forms.Form):
             self.fields["new_parent"].queryset = parents
 
 
-class UnitProfileForm(forms.ModelForm):
+class UnitProfileForm(BoundedModelForm):
     website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
 
     class Meta:
@@ -53,7 +54,7 @@ class UnitProfileForm(forms.ModelForm):
 
 
 class MemberAddForm(forms.Form):
-    volunteer_id = forms.IntegerField(widget=forms.HiddenInput)
+    volunteer_id = BoundedIdField(widget=forms.HiddenInput)
     team = NodeChoiceField(label=_("Team"), queryset=OrgNode.objects.none())
     cadre_role = forms.ChoiceField(label=_("Cadre role"), choices=CadreRole.choices, initial=CadreRole.MEMBER)
     joined_on = forms.DateField(label=_("Joined on"), widget=DATE)
@@ -110,7 +111,7 @@ class CadreForm(forms.Form):
     cadre_role = forms.ChoiceField(label=_("Cadre role"), choices=CadreRole.choices)
 
 
-class ServicePlanForm(forms.ModelForm):
+class ServicePlanForm(BoundedModelForm):
     class Meta:
         model = ServicePlan
         fields = [
@@ -163,7 +164,7 @@ class RecordReportForm(forms.Form):
 
 
 class ApproveApplicationForm(forms.Form):
-    purpose_authority = forms.ModelChoiceField(label=_("Create the unit under"), queryset=OrgNode.objects.none())
+    purpose_authority = BoundedModelChoiceField(label=_("Create the unit under"), queryset=OrgNode.objects.none())
     code = forms.SlugField(
         label=_("Unit code"), max_length=64, required=False,
         help_text=_("A short stable code in Latin letters; leave empty to generate one."),

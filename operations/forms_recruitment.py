@@ -5,8 +5,16 @@ import datetime
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from volunteer_site.params import (
+    BoundedIdField,
+    BoundedIntegerField,
+    BoundedModelChoiceField,
+    BoundedModelForm,
+    BoundedModelMultipleChoiceField,
+)
 
 from .models import Campaign, Language, OrgNode, SignupStatus, Skill
+from .models.recruitment import DATE_VALIDATORS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -18,8 +26,8 @@ WEEKDAYS = [
 ]
 
 
-class CampaignForm(forms.ModelForm):
-    unit = forms.ModelChoiceField(label=_("Organiser"), queryset=OrgNode.objects.none())
+class CampaignForm(BoundedModelForm):
+    unit = BoundedModelChoiceField(label=_("Organiser"), queryset=OrgNode.objects.none())
 
     class Meta:
         model = Campaign
@@ -53,14 +61,14 @@ class CampaignForm(forms.ModelForm):
 
 
 class PositionForm(forms.Form):
-    venue = forms.ModelChoiceField(label=_("Venue or unit"), queryset=OrgNode.objects.none(), required=False)
-    team = forms.ModelChoiceField(label=_("Service group (team)"), queryset=OrgNode.objects.none(), required=False)
+    venue = BoundedModelChoiceField(label=_("Venue or unit"), queryset=OrgNode.objects.none(), required=False)
+    team = BoundedModelChoiceField(label=_("Service group (team)"), queryset=OrgNode.objects.none(), required=False)
     title = forms.CharField(label=_("Title (Chinese)"), max_length=200)
     title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    languages = forms.ModelMultipleChoiceField(label=_("Required languages"), queryset=Language.objects.all(),
+    languages = BoundedModelMultipleChoiceField(label=_("Required languages"), queryset=Language.objects.all(),
                                                required=False, widget=forms.CheckboxSelectMultiple)
-    skills = forms.ModelMultipleChoiceField(label=_("Required skills"), queryset=Skill.objects.all(),
+    skills = BoundedModelMultipleChoiceField(label=_("Required skills"), queryset=Skill.objects.all(),
                                             required=False, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, venue_queryset=None, team_queryset=None, **kwargs):
@@ -72,8 +80,8 @@ class PositionForm(forms.Form):
 
 
 class ShiftPatternForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=DATE)
-    date_to = forms.DateField(label=_("To"), widget=DATE)
+    date_from = forms.DateField(label=_("From"), widget=DATE, validators=DATE_VALIDATORS)
+    date_to = forms.DateField(label=_("To"), widget=DATE, validators=DATE_VALIDATORS)
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Only on these weekdays (none ticked: every day)"), choices=WEEKDAYS, coerce=int, required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -84,7 +92,7 @@ class ShiftSlotForm(forms.Form):
     name = forms.CharField(label=_("Shift name"), max_length=50, required=False)
     start = forms.TimeField(label=_("Starts at"), widget=TIME, required=False)
     end = forms.TimeField(label=_("Ends at"), widget=TIME, required=False)
-    headcount = forms.IntegerField(label=_("Headcount"), required=False)
+    headcount = BoundedIntegerField(min_value=0, label=_("Headcount"), required=False)
 
     def is_blank(self) -> bool:
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
@@ -111,7 +119,7 @@ DEFAULT_SLOTS = [
 
 
 class HeadcountForm(forms.Form):
-    headcount = forms.IntegerField(label=_("Headcount"))
+    headcount = BoundedIntegerField(min_value=0, label=_("Headcount"))
     surplus_to_waitlist = forms.BooleanField(
         label=_("If the new headcount is below the accepted count, move the latest accepted volunteers back to "
                 "the waitlist (they are told)"), required=False,
@@ -133,9 +141,9 @@ class DecisionForm(forms.Form):
 class CorrectionForm(forms.Form):
     check_in_at = forms.DateTimeField(label=_("Checked in at"), widget=DATETIME, required=False)
     check_out_at = forms.DateTimeField(label=_("Checked out at"), widget=DATETIME, required=False)
-    people_served = forms.IntegerField(label=_("People served"), required=False)
+    people_served = BoundedIntegerField(min_value=0, label=_("People served"), required=False)
     reason = forms.CharField(label=_("Reason for the correction"), max_length=255)
 
 
 class StaffAssignForm(forms.Form):
-    volunteer = forms.IntegerField(widget=forms.HiddenInput)
+    volunteer = BoundedIdField(widget=forms.HiddenInput)

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
+from volunteer_site.params import BoundedModelForm, BoundedModelMultipleChoiceField
 
 from .identity import IdType
 from .models import City, Language, Sex, Skill, Volunteer
@@ -48,9 +49,9 @@ class RegistrationForm(forms.Form):
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     emergency_contact_name = forms.CharField(label=_("Emergency contact"), max_length=100, required=False)
     emergency_contact_phone = forms.CharField(label=_("Emergency contact phone"), max_length=32, required=False)
-    languages = forms.ModelMultipleChoiceField(label=_("Languages I speak"), queryset=Language.objects.all(),
+    languages = BoundedModelMultipleChoiceField(label=_("Languages I speak"), queryset=Language.objects.all(),
                                                required=False, widget=forms.CheckboxSelectMultiple)
-    skills = forms.ModelMultipleChoiceField(label=_("Skills"), queryset=Skill.objects.all(), required=False,
+    skills = BoundedModelMultipleChoiceField(label=_("Skills"), queryset=Skill.objects.all(), required=False,
                                             widget=forms.CheckboxSelectMultiple)
     privacy_notice = forms.BooleanField(
         label=_("I have read the personal-data notice above and agree that my data are collected and used "
@@ -104,7 +105,7 @@ class ForgotPasswordForm(forms.Form):
     captcha = captcha_field()
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(BoundedModelForm):
     class Meta:
         model = Volunteer
         fields = ["id_type", "id_number", "name", "sex", "birth_date", "english_name", "phone", "email", "city",

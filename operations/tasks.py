@@ -231,6 +231,14 @@ def team_roster_import_run(import_id: int) -> str:
     return run(job_id=import_id).status
 
 
+@shared_task(acks_late=True)
+def fail_stuck_roster_imports() -> int:
+    """Beat: imports waiting or checking for longer than ROSTER_IMPORT_TIMEOUT_MINUTES are marked failed."""
+    from .services.rosters import roster_imports_fail_stuck
+
+    return roster_imports_fail_stuck()
+
+
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
 def send_roster_result(self, import_id: int) -> bool:
     from .models import RosterImport

@@ -24,6 +24,7 @@ urlpatterns = [
     path("shifts/", volunteer_zone.MyShiftsView.as_view(), name="shifts"),
     path("shifts/<int:pk>/cancel/", volunteer_zone.CancelSignupView.as_view(), name="cancel"),
     path("calendar/<str:token>.ics", volunteer_zone.CalendarFeedView.as_view(), name="calendar"),
+    path("calendar/renew/", volunteer_zone.CalendarRenewView.as_view(), name="calendar_renew"),
     path("preferences/", volunteer_zone.PreferencesView.as_view(), name="preferences"),
     path("my-data.<str:fmt>", volunteer_zone.MyDataView.as_view(), name="my_data"),
     path("delete-account/", volunteer_zone.DeletionView.as_view(), name="delete_account"),

@@ -38,5 +38,6 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
+handler400 = "operations.views.errors.bad_request"
 handler403 = "operations.views.errors.permission_denied"
 handler404 = "operations.views.errors.page_not_found"

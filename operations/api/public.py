@@ -8,6 +8,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import override as language_override
 from django.views.decorators.http import require_GET
+from volunteer_site.params import clean_text
 
 from ..models import City
 from ..selectors.recruitment import recruitment_status, venues_by_city
@@ -33,7 +34,7 @@ def _bad_request(message: str) -> JsonResponse:
 
 
 def _params(request):
-    campaign = request.GET.get("campaign") or DEFAULT_CAMPAIGN
+    campaign = clean_text(request.GET.get("campaign"), max_length=50) or DEFAULT_CAMPAIGN
     city = request.GET.get("city") or None
     if city is not None and city not in City.values:
         return None, None, _bad_request("Unknown city. 無此縣市代碼。")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_GET
+from volunteer_site.params import parse_id, parse_int
 
-from ..models import OrgNode, Volunteer
+from ..models import OrgKind, OrgNode, Volunteer
 from ..scoping import is_staff_member
 from ..selectors import volunteer_detail, volunteer_list
 
@@ -23,6 +24,11 @@ def _staff_only(view):
 
     wrapped.__name__ = view.__name__
     return wrapped
+
+
+def _bad_parameter(name: str) -> JsonResponse:
+    return JsonResponse({"detail": f"Invalid parameter “{name}”. 參數「{name}」不正確。"}, status=400,
+                        json_dumps_params={"ensure_ascii": False})
 
 
 def _volunteer_json(volunteer: Volunteer) -> dict:
@@ -48,7 +54,7 @@ def volunteer_list_api(request):
     qs = volunteer_list(request.user).order_by("name", "id")
     node_id = request.GET.get("node")
     if node_id:
-        node = OrgNode.objects.visible_to(request.user).filter(pk=node_id).first() if node_id.isdigit() else None
+        node = OrgNode.objects.visible_to(request.user).filter(pk=parse_id(node_id)).first() if parse_id(node_id) else None
         if node is None:
             raise Http404
         from django.db.models import Exists, OuterRef
@@ -59,9 +65,12 @@ def volunteer_list_api(request):
             Exists(Membership.objects.current().filter(team__path__startswith=node.path, volunteer=OuterRef("pk")))
         )
     paginator = Paginator(qs, PAGE_SIZE)
+    number = parse_int(request.GET.get("page") or 1, minimum=1)
+    if number is None:
+        return _bad_parameter("page")
     try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except (EmptyPage, ValueError, TypeError):
+        page = paginator.page(number)
+    except EmptyPage:
         raise Http404 from None
     return JsonResponse(
         {
@@ -90,12 +99,17 @@ def volunteer_detail_api(request, pk: int):
 def org_node_list_api(request):
     nodes = OrgNode.objects.visible_to(request.user).order_by("path")
     kind = request.GET.get("kind")
+    if kind and kind not in OrgKind.values:
+        return _bad_parameter("kind")
     if kind:
         nodes = nodes.filter(kind=kind)
     paginator = Paginator(nodes, 200)
+    number = parse_int(request.GET.get("page") or 1, minimum=1)
+    if number is None:
+        return _bad_parameter("page")
     try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except (EmptyPage, ValueError, TypeError):
+        page = paginator.page(number)
+    except EmptyPage:
         raise Http404 from None
     return JsonResponse(
         {

@@ -184,6 +184,8 @@ class Volunteer(models.Model):
     # Identity fields (document, name, birth date, sex) are locked for the volunteer once verified.
     identity_verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True)
     identity_verified_by = models.CharField(_("identity verified by"), max_length=32, blank=True)
+    # Part of the private calendar-feed link; a new key (renewal) makes every earlier link stop working.
+    calendar_key = models.CharField(_("calendar link key"), max_length=32, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from volunteer_site.params import DATE_MAX, DATE_MIN
 
 from ..storage import consent_upload_to, plan_certificate_upload_to, private_storage
 from .organisations import OrgNode
@@ -46,6 +48,16 @@ class FilingStatus(models.TextChoices):
     REJECTED = "rejected", _("Returned")
 
 
+# Dates the platform stores for plans, campaigns and shifts: checked by the forms (validators) and
+# enforced by the database (CheckConstraints), so that no computation on them (report periods, age on a
+# service date) can leave the calendar.
+DATE_VALIDATORS = [MinValueValidator(DATE_MIN), MaxValueValidator(DATE_MAX)]
+
+
+def date_in_range(field: str) -> Q:
+    return Q(**{f"{field}__gte": DATE_MIN, f"{field}__lte": DATE_MAX})
+
+
 def _add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` later, clamped to the end of a shorter month (31 Dec + 2 → 28/29 Feb)."""
     import calendar
@@ -68,8 +80,8 @@ class ServicePlan(models.Model):
         verbose_name=_("purpose authority"),
     )
     title = models.CharField(_("title"), max_length=200)
-    starts_on = models.DateField(_("starts on"))
-    ends_on = models.DateField(_("ends on"))
+    starts_on = models.DateField(_("starts on"), validators=DATE_VALIDATORS)
+    ends_on = models.DateField(_("ends on"), validators=DATE_VALIDATORS)
     recruitment = models.TextField(_("recruitment"), blank=True)
     training = models.TextField(_("training"), blank=True)
     management = models.TextField(_("management"), blank=True)
@@ -101,6 +113,8 @@ class ServicePlan(models.Model):
         ordering = ["-starts_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="plan_ends_after_start"),
+            models.CheckConstraint(condition=date_in_range("starts_on") & date_in_range("ends_on"),
+                                   name="plan_dates_in_range"),
         ]
 
     def __str__(self):
@@ -137,7 +151,8 @@ class ServicePlan(models.Model):
         if not self.reports_yearly:
             return [(self.ends_on, _add_months(self.ends_on, 2))]
         periods = []
-        for year in range(self.starts_on.year, self.ends_on.year + 1):
+        # The dates are within DATE_MIN..DATE_MAX (database constraint), so year + 1 stays a year.
+        for year in range(self.starts_on.year, min(self.ends_on.year, DATE_MAX.year) + 1):
             covered = min(datetime.date(year, 12, 31), self.ends_on)
             periods.append((covered, datetime.date(year + 1, 2, 28)))
         return periods
@@ -190,8 +205,8 @@ class Campaign(models.Model):
     )
     signup_mode = models.CharField(_("sign-up mode"), max_length=16, choices=SignupMode.choices, default=SignupMode.INSTANT)
     status = models.CharField(_("status"), max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
-    starts_on = models.DateField(_("service starts on"))
-    ends_on = models.DateField(_("service ends on"))
+    starts_on = models.DateField(_("service starts on"), validators=DATE_VALIDATORS)
+    ends_on = models.DateField(_("service ends on"), validators=DATE_VALIDATORS)
     signup_opens_at = models.DateTimeField(_("sign-up opens at"), null=True, blank=True)
     signup_closes_at = models.DateTimeField(_("sign-up closes at"), null=True, blank=True)
     cancel_deadline_hours = models.PositiveIntegerField(
@@ -210,6 +225,8 @@ class Campaign(models.Model):
         ordering = ["-starts_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="campaign_ends_after_start"),
+            models.CheckConstraint(condition=date_in_range("starts_on") & date_in_range("ends_on"),
+                                   name="campaign_dates_in_range"),
             models.CheckConstraint(
                 condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(max_age__gte=F("min_age")),
                 name="campaign_age_range",
@@ -274,7 +291,7 @@ class ShiftQuerySet(ScopedQuerySet):
 
 class Shift(models.Model):
     position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="shifts")
-    date = models.DateField(_("date"), db_index=True)
+    date = models.DateField(_("date"), db_index=True, validators=DATE_VALIDATORS)
     start_time = models.TimeField(_("starts at"))
     end_time = models.TimeField(_("ends at"))
     name = models.CharField(_("shift name"), max_length=50, blank=True, help_text=_("For example 早班 (morning)."))
@@ -291,6 +308,7 @@ class Shift(models.Model):
         ordering = ["date", "start_time", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(headcount__gte=0), name="shift_headcount_not_negative"),
+            models.CheckConstraint(condition=date_in_range("date"), name="shift_date_in_range"),
             models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="shift_ends_after_start"),
             models.CheckConstraint(condition=Q(accepted_count__lte=F("headcount")), name="shift_not_overbooked"),
         ]

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import get_language
+from volunteer_site.params import DATE_MAX, DATE_MIN, clean_text, parse_id
 
 from ..models import (
     Campaign,
@@ -53,28 +54,26 @@ class BrowseFilters:
     def from_querydict(cls, data) -> BrowseFilters:
         def as_date(value):
             try:
-                return datetime.date.fromisoformat(value) if value else None
+                day = datetime.date.fromisoformat(value) if value else None
+                return day if day is None or DATE_MIN <= day <= DATE_MAX else None
             except ValueError:
                 return None
 
         def as_int(value):
-            try:
-                return int(value) if value else None
-            except ValueError:
-                return None
+            return parse_id(value)
 
         city = data.get("city", "")
         volunteer_type = data.get("type", "")
         return cls(
             city=city if city in City.values else "",
             venue=as_int(data.get("venue")),
-            group=(data.get("group") or "")[:100],
+            group=clean_text(data.get("group"), max_length=100),
             volunteer_type=volunteer_type if volunteer_type in VolunteerType.values else "",
             date_from=as_date(data.get("from")),
             date_to=as_date(data.get("to")),
-            language=(data.get("language") or "")[:16],
+            language=clean_text(data.get("language"), max_length=16),
             free_only=data.get("free") in ("1", "on", "true"),
-            campaign=(data.get("campaign") or "")[:64],
+            campaign=clean_text(data.get("campaign"), max_length=64),
         )
 
 

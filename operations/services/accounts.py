@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -389,3 +390,49 @@ def account_deletion_request(*, user: User, reason: str = "") -> User:
 def taipeipass_link(*, user: User, sub: str) -> None:
     User.objects.filter(pk=user.pk).update(taipeipass_sub=sub)
 
+
+
+# --- The private calendar-feed link (志工專區 › 我的行事曆) --------------------------------------------
+
+CALENDAR_SALT = "operations.volunteer.calendar"
+
+
+def _calendar_signer():
+    from django.core import signing
+
+    return signing.Signer(salt=CALENDAR_SALT, sep="~")
+
+
+def volunteer_calendar_token(volunteer: Volunteer) -> str:
+    """The token of the volunteer's calendar-feed link: their id and current calendar key, signed."""
+    value = f"{volunteer.pk}.{volunteer.calendar_key}" if volunteer.calendar_key else str(volunteer.pk)
+    return _calendar_signer().sign(value)
+
+
+def volunteer_from_calendar_token(token: str) -> Volunteer | None:
+    """The volunteer whose current link carries `token`, or None (bad signature, renewed link, gone)."""
+    from django.core import signing
+    from volunteer_site.params import parse_id
+
+    try:
+        value = _calendar_signer().unsign(token)
+    except signing.BadSignature:
+        return None
+    pk_text, _dot, key = value.partition(".")
+    pk = parse_id(pk_text)
+    volunteer = Volunteer.objects.filter(pk=pk).first() if pk else None
+    if volunteer is None or not secrets.compare_digest(volunteer.calendar_key, key):
+        return None
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_renew_calendar_link(*, volunteer: Volunteer, actor: User, ip_address: str | None = None) -> str:
+    """A new calendar-feed link for the volunteer; every earlier link stops working. Returns the token."""
+    locked = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+    locked.calendar_key = secrets.token_urlsafe(18)[:24]
+    locked.save(update_fields=["calendar_key", "updated_at"])
+    audit_record(actor=actor, action=AuditAction.UPDATED, obj=locked, ip_address=ip_address,
+                 changes={"calendar_link": ["", "renewed"]})
+    volunteer.calendar_key = locked.calendar_key
+    return volunteer_calendar_token(locked)

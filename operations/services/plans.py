@@ -42,15 +42,15 @@ def validate_certificate(upload) -> None:
         raise ValidationError(
             {"certificate": _("The certificate file is larger than 5 MB.")}, code="certificate_size"
         )
-    position = upload.tell() if hasattr(upload, "tell") else 0
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(position)
-    if not any(head.startswith(sig) for sig in CERTIFICATE_SIGNATURES[ext]):
+    from volunteer_site.filetypes import detect
+
+    try:
+        detect(upload, {"pdf", "png", "jpeg"})  # parsed or decoded, not only the first bytes
+    except ValidationError:
         raise ValidationError(
             {"certificate": _("The file's content does not match its type; upload the scanned certificate again.")},
             code="certificate_content",
-        )
+        ) from None
 
 
 def _check(plan: ServicePlan) -> None:

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
+import logging
+import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable
@@ -26,6 +29,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from volunteer_site.params import clean_text, has_control_characters
 
 from ..identity import IdType, guess_id_type, normalize_id_number, validate_id_number
 from ..models import (
@@ -44,6 +48,8 @@ from ..outbox import enqueue
 from ..selectors.counting import bump_people_version
 from ..selectors.recruitment import invalidate_recruitment_progress
 from .signups import ACTIVE_STATUSES, ADULT_AGE, shift_starts_at
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -110,52 +116,186 @@ def _decode_csv(raw: bytes) -> str:
                             "upload it again."))
 
 
-def parse_roster(name: str, raw: bytes) -> list[list[str]]:
-    """Rows of cells (strings) including the header row; raises RosterFileError with a clear message."""
-    limit = settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_BYTES"]
+def parse_roster(name: str, raw: bytes, *, max_rows: int | None = None) -> list[list[str]]:
+    """Rows of cells (strings) including the header row; raises RosterFileError with a clear message.
+
+    The file is read as a stream (CSV line by line, XLSX with openpyxl's read-only reader, ODS with an
+    XML pull parser) and refused as soon as it holds more than `max_rows` rows under the header (default:
+    ROSTER_MAX_ROWS): a small file that unpacks to a million rows costs what 10,000 rows cost, not more.
+    XLSX and ODS are zip archives: their unpacked size is checked against ROSTER_MAX_UNPACKED_BYTES before
+    anything is parsed (a "zip bomb" is refused at once)."""
+    conf = settings.VOLUNTEER_ACCOUNTS
+    limit = conf["ROSTER_MAX_BYTES"]
+    max_rows = conf["ROSTER_MAX_ROWS"] if max_rows is None else max_rows
     if not raw:
         raise RosterFileError(_("The file is empty."))
     if len(raw) > limit:
         raise RosterFileError(_("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)})
     lower = name.lower()
+    kind = lower.rsplit(".", 1)[-1].upper()
     try:
         if lower.endswith(".csv"):
             text = _decode_csv(raw)
             if "\x00" in text:
                 raise RosterFileError(_("The file is not a text CSV file."))
-            rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+            source = csv.reader(io.StringIO(text, newline=""))
         elif lower.endswith(".xlsx"):
-            import openpyxl
-
-            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-            sheet = book.worksheets[0]
-            rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            book.close()
+            source = _xlsx_rows(raw, max_rows=max_rows)
         elif lower.endswith(".ods"):
-            import tablib
-
-            data = tablib.Dataset().load(raw, format="ods")
-            rows = [list(data.headers or [])] + [[_cell(v) for v in row] for row in data]
+            source = _ods_rows(raw)
         else:
             raise RosterFileError(_("Upload a CSV, XLSX or ODS file."))
+        rows = _take_rows(source, max_rows=max_rows)
     except RosterFileError:
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, csv.Error, IndexError, TypeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - csv/openpyxl/expat raise many kinds on a broken file
         raise RosterFileError(_("The file could not be read. Is it really a %(kind)s file?")
-                              % {"kind": lower.rsplit(".", 1)[-1].upper()}) from exc
-    except Exception as exc:  # noqa: BLE001 - odfpy/openpyxl raise many kinds on a broken file
-        raise RosterFileError(_("The file could not be read. Is it really a %(kind)s file?")
-                              % {"kind": lower.rsplit(".", 1)[-1].upper()}) from exc
-    rows = [[_cell(v) for v in row] for row in rows]
-    rows = [row for row in rows if any(cell for cell in row)]
+                              % {"kind": kind}) from exc
     if len(rows) < 2:
         raise RosterFileError(_("The file has no rows under the header row."))
     return rows
 
 
+def _too_many_rows(max_rows: int) -> RosterFileError:
+    return RosterFileError(_("A roster may have at most %(n)s people.") % {"n": max_rows})
+
+
+def _rows_read_limit(max_rows: int) -> int:
+    """Rows read (blank ones too) before a file is refused: the people, a header and as many blank rows."""
+    return 2 * max_rows + 100
+
+
+def _take_rows(source, *, max_rows: int) -> list[list[str]]:
+    """The non-empty rows of `source` (header first), refusing the file at the first row past `max_rows`
+    people, or when blank rows alone run past twice that (a sheet of a million empty rows)."""
+    rows: list[list[str]] = []
+    read = 0
+    for row in source:
+        read += 1
+        if read > _rows_read_limit(max_rows):
+            raise _too_many_rows(max_rows)
+        cells = [_cell(v) for v in row[:MAX_COLUMNS]]
+        if any(cells):
+            rows.append(cells)
+            if len(rows) > max_rows + 1:
+                raise _too_many_rows(max_rows)
+    return rows
+
+
+MAX_COLUMNS = 50  # cells read per row; the template has nine
+
+
+def _check_unpacked_size(archive: zipfile.ZipFile) -> None:
+    cap = settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_UNPACKED_BYTES"]
+    if sum(info.file_size for info in archive.infolist()) > cap or len(archive.infolist()) > 1000:
+        raise RosterFileError(_("The file unpacks to more than %(mb)s MB; a roster is much smaller. Save only "
+                                "the roster sheet and upload it again.") % {"mb": cap // (1024 * 1024)})
+
+
+# A row element in a sheet's XML, with or without a namespace prefix (`<row>`, `<row r="2">`, `<x:row/>`).
+_XLSX_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+
+
+def _count_xlsx_rows(archive: zipfile.ZipFile, *, stop_after: int) -> None:
+    """Count the row elements of every sheet in the raw XML (a regular expression over the unpacked stream,
+    no parsing) and refuse the file past `stop_after`. openpyxl cannot be left to find out: its read-only
+    reader scans a whole sheet for its size before the first row when the file declares none."""
+    for info in archive.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        count, carry = 0, b""
+        with archive.open(info) as fh:
+            while chunk := fh.read(1 << 16):
+                data = carry + chunk
+                cut = data.rfind(b"<")
+                cut = len(data) if cut < 0 else cut
+                count += len(_XLSX_ROW.findall(data, 0, cut))
+                carry = data[cut:]
+                if count > stop_after:
+                    raise RosterFileError("rows")
+        count += len(_XLSX_ROW.findall(carry))
+        if count > stop_after:
+            raise RosterFileError("rows")
+
+
+def _xlsx_rows(raw: bytes, *, max_rows: int):
+    import openpyxl
+
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        _check_unpacked_size(archive)
+        try:
+            _count_xlsx_rows(archive, stop_after=_rows_read_limit(max_rows))
+        except RosterFileError:
+            raise _too_many_rows(max_rows) from None
+    book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # do not trust the <dimension> the file declares
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            yield list(row)
+    finally:
+        book.close()
+
+
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+
+
+def _ods_rows(raw: bytes):
+    """The rows of the first table of an ODS file, read with a pull parser (odfpy and tablib build the
+    whole document in memory first). Repeated rows and cells (`number-rows-repeated`, a classic way to
+    say "a million empty rows" in a few bytes) are expanded lazily and capped."""
+    from xml.etree.ElementTree import iterparse
+
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        _check_unpacked_size(archive)
+        with archive.open("content.xml") as content:
+            row_tag, cell_tags = f"{{{_ODS_TABLE}}}table-row", (f"{{{_ODS_TABLE}}}table-cell",
+                                                                 f"{{{_ODS_TABLE}}}covered-table-cell")
+            table_tag = f"{{{_ODS_TABLE}}}table"
+            for _event, element in iterparse(content, events=("end",)):
+                if element.tag == table_tag:
+                    return  # the first sheet only
+                if element.tag != row_tag:
+                    continue
+                cells: list[str] = []
+                for cell in element:
+                    if cell.tag not in cell_tags:
+                        continue
+                    value = (cell.get(f"{{{_ODS_OFFICE}}}date-value") or cell.get(f"{{{_ODS_OFFICE}}}value")
+                             if cell.get(f"{{{_ODS_OFFICE}}}value-type") in ("float", "date", "percentage",
+                                                                            "currency") else None)
+                    if value is None:
+                        value = "\n".join("".join(p.itertext()) for p in cell.iter(f"{{{_ODS_TEXT}}}p"))
+                    if cell.get(f"{{{_ODS_OFFICE}}}value-type") == "date" and value:
+                        value = value[:10]
+                    elif value and cell.get(f"{{{_ODS_OFFICE}}}value-type") == "float":
+                        value = _cell(_float_or_text(value))
+                    repeat = min(int(cell.get(f"{{{_ODS_TABLE}}}number-columns-repeated", "1") or 1), MAX_COLUMNS)
+                    cells.extend([value] * repeat)
+                    if len(cells) >= MAX_COLUMNS:
+                        break
+                repeat = int(element.get(f"{{{_ODS_TABLE}}}number-rows-repeated", "1") or 1)
+                element.clear()
+                while cells and not cells[-1]:
+                    cells.pop()
+                for _i in range(repeat):
+                    yield cells
+
+
+def _float_or_text(value: str):
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value.strip()
     if isinstance(value, datetime.datetime):
         return value.date().isoformat()
     if isinstance(value, datetime.date):
@@ -199,8 +339,23 @@ def roster_check_upload(file) -> None:
     if size > settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_BYTES"]:
         raise ValidationError(_("The file is larger than %(mb)s MB.")
                               % {"mb": settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_BYTES"] // (1024 * 1024)})
-    if not file.name.lower().endswith((".csv", ".xlsx", ".ods")):
+    lower = file.name.lower()
+    if not lower.endswith((".csv", ".xlsx", ".ods")):
         raise ValidationError(_("Upload a CSV, XLSX or ODS file."))
+    # The content, not only the name: a spreadsheet is a zip archive holding a workbook (the rows are read,
+    # as a stream, by the import task).
+    if lower.endswith((".xlsx", ".ods")):
+        member = "xl/workbook.xml" if lower.endswith(".xlsx") else "content.xml"
+        file.seek(0)
+        try:
+            with zipfile.ZipFile(file) as archive:
+                readable = member in archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            readable = False
+        file.seek(0)
+        if not readable:
+            raise ValidationError(_("The file could not be read. Is it really a %(kind)s file?")
+                                  % {"kind": lower.rsplit(".", 1)[-1].upper()})
 
 
 def roster_read(job: RosterImport) -> list[list[str]]:
@@ -226,6 +381,56 @@ def roster_progress(job: RosterImport, processed: int, total: int) -> None:
     RosterImport.objects.filter(pk=job.pk).update(processed_rows=processed, total_rows=total)
 
 
+UNEXPECTED_FAILURE = gettext_lazy("The import stopped because of an unexpected error; nothing was imported. "
+                                   "Please upload the file again; if it happens again, contact us.")
+STUCK_FAILURE = gettext_lazy("The import did not finish in time; nothing was imported. Please upload the file "
+                             "again.")
+
+
+def roster_import_fail(*, job_id: int, message) -> int:
+    """Mark an import that is not finished as failed with `message` (in the uploader's language) for the
+    status page and the uploader. Returns 1 when it was marked, 0 when it had finished meanwhile."""
+    job = RosterImport.objects.filter(pk=job_id).only("language").first()
+    if job is None:
+        return 0
+    with translation.override(job.language):
+        errors = [{"row": 0, "messages": [str(message)]}]
+    return RosterImport.objects.filter(pk=job_id).exclude(status__in=[RosterStatus.DONE, RosterStatus.FAILED]) \
+        .update(status=RosterStatus.FAILED, errors=errors, finished_at=timezone.now())
+
+
+def fails_import_on_error(run):
+    """Whatever goes wrong in an import (a database error, a bug, a worker shutting down), the import is
+    marked failed with a message the uploader sees: never "checking" for ever."""
+
+    @functools.wraps(run)
+    def guarded(*, job_id: int):
+        try:
+            return run(job_id=job_id)
+        except Exception:
+            logger.exception("Roster import %s failed", job_id)
+            try:
+                roster_import_fail(job_id=job_id, message=UNEXPECTED_FAILURE)
+            except Exception:  # noqa: BLE001 - the database itself is gone; the beat job will mark it
+                logger.exception("Roster import %s could not be marked failed", job_id)
+            return RosterImport.objects.filter(pk=job_id).first()
+
+    return guarded
+
+
+def roster_imports_fail_stuck(*, now: datetime.datetime | None = None) -> int:
+    """Beat job: imports still waiting or checking ROSTER_IMPORT_TIMEOUT_MINUTES after the upload are
+    marked failed (a worker died, a message was lost). Returns how many."""
+    minutes = settings.VOLUNTEER_ACCOUNTS["ROSTER_IMPORT_TIMEOUT_MINUTES"]
+    cutoff = (now or timezone.now()) - datetime.timedelta(minutes=minutes)
+    marked = 0
+    for job_id in RosterImport.objects.filter(
+            status__in=[RosterStatus.PENDING, RosterStatus.RUNNING], created_at__lt=cutoff).values_list("pk", flat=True):
+        marked += roster_import_fail(job_id=job_id, message=STUCK_FAILURE)
+    return marked
+
+
+@fails_import_on_error
 def roster_import_run(*, job_id: int) -> RosterImport:
     """Validate every row; import everything in one transaction when there is no problem at all."""
     job = RosterImport.objects.get(pk=job_id)
@@ -294,6 +499,33 @@ def roster_queue_member_notifications(*, job: RosterImport, volunteer_ids: list[
 
 # --- Checking the rows (shared by the group sign-up for shifts and the staff import into a team) -------
 
+# The volunteer field each cell is stored in: its max_length bounds the cell.
+STORED_IN = {"name": "name", "id_number": "id_number", "phone": "phone", "email": "email",
+             "emergency_contact_name": "emergency_contact_name",
+             "emergency_contact_phone": "emergency_contact_phone"}
+CELL_READ_LIMIT = 200  # longer cells are quoted cut in messages
+
+
+def _cell_problems(record: dict) -> list[str]:
+    """Cells longer than the field they are stored in, or holding control characters."""
+    problems = []
+    columns = {c.key: c for c in ROSTER_COLUMNS}
+    for key, value in record.items():
+        field = STORED_IN.get(key)
+        limit = Volunteer._meta.get_field(field).max_length if field else 100
+        if len(value) > limit:
+            problems.append(_("%(col)s may have at most %(n)s characters (this cell has %(len)s).")
+                            % {"col": columns[key].header, "n": limit, "len": len(value)})
+        if has_control_characters(value):
+            problems.append(_("%(col)s contains control characters; type the value again.")
+                            % {"col": columns[key].header})
+    return problems
+
+
+def _quote(value: str) -> str:
+    return value if len(value) <= 40 else value[:40] + "…"
+
+
 RowCheck = Callable[[dict], list[str]]
 RegistryCheck = Callable[[list[dict], dict[tuple[str, str], Volunteer]], dict[int, list[str]]]
 
@@ -349,11 +581,14 @@ def check_roster_rows(
         for column in ROSTER_COLUMNS:
             if column.required and not record[column.key]:
                 problems.append(_("%(col)s is required.") % {"col": column.header})
+        problems.extend(_cell_problems(record))
+        if any(has_control_characters(value) for value in record.values()):
+            record = {key: clean_text(value, max_length=CELL_READ_LIMIT) for key, value in record.items()}
         raw_type = record["id_type"].strip().lower()
         number = normalize_id_number(record["id_number"])
         id_type = ID_TYPE_VALUES.get(raw_type, "?") if raw_type else None
         if id_type == "?":
-            problems.append(_("Unknown document type “%(value)s”.") % {"value": record["id_type"]})
+            problems.append(_("Unknown document type “%(value)s”.") % {"value": _quote(record["id_type"])})
             id_type = None
         id_type = id_type or guess_id_type(number) or (IdType.PASSPORT if number and raw_type in ("護照", "passport") else None)
         if number and id_type is None:
@@ -368,7 +603,8 @@ def check_roster_rows(
             problems.append(_("Sex must be 男, 女 or 其他 (M, F or X)."))
         birth = _parse_date(record["birth_date"]) if record["birth_date"] else None
         if record["birth_date"] and birth is None:
-            problems.append(_("The date of birth “%(value)s” is not a date like 1990-03-14.") % {"value": record["birth_date"]})
+            problems.append(_("The date of birth “%(value)s” is not a date like 1990-03-14.")
+                            % {"value": _quote(record["birth_date"])})
         if birth and birth > timezone.localdate():
             problems.append(_("The date of birth is in the future."))
         phone = record["phone"].replace("-", "").replace(" ", "")

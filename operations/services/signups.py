@@ -332,10 +332,12 @@ def guardian_consent_upload(*, volunteer: Volunteer, campaign: Campaign, file, g
         raise ValidationError({"file": _("The file is empty.")})
     if file.size > CONSENT_MAX_BYTES:
         raise ValidationError({"file": _("The file is larger than 5 MB.")})
-    head = file.read(8)
-    file.seek(0)
-    if not (head.startswith(b"%PDF") or head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG")):
-        raise ValidationError({"file": _("The file is not a readable PDF, JPEG or PNG.")})
+    from volunteer_site.filetypes import detect
+
+    try:
+        detect(file, {"pdf", "png", "jpeg"})  # the PDF parses, the image decodes
+    except ValidationError:
+        raise ValidationError({"file": _("The file is not a readable PDF, JPEG or PNG.")}) from None
     if not guardian_name.strip():
         raise ValidationError({"guardian_name": _("Enter the guardian's name.")})
     consent, _created = GuardianConsent.objects.update_or_create(

@@ -23,6 +23,7 @@ from .people import check_team_accepts_members, membership_add, membership_end, 
 from .rosters import (
     RosterFileError,
     check_roster_rows,
+    fails_import_on_error,
     roster_check_upload,
     roster_create_volunteers,
     roster_import_claim,
@@ -197,6 +198,7 @@ def _fail(job: RosterImport, errors: list[dict]) -> RosterImport:
     return RosterImport.objects.get(pk=job.pk)
 
 
+@fails_import_on_error
 def team_roster_import_run(*, job_id: int) -> RosterImport:
     """Check every row; import everyone in one transaction when no row has a problem."""
     job = RosterImport.objects.select_related("team", "created_by").get(pk=job_id)

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from ..filters_people import UnitApplicationFilter
 from ..forms_people import ApproveApplicationForm, RejectApplicationForm
@@ -25,7 +24,7 @@ from ..services.unit_applications import (
     unit_application_send_welcome,
 )
 from ..tables_people import UnitApplicationTable
-from .base import StaffRequiredMixin, add_service_errors, scoped_or_404
+from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, scoped_or_404
 from .teams import ExportableListMixin
 from .units import _serve
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
+from volunteer_site.params import parse_id, parse_ids
 
 from ..filters_recruitment import AttendanceShiftFilter, ServiceRecordFilter
 from ..forms_recruitment import CorrectionForm
@@ -101,7 +102,7 @@ class DaySheetView(ShiftAttendanceMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         def picked(name):
-            ids = [int(i) for i in request.POST.getlist(name) if i.isdigit()]
+            ids = parse_ids(request.POST.getlist(name))
             return list(Signup.objects.filter(shift=self.shift, pk__in=ids).select_related("volunteer"))
 
         action = request.POST.get("action", "sheet")
@@ -246,7 +247,7 @@ class LeaderScanView(StaffRequiredMixin, TemplateView):
                 messages.error(request, message)
             return redirect("operations:attendance_list")
         signup = att_sel.todays_shifts_for_volunteer(user=request.user, volunteer=volunteer).filter(
-            pk=request.POST.get("signup") if str(request.POST.get("signup", "")).isdigit() else None).first()
+            pk=parse_id(request.POST.get("signup"))).first()
         if signup is None:
             raise Http404
         action = request.POST.get("action")

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import django_tables2 as tables2
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.paginator import EmptyPage
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from django_tables2 import RequestConfig
+from volunteer_site.params import parse_page, parse_per_page
 
 from ..scoping import is_staff_member
 
@@ -70,3 +74,40 @@ def add_service_errors(form, exc) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+class BoundedRequestConfig(RequestConfig):
+    """django-tables2's RequestConfig with our parameter rules: `page` clamps to the pages there are,
+    `per_page` is one of PER_PAGE_CHOICES (else the table's default), at most five sort keys."""
+
+    def configure(self, table):
+        table.request = self.request
+        params = self.request.GET
+        order_by = [o for o in params.getlist(table.prefixed_order_by_field)[:5] if 0 < len(o) <= 100]
+        if order_by:
+            table.order_by = order_by
+        if self.paginate:
+            kwargs = dict(self.paginate) if hasattr(self.paginate, "items") else {}
+            kwargs.pop("silent", None)
+            default = kwargs.get("per_page") or table._meta.per_page
+            if table.prefixed_per_page_field in params:
+                kwargs["per_page"] = parse_per_page(params.get(table.prefixed_per_page_field), default)
+            kwargs["page"] = parse_page(params.get(table.prefixed_page_field))
+            try:
+                table.paginate(**kwargs)
+            except EmptyPage:
+                table.page = table.paginator.page(table.paginator.num_pages)
+        return table
+
+
+class SingleTableMixin(tables2.SingleTableMixin):
+    """django-tables2's SingleTableMixin configured by BoundedRequestConfig. The table paginates (and
+    clamps the page); the list view's own pagination would answer 404 for `?page=abc` and count twice."""
+
+    def paginate_queryset(self, queryset, page_size):
+        return None, None, queryset, False
+
+    def get_table(self, **kwargs):
+        table_class = self.get_table_class()
+        table = table_class(data=self.get_table_data(), **kwargs)
+        return BoundedRequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(table)

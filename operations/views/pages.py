@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
+from volunteer_site.params import clean_text, parse_id
 
 from ..forms import GrantForm, ProfileForm, StaffLoginForm
 from ..models import AuditEvent, OrgNode, RoleGrant
@@ -17,7 +18,7 @@ from ..scoping import has_any_role
 from ..selectors import dashboard_counts, node_children, org_tree_for
 from ..selectors.audit import object_history
 from ..services.people import grant_create, grant_revoke, grantable_roles, user_update_profile
-from .base import StaffRequiredMixin, scoped_or_404
+from .base import BoundedRequestConfig, StaffRequiredMixin, scoped_or_404
 
 
 class StaffLoginView(auth_views.LoginView):
@@ -99,7 +100,7 @@ class OrgTreeView(StaffRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        search = self.request.GET.get("q", "").strip()[:100]
+        search = clean_text(self.request.GET.get("q"), max_length=100)
         nodes = org_tree_for(self.request.user, search=search)
         base_depth = min((n.depth for n in nodes), default=1)
         for node in nodes:
@@ -143,7 +144,7 @@ class OrgNodeDetailView(StaffRequiredMixin, TemplateView):
         if not request.user.has_perm("operations.orgnode.manage_grants", node):
             raise PermissionDenied
         if "revoke" in request.POST:
-            grant = RoleGrant.objects.filter(node=node, pk=request.POST.get("revoke")).first()
+            grant = RoleGrant.objects.filter(node=node, pk=parse_id(request.POST.get("revoke"))).first()
             if grant is None:
                 raise Http404
             try:
@@ -180,16 +181,14 @@ class AuditListView(StaffRequiredMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        import django_tables2 as tables
-
         from ..tables import AuditEventTable
 
         context = super().get_context_data(**kwargs)
         qs = AuditEvent.objects.visible_to(self.request.user).select_related("node")
-        action = self.request.GET.get("action", "")
+        action = clean_text(self.request.GET.get("action"), max_length=50)
         if action:
             qs = qs.filter(action=action)
         table = AuditEventTable(qs)
-        tables.RequestConfig(self.request, paginate={"per_page": 50}).configure(table)
+        BoundedRequestConfig(self.request, paginate={"per_page": 50}).configure(table)
         context.update(table=table, action=action)
         return context

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from volunteer_site.params import clean_text, parse_id, parse_ids
 
 from ..exports import CONTENT_TYPES, spreadsheet_response
 from ..filters_recruitment import CampaignFilter, ShiftFilter, SignupFilter
@@ -44,7 +44,14 @@ from ..services.recruitment import (
 )
 from ..services.signups import shift_set_headcount, signup_cancel
 from ..tables_recruitment import CampaignTable, PositionTable, ShiftTable, SignupReviewTable
-from .base import StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
+from .base import (
+    BoundedRequestConfig,
+    SingleTableMixin,
+    StaffRequiredMixin,
+    add_service_errors,
+    client_ip,
+    scoped_or_404,
+)
 
 
 def table_export(*, request, table, filename: str, what: str, fmt: str):
@@ -166,7 +173,7 @@ class CampaignDetailView(StaffRequiredMixin, TemplateView):
         user = self.request.user
         campaign = scoped_or_404(sel.campaign_detail, user, kwargs["pk"])
         table = PositionTable(sel.position_list(user, campaign), prefix="p-")
-        table.paginate(page=self.request.GET.get("p-page", 1), per_page=25)
+        BoundedRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         context.update(
             campaign=campaign, table=table, open_errors=campaign_open_errors(campaign=campaign),
             can_change=user.has_perm("operations.campaign.change", campaign),
@@ -348,12 +355,12 @@ class ShiftDetailView(StaffRequiredMixin, TemplateView):
             if not request.user.has_perm("operations.signup.decide", self.shift):
                 raise PermissionDenied
             form = DecisionForm(request.POST) if action == "decide" else None
-            signup = Signup.objects.filter(shift=self.shift, pk=request.POST.get("signup")).select_related("volunteer").first()
+            signup = Signup.objects.filter(shift=self.shift, pk=parse_id(request.POST.get("signup"))).select_related("volunteer").first()
             if signup is None:
                 raise Http404
             try:
                 if action == "cancel":
-                    signup_cancel(signup=signup, actor=request.user, reason=request.POST.get("reason", ""))
+                    signup_cancel(signup=signup, actor=request.user, reason=clean_text(request.POST.get("reason"), max_length=255))
                     messages.success(request, _("The sign-up of %(name)s has been cancelled.") % {"name": signup.volunteer.name})
                 elif form.is_valid():
                     signups_decide_bulk(actor=request.user, signups=[signup], decision=form.cleaned_data["decision"],
@@ -394,10 +401,12 @@ class SignupReviewView(ExportableListView):
         return context
 
     def post(self, request, *args, **kwargs):
+        if kwargs.get("fmt") is not None:  # the export URL only answers GET
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         if not request.user.has_perm("operations.signup.decide"):
             raise PermissionDenied
         form = DecisionForm(request.POST)
-        ids = [int(i) for i in request.POST.getlist("signups") if i.isdigit()]
+        ids = parse_ids(request.POST.getlist("signups"))
         signups = list(sel.signup_list(request.user).filter(pk__in=ids))
         if form.is_valid():
             try:
@@ -438,7 +447,7 @@ class MatchView(StaffRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         volunteer = Volunteer.objects.visible_to(request.user, roles=TEAM_MANAGERS).filter(
-            pk=request.POST.get("volunteer") if str(request.POST.get("volunteer", "")).isdigit() else None
+            pk=parse_id(request.POST.get("volunteer"))
         ).first()
         if volunteer is None:
             raise Http404
@@ -462,7 +471,7 @@ class FillRateView(StaffRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        code = self.request.GET.get("campaign") or None
+        code = clean_text(self.request.GET.get("campaign"), max_length=50) or None
         context["campaigns"] = sel.campaign_list(self.request.user).order_by("-starts_on")
         context["campaign_code"] = code or ""
         context["rates"] = sel.fill_rates(user=self.request.user, campaign_code=code)

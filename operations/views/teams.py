@@ -11,7 +11,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
-from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2 import RequestConfig
+from volunteer_site.params import clean_text
 
 from ..exports import table_export_response
 from ..filters_people import MemberFilter, TeamFilter
@@ -50,7 +51,7 @@ from ..services.teams import (
     team_roster_import_start,
 )
 from ..tables_people import MemberTable, TeamTable
-from .base import StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
+from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
 
 
 def _error_text(exc) -> str:
@@ -323,7 +324,7 @@ class MemberAddView(_TeamActionView):
         from ..filters import VolunteerFilter
 
         context = super().get_context_data(**kwargs)
-        q = self.request.GET.get("q", "").strip()[:100]
+        q = clean_text(self.request.GET.get("q"), max_length=100)
         candidates = []
         if q:
             filterset = VolunteerFilter({"q": q}, queryset=volunteer_list(self.request.user))

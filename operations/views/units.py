@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from ..filters_people import ServicePlanFilter, UnitFilter
 from ..forms_people import RecordReportForm, ServicePlanForm, UnitProfileForm
@@ -24,7 +23,7 @@ from ..selectors.plans import authority_choices, plan_detail, plan_list, plans_d
 from ..services.organisations import orgnode_update
 from ..services.plans import service_plan_create, service_plan_record_report, service_plan_update
 from ..tables_people import ServicePlanTable, UnitTable
-from .base import StaffRequiredMixin, add_service_errors, scoped_or_404
+from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, scoped_or_404
 from .files import private_file_response
 from .pages import OrgTreeView
 from .teams import ExportableListMixin

@@ -8,7 +8,6 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
+from volunteer_site.params import parse_ids
 
 from ..forms_volunteer import ConsentForm, DeletionForm, PreferencesForm, ProfileForm, RosterUploadForm
 from ..models import Campaign, GuardianConsent, RosterImport, Shift, Signup, SignupStatus, Volunteer
@@ -33,6 +33,9 @@ from ..selectors.volunteer_zone import (
 from ..services.accounts import (
     account_deletion_request,
     user_set_notification_preferences,
+    volunteer_calendar_token,
+    volunteer_from_calendar_token,
+    volunteer_renew_calendar_link,
     volunteer_update_profile,
 )
 from ..services.rosters import ROSTER_COLUMNS, roster_import_start, roster_template
@@ -44,12 +47,11 @@ from ..services.signups import (
     signup_eligibility_errors,
 )
 
-CALENDAR_SALT = "operations.volunteer.calendar"
 MAX_SHIFTS_PER_REQUEST = 50
 
 
 def calendar_token(volunteer: Volunteer) -> str:
-    return signing.Signer(salt=CALENDAR_SALT, sep="~").sign(str(volunteer.pk))
+    return volunteer_calendar_token(volunteer)
 
 
 class VolunteerRequiredMixin(LoginRequiredMixin):
@@ -150,6 +152,22 @@ class CancelSignupView(VolunteerRequiredMixin, View):
         return redirect("volunteer:shifts")
 
 
+class CalendarRenewView(VolunteerRequiredMixin, View):
+    """GET explains and asks for confirmation; POST makes a new calendar-feed link (the old one stops
+    working at once, for example after it was shared by mistake)."""
+
+    def get(self, request):
+        return render(request, "operations/volunteer/calendar_renew.html",
+                      {"volunteer": self.volunteer, "zone_nav": "home"})
+
+    def post(self, request):
+        volunteer_renew_calendar_link(volunteer=self.volunteer, actor=request.user,
+                                      ip_address=request.META.get("REMOTE_ADDR") or None)
+        messages.success(request, _("Your calendar link has been renewed. The old link no longer works; "
+                                    "subscribe again with the new one."))
+        return redirect("volunteer:home")
+
+
 def _ics_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
@@ -159,11 +177,9 @@ class CalendarFeedView(View):
     can subscribe without a session."""
 
     def get(self, request, token):
-        try:
-            pk = int(signing.Signer(salt=CALENDAR_SALT, sep="~").unsign(token))
-        except (signing.BadSignature, ValueError) as exc:
-            raise Http404 from exc
-        volunteer = get_object_or_404(Volunteer, pk=pk)
+        volunteer = volunteer_from_calendar_token(token)
+        if volunteer is None:  # a bad token, or a link renewed since
+            raise Http404
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Taipei City Volunteer Platform//EN",
                  "CALSCALE:GREGORIAN", "X-WR-TIMEZONE:Asia/Taipei"]
@@ -249,19 +265,13 @@ class DeletionView(VolunteerRequiredMixin, FormView):
 
 def _local_path(value: str) -> str:
     """`value` when it is a path on this site (never another host), else an empty string."""
-    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value and len(value) <= 2000:
         return value
     return ""
 
 
 def _selected_shifts(request) -> list[Shift]:
-    ids = []
-    for raw in request.POST.getlist("shift") or request.GET.getlist("shift"):
-        try:
-            ids.append(int(raw))
-        except ValueError:
-            continue
-    ids = ids[:MAX_SHIFTS_PER_REQUEST]
+    ids = parse_ids(request.POST.getlist("shift") or request.GET.getlist("shift"), limit=MAX_SHIFTS_PER_REQUEST)
     return list(Shift.objects.filter(pk__in=ids).select_related(
         "position__campaign", "position__venue", "position__team").order_by("date", "start_time"))
 

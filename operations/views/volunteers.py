@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from volunteer_site.params import parse_id
 
 from ..exports import volunteer_export_response
 from ..filters import VolunteerFilter
@@ -17,7 +17,7 @@ from ..selectors.audit import object_history
 from ..selectors.counting import CachedCountPaginator
 from ..selectors.organisations import NODE_CHOICE_FIELDS
 from ..services.people import volunteer_create, volunteer_reveal_id, volunteer_update
-from .base import StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
+from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
 
 
 class VolunteerListView(StaffRequiredMixin, SingleTableMixin, FilterView):
@@ -50,13 +50,13 @@ class VolunteerListView(StaffRequiredMixin, SingleTableMixin, FilterView):
         units = unit_choices_for(user).only(*NODE_CHOICE_FIELDS)
         teams = team_choices_for(user).only(*NODE_CHOICE_FIELDS)
         unit_id, team_id = params.get("unit", ""), params.get("team", "")
-        unit = units.filter(pk=unit_id).first() if unit_id.isdigit() else None
+        unit = units.filter(pk=parse_id(unit_id)).first() if parse_id(unit_id) else None
         self.teams_need_unit = False
         if unit is not None:
             teams = teams.filter(path__startswith=unit.path)
         elif teams.count() > self.TEAM_CHOICE_LIMIT:
             self.teams_need_unit = True
-            teams = teams.filter(pk=team_id) if team_id.isdigit() else teams.none()
+            teams = teams.filter(pk=parse_id(team_id)) if parse_id(team_id) else teams.none()
         kwargs["unit_queryset"] = units
         kwargs["team_queryset"] = teams
         return kwargs

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL and other control characters: refused in paths and query strings, removed from form posts.
+    "volunteer_site.middleware.InputGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -235,6 +237,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The day-before reminder of every accepted shift (volunteer journey).
     # Runs once a day at 18:00 Asia/Taipei for the shifts of the next day.
     "shift-reminders": {"task": "operations.tasks.send_shift_reminders", "schedule": crontab(hour=18, minute=0)},
+    # Roster imports that a lost worker left waiting or checking are marked failed, every five minutes.
+    "fail-stuck-roster-imports": {"task": "operations.tasks.fail_stuck_roster_imports",
+                                  "schedule": crontab(minute="*/5")},
     # Attendance: flag forgotten check-outs of earlier days, every morning at 06:00 Asia/Taipei.
     "flag-missing-checkouts": {"task": "operations.tasks.flag_missing_checkouts", "schedule": crontab(hour=6, minute=0)},
     # Public site: publish (and unpublish) pages scheduled by editors, every minute.
@@ -327,6 +332,10 @@ VOLUNTEER_ACCOUNTS = {
     "ROSTER_MIN_ROWS": int(os.environ.get("ROSTER_MIN_ROWS", "30")),
     "ROSTER_MAX_ROWS": 10000,
     "ROSTER_MAX_BYTES": 5 * 1024 * 1024,
+    # XLSX and ODS are zip archives: refuse one that unpacks to more than this (a "zip bomb").
+    "ROSTER_MAX_UNPACKED_BYTES": int(os.environ.get("ROSTER_MAX_UNPACKED_BYTES", str(40 * 1024 * 1024))),
+    # An import still waiting or checking after this many minutes is marked failed (beat job).
+    "ROSTER_IMPORT_TIMEOUT_MINUTES": int(os.environ.get("ROSTER_IMPORT_TIMEOUT_MINUTES", "30")),
 }
 
 

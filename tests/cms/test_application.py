@@ -9,8 +9,9 @@ from wagtail.models import Locale
 from cms.models import UnitApplicationPage
 from operations.models.applications import ApplicationStatus, UnitApplication
 from tests.conftest import wait_for
+from tests.factories import minimal_pdf
 
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PDF = minimal_pdf()
 
 
 @pytest.fixture

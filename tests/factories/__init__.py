@@ -29,3 +29,16 @@ __all__ = [
     "ShiftFactory", "SignupFactory", "SkillFactory", "SubTeamFactory", "TeamFactory", "UnitFactory",
     "UserFactory", "VolunteerFactory", "unique_national_id",
 ]
+
+
+def minimal_pdf() -> bytes:
+    """A real one-page PDF (uploads are parsed, not only sniffed)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

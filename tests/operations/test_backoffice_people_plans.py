@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from operations.models import AuditAction, AuditEvent, FilingStatus, OrgNode, RegistrationType, ServicePlan
 from operations.services.plans import service_plan_create, service_plan_record_report, service_plan_update
 from tests.conftest import fresh
-from tests.factories import ServicePlanFactory
+from tests.factories import ServicePlanFactory, minimal_pdf
 
 D = datetime.date
 ELEMENTS = {f: f"{f} 內容" for f in ServicePlan.SEVEN_ELEMENTS}
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n"
+PDF = minimal_pdf()
 
 
 def pdf(name="cert.pdf", content=PDF):

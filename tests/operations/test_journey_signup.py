@@ -15,7 +15,7 @@ from cms.recruitment_pages import ensure_recruitment_page
 from operations.models import CampaignStatus, GuardianConsent, Shift, Signup, SignupMode, SignupStatus
 from operations.selectors.browse import BrowseFilters, browse_shifts
 from operations.services.signups import signup_cancel, signup_create
-from tests.factories import ShiftFactory
+from tests.factories import ShiftFactory, minimal_pdf
 
 from .journey_support import build_event, future, run_on_commit_at_once, volunteer_with_account
 
@@ -181,7 +181,7 @@ def test_minor_uploads_guardian_consent_then_signs_up(client, event):
         "guardian_name": "林爸爸", "file": SimpleUploadedFile("consent.pdf", b"")})
     assert empty.status_code == 200 and not GuardianConsent.objects.exists()
     ok = client.post(f"/volunteer/consent/{event.campaign.pk}/", {
-        "guardian_name": "林爸爸", "file": SimpleUploadedFile("consent.pdf", b"%PDF-1.4\n%%EOF\n")})
+        "guardian_name": "林爸爸", "file": SimpleUploadedFile("consent.pdf", minimal_pdf())})
     assert ok.status_code == 302 and GuardianConsent.objects.filter(volunteer=minor).exists()
     outcome = client.post("/volunteer/signup/", {"shift": [event.morning.pk]}).context["outcomes"][0]
     assert outcome.ok and outcome.signup.status == SignupStatus.ACCEPTED
