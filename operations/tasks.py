@@ -259,3 +259,13 @@ def flag_missing_checkouts() -> int:
     from .services.attendance import attendance_flag_missing_checkouts
 
     return attendance_flag_missing_checkouts(day=timezone.localdate() - datetime.timedelta(days=1))
+
+
+@shared_task(acks_late=True)
+def check_signup_invariants() -> int:
+    """Every night: check the seat invariants of all shifts; any finding is logged at ERROR and mailed to
+    the administrators (nothing is repaired automatically: `manage.py check_signup_invariants --repair`)."""
+    from .services.seat_invariants import seat_invariants_check
+
+    findings, _repaired = seat_invariants_check(repair=False, alert=True)
+    return len(findings)
