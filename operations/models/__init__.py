@@ -40,3 +40,6 @@ __all__ = [
 from .rosters import RosterImport, RosterStatus  # noqa: E402
 
 __all__ += ["RosterImport", "RosterStatus"]
+from .submissions import SubmissionKey  # noqa: E402
+
+__all__ += ["SubmissionKey"]

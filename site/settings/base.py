@@ -198,6 +198,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Sign-ups: check the seat invariants of every shift at 03:30 Asia/Taipei; findings alert the admins.
     "check-signup-invariants": {"task": "operations.tasks.check_signup_invariants",
                                 "schedule": crontab(hour=3, minute=30)},
+    # One-time keys of the sign-up and cancel forms are kept two days.
+    "purge-submission-keys": {"task": "operations.tasks.purge_submission_keys", "schedule": crontab(hour=3, minute=45)},
     # Public site: publish (and unpublish) pages scheduled by editors, every minute.
     "cms-publish-scheduled": {"task": "cms.tasks.publish_scheduled_pages", "schedule": 60.0},
 }
