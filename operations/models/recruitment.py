@@ -19,6 +19,11 @@ from .organisations import OrgNode
 # headcount while the rows do not (a seat freed twice). No-op on SQLite, where writes are serialised and
 # the services alone keep the invariant.
 SEAT_INVARIANT_SQL = """
+    -- Checked once per shift and transaction: deferred triggers all run at commit, on the final state.
+    IF current_setting('seats.checked_' || sid, true) = '1' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM set_config('seats.checked_' || sid, '1', true);
     SELECT s.headcount, s.accepted_count INTO seat FROM operations_shift s WHERE s.id = sid;
     IF NOT FOUND THEN
         RETURN NULL;

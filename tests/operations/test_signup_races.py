@@ -261,3 +261,30 @@ def test_the_database_refuses_a_transaction_that_breaks_the_seat_invariant(event
     shift.refresh_from_db()
     assert shift.accepted_count == 1
     assert_invariants(shift)
+
+
+def test_a_double_clicked_cancel_form_over_http(event):
+    """Four POSTs of the same cancel form at once (same one-time key): one cancellation, one promotion,
+    and every answer is the first one (a redirect to My shifts)."""
+    from django.test import Client
+
+    from .journey_support import volunteer_with_account
+
+    for n in range(5):
+        shift = new_shift(event.dome_position, headcount=1)
+        owner = volunteer_with_account(email=f"owner{n}@example.com")
+        seat = signup_create(volunteer=owner, shift=shift)
+        waiting = fill(shift, 2)
+        key = f"{n:032x}"
+        answers = []
+
+        def post(seat=seat, owner=owner, key=key, answers=answers):
+            client = Client()
+            client.force_login(owner.user)
+            answers.append(client.post(f"/volunteer/shifts/{seat.pk}/cancel/", {"submission_key": key}).status_code)
+
+        assert race([post] * 4) == []
+        assert answers == [302] * 4
+        assert Signup.objects.get(pk=waiting[0].pk).status == SignupStatus.ACCEPTED
+        assert Signup.objects.get(pk=waiting[1].pk).status == SignupStatus.WAITLISTED
+        assert_invariants(shift)

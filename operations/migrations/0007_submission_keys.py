@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('operations', '0007_seat_invariant_trigger'),
+        ('operations', '0006_team_roster_import'),
     ]
 
     operations = [
