@@ -51,7 +51,8 @@ def send_unit_application_received_email(self, application_id: int) -> bool:
     return True
 
 
-SIGNUP_EVENTS = {"accepted", "waitlisted", "applied", "rejected", "cancelled", "promoted", "demoted"}
+SIGNUP_EVENTS = {"accepted", "waitlisted", "applied", "rejected", "cancelled", "promoted", "demoted",
+                 "skipped_overlap"}
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
@@ -376,3 +377,21 @@ def purge_outbox() -> dict:
     from .outbox import purge
 
     return purge()
+
+
+@shared_task(acks_late=True)
+def check_signup_invariants() -> int:
+    """Every night: check the seat invariants of all shifts; any finding is logged at ERROR and mailed to
+    the administrators (nothing is repaired automatically: `manage.py check_signup_invariants --repair`)."""
+    from .services.seat_invariants import seat_invariants_check
+
+    findings, _repaired = seat_invariants_check(repair=False, alert=True)
+    return len(findings)
+
+
+@shared_task(acks_late=True)
+def purge_submission_keys() -> int:
+    """Every night: forget the one-time form keys older than two days."""
+    from .services.submissions import submission_keys_purge
+
+    return submission_keys_purge()

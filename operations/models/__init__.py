@@ -43,3 +43,6 @@ __all__ += ["RosterImport", "RosterStatus"]
 from .outbox import EffectLog, OutboxMessage, OutboxStatus  # noqa: E402
 
 __all__ += ["EffectLog", "OutboxMessage", "OutboxStatus"]
+from .submissions import SubmissionKey  # noqa: E402
+
+__all__ += ["SubmissionKey"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import pgtrigger
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -14,6 +15,38 @@ from volunteer_site.params import DATE_MAX, DATE_MIN
 
 from ..storage import consent_upload_to, plan_certificate_upload_to, private_storage
 from .organisations import OrgNode
+
+# The seat invariant, checked by PostgreSQL when a transaction commits (a deferred constraint trigger):
+# a shift touched by the transaction must end with accepted_count equal to its ACCEPTED sign-ups and no
+# more of them than its headcount. The CHECK constraint alone cannot see a counter that stays within the
+# headcount while the rows do not (a seat freed twice). No-op on SQLite, where writes are serialised and
+# the services alone keep the invariant.
+SEAT_INVARIANT_SQL = """
+    -- Checked once per shift and transaction: deferred triggers all run at commit, on the final state.
+    IF current_setting('seats.checked_' || sid, true) = '1' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM set_config('seats.checked_' || sid, '1', true);
+    SELECT s.headcount, s.accepted_count INTO seat FROM operations_shift s WHERE s.id = sid;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    SELECT count(*) INTO accepted FROM operations_signup g WHERE g.shift_id = sid AND g.status = 'accepted';
+    IF accepted > seat.headcount OR accepted <> seat.accepted_count THEN
+        RAISE EXCEPTION USING ERRCODE = 'check_violation', CONSTRAINT = 'shift_seat_invariant',
+            MESSAGE = format('shift %s: %s accepted sign-ups, accepted_count %s, headcount %s',
+                             sid, accepted, seat.accepted_count, seat.headcount);
+    END IF;
+    RETURN NULL;
+"""
+SEAT_INVARIANT_DECLARE = [("sid", "bigint"), ("seat", "record"), ("accepted", "integer")]
+
+
+def _seat_trigger(name: str, operation, sid: str, condition=None) -> pgtrigger.Trigger:
+    return pgtrigger.Trigger(
+        name=name, when=pgtrigger.After, operation=operation, timing=pgtrigger.Deferred, condition=condition,
+        declare=SEAT_INVARIANT_DECLARE, func=f"sid := {sid};" + SEAT_INVARIANT_SQL,
+    )
 
 
 def _localised(obj, field: str) -> str:
@@ -313,6 +346,11 @@ class Shift(models.Model):
             models.CheckConstraint(condition=Q(accepted_count__lte=F("headcount")), name="shift_not_overbooked"),
         ]
         indexes = [models.Index(fields=["position", "date"], name="shift_position_date")]
+        triggers = [
+            _seat_trigger("shift_seat_invariant", pgtrigger.Update, "NEW.id", condition=pgtrigger.Q(
+                old__accepted_count__df=pgtrigger.F("new__accepted_count"))
+                | pgtrigger.Q(old__headcount__df=pgtrigger.F("new__headcount"))),
+        ]
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.name} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
@@ -359,6 +397,15 @@ class Signup(models.Model):
             models.UniqueConstraint(fields=["volunteer", "shift"], name="signup_one_per_volunteer_shift"),
         ]
         indexes = [models.Index(fields=["shift", "status"], name="signup_shift_status")]
+        triggers = [
+            _seat_trigger("signup_seat_invariant_ins", pgtrigger.Insert, "NEW.shift_id",
+                          condition=pgtrigger.Q(new__status="accepted")),
+            _seat_trigger("signup_seat_invariant_upd", pgtrigger.Update, "NEW.shift_id",
+                          condition=pgtrigger.Q(old__status__df=pgtrigger.F("new__status"))
+                          | pgtrigger.Q(old__shift_id__df=pgtrigger.F("new__shift_id"))),
+            _seat_trigger("signup_seat_invariant_del", pgtrigger.Delete, "OLD.shift_id",
+                          condition=pgtrigger.Q(old__status="accepted")),
+        ]
 
     def __str__(self):
         return f"{self.volunteer} → {self.shift} ({self.get_status_display()})"

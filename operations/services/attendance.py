@@ -130,7 +130,11 @@ def volunteer_from_token(*, token: str) -> Volunteer:
 # --- check-in and check-out ------------------------------------------------------------------------
 
 def _locked_attendance(signup: Signup) -> Attendance:
-    Signup.objects.select_for_update().filter(pk=signup.pk).first()
+    """Lock the sign-up and decide from its re-read status (a cancellation may have committed since the
+    caller read it): attendance exists only for accepted sign-ups."""
+    status = Signup.objects.select_for_update().filter(pk=signup.pk).values_list("status", flat=True).first()
+    if status != SignupStatus.ACCEPTED:
+        raise ValidationError(_("Only accepted volunteers have attendance."))
     attendance, _created = Attendance.objects.get_or_create(
         signup=signup, defaults={"shift_id": signup.shift_id, "volunteer_id": signup.volunteer_id}
     )

@@ -25,6 +25,7 @@ from ..models import (
 from ..rules import UNIT_MANAGERS
 from ..selectors.recruitment import invalidate_recruitment_progress
 from .audit import audit_record
+from .seats import seat_transition
 from .signups import signup_decide
 
 MAX_GENERATED_SHIFTS = 5000
@@ -280,13 +281,13 @@ def signups_decide_bulk(*, actor, signups: list[Signup], decision: str, reason: 
 
 # --- matching --------------------------------------------------------------------------------------
 
-@transaction.atomic
+@seat_transition
 def match_assign(*, actor, shift: Shift, volunteer, reason: str = "") -> Signup:
     """Assign a suggested volunteer to a shift in one click: an application decided as accepted by
     `signup_decide`, which takes the seat atomically (a full shift refuses and nothing is kept)."""
     from ..models import GuardianConsent, Volunteer
     from ..rules import TEAM_MANAGERS
-    from .signups import ACTIVE_STATUSES
+    from .signups import ACTIVE_STATUSES, SIGNUP_TRANSITIONS, lock_shift
 
     shift = Shift.objects.select_related("position__campaign").get(pk=shift.pk)
     _require(actor.has_perm("operations.signup.decide", shift), _("You cannot assign volunteers to this shift."))
@@ -312,12 +313,15 @@ def match_assign(*, actor, shift: Shift, volunteer, reason: str = "") -> Signup:
         errors.append(_("%(name)s already has %(shift)s at that time.") % {"name": volunteer.name, "shift": overlapping.shift})
     if errors:
         raise ValidationError(errors)
-    signup = Signup.objects.select_for_update().filter(volunteer=volunteer, shift=shift).first()
+    # The same order as every sign-up transition: the shift, then the (re-read) sign-up of this person.
+    lock_shift(shift.pk)
+    signup = Signup.objects.select_for_update(of=("self",)).filter(volunteer=volunteer, shift=shift).first()
+    step = SIGNUP_TRANSITIONS.step("assign", signup.status if signup is not None else None)
     if signup is None:
-        signup = Signup.objects.create(volunteer=volunteer, shift=shift, status=SignupStatus.APPLIED,
+        signup = Signup.objects.create(volunteer=volunteer, shift=shift, status=step.target,
                                        note=_("Assigned by staff"))
-    else:
-        signup.status = SignupStatus.APPLIED
+    elif step.changed:
+        signup.status = step.target
         signup.cancelled_at = None
         signup.decision_reason = ""
         signup.save()

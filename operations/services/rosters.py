@@ -47,7 +47,7 @@ from ..models import (
 from ..outbox import enqueue
 from ..selectors.counting import bump_people_version
 from ..selectors.recruitment import invalidate_recruitment_progress
-from .signups import ACTIVE_STATUSES, ADULT_AGE, shift_starts_at
+from .signups import ACTIVE_STATUSES, ADULT_AGE, SIGNUP_TRANSITIONS, shift_starts_at
 
 logger = logging.getLogger(__name__)
 
@@ -771,15 +771,23 @@ def _import(job: RosterImport, records: list[dict], shifts: list[Shift]) -> dict
         free = max(shift.headcount - shift.accepted_count, 0)
         new_rows, accepted_here = [], 0
         for volunteer in volunteers:
-            if reviewed:
-                status = SignupStatus.APPLIED
-            elif accepted_here < free:
-                status = SignupStatus.ACCEPTED
-                accepted_here += 1
-            else:
-                status = SignupStatus.WAITLISTED
-            counts[str(status)] = counts.get(str(status), 0) + 1
             previous = inactive.get((volunteer.pk, shift.pk))
+            if reviewed:
+                event = "apply"
+            elif accepted_here < free:
+                event = "take_seat"
+            else:
+                event = "join_waitlist"
+            # Decided on the rows locked above: someone who signed up for this shift since the roster was
+            # checked stops the import (nothing is written) instead of being signed up twice.
+            if not SIGNUP_TRANSITIONS.allowed(event, previous.status if previous else None) or (
+                    previous is not None and previous.status in ACTIVE_STATUSES):
+                raise ValidationError(_("%(name)s signed up for %(shift)s while the roster was being imported; "
+                                        "please upload again.") % {"name": volunteer.name, "shift": str(shift)})
+            status = SIGNUP_TRANSITIONS.step(event, previous.status if previous else None).target
+            if status == SignupStatus.ACCEPTED:
+                accepted_here += 1
+            counts[str(status)] = counts.get(str(status), 0) + 1
             if previous is not None:
                 previous.status = status
                 previous.cancelled_at = None

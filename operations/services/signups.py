@@ -1,20 +1,25 @@
-"""Sign-ups for shifts. The invariant: Shift.accepted_count equals the number of ACCEPTED sign-ups of the
-shift and never exceeds its headcount (a database CHECK constraint backs this up).
+"""Sign-ups for shifts, as one state machine (`SIGNUP_TRANSITIONS`).
 
-Seats are taken with one conditional UPDATE (`… SET accepted_count = accepted_count + 1 WHERE id = %s AND
-accepted_count < headcount`). On PostgreSQL the row lock of that UPDATE serialises concurrent takers and
-the WHERE clause is re-checked after the lock is granted, so however many people press the button at the
-same moment, no more than `headcount` succeed. Everything that frees a seat locks the shift row first,
-then promotes the first waitlisted volunteer in the same transaction."""
+The invariant: Shift.accepted_count equals the number of ACCEPTED sign-ups of the shift and never exceeds
+its headcount (a CHECK constraint and, on PostgreSQL, a deferred constraint trigger back this up), and in
+instant campaigns nobody waits while a seat is free for them.
+
+Every transition (sign up, cancel, decide, promote, headcount change, staff assignment) follows the steps
+of `services/seats.py`: lock the shift, lock and re-read the sign-up(s), ask the transition table, write.
+A repeated request finds the target state already there and changes nothing; a transition that is not
+allowed from the current state raises a translated `TransitionNotAllowed`. Because waitlisting also takes
+the shift lock, a cancellation's promotion always sees every committed waitlisted sign-up, so a waitlist
+never stalls behind a free seat."""
 from __future__ import annotations
 
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from ..models import (
     Campaign,
@@ -28,11 +33,52 @@ from ..models import (
 )
 from ..outbox import enqueue
 from ..selectors.recruitment import invalidate_recruitment_progress
+from . import seats
 from .audit import audit_record
+from .seats import TransitionTable
 
 ACTIVE_STATUSES = (SignupStatus.APPLIED, SignupStatus.ACCEPTED, SignupStatus.WAITLISTED)
+# A sign-up that holds (or may be given by staff) a seat at that time. A waitlist place does not: it never
+# blocks another sign-up, and its promotion skips people who hold an overlapping seat (see README).
+HOLDING_STATUSES = (SignupStatus.APPLIED, SignupStatus.ACCEPTED)
 STAFF_DECIDERS = ("system_admin", "authority_officer", "unit_admin", "team_leader")
 ADULT_AGE = 18
+INACTIVE = frozenset({None, SignupStatus.CANCELLED, SignupStatus.REJECTED})
+
+# Every allowed change of a sign-up, in one place. Being in the target state already is a repeat (no-op).
+SIGNUP_TRANSITIONS = TransitionTable(
+    {
+        # a volunteer signs up (again, after cancelling or being rejected)
+        "take_seat": (INACTIVE, SignupStatus.ACCEPTED),
+        "join_waitlist": (INACTIVE, SignupStatus.WAITLISTED),
+        "apply": (INACTIVE, SignupStatus.APPLIED),
+        # staff decisions
+        "accept": (frozenset({SignupStatus.APPLIED, SignupStatus.WAITLISTED}), SignupStatus.ACCEPTED),
+        "waitlist": (frozenset({SignupStatus.APPLIED, SignupStatus.ACCEPTED}), SignupStatus.WAITLISTED),
+        "reject": (frozenset(ACTIVE_STATUSES), SignupStatus.REJECTED),
+        # staff assignment from the suggested matches: a new or inactive sign-up becomes an application
+        "assign": (INACTIVE, SignupStatus.APPLIED),
+        # volunteer or staff
+        "cancel": (frozenset(ACTIVE_STATUSES), SignupStatus.CANCELLED),
+        # automatic
+        "promote": (frozenset({SignupStatus.WAITLISTED}), SignupStatus.ACCEPTED),
+        "demote": (frozenset({SignupStatus.ACCEPTED}), SignupStatus.WAITLISTED),
+    },
+    {
+        "take_seat": _lazy("You have already signed up for this shift."),
+        "join_waitlist": _lazy("You have already signed up for this shift."),
+        "apply": _lazy("You have already signed up for this shift."),
+        "accept": _lazy("Only active sign-ups can be decided on."),
+        "waitlist": _lazy("Only active sign-ups can be decided on."),
+        "reject": _lazy("Only active sign-ups can be decided on."),
+        "assign": _lazy("This volunteer is already signed up for this shift."),
+        "cancel": _lazy("This sign-up is not active."),
+        "promote": _lazy("Only waitlisted sign-ups can be promoted."),
+        "demote": _lazy("Only accepted sign-ups can be moved back to the waitlist."),
+    },
+)
+DECISION_EVENTS = {SignupStatus.ACCEPTED: "accept", SignupStatus.WAITLISTED: "waitlist",
+                   SignupStatus.REJECTED: "reject"}
 
 
 def _notify(signup_id: int, event: str) -> None:
@@ -47,29 +93,78 @@ def _after_change() -> None:
 
 def take_seat(shift_id: int) -> bool:
     """Atomically take one seat of a shift; False when it is full."""
-    return Shift.objects.filter(pk=shift_id, accepted_count__lt=F("headcount")).update(
-        accepted_count=F("accepted_count") + 1
-    ) == 1
+    return seats.take_seat(Shift, shift_id)
 
 
 def _release_seat(shift_id: int) -> None:
-    Shift.objects.filter(pk=shift_id, accepted_count__gt=0).update(accepted_count=F("accepted_count") - 1)
+    seats.release_seat(Shift, shift_id)
+
+
+def lock_shift(shift_id: int) -> Shift:
+    """Step 1 of every sign-up transition: lock the shift row and read it afresh."""
+    return seats.lock_row(Shift, shift_id, related=("position__campaign",))
+
+
+def lock_signup(signup_id: int) -> Signup:
+    """Step 2: lock the sign-up row and read it afresh (call with its shift locked)."""
+    return seats.lock_row(Signup, signup_id, related=("volunteer", "shift__position__campaign"))
 
 
 def shift_starts_at(shift: Shift) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(shift.date, shift.start_time))
 
 
+def shifts_overlap(a: Shift, b: Shift) -> bool:
+    return a.date == b.date and a.start_time < b.end_time and b.start_time < a.end_time
+
+
+def _lock_same_time(volunteer_id: int, shift: Shift, *, reread: bool = True) -> list[Signup]:
+    """Lock every sign-up of a volunteer on shifts overlapping `shift` (its own sign-up for `shift` included),
+    in id order, and return them as they are now. On PostgreSQL the lock waits for a concurrent promotion,
+    sign-up or decision of this volunteer at that time to commit, and the locked rows come back in their
+    newest version. Rows such a transaction *inserted* are not in the locking statement's snapshot, so
+    `reread` reads once more with a fresh statement; a sign-up holding the volunteer's row lock (which
+    serialises every insert of this volunteer's sign-ups) can skip that."""
+    same_time = Q(volunteer_id=volunteer_id, shift__date=shift.date, shift__start_time__lt=shift.end_time,
+                  shift__end_time__gt=shift.start_time)
+    locked = list(Signup.objects.select_for_update(of=("self",)).filter(same_time).select_related("shift")
+                  .order_by("id"))
+    if not reread:
+        return locked
+    return list(Signup.objects.filter(same_time).select_related("shift").order_by("id"))
+
+
+def _seat_clash(rows: list[Signup], shift: Shift) -> Signup | None:
+    """The sign-up (among `rows`) that holds a seat at the time of `shift` on another shift."""
+    return next((s for s in rows if s.shift_id != shift.pk and s.status in HOLDING_STATUSES), None)
+
+
+def _clash_error(clash: Signup) -> str:
+    return _("This shift overlaps another of your shifts (%(shift)s).") % {"shift": str(clash.shift)}
+
+
 def promote_waitlist(*, shift: Shift) -> list[Signup]:
-    """Fill free seats of `shift` from its waitlist, first come first served. Call with the shift row
-    locked (inside the transaction that freed the seats)."""
+    """Fill free seats of `shift` from its waitlist, first come first served. Call with the shift row locked
+    (inside the transaction that freed the seats). A volunteer who holds a seat on an overlapping shift is
+    passed over (and told); their place in the queue is kept for a later seat."""
+    current = Shift.objects.only("headcount", "accepted_count").get(pk=shift.pk)
+    free = current.headcount - current.accepted_count
     promoted = []
-    waiting = (
-        Signup.objects.select_for_update()
-        .filter(shift=shift, status=SignupStatus.WAITLISTED)
-        .order_by("created_at", "id")
-    )
-    for signup in waiting:
+    if free <= 0:
+        return promoted
+    waiting = list(Signup.objects.filter(shift_id=shift.pk, status=SignupStatus.WAITLISTED)
+                   .order_by("created_at", "id").values_list("id", "volunteer_id"))
+    for signup_id, volunteer_id in waiting:
+        if free <= 0:
+            break
+        rows = _lock_same_time(volunteer_id, shift)
+        signup = next((s for s in rows if s.pk == signup_id), None)
+        if signup is None or signup.status != SignupStatus.WAITLISTED:  # changed since the queue was read
+            continue
+        SIGNUP_TRANSITIONS.step("promote", signup.status)
+        if _seat_clash(rows, shift) is not None:
+            _notify(signup.pk, "skipped_overlap")
+            continue
         if not take_seat(shift.pk):
             break
         signup.status = SignupStatus.ACCEPTED
@@ -77,24 +172,25 @@ def promote_waitlist(*, shift: Shift) -> list[Signup]:
         signup.save(update_fields=["status", "decided_at", "updated_at"])
         _notify(signup.pk, "promoted")
         promoted.append(signup)
+        free -= 1
     if promoted:
         _after_change()
     return promoted
 
 
-def _same_day_signups(volunteer: Volunteer, shift: Shift, *, lock: bool = False) -> list[Signup]:
+def _same_day_signups(volunteer: Volunteer, shift: Shift) -> list[Signup]:
     """All sign-ups of `volunteer` on the day of `shift` (any status), with their shifts: one query answers
     "already signed up", "overlaps" and "signed up before" together."""
-    qs = Signup.objects.filter(volunteer=volunteer, shift__date=shift.date).select_related("shift").order_by("id")
-    if lock:
-        qs = qs.select_for_update(of=("self",))
-    return list(qs)
+    return list(Signup.objects.filter(volunteer=volunteer, shift__date=shift.date).select_related("shift").order_by("id"))
 
 
 def signup_eligibility_errors(*, volunteer: Volunteer, shift: Shift, now: datetime.datetime | None = None,
-                              same_day: list[Signup] | None = None) -> list[str]:
+                              same_day: list[Signup] | None = None, check_overlap: bool = True) -> list[str]:
     """Every reason why `volunteer` may not sign up for `shift` now, in the user's language.
-    `same_day`: the volunteer's sign-ups on that day when the caller has them already."""
+    `same_day`: the volunteer's sign-ups on that day when the caller has them already.
+    The overlap rule: a shift that would give a seat (free seats, or an application in a reviewed campaign)
+    is refused while the volunteer holds an overlapping seat or application; joining the waitlist of a full
+    shift is not. `check_overlap=False` leaves that to the caller, who decides it under the shift lock."""
     now = now or timezone.now()
     campaign: Campaign = shift.position.campaign
     errors: list[str] = []
@@ -116,38 +212,50 @@ def signup_eligibility_errors(*, volunteer: Volunteer, shift: Shift, now: dateti
         errors.append(_("Volunteers under 18 need to upload a guardian's consent form first."))
     if same_day is None:
         same_day = _same_day_signups(volunteer, shift)
-    active = [s for s in same_day if s.status in ACTIVE_STATUSES]
-    if any(s.shift_id == shift.pk for s in active):
+    if any(s.shift_id == shift.pk and s.status in ACTIVE_STATUSES for s in same_day):
         errors.append(_("You have already signed up for this shift."))
-    overlapping = next((s for s in active if s.shift_id != shift.pk and s.shift.start_time < shift.end_time
-                        and s.shift.end_time > shift.start_time), None)
-    if overlapping:
-        errors.append(
-            _("This shift overlaps another of your shifts (%(shift)s).") % {"shift": str(overlapping.shift)}
-        )
+    if check_overlap and (campaign.signup_mode == SignupMode.REVIEWED or shift.free_seats > 0):
+        clash = _seat_clash([s for s in same_day if shifts_overlap(s.shift, shift)], shift)
+        if clash is not None:
+            errors.append(_clash_error(clash))
     return errors
 
 
-@transaction.atomic
+@seats.seat_transition
 def signup_create(*, volunteer: Volunteer, shift: Shift, actor=None, now: datetime.datetime | None = None) -> Signup:
     """Sign `volunteer` up for `shift`: accepted at once while seats remain (instant campaigns),
-    waitlisted when full, or applied for a staff decision (reviewed campaigns)."""
-    # Lock the volunteer: two sign-ups of the same person at the same moment cannot both pass the
-    # overlap check.
+    waitlisted when full, or applied for a staff decision (reviewed campaigns).
+    Locks: the volunteer (two sign-ups of one person are serialised), then the shift (so a waitlisting is
+    never invisible to a cancellation's promotion), then the volunteer's sign-ups at that time."""
     Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
     shift = Shift.objects.select_related("position__campaign").get(pk=shift.pk)
-    same_day = _same_day_signups(volunteer, shift, lock=True)
-    errors = signup_eligibility_errors(volunteer=volunteer, shift=shift, now=now, same_day=same_day)
+    # "Already signed up" and overlaps are decided below on the locked rows.
+    errors = signup_eligibility_errors(volunteer=volunteer, shift=shift, now=now, same_day=[], check_overlap=False)
     if errors:
         raise ValidationError(errors)
     campaign = shift.position.campaign
-    previous = next((s for s in same_day if s.shift_id == shift.pk), None)
-    # The seat is taken last, just before the row writes: the shift row stays locked for as short a time
-    # as possible when many people sign up for the same shift at once.
+    # The checks above need no shift lock: it is taken as late as possible, so that a rush for one shift
+    # keeps it locked for the few writes only. A seat taken with the conditional UPDATE holds the row lock
+    # already; otherwise the shift is locked and re-read before waitlisting, so that a cancellation's
+    # promotion (which holds the same lock) always sees this waitlisted sign-up once it commits.
     if campaign.signup_mode == SignupMode.REVIEWED:
-        status = SignupStatus.APPLIED
+        lock_shift(shift.pk)
+        event = "apply"
+    elif take_seat(shift.pk):
+        event = "take_seat"
     else:
-        status = SignupStatus.ACCEPTED if take_seat(shift.pk) else SignupStatus.WAITLISTED
+        locked = lock_shift(shift.pk)
+        seated = locked.accepted_count < locked.headcount and take_seat(shift.pk)  # freed in the meantime
+        event = "take_seat" if seated else "join_waitlist"
+    rows = _lock_same_time(volunteer.pk, shift, reread=False)
+    previous = next((s for s in rows if s.shift_id == shift.pk), None)
+    step = SIGNUP_TRANSITIONS.step(event, previous.status if previous else None)
+    if not step.changed:
+        raise ValidationError(_("You have already signed up for this shift."))
+    clash = _seat_clash(rows, shift)
+    if clash is not None and event != "join_waitlist":
+        raise ValidationError(_clash_error(clash))  # leaving the atomic block gives the seat back
+    status = step.target
     if previous is not None:  # signing up again after cancelling or being rejected
         previous.status = status
         previous.cancelled_at = None
@@ -166,30 +274,36 @@ def signup_create(*, volunteer: Volunteer, shift: Shift, actor=None, now: dateti
     return signup
 
 
-@transaction.atomic
+def _shift_id_of(signup: Signup) -> int:
+    return Signup.objects.values_list("shift_id", flat=True).get(pk=signup.pk)
+
+
+@seats.seat_transition
 def signup_cancel(*, signup: Signup, actor=None, reason: str = "", now: datetime.datetime | None = None) -> Signup:
     """Cancel a sign-up. Volunteers may cancel until the campaign's deadline; staff at any time (with a
-    reason). A freed seat goes to the first waitlisted volunteer in the same transaction."""
+    reason). A freed seat goes to the first waitlisted volunteer in the same transaction. Cancelling a
+    sign-up that is already cancelled changes nothing and answers like the first time."""
     now = now or timezone.now()
-    signup = Signup.objects.select_related("shift__position__campaign", "volunteer").get(pk=signup.pk)
-    shift = Shift.objects.select_for_update().get(pk=signup.shift_id)
-    if signup.status not in ACTIVE_STATUSES:
-        raise ValidationError(_("This sign-up is not active."))
+    shift = lock_shift(_shift_id_of(signup))
+    signup = lock_signup(signup.pk)
     is_staff_action = actor is not None and getattr(signup.volunteer, "user_id", None) != actor.pk
+    if is_staff_action and not Signup.objects.visible_to(actor, roles=STAFF_DECIDERS).filter(pk=signup.pk).exists():
+        raise PermissionDenied(_("You cannot change this sign-up."))
+    step = SIGNUP_TRANSITIONS.step("cancel", signup.status)
+    if not step.changed:
+        return signup
     if is_staff_action:
-        if not Signup.objects.visible_to(actor, roles=STAFF_DECIDERS).filter(pk=signup.pk).exists():
-            raise PermissionDenied(_("You cannot change this sign-up."))
         if not reason.strip():
             raise ValidationError({"reason": _("Give a reason for cancelling.")})
     else:
-        deadline = shift_starts_at(shift) - datetime.timedelta(hours=signup.shift.position.campaign.cancel_deadline_hours)
+        deadline = shift_starts_at(shift) - datetime.timedelta(hours=shift.position.campaign.cancel_deadline_hours)
         if now > deadline:
             raise ValidationError(
                 _("The cancellation deadline (%(deadline)s) has passed. Please contact the organiser.")
                 % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")}
             )
     was_accepted = signup.status == SignupStatus.ACCEPTED
-    signup.status = SignupStatus.CANCELLED
+    signup.status = step.target
     signup.cancelled_at = now
     signup.decision_reason = reason.strip()
     signup.decided_by = actor if is_staff_action else None
@@ -198,34 +312,42 @@ def signup_cancel(*, signup: Signup, actor=None, reason: str = "", now: datetime
         _release_seat(shift.pk)
         promote_waitlist(shift=shift)
     if is_staff_action:
-        audit_record(actor=actor, action="updated", node=signup.shift.position.team or signup.shift.position.venue,
-                     obj=signup, reason=reason, changes={"status": ["", SignupStatus.CANCELLED]})
+        audit_record(actor=actor, action="updated", node=shift.position.team or shift.position.venue,
+                     obj=signup, reason=reason, changes={"status": [step.source, SignupStatus.CANCELLED]})
     _notify(signup.pk, SignupStatus.CANCELLED)
     _after_change()
     return signup
 
 
-@transaction.atomic
+@seats.seat_transition
 def signup_decide(*, signup: Signup, actor, decision: str, reason: str = "") -> Signup:
     """Staff decision on a sign-up: accept, waitlist or reject (a reason is required to reject).
-    Accepting needs a free seat; rejecting an accepted sign-up frees its seat for the waitlist."""
-    decision = SignupStatus(decision)
-    if decision not in (SignupStatus.ACCEPTED, SignupStatus.WAITLISTED, SignupStatus.REJECTED):
-        raise ValidationError(_("Unknown decision."))
-    signup = Signup.objects.select_related("shift__position__campaign").get(pk=signup.pk)
+    Accepting needs a free seat and no accepted overlapping shift; rejecting or waitlisting an accepted
+    sign-up frees its seat for the waitlist. Deciding what was already decided changes nothing."""
+    try:
+        decision = SignupStatus(decision)
+        event = DECISION_EVENTS[decision]
+    except (ValueError, KeyError) as exc:
+        raise ValidationError(_("Unknown decision.")) from exc
     if not Signup.objects.visible_to(actor, roles=STAFF_DECIDERS).filter(pk=signup.pk).exists():
         raise PermissionDenied(_("You cannot decide on this sign-up."))
-    shift = Shift.objects.select_for_update().get(pk=signup.shift_id)
-    if signup.status not in ACTIVE_STATUSES:
-        raise ValidationError(_("Only active sign-ups can be decided on."))
-    if decision == signup.status:
+    shift = lock_shift(_shift_id_of(signup))
+    signup = lock_signup(signup.pk)
+    step = SIGNUP_TRANSITIONS.step(event, signup.status)
+    if not step.changed:
         return signup
     if decision == SignupStatus.REJECTED and not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the rejection.")})
-    was_accepted = signup.status == SignupStatus.ACCEPTED
-    if decision == SignupStatus.ACCEPTED and not take_seat(shift.pk):
-        raise ValidationError(_("The shift is full. Waitlist the volunteer or raise the headcount."))
-    signup.status = decision
+    if decision == SignupStatus.ACCEPTED:
+        clash = next((s for s in _lock_same_time(signup.volunteer_id, shift)
+                      if s.shift_id != shift.pk and s.status == SignupStatus.ACCEPTED), None)
+        if clash is not None:
+            raise ValidationError(_("%(name)s already has %(shift)s at that time.")
+                                  % {"name": signup.volunteer.name, "shift": clash.shift})
+        if not take_seat(shift.pk):
+            raise ValidationError(_("The shift is full. Waitlist the volunteer or raise the headcount."))
+    was_accepted = step.source == SignupStatus.ACCEPTED
+    signup.status = step.target
     signup.decision_reason = reason.strip()
     signup.decided_by = actor
     signup.decided_at = timezone.now()
@@ -233,19 +355,19 @@ def signup_decide(*, signup: Signup, actor, decision: str, reason: str = "") -> 
     if was_accepted:
         _release_seat(shift.pk)
         promote_waitlist(shift=shift)
-    audit_record(actor=actor, action="updated", node=signup.shift.position.team or signup.shift.position.venue,
-                 obj=signup, reason=reason, changes={"status": ["", decision.value]})
+    audit_record(actor=actor, action="updated", node=shift.position.team or shift.position.venue,
+                 obj=signup, reason=reason, changes={"status": [step.source, decision.value]})
     _notify(signup.pk, decision)
     _after_change()
     return signup
 
 
-@transaction.atomic
+@seats.seat_transition
 def shift_set_headcount(*, shift: Shift, actor, headcount: int, surplus_to_waitlist: bool = False) -> Shift:
     """Change a shift's headcount. Lowering it below the accepted count is refused unless the surplus
     (the latest accepted sign-ups) is moved back to the waitlist, who are told. Raising it promotes
-    waitlisted volunteers into the new seats."""
-    shift = Shift.objects.select_for_update().select_related("position").get(pk=shift.pk)
+    waitlisted volunteers into the new seats. Decided on the locked, re-read shift."""
+    shift = seats.lock_row(Shift, shift.pk, related=("position",))
     if not Shift.objects.visible_to(actor, roles=("system_admin", "authority_officer", "unit_admin")).filter(pk=shift.pk).exists():
         raise PermissionDenied(_("You cannot change this shift."))
     if headcount < 0:
@@ -260,11 +382,11 @@ def shift_set_headcount(*, shift: Shift, actor, headcount: int, surplus_to_waitl
     old = shift.headcount
     if surplus > 0:
         latest = list(
-            Signup.objects.select_for_update().filter(shift=shift, status=SignupStatus.ACCEPTED)
+            Signup.objects.select_for_update(of=("self",)).filter(shift=shift, status=SignupStatus.ACCEPTED)
             .order_by("-decided_at", "-created_at", "-id")[:surplus]
         )
         for signup in latest:
-            signup.status = SignupStatus.WAITLISTED
+            signup.status = SIGNUP_TRANSITIONS.step("demote", signup.status).target
             signup.save(update_fields=["status", "updated_at"])
             _notify(signup.pk, "demoted")
         Shift.objects.filter(pk=shift.pk).update(accepted_count=F("accepted_count") - len(latest))
@@ -291,30 +413,61 @@ def signups_for_volunteer(volunteer: Volunteer):
 
 class SignupOutcome:
     """What happened to one requested shift: a sign-up (accepted, waitlisted or applied) or the reasons
-    it was refused, in the user's language."""
+    it was refused, in the user's language; `note` explains a waitlist place next to an overlapping seat."""
 
-    def __init__(self, shift: Shift, signup: Signup | None = None, errors: list[str] | None = None):
+    def __init__(self, shift: Shift, signup: Signup | None = None, errors: list[str] | None = None, note: str = "",
+                 status: str = ""):
         self.shift = shift
         self.signup = signup
         self.errors = errors or []
+        self.note = note
+        self.status = status or (signup.status if signup is not None else "")
 
     @property
     def ok(self) -> bool:
-        return self.signup is not None
+        return bool(self.status)
+
+    @property
+    def status_label(self) -> str:
+        return SignupStatus(self.status).label if self.status else ""
+
+    def as_dict(self) -> dict:
+        return {"shift": self.shift.pk, "signup": self.signup.pk if self.signup else None, "status": self.status,
+                "errors": [str(e) for e in self.errors], "note": str(self.note)}
+
+
+def overlapping_pairs(shifts) -> list[tuple[Shift, Shift]]:
+    """Pairs of the given shifts that overlap each other (for the confirmation page)."""
+    ordered = sorted(shifts, key=lambda s: (s.date, s.start_time, s.pk))
+    return [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:] if shifts_overlap(a, b)]
 
 
 def signup_create_many(*, volunteer: Volunteer, shifts, actor=None,
                        now: datetime.datetime | None = None) -> list[SignupOutcome]:
-    """Sign up for several shifts: each in its own transaction (one refused shift does not undo the
-    others), in date order, so that a later shift overlapping an earlier one of the same request is
-    refused with the overlap reason."""
-    outcomes = []
-    for shift in sorted(shifts, key=lambda s: (s.date, s.start_time, s.pk)):
+    """Sign up for several shifts, each in its own transaction (one refused shift does not undo the others).
+    Seats first: shifts that have a free seat (or take applications) are handled before full ones, each
+    group in time order, so a full shift never costs the volunteer a free one; of two overlapping free
+    shifts the earlier is taken and the later refused. A full shift overlapping a seat taken here is still
+    joined as a waitlist place, whose promotion will pass the volunteer over while they hold that seat.
+    The outcomes are returned in time order."""
+    ordered = sorted(shifts, key=lambda s: (s.date, s.start_time, s.pk))
+    first = [s for s in ordered if s.position.campaign.signup_mode == SignupMode.REVIEWED or s.free_seats > 0]
+    rest = [s for s in ordered if s not in first]
+    outcomes: dict[int, SignupOutcome] = {}
+    for shift in first + rest:
         try:
-            outcomes.append(SignupOutcome(shift, signup_create(volunteer=volunteer, shift=shift, actor=actor, now=now)))
+            outcomes[shift.pk] = SignupOutcome(shift, signup_create(volunteer=volunteer, shift=shift, actor=actor,
+                                                                    now=now))
         except ValidationError as exc:
-            outcomes.append(SignupOutcome(shift, errors=exc.messages))
-    return outcomes
+            outcomes[shift.pk] = SignupOutcome(shift, errors=exc.messages)
+    held = [o.shift for o in outcomes.values() if o.status in HOLDING_STATUSES]
+    for o in outcomes.values():
+        if o.status == SignupStatus.WAITLISTED:
+            clash = next((h for h in held if shifts_overlap(h, o.shift)), None)
+            if clash is not None:
+                o.note = _("You are on the waitlist; while you keep your place on %(shift)s, which overlaps this "
+                           "one, a freed seat here goes to the next person.") % {"shift": str(clash)}
+    return [outcomes[s.pk] for s in ordered]
 
 
 CONSENT_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png")

@@ -41,11 +41,14 @@ from ..services.accounts import (
 from ..services.rosters import ROSTER_COLUMNS, roster_import_start, roster_template
 from ..services.signups import (
     ADULT_AGE,
+    SignupOutcome,
     guardian_consent_upload,
+    overlapping_pairs,
     signup_cancel,
     signup_create_many,
     signup_eligibility_errors,
 )
+from ..services.submissions import submission_key_new, submission_once
 
 MAX_SHIFTS_PER_REQUEST = 50
 
@@ -129,7 +132,9 @@ class MyShiftsView(VolunteerRequiredMixin, TemplateView):
 
 
 class CancelSignupView(VolunteerRequiredMixin, View):
-    """GET asks for confirmation; POST cancels (a freed seat goes to the waitlist in the same transaction)."""
+    """GET asks for confirmation; POST cancels (a freed seat goes to the waitlist in the same transaction).
+    The form carries a one-time key: a repeated POST answers like the first. Success redirects to My shifts
+    with a message; a refusal shows this page again with the reason (409)."""
 
     def get_signup(self, pk) -> Signup:
         return get_object_or_404(
@@ -137,18 +142,32 @@ class CancelSignupView(VolunteerRequiredMixin, View):
             pk=pk, volunteer=self.volunteer,
         )
 
-    def get(self, request, pk):
+    def page(self, request, signup, *, error: str = "", status: int = 200):
         return render(request, "operations/volunteer/cancel_confirm.html",
-                      {"signup": self.get_signup(pk), "volunteer": self.volunteer, "zone_nav": "shifts"})
+                      {"signup": signup, "volunteer": self.volunteer, "zone_nav": "shifts", "error": error,
+                       "submission_key": submission_key_new()}, status=status)
+
+    def get(self, request, pk):
+        return self.page(request, self.get_signup(pk))
 
     def post(self, request, pk):
         signup = self.get_signup(pk)
-        try:
-            signup_cancel(signup=signup, actor=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Your sign-up is cancelled."))
+
+        def cancel() -> dict:
+            try:
+                signup_cancel(signup=signup, actor=request.user)
+            except ValidationError as exc:
+                return {"ok": False, "message": " ".join(exc.messages)}
+            return {"ok": True, "message": _("Your sign-up is cancelled.")}
+
+        result, _repeated = submission_once(user=request.user, key=request.POST.get("submission_key", ""),
+                                            purpose="cancel", run=cancel)
+        if result is None:
+            return self.page(request, signup, status=409, error=_(
+                "Your first request is still being processed. Look at My shifts in a moment."))
+        if not result["ok"]:
+            return self.page(request, signup, error=result["message"], status=409)
+        messages.success(request, result["message"])
         return redirect("volunteer:shifts")
 
 
@@ -291,9 +310,12 @@ class SignupView(VolunteerRequiredMixin, View):
         consent_campaigns = {s.position.campaign for s in shifts
                              if self.volunteer.age_on(s.date) < ADULT_AGE and s.position.campaign_id not in have_consent
                              and (s.position.campaign.min_age or 0) <= self.volunteer.age_on(s.date)}
+        pairs = overlapping_pairs(shifts)
+        overlapping = {s.pk for pair in pairs for s in pair}
         return render(request, "operations/volunteer/signup_confirm.html", {
             "checks": checks, "volunteer": self.volunteer, "zone_nav": "shifts",
-            "consent_campaigns": consent_campaigns, "back": back,
+            "consent_campaigns": consent_campaigns, "back": back, "overlap_pairs": pairs,
+            "overlapping": overlapping, "submission_key": submission_key_new(),
         })
 
     def post(self, request):
@@ -301,9 +323,28 @@ class SignupView(VolunteerRequiredMixin, View):
         if not shifts:
             messages.info(request, _("Choose one or more shifts first."))
             return redirect("volunteer:shifts")
-        outcomes = signup_create_many(volunteer=self.volunteer, shifts=shifts, actor=request.user)
+        first: list = []
+
+        def sign_up() -> list[dict]:
+            first.extend(signup_create_many(volunteer=self.volunteer, shifts=shifts, actor=request.user))
+            return [o.as_dict() for o in first]
+
+        stored, repeated = submission_once(user=request.user, key=request.POST.get("submission_key", ""),
+                                           purpose="signup", run=sign_up)
+        if stored is None:
+            messages.info(request, _("Your first request is still being processed. Look at My shifts in a moment."))
+            return redirect("volunteer:shifts")
+        outcomes = first if not repeated else _stored_outcomes(stored)
         return render(request, "operations/volunteer/signup_result.html",
-                      {"outcomes": outcomes, "volunteer": self.volunteer, "zone_nav": "shifts"})
+                      {"outcomes": outcomes, "volunteer": self.volunteer, "zone_nav": "shifts", "repeated": repeated})
+
+
+def _stored_outcomes(stored: list[dict]) -> list[SignupOutcome]:
+    """The outcomes of the first POST with a key, for showing them again."""
+    shifts = Shift.objects.in_bulk([o["shift"] for o in stored])
+    signups = Signup.objects.in_bulk([o["signup"] for o in stored if o["signup"]])
+    return [SignupOutcome(shifts[o["shift"]], signup=signups.get(o["signup"]), errors=o["errors"], note=o["note"],
+                          status=o["status"]) for o in stored if o["shift"] in shifts]
 
 
 class ConsentView(VolunteerRequiredMixin, FormView):

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "auditlog",
     "captcha",
     "axes",
+    "pgtrigger",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -242,6 +243,11 @@ CELERY_BEAT_SCHEDULE: dict = {
                                   "schedule": crontab(minute="*/5")},
     # Attendance: flag forgotten check-outs of earlier days, every morning at 06:00 Asia/Taipei.
     "flag-missing-checkouts": {"task": "operations.tasks.flag_missing_checkouts", "schedule": crontab(hour=6, minute=0)},
+    # Sign-ups: check the seat invariants of every shift at 03:30 Asia/Taipei; findings alert the admins.
+    "check-signup-invariants": {"task": "operations.tasks.check_signup_invariants",
+                                "schedule": crontab(hour=3, minute=30)},
+    # One-time keys of the sign-up and cancel forms are kept two days.
+    "purge-submission-keys": {"task": "operations.tasks.purge_submission_keys", "schedule": crontab(hour=3, minute=45)},
     # Public site: publish (and unpublish) pages scheduled by editors, every minute.
     "cms-publish-scheduled": {"task": "cms.tasks.publish_scheduled_pages", "schedule": 60.0},
     # Operations: publish outbox messages the after-commit attempt could not hand to the broker.
@@ -259,6 +265,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "臺北市志工管理整合平台 <noreply@volunteer.example.tw>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who gets operational alerts (e.g. the nightly seat-invariant check) besides the system administrators:
+# comma-separated e-mail addresses.
+ADMINS = [(email.strip(), email.strip()) for email in os.environ.get("ADMINS", "").split(",") if email.strip()]
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Wagtail -----------------------------------------------------------------------------------

@@ -166,17 +166,21 @@ def _inner(factor: float) -> list[tuple[str, str]]:
         s = shifts[(i * 7) % len(shifts)]
         signups.append(Signup(volunteer=v, shift=s, status=SignupStatus.ACCEPTED))
         taken[s.pk] = taken.get(s.pk, 0) + 1
-    Signup.objects.bulk_create(signups, batch_size=2000)
-    for s in shifts:
-        s.accepted_count = taken.get(s.pk, 0)
-    Shift.objects.bulk_update(shifts, ["accepted_count"], batch_size=2000)
+    from django.db import transaction
+
+    with transaction.atomic():  # rows and counters together: PostgreSQL's seat-invariant trigger checks at commit
+        Signup.objects.bulk_create(signups, batch_size=2000)
+        for s in shifts:
+            s.accepted_count = taken.get(s.pk, 0)
+        Shift.objects.bulk_update(shifts, ["accepted_count"], batch_size=2000)
     big = Shift.objects.filter(position__venue=venues[0], date=today).order_by("start_time").first()
     big.headcount = 60
     big.save(update_fields=["headcount"])
     existing = set(Signup.objects.filter(shift=big).values_list("volunteer_id", flat=True))
     extra = [v for v in vols[:200] if v.pk not in existing][:40 - len(existing)]
-    Signup.objects.bulk_create([Signup(volunteer=v, shift=big, status=SignupStatus.ACCEPTED) for v in extra])
-    Shift.objects.filter(pk=big.pk).update(accepted_count=len(existing) + len(extra))
+    with transaction.atomic():
+        Signup.objects.bulk_create([Signup(volunteer=v, shift=big, status=SignupStatus.ACCEPTED) for v in extra])
+        Shift.objects.filter(pk=big.pk).update(accepted_count=len(existing) + len(extra))
 
     def measure(label, client, url, n=15):
         client.get(url)
@@ -261,8 +265,12 @@ def _city_matching(factor: float, root, measure, figures: list[tuple[str, str]])
     busy_day = Shift.objects.create(position=position, date=today + datetime.timedelta(days=4), name="早班",
                                     start_time=datetime.time(8), end_time=datetime.time(12), headcount=10_000)
     members = list(Volunteer.objects.filter(memberships__team__path__startswith=unit.path).distinct().order_by("pk"))
-    Signup.objects.bulk_create([Signup(volunteer=v, shift=busy_day, status=SignupStatus.ACCEPTED) for v in members[::2]])
-    Shift.objects.filter(pk=busy_day.pk).update(accepted_count=len(members[::2]))
+    from django.db import transaction
+
+    with transaction.atomic():  # rows and counter together (the seat-invariant trigger checks at commit)
+        Signup.objects.bulk_create([Signup(volunteer=v, shift=busy_day, status=SignupStatus.ACCEPTED)
+                                    for v in members[::2]])
+        Shift.objects.filter(pk=busy_day.pk).update(accepted_count=len(members[::2]))
     with connection.cursor() as cursor:  # planner statistics of what the bench wrote (autovacuum would, later)
         cursor.execute("ANALYZE")
     city_officer = User.objects.get(username="load-city-officer")

@@ -5,12 +5,16 @@
    throughput and p95, next to a minimal Django view that inserts one row (same middleware), as a ratio;
 2. the 我要當志工 browse page at WMG scale (generate_load_data --scale wmg: 20,000 shifts) with filters:
    median, p95 and its SQL query count;
-3. a 5,000-row group roster (CSV) checked and imported.
+3. a 5,000-row group roster (CSV) checked and imported;
+4. cancel storm: on one full 200-seat shift with people waiting, 200 seat holders cancel and 200 newcomers
+   sign up at the same moment (HTTP, gunicorn, one-time keys on every form): the seat invariants are
+   checked afterwards (violations must be 0).
 
 `run()` creates a fresh PostgreSQL database next to DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
 postgres), migrates it, runs the measurements in a child process and drops it. Without PostgreSQL it
 reports "skipped". Standalone: `.venv/bin/python tests/bench/bench_journey.py [--factor 0.1]`; BENCH_ONLY=rush
-(or roster, browse, comma-separated) runs only those parts."""
+(or roster, browse, storm, comma-separated) runs only those parts; BENCH_WORKERS=2 (comma-separated)
+chooses the gunicorn worker counts of the rush and the storm."""
 from __future__ import annotations
 
 import asyncio
@@ -29,7 +33,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 500
 SEATS = 50
-WORKERS = (2, 8)
+WORKERS = tuple(int(w) for w in os.environ.get("BENCH_WORKERS", "2,8").split(",") if w.strip())
+STORM_SEATS = 200
+STORM_WAITING = 50
 
 
 def _pct(values, q):
@@ -245,9 +251,12 @@ def bench_rush(figures):
     tmp = tempfile.mkdtemp(prefix="journey-bench-")
     Path(tmp, "journey_bench_settings.py").write_text(textwrap.dedent(BENCH_SETTINGS))
     Path(tmp, "journey_bench_urls.py").write_text(textwrap.dedent(BENCH_URLS))
+    from django.db import transaction
+
     for workers in WORKERS:
-        Signup.objects.filter(shift=shift).delete()
-        type(shift).objects.filter(pk=shift.pk).update(accepted_count=0)
+        with transaction.atomic():  # one transaction: the seat-invariant trigger checks the final state
+            Signup.objects.filter(shift=shift).delete()
+            type(shift).objects.filter(pk=shift.pk).update(accepted_count=0)
         port = _free_port()
         server = _gunicorn(workers, tmp, port)
         try:
@@ -268,6 +277,77 @@ def bench_rush(figures):
             f"(counter {shift.accepted_count}), {throughput:.0f} req/s, p95 {_pct(lat, 95) * 1000:.0f} ms; "
             f"minimal insert view {base_throughput:.0f} req/s (errors {sum(1 for s in base_status if s != 200)}), "
             f"p95 {_pct(base_lat, 95) * 1000:.0f} ms; ratio {throughput / base_throughput:.2f}")))
+
+
+async def _fire_mixed(port: int, requests: list[tuple[str, str, dict]]) -> tuple[list[float], list[int], float]:
+    """POST every (path, session, data) at once; latencies, statuses and wall time."""
+    import httpx
+
+    token = "b" * 32
+    limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=120) as client:
+        latencies, statuses = [], []
+
+        async def one(path, session_key, data):
+            start = time.perf_counter()
+            try:
+                response = await client.post(path, data=data, headers={
+                    "X-CSRFToken": token, "Referer": f"http://127.0.0.1:{port}/"},
+                    cookies={"sessionid": session_key, "csrftoken": token})
+                statuses.append(response.status_code)
+            except httpx.HTTPError:
+                statuses.append(0)
+            latencies.append(time.perf_counter() - start)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(one(*r) for r in requests))
+        return latencies, statuses, time.perf_counter() - began
+
+
+def bench_storm(figures):
+    """200 cancels and 200 sign-ups at once on one full shift; then the invariant check."""
+    import random
+    import uuid
+
+    from operations.models import Signup, SignupStatus
+    from operations.services.seat_invariants import seat_invariant_findings
+    from operations.services.signups import signup_create
+
+    tmp = tempfile.mkdtemp(prefix="journey-bench-")
+    Path(tmp, "journey_bench_settings.py").write_text(textwrap.dedent(BENCH_SETTINGS))
+    Path(tmp, "journey_bench_urls.py").write_text(textwrap.dedent(BENCH_URLS))
+    for workers in WORKERS[-1:]:
+        shift = _event(STORM_SEATS, f"bench-storm-{workers}")
+        holders = _volunteers(STORM_SEATS, f"storm{workers}-h")
+        waiting = _volunteers(STORM_WAITING, f"storm{workers}-w")
+        newcomers = _volunteers(STORM_SEATS, f"storm{workers}-n")
+        for user in holders + waiting:
+            signup_create(volunteer=user.volunteer, shift=shift)
+        seats = dict(Signup.objects.filter(shift=shift, status=SignupStatus.ACCEPTED).values_list(
+            "volunteer__user_id", "pk"))
+        requests = [(f"/volunteer/shifts/{seats[u.pk]}/cancel/", key, {"submission_key": uuid.uuid4().hex})
+                    for u, key in zip(holders, _sessions(holders), strict=True)]
+        requests += [("/volunteer/signup/", key, {"shift": str(shift.pk), "submission_key": uuid.uuid4().hex})
+                     for key in _sessions(newcomers)]
+        random.Random(9).shuffle(requests)
+        port = _free_port()
+        server = _gunicorn(workers, tmp, port)
+        try:
+            lat, statuses, wall = asyncio.run(_fire_mixed(port, requests))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            _purge_bench_queue()
+        shift.refresh_from_db()
+        counts = {s: Signup.objects.filter(shift=shift, status=s).count() for s in SignupStatus.values}
+        violations = [str(f) for f in seat_invariant_findings() if f.shift_id == shift.pk]
+        errors = sum(1 for s in statuses if s not in (200, 302))
+        figures.append((f"cancel storm {STORM_SEATS} cancels + {STORM_SEATS} sign-ups on one {STORM_SEATS}-seat "
+                        f"shift ({STORM_WAITING} waiting), gunicorn {workers} workers", (
+                            f"cancelled {counts['cancelled']}, accepted {counts['accepted']} (counter "
+                            f"{shift.accepted_count}), waitlisted {counts['waitlisted']}, HTTP errors {errors}, "
+                            f"violations {len(violations)}{' ' + '; '.join(violations) if violations else ''}, "
+                            f"{len(requests) / wall:.0f} req/s, p95 {_pct(lat, 95) * 1000:.0f} ms")))
 
 
 def bench_browse(figures, factor: float):
@@ -370,6 +450,8 @@ def _inner(factor: float):
         bench_roster(figures)
     if not only or "rush" in only:
         bench_rush(figures)
+    if not only or "storm" in only:
+        bench_storm(figures)
     if not only or "browse" in only:
         bench_browse(figures, factor)
     print(json.dumps(figures, ensure_ascii=False))

@@ -69,9 +69,11 @@ def test_english_page_and_api_in_english(landing, wmg_factory, client):
 
 @pytest.mark.django_db
 def test_a_sign_up_shows_on_the_page_after_commit(landing, wmg_factory, client, django_capture_on_commit_callbacks):
-    wmg_factory(venues_per_city={"taipei": 1}, headcount=10, accepted=3)
-    assert "3 / 10" in client.get("/wmg/").content.decode()
+    wmg_factory(venues_per_city={"taipei": 1}, headcount=10, accepted=0)
     shift = Shift.objects.get()
+    for _ in range(3):  # real accepted sign-ups: on PostgreSQL the seat-invariant trigger checks the counter
+        signup_create(volunteer=VolunteerFactory(birth_date=datetime.date(1990, 1, 1)), shift=shift)
+    assert "3 / 10" in client.get("/wmg/").content.decode()
     volunteer = VolunteerFactory(birth_date=datetime.date(1990, 1, 1))
     with django_capture_on_commit_callbacks(execute=True):
         signup_create(volunteer=volunteer, shift=shift)
@@ -141,13 +143,17 @@ def test_query_count_is_constant_at_wmg_scale(landing, wmg_factory, client, djan
 
 @pytest.mark.django_db
 def test_anonymous_page_cache_serves_repeat_visits_and_never_stale_figures(landing, wmg_factory, client, org):
-    wmg_factory(venues_per_city={"taipei": 1}, headcount=10, accepted=3)
+    wmg_factory(venues_per_city={"taipei": 1}, headcount=10, accepted=0)
+    shift = Shift.objects.get()
+    for _ in range(3):  # real accepted sign-ups: on PostgreSQL the seat-invariant trigger checks the counter
+        signup_create(volunteer=VolunteerFactory(birth_date=datetime.date(1990, 1, 1)), shift=shift)
     client.get("/wmg/")  # the first visit creates the contact-details setting row (a content change)
     client.get("/wmg/")
     with CaptureQueriesContext(connection) as repeat:
         html = client.get("/wmg/").content.decode()
     assert "3 / 10" in html and len(repeat) <= 2  # a cached copy: no rendering
-    Shift.objects.update(accepted_count=5)
+    for _ in range(2):
+        signup_create(volunteer=VolunteerFactory(birth_date=datetime.date(1990, 1, 1)), shift=shift)
     from operations.selectors.recruitment import invalidate_recruitment_progress
 
     invalidate_recruitment_progress()  # what the sign-up services do on commit

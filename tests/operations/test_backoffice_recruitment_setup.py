@@ -7,6 +7,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from operations.models import FilingStatus, Shift, Signup, SignupStatus
@@ -26,10 +27,12 @@ def make_shift(position, *, date=None, start=(8, 0), end=(12, 0), headcount=10, 
 
 
 def accept(volunteer, shift) -> Signup:
-    """An accepted sign-up that took its seat the way the services do."""
-    assert take_seat(shift.pk)
-    return Signup.objects.create(volunteer=volunteer, shift=shift, status=SignupStatus.ACCEPTED,
-                                 decided_at=timezone.now())
+    """An accepted sign-up that took its seat the way the services do (in one transaction: on PostgreSQL the
+    seat-invariant trigger checks the counter against the rows at commit)."""
+    with transaction.atomic():
+        assert take_seat(shift.pk)
+        return Signup.objects.create(volunteer=volunteer, shift=shift, status=SignupStatus.ACCEPTED,
+                                     decided_at=timezone.now())
 
 
 def aware(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:

@@ -21,6 +21,7 @@ from tests.factories import (
     LanguageFactory,
     MembershipFactory,
     PositionFactory,
+    SignupFactory,
     SkillFactory,
     TeamFactory,
 )
@@ -49,7 +50,7 @@ def matching_fixture(rec):
 def _no_show(m, volunteer):
     """A no-show on an earlier shift of another campaign (counts as a no-show, not as load)."""
     shift = make_shift(m.other_position, date=DAY - datetime.timedelta(days=30))
-    signup = Signup.objects.create(volunteer=volunteer, shift=shift, status=SignupStatus.ACCEPTED)
+    signup = SignupFactory(volunteer=volunteer, shift=shift, status=SignupStatus.ACCEPTED)  # counts the seat
     Attendance.objects.create(signup=signup, shift=shift, volunteer=volunteer, outcome=AttendanceOutcome.NO_SHOW)
 
 
