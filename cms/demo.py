@@ -197,7 +197,8 @@ ANNOUNCEMENTS = [
     ("library-reading", "recruitment", "tp-library", 12, "市立圖書館說故事志工招募", "Storytelling volunteers for the public library",
      "陪伴孩子閱讀，培養閱讀興趣。", "Read with children and share the joy of books."),
     ("basic-training-june", "training", "tp-vol-center", 3, "志願服務基礎訓練課程開課", "Basic volunteer training: new sessions",
-     "依志願服務法規定，志工須完成基礎訓練12小時。", "The Volunteer Service Act requires 12 hours of basic training."),
+     "依志願服務法規定，志工須完成基礎訓練6小時，共3門課：志願服務內涵與倫理、志願服務法規之認識、志願服務經驗分享。",
+     "The Volunteer Service Act requires basic training: 6 hours in 3 subjects (the meaning and ethics of volunteering, volunteer law, sharing experience)."),
     ("wmg-special-training", "training", "wmg-committee", 9, "世壯運志工特殊訓練線上課程", "WMG special training online",
      "完成特殊訓練後方可排班服務。", "Volunteers serve after completing the special training."),
     ("first-aid-training", "training", "tp-hospital", 20, "志工急救訓練（CPR+AED）", "First aid training for volunteers (CPR and AED)",
@@ -282,10 +283,10 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
         "志工服務手冊（PDF）", "volunteer-handbook.pdf",
         pdf_bytes("Taipei City Volunteer Handbook", [
             "1. Your rights and duties under the Volunteer Service Act.",
-            "2. Basic training (12 hours) and special training.",
+            "2. Basic training (6 hours, 3 subjects) and special training.",
             "3. Service hours are recorded in steps of half an hour.",
             "4. Insurance: your unit insures you while you serve.",
-            "Taipei Volunteer Service Promotion Center, tel. 02-2720-8889",
+            "Taipei Volunteer Service Promotion Center, tel. 02-2302-3993",
         ]),
     )
     wmg_pdf = loader.document(
@@ -556,8 +557,11 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
             footer = FooterText(
                 locale=locale,
                 organisation="Taipei Volunteer Service Promotion Center" if is_en else "臺北市志願服務推廣中心",
-                opening_hours="Mon–Fri 9:00–17:30" if is_en else "週一至週五 9:00–17:30",
-                copyright="© Taipei City Government. All rights reserved." if is_en else "臺北市政府社會局 版權所有 © 臺北市政府",
+                opening_hours=("Monday to Friday 9:00–18:00 (lunch break 12:00–13:30); closed on weekends and public holidays"
+                               if is_en else "星期一至星期五 9:00–18:00（12:00–13:30 為午休時間），例假日及國定假日休息"),
+                copyright=("Copyright of the Department of Social Welfare, Taipei City Government; maintained on its behalf by the "
+                           "Taipei Volunteer Service Promotion Center, which answers questions about this website."
+                           if is_en else "本網站為臺北市政府社會局版權所有，委託本市志願服務推廣中心維護，相關問題請洽臺北市志願服務推廣中心。"),
                 accessibility_text="This site conforms to WCAG 2.1 AA." if is_en else "本網站通過無障礙2.1 AA等級設計",
                 accessibility_page=tr("accessibility"),
             )
@@ -568,9 +572,9 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
     if site is not None:
         contact = ContactSettings.for_site(site)
         if not contact.phone:
-            contact.phone = "02-2720-8889"
-            contact.email = "volunteer@gov.taipei"
-            contact.address = "110204 臺北市信義區市府路1號"
-            contact.address_en = "No. 1, Shifu Rd., Xinyi District, Taipei City 110204"
+            # As the seed gives them (footer of the public site).
+            contact.phone = "02-2302-3993"
+            contact.address = "110038 臺北市信義區大道路116號7樓"
+            contact.address_en = "7F, No. 116, Dadao Rd., Xinyi District, Taipei City 110038"
             contact.save()
     loader.log("Public site: demo pages in Chinese and English are ready.")

@@ -121,3 +121,24 @@ def newsletter_unsubscribe_view(request, token: str):
         "title": _("Unsubscribe from the newsletter"), "button": _("Unsubscribe"),
         "text": _("Press the button and we will not send you the newsletter any more."),
     })
+
+
+def robots_txt(request):
+    """robots.txt: the public pages may be indexed; the back-office, the volunteer zone, the admin and
+    the APIs may not. Points at the sitemap on this host."""
+    from django.http import HttpResponse
+
+    lines = ["User-agent: *"]
+    for prefix in ("", "/en"):
+        lines += [f"Disallow: {prefix}/backoffice/", f"Disallow: {prefix}/volunteer/", f"Disallow: {prefix}/search/"]
+    lines += ["Disallow: /admin/", "Disallow: /api/", "Disallow: /captcha/", "",
+              f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def favicon_ico(request):
+    """/favicon.ico, which browsers and bots ask for whatever the page's <link rel=icon> says."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.http import HttpResponsePermanentRedirect
+
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("img/favicon.ico"))
