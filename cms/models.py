@@ -473,7 +473,8 @@ class WMGLandingPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the title)
         with translation.override(self.locale.language_code):
             return [
                 {"city": c.code, "label": str(c.label), "hosting": c.hosting, "venue_count": c.venue_count,
-                 "venues": [{"name": v.display_name, "district": v.district,
+                 "percent": c.progress.percent,
+                 "venues": [{"id": v.pk, "name": v.display_name, "district": v.display_district,
                              "sports": (v.sports_en or v.sports) if english else v.sports}
                             for v in c.venues]}
                 for c in self._map[0]
@@ -481,8 +482,10 @@ class WMGLandingPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the title)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        from .wmg import BANDS, map_height
+
         cities, status = self._map
-        context.update(cities=cities, status=status, event=self.event,
+        context.update(cities=cities, status=status, event=self.event, bands=BANDS, map_height=map_height(cities),
                        hosting=[c for c in cities if c.hosting], co_hosting=[c for c in cities if not c.hosting])
         return context
 

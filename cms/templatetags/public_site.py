@@ -170,7 +170,7 @@ def shift_rows(shifts):
         free = shift.free_seats
         seats = format_html('<span class="seats">{} / {}</span>', free, shift.headcount) if free else full
         rows.append((shift.pk, shift.pk, shift.pk, date_format(shift.date, "Y-m-d (D)"),
-                     f"{shift.start_time:%H:%M}–{shift.end_time:%H:%M}", shift.name, seats))
+                     f"{shift.start_time:%H:%M}–{shift.end_time:%H:%M}", shift.display_name, seats))
     return format_html_join(
         "\n", '<tr><td><input type="checkbox" name="shift" value="{}" id="s-{}"></td>'
               '<td><label for="s-{}">{}</label></td><td>{}</td><td>{}</td><td>{}</td></tr>', rows)

@@ -41,7 +41,9 @@ class UnitFacts:
 
 
 def public_unit_facts(unit_ids: list[int]) -> list[UnitFacts]:
-    """Public facts of the given units, in the order given, in two queries whatever their number."""
+    """Public facts of the given units, in the order given, in two queries whatever their number. Names,
+    district and address in the current language (the Chinese form when no English one was entered); the
+    unit's own description is Chinese-only data, so on the English site it is left out."""
     ids = [int(i) for i in unit_ids if str(i).isdigit()]
     if not ids:
         return []
@@ -79,11 +81,11 @@ def public_unit_facts(unit_ids: list[int]) -> list[UnitFacts]:
                 name=unit.display_name,
                 category=str(UnitCategory(unit.category).label) if unit.category else "",
                 city=str(City(unit.city).label) if unit.city else "",
-                district=unit.district,
-                address=unit.address,
+                district=unit.display_district,
+                address=unit.display_address,
                 phone=unit.phone,
                 website=unit.website,
-                description=unit.description,
+                description="" if en else unit.description,
                 team_count=len(unit_teams),
                 volunteer_count=unit.volunteer_count,
                 teams=tuple((t.name_en or t.name) if en else t.name for t in unit_teams),
