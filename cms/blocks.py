@@ -68,7 +68,12 @@ class CaptionedImageBlock(blocks.StructBlock):
 
 
 class DownloadBlock(blocks.StructBlock):
+    """A document to download. Its title shown on the page is part of the page (so wagtail-localize
+    translates it with the page); empty, the document's own title is shown."""
+
     document = DocumentChooserBlock(label=_("document"))
+    title = blocks.CharBlock(label=_("title shown"), required=False, max_length=255,
+                             help_text=_("Empty: the document's own title. Translated with the page."))
     description = blocks.CharBlock(label=_("description"), required=False, max_length=255)
 
     class Meta:
@@ -79,7 +84,7 @@ class DownloadBlock(blocks.StructBlock):
     def get_api_representation(self, value, context=None):
         document = value["document"]
         return {
-            "title": document.title,
+            "title": value.get("title") or document.title,
             "description": value["description"],
             "url": document.url,
             "file_type": document.file_extension.upper(),

@@ -83,7 +83,7 @@ class _Loader:
         return page, page.get_translation(self.en).specific
 
     # --- media --------------------------------------------------------------------------------
-    def image(self, title: str, colours: tuple[str, str], label: str, seed: int):
+    def image(self, title: str, colours: tuple[str, str], seed: int):
         Image = get_image_model()
         existing = Image.objects.filter(title=title).first()
         if existing:
@@ -107,7 +107,8 @@ class _Loader:
             draw.ellipse([x - 34, height - h - 80, x + 34, height - h - 12], fill="#f3d2b3")
             draw.rounded_rectangle([x - 52, height - h, x + 52, height - 40], radius=30, fill=vest)
         draw.rectangle([0, height - 60, width, height], fill="#1b1f24")
-        draw.text((40, 40), label, fill="#ffffff", font_size=56)
+        # No text in the picture: its words would be in one language only and unreadable to screen readers;
+        # the caption and the alternative text carry them, in the page's language.
         buffer = io.BytesIO()
         img.save(buffer, "JPEG", quality=82)
         image = Image(title=title, file=ImageFile(buffer, name=f"demo-{seed}.jpg"))
@@ -187,6 +188,10 @@ def _unit(code: str):
     return OrgNode.objects.filter(code=code).first()
 
 
+# The English titles of the demo documents, carried by the English pages' download blocks.
+EN_DOC_TITLES = {"handbook": "Volunteer handbook (PDF)", "guide": "Volunteer application form (ODT)",
+                 "plan": "Service plan template (ODT)", "wmg": "WMG volunteer guide (PDF)"}
+
 ANNOUNCEMENTS = [
     # (slug, category, unit code, days ago, zh title, en title, zh text, en text)
     ("wmg-recruitment-open", "recruitment", "wmg-committee", 2, "世壯運志工招募開跑，歡迎年滿16歲民眾報名",
@@ -262,10 +267,10 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
     if Collection.get_first_root_node() is None:  # a flushed database (transactional tests) has none
         Collection.add_root(name="Root")
     photos = [
-        loader.image(f"世壯運志工培訓 {i + 1}", ("#005b7f", "#7cc4d8"), f"WMG volunteer training {i + 1}", i)
+        loader.image(f"世壯運志工培訓 {i + 1}", ("#005b7f", "#7cc4d8"), i)
         for i in range(4)
     ] + [
-        loader.image(f"社區服務日 {i + 1}", ("#2f7d62", "#bfe3c8"), f"Community service day {i + 1}", 10 + i)
+        loader.image(f"社區服務日 {i + 1}", ("#2f7d62", "#bfe3c8"), 10 + i)
         for i in range(4)
     ]
     guide_odt = loader.document(
@@ -304,18 +309,21 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
                          {"title": "Announcements", "slug": "announcements",
                           "intro": "<p>News, recruitment events, training and frequently asked questions.</p>"})
     for index, (slug, category, unit_code, days, zh_title, en_title, zh_text, en_text) in enumerate(ANNOUNCEMENTS):
-        attachments = []
+        attachments, attachments_en = [], []
         if index % 3 == 0:
-            attachments = [("document", {"document": handbook_pdf, "description": ""})]
+            attachments = [("document", {"document": handbook_pdf, "title": "", "description": ""})]
+            attachments_en = [("document", {"document": handbook_pdf, "title": EN_DOC_TITLES["handbook"], "description": ""})]
         elif index % 3 == 1:
-            attachments = [("document", {"document": guide_odt, "description": ""})]
+            attachments = [("document", {"document": guide_odt, "title": "", "description": ""})]
+            attachments_en = [("document", {"document": guide_odt, "title": EN_DOC_TITLES["guide"], "description": ""})]
         page(news, AnnouncementPage, slug,
              {"title": zh_title, "category": category, "unit": _unit(unit_code),
               "date": today - datetime.timedelta(days=days), "intro": f"<p>{zh_text}</p>",
               "body": [("paragraph", _p(zh_text, "詳細資訊請洽各運用單位或臺北市志願服務推廣中心。"))],
               "attachments": attachments},
              {"title": en_title, "slug": slug, "intro": f"<p>{en_text}</p>",
-              "body": [("paragraph", _p(en_text, "For details, contact the unit or the Taipei Volunteer Service Promotion Center."))]})
+              "body": [("paragraph", _p(en_text, "For details, contact the unit or the Taipei Volunteer Service Promotion Center."))],
+              "attachments": attachments_en})
 
     # --- organisations ---
     orgs, orgs_en = page(home, SectionPage, "organisations",
@@ -360,7 +368,7 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
           "body": [("heading", "The seven parts of a plan"),
                    ("paragraph", RichText("<ol><li>Recruitment</li><li>Training</li><li>Management</li><li>Deployment</li><li>Guidance</li><li>Evaluation</li><li>Service items</li></ol>")),
                    ("callout", {"title": "When to file", "text": RichText("<p>File before volunteers start; report the results within two months after the plan ends.</p>")}),
-                   ("download", {"document": plan_odt, "description": "Editable OpenDocument file"})]})
+                   ("download", {"document": plan_odt, "title": EN_DOC_TITLES["plan"], "description": "Editable OpenDocument file"})]})
     page(apply, UnitApplicationPage, "application",
          {"title": "運用單位申請", "intro": "<p>機關、學校或立案團體可線上申請成為志願服務運用單位，送出後由主管機關審核。</p>",
           "privacy_notice": "<p>個人資料蒐集告知：本表資料僅用於運用單位申請審核與聯繫（個資法第8條）。</p>",
@@ -379,7 +387,7 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
                        {"title": "World Masters Games 2025: volunteers", "slug": "wmg",
                         "banner_text": "Venue, administrative and language volunteers wanted: make memories with athletes from all over the world.",
                         "intro": "<p>The Games are hosted by Taipei and New Taipei, with Taoyuan, Hsinchu City, Hsinchu County and Yilan co-hosting. The venue map and live recruitment status follow.</p>",
-                        "body": [("download", {"document": wmg_pdf, "description": "Check-in, shifts and what to bring"})]})
+                        "body": [("download", {"document": wmg_pdf, "title": EN_DOC_TITLES["wmg"], "description": "Check-in, shifts and what to bring"})]})
 
     # --- 我要當志工: the recruitment browsing page (cms/recruitment_pages.py) in both languages ---
     from .recruitment_pages import RecruitmentPage, ensure_recruitment_page
@@ -445,8 +453,9 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
           "documents": [("document", {"document": d, "description": desc}) for d, desc in
                         ((guide_odt, "志工報名使用"), (plan_odt, "運用單位擬定計畫使用"), (handbook_pdf, "志工權利義務與服務須知"), (wmg_pdf, "世壯運志工須知"))]},
          {"title": "Downloads", "slug": "downloads", "intro": "<p>Forms and handbooks in OpenDocument (ODF) and PDF.</p>",
-          "documents": [("document", {"document": d, "description": desc}) for d, desc in
-                        ((guide_odt, "For volunteers signing up"), (plan_odt, "For units drafting a plan"), (handbook_pdf, "Rights, duties and practical advice"), (wmg_pdf, "WMG volunteer guide"))]})
+          "documents": [("document", {"document": d, "title": EN_DOC_TITLES[key], "description": desc}) for d, key, desc in
+                        ((guide_odt, "guide", "For volunteers signing up"), (plan_odt, "plan", "For units drafting a plan"),
+                         (handbook_pdf, "handbook", "Rights, duties and practical advice"), (wmg_pdf, "wmg", "WMG volunteer guide"))]})
     page(resources, StandardPage, "tutorials",
          {"title": "系統操作教學", "intro": "<p>一步一步學會使用平台。</p>",
           "body": [("step", {"title": "步驟一：註冊會員", "text": RichText("<p>點選右上角「登入」旁的「註冊」，填寫基本資料並驗證電子郵件。</p>"), "image": None}),
