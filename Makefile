@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
+# Links in printed output and in e-mails follow the port you serve on (SITE_URL), unless you set SITE_URL.
+SITE_URL ?= http://$(HOST):$(PORT)
+export SITE_URL
+
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo_data

@@ -363,6 +363,8 @@ class Command(BaseCommand):
         for username, role, scope in accounts:
             w(f"  {username:<16} {role:<34} {scope}")
         w("")
-        w("  Back-office 後台:   http://127.0.0.1:8000/backoffice/")
-        w("  Wagtail admin 前台管理: http://127.0.0.1:8000/admin/")
+        site_url = settings.SITE_URL.rstrip("/")
+        w(f"  Public site 前台:   {site_url}/")
+        w(f"  Back-office 後台:   {site_url}/backoffice/")
+        w(f"  Wagtail admin 前台管理: {site_url}/admin/")
         w("")
