@@ -37,19 +37,23 @@ from .workflow import ensure_editorial_setup
 ZH = {
     "title": "臺北市志工管理整合平台",
     "intro": "一起投入志願服務：找到適合您的服務機會，報名班次，累積服務時數。",
-    "body": "<p>臺北市政府社會局與臺北市志願服務推廣中心為志工、運用單位與志工團隊提供的整合平台。"
-            "2025雙北世界壯年運動會的志工也在這裡招募與管理。</p>",
-    "banner_title": "2025雙北世界壯年運動會 志工招募中",
+    "banner_title": "",  # empty: the campaign's title (name and year from the recruitment data)
     "banner_text": "全球最大規模的綜合型運動賽會之一，需要您的熱情與專業。年滿16歲即可報名。",
 }
 EN = {
     "title": "Taipei City Volunteer Platform",
     "intro": "Volunteer with us: find a role that suits you, sign up for shifts and keep track of your hours.",
-    "body": "<p>The platform of the Department of Social Welfare and the Taipei Volunteer Service Promotion Center "
-            "for volunteers, volunteer-using units and teams. The volunteers of the World Masters Games 2025 "
-            "were recruited and managed here too.</p>",
-    "banner_title": "World Masters Games 2025: volunteers wanted",
+    "banner_title": "",
     "banner_text": "One of the largest multi-sport events in the world needs your energy and skills. Open to everyone aged 16 and over.",
+}
+
+
+HOME_TEXT = {
+    "zh": "<p>臺北市政府社會局與臺北市志願服務推廣中心為志工、運用單位與志工團隊提供的整合平台。"
+          "雙北世界壯年運動會的志工也在這裡招募與管理。</p>",
+    "en": "<p>The platform of the Department of Social Welfare and the Taipei Volunteer Service Promotion Center "
+          "for volunteers, volunteer-using units and teams. The volunteers of the World Masters Games are "
+          "recruited and managed here too.</p>",
 }
 
 
@@ -296,8 +300,8 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
     )
     wmg_pdf = loader.document(
         "世壯運志工須知（PDF）", "wmg-volunteer-guide.pdf",
-        pdf_bytes("World Masters Games 2025 - Volunteer guide", [
-            "Event days: 17-30 May 2025, Taipei and New Taipei.",
+        pdf_bytes("World Masters Games - Volunteer guide", [
+            "Event days: see the event page; venues in Taipei, New Taipei and the co-host cities.",
             "Minimum age 16; guardian consent under 18.",
             "Check in at your venue with the QR code 30 minutes before the shift.",
         ]),
@@ -380,11 +384,11 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
 
     # --- WMG landing ---
     wmg, wmg_en = page(home, WMGLandingPage, "wmg",
-                       {"title": "2025雙北世界壯年運動會 志工專區", "campaign_code": "wmg-2025",
+                       {"title": "雙北世界壯年運動會 志工專區", "campaign_code": "wmg-2025",
                         "banner_text": "場館、行政與語言志工招募中，與來自世界各地的選手一起創造美好回憶。",
                         "intro": "<p>世壯運在臺北市、新北市舉辦，並由桃園市、新竹市、新竹縣與宜蘭縣協辦。以下為各縣市的場館分布與即時招募進度。</p>",
                         "body": [("download", {"document": wmg_pdf, "description": "報到、排班與注意事項"})]},
-                       {"title": "World Masters Games 2025: volunteers", "slug": "wmg",
+                       {"title": "World Masters Games: volunteers", "slug": "wmg",
                         "banner_text": "Venue, administrative and language volunteers wanted: make memories with athletes from all over the world.",
                         "intro": "<p>The Games are hosted by Taipei and New Taipei, with Taoyuan, Hsinchu City, Hsinchu County and Yilan co-hosting. The venue map and live recruitment status follow.</p>",
                         "body": [("download", {"document": wmg_pdf, "title": EN_DOC_TITLES["wmg"], "description": "Check-in, shifts and what to bring"})]})
@@ -419,13 +423,13 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
          {"title": "精彩影音", "intro": "<p>按下播放後才會載入影音網站的播放器。</p>",
           "videos": [("video", {"title": "世壯運志工招募影片", "description": "認識世壯運志工的工作。",
                                 "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "poster": photos[0],
-                                "transcript": "旁白：歡迎加入2025雙北世界壯年運動會志工行列……", "file": None}),
+                                "transcript": "旁白：歡迎加入雙北世界壯年運動會志工行列……", "file": None}),
                      ("video", {"title": "志工的一天", "description": "跟著志工走一趟服務現場。",
                                 "url": "https://vimeo.com/76979871", "poster": photos[5], "transcript": "", "file": None})]},
          {"title": "Videos", "slug": "videos", "intro": "<p>A video site's player loads only when you press play.</p>",
           "videos": [("video", {"title": "WMG volunteer recruitment film", "description": "What WMG volunteers do.",
                                 "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "poster": photos[0],
-                                "transcript": "Narrator: Welcome to the volunteers of the World Masters Games 2025…", "file": None}),
+                                "transcript": "Narrator: Welcome to the volunteers of the World Masters Games…", "file": None}),
                      ("video", {"title": "A day as a volunteer", "description": "Follow a volunteer through a day of service.",
                                 "url": "https://vimeo.com/76979871", "poster": photos[5], "transcript": "", "file": None})]})
 
@@ -488,13 +492,23 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
     for h, wmg_page, news_page, apply_page, downloads_slug in ((home, wmg, news, apply, "downloads"), (home_en, wmg_en, news_en, apply_en, "downloads")):
         changed = False
         h = HomePage.objects.get(pk=h.pk)  # fresh: the tree counters changed while children were added
-        if h.wmg_page_id != wmg_page.pk or h.announcements_page_id != news_page.pk or not h.quick_links:
+        if h.wmg_page_id != wmg_page.pk or h.announcements_page_id != news_page.pk or not h.quick_links or not h.body:
             h.wmg_page = wmg_page
             h.volunteer_page = recruit_by_locale[h.locale_id]
             h.announcements_page = news_page
             is_en = h.locale_id == loader.en.pk
             res = resources_en if is_en else resources
             downloads_page = Page.objects.child_of(res).filter(slug=downloads_slug).first()
+            # The seed's home page: the venue map, the recruitment status and the announcements are live
+            # blocks of the body, which editors may reorder.
+            h.body = [
+                ("paragraph", RichText(HOME_TEXT["en" if is_en else "zh"])),
+                ("venue_map", {"campaign": "wmg-2025", "heading": "Venue map" if is_en else "競賽場館分布",
+                               "volunteer_page": recruit_by_locale[h.locale_id]}),
+                ("recruitment_progress", {"campaign": "wmg-2025", "city": "",
+                                          "heading": "Recruitment status" if is_en else "志工招募現況"}),
+                ("announcements", {"heading": "Announcements" if is_en else "訊息公告", "announcements_page": news_page}),
+            ]
             h.quick_links = [
                 ("link", {"label": "Volunteer recruitment" if is_en else "志工招募", "page": recruit_by_locale[h.locale_id], "url": ""}),
                 ("link", {"label": "WMG venues and status" if is_en else "世壯運場館與招募進度", "page": wmg_page, "url": ""}),
@@ -537,7 +551,7 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
                 link("Apply online" if is_en else "運用單位申請", child(ap, "application"))]}),
             ("group", {**link("Volunteer with us" if is_en else "我要當志工", volunteer), "children": [
                 link("Volunteer recruitment" if is_en else "志工招募", volunteer),
-                link("WMG 2025" if is_en else "世壯運志工專區", w)]}),
+                link("WMG volunteers" if is_en else "世壯運志工專區", w)]}),
             ("group", {**link("Highlights" if is_en else "活動集錦", hi), "children": [
                 link("Photo galleries" if is_en else "活動花絮", child(hi, "galleries")),
                 link("Videos" if is_en else "精彩影音", child(hi, "videos"))]}),

@@ -25,6 +25,7 @@ from .blocks import (
     CaptionedImageBlock,
     DownloadBlock,
     ExternalLinkBlock,
+    HomeBodyBlock,
     LinkBlock,
     MenuGroupBlock,
     VideoBlock,
@@ -106,8 +107,10 @@ class AnnouncementCategory(models.TextChoices):
 
 class HomePage(BigramSearchMixin, Page):  # noqa: DJ008 (Page.__str__ is the title)
     intro = models.CharField(_("introduction"), max_length=255, blank=True)
-    body = RichTextField(_("body"), blank=True)
-    banner_title = models.CharField(_("banner title"), max_length=120, blank=True)
+    body = StreamField(HomeBodyBlock(), blank=True, verbose_name=_("body"),
+                       help_text=_("Live blocks (venue map, recruitment status, announcements) and text, in any order."))
+    banner_title = models.CharField(_("banner title"), max_length=120, blank=True,
+                                    help_text=_("Empty: the campaign's title."))
     banner_text = models.CharField(_("banner text"), max_length=255, blank=True)
     campaign_code = models.SlugField(
         _("campaign shown in the banner"), max_length=64, default="wmg-2025",
@@ -151,7 +154,7 @@ class HomePage(BigramSearchMixin, Page):  # noqa: DJ008 (Page.__str__ is the tit
         verbose_name = _("home page")
 
     def search_text_parts(self):
-        return [self.title, self.intro, self.body, self.banner_title, self.banner_text]
+        return [self.title, self.intro, _stream_text(self.body), self.banner_title, self.banner_text]
 
     @cached_property
     def event(self) -> dict | None:
@@ -161,20 +164,14 @@ class HomePage(BigramSearchMixin, Page):  # noqa: DJ008 (Page.__str__ is the tit
             summary = campaign_summary(self.campaign_code) if self.campaign_code else None
         if summary is None:
             return None
+        opens = summary.signup_opens_at
         return {"code": summary.code, "title": summary.title, "starts_on": summary.starts_on.isoformat(),
-                "ends_on": summary.ends_on.isoformat()}
+                "ends_on": summary.ends_on.isoformat(),
+                "signup_opens_on": timezone.localdate(opens).isoformat() if opens else None,
+                "signup_open": bool(opens and opens <= timezone.now())}
 
     def announcement_tabs(self):
-        """The latest five live announcements of each category in this page's language: one query per
-        category, whatever the number of announcements."""
-        tabs = []
-        for value, label in AnnouncementCategory.choices:
-            items = list(
-                AnnouncementPage.objects.live().public().filter(locale_id=self.locale_id, category=value)
-                .select_related("unit").order_by("-date", "-pk")[:5]
-            )
-            tabs.append({"key": value, "label": label, "items": items})
-        return tabs
+        return announcement_tabs(self.locale_id)
 
     @property
     def latest_announcements(self) -> list[dict]:
@@ -185,9 +182,21 @@ class HomePage(BigramSearchMixin, Page):  # noqa: DJ008 (Page.__str__ is the tit
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["tabs"] = self.announcement_tabs()
         context["event"] = self.event
         return context
+
+
+def announcement_tabs(locale_id) -> list[dict]:
+    """The latest five live announcements of each category in a language: one query per category,
+    whatever the number of announcements (the home page's announcements block and its API)."""
+    tabs = []
+    for value, label in AnnouncementCategory.choices:
+        items = list(
+            AnnouncementPage.objects.live().public().filter(locale_id=locale_id, category=value)
+            .select_related("unit").order_by("-date", "-pk")[:5]
+        )
+        tabs.append({"key": value, "label": label, "items": items})
+    return tabs
 
 
 # --- Announcements --------------------------------------------------------------------------------

@@ -174,3 +174,22 @@ def shift_rows(shifts):
     return format_html_join(
         "\n", '<tr><td><input type="checkbox" name="shift" value="{}" id="s-{}"></td>'
               '<td><label for="s-{}">{}</label></td><td>{}</td><td>{}</td><td>{}</td></tr>', rows)
+
+
+@register.filter
+def month_label(value) -> str:
+    """A month in the current language, as the seed writes it: 2024年2月 / February 2024."""
+    import datetime
+
+    from django.utils.dateformat import format as date_format
+
+    if isinstance(value, str):
+        try:
+            value = datetime.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if not value:
+        return ""
+    if _language() == "en":
+        return date_format(value, "F Y")
+    return f"{value.year}年{value.month}月"

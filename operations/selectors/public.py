@@ -103,18 +103,20 @@ class CampaignSummary:
     status: str
     signup_closes_at: object
     min_age: int | None
+    signup_opens_at: object = None
 
 
 def campaign_summary(campaign_code: str) -> CampaignSummary | None:
     """Title and dates of a campaign (e.g. the WMG event days), in one query."""
     campaign = Campaign.objects.filter(code=campaign_code).only(
-        "code", "title", "title_en", "starts_on", "ends_on", "status", "signup_closes_at", "min_age"
+        "code", "title", "title_en", "starts_on", "ends_on", "status", "signup_opens_at", "signup_closes_at", "min_age"
     ).first()
     if campaign is None:
         return None
     return CampaignSummary(
         code=campaign.code, title=campaign.display_title, starts_on=campaign.starts_on, ends_on=campaign.ends_on,
         status=campaign.status, signup_closes_at=campaign.signup_closes_at, min_age=campaign.min_age,
+        signup_opens_at=campaign.signup_opens_at,
     )
 
 

@@ -37,7 +37,7 @@ def test_ten_venues_needing_100_with_80_signed_up_show_80_percent(landing, wmg_f
     html = client.get("/wmg/").content.decode()
     assert "80 / 100" in html and "80%" in html
     assert 'data-total-venues>11<' in html  # computed from the data
-    assert "臺北市：已招募 80%，10 個場館" in html  # the city's label on the map
+    assert "臺北市 80% 已招募，10 個場館" in html  # the city's label on the map (starts with its visible text)
 
     data = client.get(f"/api/v2/pages/{landing.pk}/").json()
     taipei = _row(data["recruitment"], "taipei")

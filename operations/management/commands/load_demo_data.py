@@ -176,7 +176,7 @@ class Command(BaseCommand):
         days = wmg["event"]["days"]
         end = start + datetime.timedelta(days=days - 1)
         plan = ServicePlan.objects.create(
-            unit=nodes["wmg-centre"], purpose_authority=committee, title="2025雙北世界壯年運動會志願服務計畫",
+            unit=nodes["wmg-centre"], purpose_authority=committee, title=f"{start.year}雙北世界壯年運動會志願服務計畫",
             starts_on=start - datetime.timedelta(days=120), ends_on=end + datetime.timedelta(days=30),
             recruitment="公開招募場館、行政與語言志工，30人以上團體得以名冊匯入。",
             training="志工專業訓練及世壯運特殊訓練。", management="依服務場館及組別編組，設隊長、副隊長、組長。",
@@ -186,8 +186,9 @@ class Command(BaseCommand):
             filed_on=start - datetime.timedelta(days=100),
         )
         campaign = Campaign.objects.create(
-            unit=committee, service_plan=plan, code=WMG_CAMPAIGN, title="2025雙北世界壯年運動會志工招募",
-            title_en="WMG 2025 volunteer recruitment",
+            # name and year from the (possibly moved) dates, so no label says 2025 beside dates in another year
+            unit=committee, service_plan=plan, code=WMG_CAMPAIGN, title=f"{start.year}雙北世界壯年運動會志工招募",
+            title_en=f"World Masters Games {start.year} Taipei & New Taipei: volunteer recruitment",
             description="歡迎年滿16歲、願意服務國際賽事的朋友加入世壯運志工行列。",
             description_en="Join the volunteers of the World Masters Games: open to everyone aged 16 and over.",
             volunteer_type=VolunteerType.VENUE, signup_mode=SignupMode.INSTANT, status=CampaignStatus.OPEN,
