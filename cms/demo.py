@@ -323,10 +323,10 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
         page(news, AnnouncementPage, slug,
              {"title": zh_title, "category": category, "unit": _unit(unit_code),
               "date": today - datetime.timedelta(days=days), "intro": f"<p>{zh_text}</p>",
-              "body": [("paragraph", _p(zh_text, "詳細資訊請洽各運用單位或臺北市志願服務推廣中心。"))],
+              "body": [("paragraph", _p("詳細資訊請洽各運用單位或臺北市志願服務推廣中心。"))],  # the summary is the intro
               "attachments": attachments},
              {"title": en_title, "slug": slug, "intro": f"<p>{en_text}</p>",
-              "body": [("paragraph", _p(en_text, "For details, contact the unit or the Taipei Volunteer Service Promotion Center."))],
+              "body": [("paragraph", _p("For details, contact the unit or the Taipei Volunteer Service Promotion Center."))],
               "attachments": attachments_en})
 
     # --- organisations ---

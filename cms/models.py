@@ -287,6 +287,15 @@ class AnnouncementPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the title)
         with translation.override(self.locale.language_code):  # the API answers outside /en/ too
             return self.unit.display_name
 
+    def get_context(self, request, *args, **kwargs):
+        """The next action: a recruitment announcement offers 我要當志工 (the recruitment page of its language)."""
+        context = super().get_context(request, *args, **kwargs)
+        if self.category == AnnouncementCategory.RECRUITMENT:
+            from .recruitment_pages import RecruitmentPage
+
+            context["volunteer_page"] = RecruitmentPage.objects.live().filter(locale_id=self.locale_id).first()
+        return context
+
     def api_summary(self) -> dict:
         return {"id": self.pk, "title": self.title, "date": self.date.isoformat(), "unit": self.unit_name,
                 "category": self.category, "url": self.url}

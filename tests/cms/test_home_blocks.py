@@ -48,3 +48,16 @@ def test_home_api_carries_the_live_blocks(site_pages, wmg_factory, client):
     assert {"venue_map", "recruitment_progress", "announcements"} <= set(types)
     venue_map = next(b for b in data["body"] if b["type"] == "venue_map")["value"]
     assert venue_map["cities"][0]["percent"] == 50
+
+
+@pytest.mark.django_db
+def test_announcement_detail_does_not_repeat_its_summary_and_offers_the_next_action(site_pages, client):
+    html = client.get("/announcements/wmg-recruitment-open/").content.decode()
+    summary = "場館、行政與語言志工同步招募，可依場館與組別選擇班次。"
+    assert html.count(summary) == 1
+    assert 'class="button cta" href="/recruitment/"' in html  # 我要當志工
+    assert "志工服務手冊（PDF）" in html  # the attachment to download
+    en = client.get("/en/announcements/wmg-recruitment-open/").content.decode()
+    assert 'class="button cta" href="/en/recruitment/"' in en and "Volunteer handbook (PDF)" in en
+    news = client.get("/announcements/platform-launch/").content.decode()
+    assert 'class="button cta"' not in news.split("<main")[1]
