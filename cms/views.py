@@ -17,7 +17,7 @@ from wagtail.models import Locale, Page
 
 from .forms import NewsletterForm, SearchForm, UnitApplicationForm
 from .newsletter import newsletter_confirm, newsletter_subscribe, newsletter_unsubscribe
-from .search import bigram_query
+from .search import bigram_query, excerpt, title_matches
 
 SESSION_REFERENCE = "cms:unit-application-reference"
 
@@ -65,21 +65,41 @@ def search(request):
     page_obj = None
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
+    places, place_page = [], None
     if query:
         terms = bigram_query(query)
         locale = Locale.objects.filter(language_code=_language()).first()
         pages = Page.objects.live().public().filter(locale=locale) if locale else Page.objects.none()
-        found = pages.search(terms, operator="and") if terms else []
+        # The backend's ranking, then pages whose title holds the query first (a stable sort keeps the
+        # backend's order within each group); at most SEARCH_LIMIT pages are ranked.
+        found = list(pages.search(terms, operator="and")[:SEARCH_LIMIT]) if terms else []
+        found = [p.specific for p in found]
+        found.sort(key=lambda p: not title_matches(p.title, query))
         paginator = Paginator(found, 10)
         try:
             page_obj = paginator.page(request.GET.get("page") or 1)
         except (PageNotAnInteger, EmptyPage):
             page_obj = paginator.page(1)
-        results = [p.specific for p in page_obj.object_list]
+        results = [{"page": p, "excerpt": _excerpt(p, query)} for p in page_obj.object_list]
+        if page_obj.number == 1:
+            from operations.selectors.public import public_place_search
+
+            from .recruitment_pages import RecruitmentPage
+
+            places = public_place_search(query)
+            place_page = RecruitmentPage.objects.live().filter(locale=locale).first() if places else None
     return render(request, "cms/search.html", {
         "form": form, "query": query, "results": results, "page_obj": page_obj,
-        "filter_query": urlencode({"q": query}),
+        "filter_query": urlencode({"q": query}), "places": places, "place_page": place_page,
     })
+
+
+SEARCH_LIMIT = 200
+
+
+def _excerpt(page, query: str):
+    parts = page.search_text_parts() if hasattr(page, "search_text_parts") else [page.title]
+    return excerpt(" ".join(str(p) for p in parts[1:] if p), query) or excerpt(page.title, query)
 
 
 @require_http_methods(["GET", "POST"])

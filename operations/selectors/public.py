@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
-from ..models import Campaign, City, Membership, OrgKind, OrgNode, UnitCategory
+from ..models import Campaign, CampaignStatus, City, Membership, OrgKind, OrgNode, Position, UnitCategory
 
 
 def _en() -> bool:
@@ -130,3 +130,38 @@ def public_campaign_choices() -> list[tuple[str, str]]:
         (code, title)
         for code, title in Campaign.objects.exclude(status="draft").order_by("-starts_on").values_list("code", "title")
     ] or [("wmg-2025", "2025雙北世界壯年運動會志工招募")]
+
+
+@dataclass(frozen=True)
+class PlaceHit:
+    id: int
+    name: str
+    city: str
+    district: str
+    sports: str
+    is_venue: bool
+
+
+def public_place_search(query: str, *, limit: int = 10) -> list[PlaceHit]:
+    """Active event venues, and units where an open campaign recruits, whose name (either language),
+    district or sports contain the query: the public search shows them beside the pages, linking to their
+    shifts on 我要當志工. Public facts only (no contact person, phone or e-mail).
+    One query."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    match = Q()
+    for field in ("name", "name_en", "district", "district_en", "sports", "sports_en"):
+        match |= Q(**{f"{field}__icontains": query})
+    recruits = Position.objects.filter(venue=OuterRef("pk"), campaign__status=CampaignStatus.OPEN)
+    units = (OrgNode.objects.filter(match, kind=OrgKind.UNIT, is_active=True)
+             .filter(Q(is_venue=True) | Q(Exists(recruits)))
+             .only("id", "name", "name_en", "city", "district", "district_en", "sports", "sports_en", "is_venue")
+             .order_by("-is_venue", "path")[:limit])
+    en = _en()
+    return [
+        PlaceHit(id=u.pk, name=u.display_name, city=public_city_label(u.city) if u.city else "",
+                 district=u.display_district, sports=((u.sports_en or u.sports) if en else u.sports),
+                 is_venue=u.is_venue)
+        for u in units
+    ]
