@@ -6,13 +6,14 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test e2e lint bench messages collectstatic worker beat clean help
+.PHONY: run test e2e lint a11y bench messages collectstatic worker beat clean help
 
 help:
 	@echo "make run    - set up .venv, migrate SQLite, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - run the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
 	@echo "make e2e    - only the browser tests (headless Chromium)"
 	@echo "make lint   - ruff"
+	@echo "make a11y   - a11y-moda lint over the templates (Taiwan's accessibility rules); fails on any fail"
 	@echo "make bench  - benchmarks that print figures"
 	@echo "make messages - refresh and compile the translations"
 
@@ -21,6 +22,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
+
+# Links in printed output and in e-mails follow the port you serve on (SITE_URL), unless you set SITE_URL.
+SITE_URL ?= http://$(HOST):$(PORT)
+export SITE_URL
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
@@ -35,6 +40,10 @@ e2e: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+a11y: $(STAMP)
+	$(BIN)/a11y-moda lint templates > a11y-report.json; status=$$?; \
+	$(BIN)/python -c "import json; s = json.load(open('a11y-report.json'))['summary']; print(s); raise SystemExit(1 if s['fail'] else 0)" && exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench/run.py

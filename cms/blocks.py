@@ -17,7 +17,8 @@ from operations.models import City
 
 
 def wmg_city_choices():
-    return [(c.value, c.label) for c in list(City)[:6]]
+    """Every city of Taiwan (cities are data: a campaign's venues may be in any of them)."""
+    return [(c.value, c.label) for c in City]
 
 
 def unit_choices():
@@ -68,7 +69,12 @@ class CaptionedImageBlock(blocks.StructBlock):
 
 
 class DownloadBlock(blocks.StructBlock):
+    """A document to download. Its title shown on the page is part of the page (so wagtail-localize
+    translates it with the page); empty, the document's own title is shown."""
+
     document = DocumentChooserBlock(label=_("document"))
+    title = blocks.CharBlock(label=_("title shown"), required=False, max_length=255,
+                             help_text=_("Empty: the document's own title. Translated with the page."))
     description = blocks.CharBlock(label=_("description"), required=False, max_length=255)
 
     class Meta:
@@ -79,7 +85,7 @@ class DownloadBlock(blocks.StructBlock):
     def get_api_representation(self, value, context=None):
         document = value["document"]
         return {
-            "title": document.title,
+            "title": value.get("title") or document.title,
             "description": value["description"],
             "url": document.url,
             "file_type": document.file_extension.upper(),
@@ -198,6 +204,66 @@ class RecruitmentProgressBlock(blocks.StructBlock):
         return {"campaign": value["campaign"], "city": value.get("city") or None, **status_json(self.status(value))}
 
 
+class VenueMapBlock(blocks.StructBlock):
+    """Live: the campaign's venue map, each city coloured by its recruitment percentage with the figure
+    written on it, a city dialog whose venues link to their shifts on 我要當志工. Same figures as the
+    recruitment status block, the WMG landing page and the public API (`cms.wmg.build_map`)."""
+
+    campaign = blocks.ChoiceBlock(label=_("campaign"), choices=campaign_choices)
+    heading = blocks.CharBlock(label=_("heading"), required=False, max_length=120)
+    volunteer_page = blocks.PageChooserBlock(label=_("“I want to volunteer” page"), required=False,
+                                             help_text=_("A venue in a city's dialog links to its open shifts there."))
+
+    class Meta:
+        icon = "site"
+        label = _("Venue map (live)")
+        template = "cms/blocks/venue_map.html"
+
+    def get_context(self, value, parent_context=None):
+        from .wmg import BANDS, build_map, map_height
+
+        context = super().get_context(value, parent_context)
+        cities, status = build_map(campaign_code=value["campaign"])
+        context.update(cities=cities, status=status, bands=BANDS, map_height=map_height(cities),
+                       hosting=[c for c in cities if c.hosting], co_hosting=[c for c in cities if not c.hosting],
+                       volunteer_page=value.get("volunteer_page"), map_heading=value.get("heading"))
+        return context
+
+    def get_api_representation(self, value, context=None):
+        from .wmg import build_map, status_json
+
+        cities, status = build_map(campaign_code=value["campaign"])
+        return {"campaign": value["campaign"], "heading": value.get("heading") or "",
+                "cities": [{"city": c.code, "label": str(c.label), "hosting": c.hosting, "venue_count": c.venue_count,
+                            "percent": c.progress.percent} for c in cities],
+                "recruitment": status_json(status)}
+
+
+class AnnouncementsBlock(blocks.StructBlock):
+    """Live: the latest announcements of the page's language in tabs by category (訊息公告 · 招募活動 ·
+    教育訓練 · 常見問答), linking to the announcements list."""
+
+    heading = blocks.CharBlock(label=_("heading"), required=False, max_length=120)
+    announcements_page = blocks.PageChooserBlock(label=_("announcements list"), required=False,
+                                                 page_type="cms.AnnouncementIndexPage")
+
+    class Meta:
+        icon = "list-ul"
+        label = _("Latest announcements (live)")
+        template = "cms/blocks/announcements.html"
+
+    @staticmethod
+    def tabs(page):
+        from .models import announcement_tabs
+
+        return announcement_tabs(page.locale_id) if page is not None else []
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        context["tabs"] = self.tabs((parent_context or {}).get("page"))
+        return context
+
+
 class UnitFactsBlock(blocks.StructBlock):
     """A unit's public facts (category, city, address, teams, current volunteers) from operations."""
 
@@ -268,3 +334,14 @@ class BodyBlock(blocks.StreamBlock):
 
     class Meta:
         label = _("Body")
+
+
+class HomeBodyBlock(BodyBlock):
+    """The home page's body: everything of a page body plus the live venue map and the latest
+    announcements, which editors place and order with the other blocks."""
+
+    venue_map = VenueMapBlock()
+    announcements = AnnouncementsBlock()
+
+    class Meta:
+        label = _("Home page body")

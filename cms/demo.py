@@ -37,19 +37,23 @@ from .workflow import ensure_editorial_setup
 ZH = {
     "title": "臺北市志工管理整合平台",
     "intro": "一起投入志願服務：找到適合您的服務機會，報名班次，累積服務時數。",
-    "body": "<p>臺北市政府社會局與臺北市志願服務推廣中心為志工、運用單位與志工團隊提供的整合平台。"
-            "2025雙北世界壯年運動會的志工也在這裡招募與管理。</p>",
-    "banner_title": "2025雙北世界壯年運動會 志工招募中",
+    "banner_title": "",  # empty: the campaign's title (name and year from the recruitment data)
     "banner_text": "全球最大規模的綜合型運動賽會之一，需要您的熱情與專業。年滿16歲即可報名。",
 }
 EN = {
     "title": "Taipei City Volunteer Platform",
     "intro": "Volunteer with us: find a role that suits you, sign up for shifts and keep track of your hours.",
-    "body": "<p>The platform of the Department of Social Welfare and the Taipei Volunteer Service Promotion Center "
-            "for volunteers, volunteer-using units and teams. The volunteers of the World Masters Games 2025 "
-            "were recruited and managed here too.</p>",
-    "banner_title": "World Masters Games 2025: volunteers wanted",
+    "banner_title": "",
     "banner_text": "One of the largest multi-sport events in the world needs your energy and skills. Open to everyone aged 16 and over.",
+}
+
+
+HOME_TEXT = {
+    "zh": "<p>臺北市政府社會局與臺北市志願服務推廣中心為志工、運用單位與志工團隊提供的整合平台。"
+          "雙北世界壯年運動會的志工也在這裡招募與管理。</p>",
+    "en": "<p>The platform of the Department of Social Welfare and the Taipei Volunteer Service Promotion Center "
+          "for volunteers, volunteer-using units and teams. The volunteers of the World Masters Games are "
+          "recruited and managed here too.</p>",
 }
 
 
@@ -83,7 +87,7 @@ class _Loader:
         return page, page.get_translation(self.en).specific
 
     # --- media --------------------------------------------------------------------------------
-    def image(self, title: str, colours: tuple[str, str], label: str, seed: int):
+    def image(self, title: str, colours: tuple[str, str], seed: int):
         Image = get_image_model()
         existing = Image.objects.filter(title=title).first()
         if existing:
@@ -107,7 +111,8 @@ class _Loader:
             draw.ellipse([x - 34, height - h - 80, x + 34, height - h - 12], fill="#f3d2b3")
             draw.rounded_rectangle([x - 52, height - h, x + 52, height - 40], radius=30, fill=vest)
         draw.rectangle([0, height - 60, width, height], fill="#1b1f24")
-        draw.text((40, 40), label, fill="#ffffff", font_size=56)
+        # No text in the picture: its words would be in one language only and unreadable to screen readers;
+        # the caption and the alternative text carry them, in the page's language.
         buffer = io.BytesIO()
         img.save(buffer, "JPEG", quality=82)
         image = Image(title=title, file=ImageFile(buffer, name=f"demo-{seed}.jpg"))
@@ -187,6 +192,10 @@ def _unit(code: str):
     return OrgNode.objects.filter(code=code).first()
 
 
+# The English titles of the demo documents, carried by the English pages' download blocks.
+EN_DOC_TITLES = {"handbook": "Volunteer handbook (PDF)", "guide": "Volunteer application form (ODT)",
+                 "plan": "Service plan template (ODT)", "wmg": "WMG volunteer guide (PDF)"}
+
 ANNOUNCEMENTS = [
     # (slug, category, unit code, days ago, zh title, en title, zh text, en text)
     ("wmg-recruitment-open", "recruitment", "wmg-committee", 2, "世壯運志工招募開跑，歡迎年滿16歲民眾報名",
@@ -197,7 +206,8 @@ ANNOUNCEMENTS = [
     ("library-reading", "recruitment", "tp-library", 12, "市立圖書館說故事志工招募", "Storytelling volunteers for the public library",
      "陪伴孩子閱讀，培養閱讀興趣。", "Read with children and share the joy of books."),
     ("basic-training-june", "training", "tp-vol-center", 3, "志願服務基礎訓練課程開課", "Basic volunteer training: new sessions",
-     "依志願服務法規定，志工須完成基礎訓練12小時。", "The Volunteer Service Act requires 12 hours of basic training."),
+     "依志願服務法規定，志工須完成基礎訓練6小時，共3門課：志願服務內涵與倫理、志願服務法規之認識、志願服務經驗分享。",
+     "The Volunteer Service Act requires basic training: 6 hours in 3 subjects (the meaning and ethics of volunteering, volunteer law, sharing experience)."),
     ("wmg-special-training", "training", "wmg-committee", 9, "世壯運志工特殊訓練線上課程", "WMG special training online",
      "完成特殊訓練後方可排班服務。", "Volunteers serve after completing the special training."),
     ("first-aid-training", "training", "tp-hospital", 20, "志工急救訓練（CPR+AED）", "First aid training for volunteers (CPR and AED)",
@@ -261,10 +271,10 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
     if Collection.get_first_root_node() is None:  # a flushed database (transactional tests) has none
         Collection.add_root(name="Root")
     photos = [
-        loader.image(f"世壯運志工培訓 {i + 1}", ("#005b7f", "#7cc4d8"), f"WMG volunteer training {i + 1}", i)
+        loader.image(f"世壯運志工培訓 {i + 1}", ("#005b7f", "#7cc4d8"), i)
         for i in range(4)
     ] + [
-        loader.image(f"社區服務日 {i + 1}", ("#2f7d62", "#bfe3c8"), f"Community service day {i + 1}", 10 + i)
+        loader.image(f"社區服務日 {i + 1}", ("#2f7d62", "#bfe3c8"), 10 + i)
         for i in range(4)
     ]
     guide_odt = loader.document(
@@ -282,16 +292,16 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
         "志工服務手冊（PDF）", "volunteer-handbook.pdf",
         pdf_bytes("Taipei City Volunteer Handbook", [
             "1. Your rights and duties under the Volunteer Service Act.",
-            "2. Basic training (12 hours) and special training.",
+            "2. Basic training (6 hours, 3 subjects) and special training.",
             "3. Service hours are recorded in steps of half an hour.",
             "4. Insurance: your unit insures you while you serve.",
-            "Taipei Volunteer Service Promotion Center, tel. 02-2720-8889",
+            "Taipei Volunteer Service Promotion Center, tel. 02-2302-3993",
         ]),
     )
     wmg_pdf = loader.document(
         "世壯運志工須知（PDF）", "wmg-volunteer-guide.pdf",
-        pdf_bytes("World Masters Games 2025 - Volunteer guide", [
-            "Event days: 17-30 May 2025, Taipei and New Taipei.",
+        pdf_bytes("World Masters Games - Volunteer guide", [
+            "Event days: see the event page; venues in Taipei, New Taipei and the co-host cities.",
             "Minimum age 16; guardian consent under 18.",
             "Check in at your venue with the QR code 30 minutes before the shift.",
         ]),
@@ -303,18 +313,21 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
                          {"title": "Announcements", "slug": "announcements",
                           "intro": "<p>News, recruitment events, training and frequently asked questions.</p>"})
     for index, (slug, category, unit_code, days, zh_title, en_title, zh_text, en_text) in enumerate(ANNOUNCEMENTS):
-        attachments = []
+        attachments, attachments_en = [], []
         if index % 3 == 0:
-            attachments = [("document", {"document": handbook_pdf, "description": ""})]
+            attachments = [("document", {"document": handbook_pdf, "title": "", "description": ""})]
+            attachments_en = [("document", {"document": handbook_pdf, "title": EN_DOC_TITLES["handbook"], "description": ""})]
         elif index % 3 == 1:
-            attachments = [("document", {"document": guide_odt, "description": ""})]
+            attachments = [("document", {"document": guide_odt, "title": "", "description": ""})]
+            attachments_en = [("document", {"document": guide_odt, "title": EN_DOC_TITLES["guide"], "description": ""})]
         page(news, AnnouncementPage, slug,
              {"title": zh_title, "category": category, "unit": _unit(unit_code),
               "date": today - datetime.timedelta(days=days), "intro": f"<p>{zh_text}</p>",
-              "body": [("paragraph", _p(zh_text, "詳細資訊請洽各運用單位或臺北市志願服務推廣中心。"))],
+              "body": [("paragraph", _p("詳細資訊請洽各運用單位或臺北市志願服務推廣中心。"))],  # the summary is the intro
               "attachments": attachments},
              {"title": en_title, "slug": slug, "intro": f"<p>{en_text}</p>",
-              "body": [("paragraph", _p(en_text, "For details, contact the unit or the Taipei Volunteer Service Promotion Center."))]})
+              "body": [("paragraph", _p("For details, contact the unit or the Taipei Volunteer Service Promotion Center."))],
+              "attachments": attachments_en})
 
     # --- organisations ---
     orgs, orgs_en = page(home, SectionPage, "organisations",
@@ -359,7 +372,7 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
           "body": [("heading", "The seven parts of a plan"),
                    ("paragraph", RichText("<ol><li>Recruitment</li><li>Training</li><li>Management</li><li>Deployment</li><li>Guidance</li><li>Evaluation</li><li>Service items</li></ol>")),
                    ("callout", {"title": "When to file", "text": RichText("<p>File before volunteers start; report the results within two months after the plan ends.</p>")}),
-                   ("download", {"document": plan_odt, "description": "Editable OpenDocument file"})]})
+                   ("download", {"document": plan_odt, "title": EN_DOC_TITLES["plan"], "description": "Editable OpenDocument file"})]})
     page(apply, UnitApplicationPage, "application",
          {"title": "運用單位申請", "intro": "<p>機關、學校或立案團體可線上申請成為志願服務運用單位，送出後由主管機關審核。</p>",
           "privacy_notice": "<p>個人資料蒐集告知：本表資料僅用於運用單位申請審核與聯繫（個資法第8條）。</p>",
@@ -371,14 +384,14 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
 
     # --- WMG landing ---
     wmg, wmg_en = page(home, WMGLandingPage, "wmg",
-                       {"title": "2025雙北世界壯年運動會 志工專區", "campaign_code": "wmg-2025",
+                       {"title": "雙北世界壯年運動會 志工專區", "campaign_code": "wmg-2025",
                         "banner_text": "場館、行政與語言志工招募中，與來自世界各地的選手一起創造美好回憶。",
                         "intro": "<p>世壯運在臺北市、新北市舉辦，並由桃園市、新竹市、新竹縣與宜蘭縣協辦。以下為各縣市的場館分布與即時招募進度。</p>",
                         "body": [("download", {"document": wmg_pdf, "description": "報到、排班與注意事項"})]},
-                       {"title": "World Masters Games 2025: volunteers", "slug": "wmg",
+                       {"title": "World Masters Games: volunteers", "slug": "wmg",
                         "banner_text": "Venue, administrative and language volunteers wanted: make memories with athletes from all over the world.",
                         "intro": "<p>The Games are hosted by Taipei and New Taipei, with Taoyuan, Hsinchu City, Hsinchu County and Yilan co-hosting. The venue map and live recruitment status follow.</p>",
-                        "body": [("download", {"document": wmg_pdf, "description": "Check-in, shifts and what to bring"})]})
+                        "body": [("download", {"document": wmg_pdf, "title": EN_DOC_TITLES["wmg"], "description": "Check-in, shifts and what to bring"})]})
 
     # --- 我要當志工: the recruitment browsing page (cms/recruitment_pages.py) in both languages ---
     from .recruitment_pages import RecruitmentPage, ensure_recruitment_page
@@ -410,13 +423,13 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
          {"title": "精彩影音", "intro": "<p>按下播放後才會載入影音網站的播放器。</p>",
           "videos": [("video", {"title": "世壯運志工招募影片", "description": "認識世壯運志工的工作。",
                                 "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "poster": photos[0],
-                                "transcript": "旁白：歡迎加入2025雙北世界壯年運動會志工行列……", "file": None}),
+                                "transcript": "旁白：歡迎加入雙北世界壯年運動會志工行列……", "file": None}),
                      ("video", {"title": "志工的一天", "description": "跟著志工走一趟服務現場。",
                                 "url": "https://vimeo.com/76979871", "poster": photos[5], "transcript": "", "file": None})]},
          {"title": "Videos", "slug": "videos", "intro": "<p>A video site's player loads only when you press play.</p>",
           "videos": [("video", {"title": "WMG volunteer recruitment film", "description": "What WMG volunteers do.",
                                 "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "poster": photos[0],
-                                "transcript": "Narrator: Welcome to the volunteers of the World Masters Games 2025…", "file": None}),
+                                "transcript": "Narrator: Welcome to the volunteers of the World Masters Games…", "file": None}),
                      ("video", {"title": "A day as a volunteer", "description": "Follow a volunteer through a day of service.",
                                 "url": "https://vimeo.com/76979871", "poster": photos[5], "transcript": "", "file": None})]})
 
@@ -444,8 +457,9 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
           "documents": [("document", {"document": d, "description": desc}) for d, desc in
                         ((guide_odt, "志工報名使用"), (plan_odt, "運用單位擬定計畫使用"), (handbook_pdf, "志工權利義務與服務須知"), (wmg_pdf, "世壯運志工須知"))]},
          {"title": "Downloads", "slug": "downloads", "intro": "<p>Forms and handbooks in OpenDocument (ODF) and PDF.</p>",
-          "documents": [("document", {"document": d, "description": desc}) for d, desc in
-                        ((guide_odt, "For volunteers signing up"), (plan_odt, "For units drafting a plan"), (handbook_pdf, "Rights, duties and practical advice"), (wmg_pdf, "WMG volunteer guide"))]})
+          "documents": [("document", {"document": d, "title": EN_DOC_TITLES[key], "description": desc}) for d, key, desc in
+                        ((guide_odt, "guide", "For volunteers signing up"), (plan_odt, "plan", "For units drafting a plan"),
+                         (handbook_pdf, "handbook", "Rights, duties and practical advice"), (wmg_pdf, "wmg", "WMG volunteer guide"))]})
     page(resources, StandardPage, "tutorials",
          {"title": "系統操作教學", "intro": "<p>一步一步學會使用平台。</p>",
           "body": [("step", {"title": "步驟一：註冊會員", "text": RichText("<p>點選右上角「登入」旁的「註冊」，填寫基本資料並驗證電子郵件。</p>"), "image": None}),
@@ -478,13 +492,23 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
     for h, wmg_page, news_page, apply_page, downloads_slug in ((home, wmg, news, apply, "downloads"), (home_en, wmg_en, news_en, apply_en, "downloads")):
         changed = False
         h = HomePage.objects.get(pk=h.pk)  # fresh: the tree counters changed while children were added
-        if h.wmg_page_id != wmg_page.pk or h.announcements_page_id != news_page.pk or not h.quick_links:
+        if h.wmg_page_id != wmg_page.pk or h.announcements_page_id != news_page.pk or not h.quick_links or not h.body:
             h.wmg_page = wmg_page
             h.volunteer_page = recruit_by_locale[h.locale_id]
             h.announcements_page = news_page
             is_en = h.locale_id == loader.en.pk
             res = resources_en if is_en else resources
             downloads_page = Page.objects.child_of(res).filter(slug=downloads_slug).first()
+            # The seed's home page: the venue map, the recruitment status and the announcements are live
+            # blocks of the body, which editors may reorder.
+            h.body = [
+                ("paragraph", RichText(HOME_TEXT["en" if is_en else "zh"])),
+                ("venue_map", {"campaign": "wmg-2025", "heading": "Venue map" if is_en else "競賽場館分布",
+                               "volunteer_page": recruit_by_locale[h.locale_id]}),
+                ("recruitment_progress", {"campaign": "wmg-2025", "city": "",
+                                          "heading": "Recruitment status" if is_en else "志工招募現況"}),
+                ("announcements", {"heading": "Announcements" if is_en else "訊息公告", "announcements_page": news_page}),
+            ]
             h.quick_links = [
                 ("link", {"label": "Volunteer recruitment" if is_en else "志工招募", "page": recruit_by_locale[h.locale_id], "url": ""}),
                 ("link", {"label": "WMG venues and status" if is_en else "世壯運場館與招募進度", "page": wmg_page, "url": ""}),
@@ -527,7 +551,7 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
                 link("Apply online" if is_en else "運用單位申請", child(ap, "application"))]}),
             ("group", {**link("Volunteer with us" if is_en else "我要當志工", volunteer), "children": [
                 link("Volunteer recruitment" if is_en else "志工招募", volunteer),
-                link("WMG 2025" if is_en else "世壯運志工專區", w)]}),
+                link("WMG volunteers" if is_en else "世壯運志工專區", w)]}),
             ("group", {**link("Highlights" if is_en else "活動集錦", hi), "children": [
                 link("Photo galleries" if is_en else "活動花絮", child(hi, "galleries")),
                 link("Videos" if is_en else "精彩影音", child(hi, "videos"))]}),
@@ -556,8 +580,11 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
             footer = FooterText(
                 locale=locale,
                 organisation="Taipei Volunteer Service Promotion Center" if is_en else "臺北市志願服務推廣中心",
-                opening_hours="Mon–Fri 9:00–17:30" if is_en else "週一至週五 9:00–17:30",
-                copyright="© Taipei City Government. All rights reserved." if is_en else "臺北市政府社會局 版權所有 © 臺北市政府",
+                opening_hours=("Monday to Friday 9:00–18:00 (lunch break 12:00–13:30); closed on weekends and public holidays"
+                               if is_en else "星期一至星期五 9:00–18:00（12:00–13:30 為午休時間），例假日及國定假日休息"),
+                copyright=("Copyright of the Department of Social Welfare, Taipei City Government; maintained on its behalf by the "
+                           "Taipei Volunteer Service Promotion Center, which answers questions about this website."
+                           if is_en else "本網站為臺北市政府社會局版權所有，委託本市志願服務推廣中心維護，相關問題請洽臺北市志願服務推廣中心。"),
                 accessibility_text="This site conforms to WCAG 2.1 AA." if is_en else "本網站通過無障礙2.1 AA等級設計",
                 accessibility_page=tr("accessibility"),
             )
@@ -568,9 +595,9 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
     if site is not None:
         contact = ContactSettings.for_site(site)
         if not contact.phone:
-            contact.phone = "02-2720-8889"
-            contact.email = "volunteer@gov.taipei"
-            contact.address = "110204 臺北市信義區市府路1號"
-            contact.address_en = "No. 1, Shifu Rd., Xinyi District, Taipei City 110204"
+            # As the seed gives them (footer of the public site).
+            contact.phone = "02-2302-3993"
+            contact.address = "110038 臺北市信義區大道路116號7樓"
+            contact.address_en = "7F, No. 116, Dadao Rd., Xinyi District, Taipei City 110038"
             contact.save()
     loader.log("Public site: demo pages in Chinese and English are ready.")

@@ -26,6 +26,7 @@ from .blocks import (
     CaptionedImageBlock,
     DownloadBlock,
     ExternalLinkBlock,
+    HomeBodyBlock,
     LinkBlock,
     MenuGroupBlock,
     VideoBlock,
@@ -107,8 +108,10 @@ class AnnouncementCategory(models.TextChoices):
 
 class HomePage(BigramSearchMixin, Page):  # noqa: DJ008 (Page.__str__ is the title)
     intro = models.CharField(_("introduction"), max_length=255, blank=True)
-    body = RichTextField(_("body"), blank=True)
-    banner_title = models.CharField(_("banner title"), max_length=120, blank=True)
+    body = StreamField(HomeBodyBlock(), blank=True, verbose_name=_("body"),
+                       help_text=_("Live blocks (venue map, recruitment status, announcements) and text, in any order."))
+    banner_title = models.CharField(_("banner title"), max_length=120, blank=True,
+                                    help_text=_("Empty: the campaign's title."))
     banner_text = models.CharField(_("banner text"), max_length=255, blank=True)
     campaign_code = models.SlugField(
         _("campaign shown in the banner"), max_length=64, default="wmg-2025",
@@ -152,7 +155,7 @@ class HomePage(BigramSearchMixin, Page):  # noqa: DJ008 (Page.__str__ is the tit
         verbose_name = _("home page")
 
     def search_text_parts(self):
-        return [self.title, self.intro, self.body, self.banner_title, self.banner_text]
+        return [self.title, self.intro, _stream_text(self.body), self.banner_title, self.banner_text]
 
     @cached_property
     def event(self) -> dict | None:
@@ -162,20 +165,14 @@ class HomePage(BigramSearchMixin, Page):  # noqa: DJ008 (Page.__str__ is the tit
             summary = campaign_summary(self.campaign_code) if self.campaign_code else None
         if summary is None:
             return None
+        opens = summary.signup_opens_at
         return {"code": summary.code, "title": summary.title, "starts_on": summary.starts_on.isoformat(),
-                "ends_on": summary.ends_on.isoformat()}
+                "ends_on": summary.ends_on.isoformat(),
+                "signup_opens_on": timezone.localdate(opens).isoformat() if opens else None,
+                "signup_open": bool(opens and opens <= timezone.now())}
 
     def announcement_tabs(self):
-        """The latest five live announcements of each category in this page's language: one query per
-        category, whatever the number of announcements."""
-        tabs = []
-        for value, label in AnnouncementCategory.choices:
-            items = list(
-                AnnouncementPage.objects.live().public().filter(locale_id=self.locale_id, category=value)
-                .select_related("unit").order_by("-date", "-pk")[:5]
-            )
-            tabs.append({"key": value, "label": label, "items": items})
-        return tabs
+        return announcement_tabs(self.locale_id)
 
     @property
     def latest_announcements(self) -> list[dict]:
@@ -186,9 +183,21 @@ class HomePage(BigramSearchMixin, Page):  # noqa: DJ008 (Page.__str__ is the tit
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["tabs"] = self.announcement_tabs()
         context["event"] = self.event
         return context
+
+
+def announcement_tabs(locale_id) -> list[dict]:
+    """The latest five live announcements of each category in a language: one query per category,
+    whatever the number of announcements (the home page's announcements block and its API)."""
+    tabs = []
+    for value, label in AnnouncementCategory.choices:
+        items = list(
+            AnnouncementPage.objects.live().public().filter(locale_id=locale_id, category=value)
+            .select_related("unit").order_by("-date", "-pk")[:5]
+        )
+        tabs.append({"key": value, "label": label, "items": items})
+    return tabs
 
 
 # --- Announcements --------------------------------------------------------------------------------
@@ -272,6 +281,15 @@ class AnnouncementPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the title)
             return ""
         with translation.override(self.locale.language_code):  # the API answers outside /en/ too
             return self.unit.display_name
+
+    def get_context(self, request, *args, **kwargs):
+        """The next action: a recruitment announcement offers 我要當志工 (the recruitment page of its language)."""
+        context = super().get_context(request, *args, **kwargs)
+        if self.category == AnnouncementCategory.RECRUITMENT:
+            from .recruitment_pages import RecruitmentPage
+
+            context["volunteer_page"] = RecruitmentPage.objects.live().filter(locale_id=self.locale_id).first()
+        return context
 
     def api_summary(self) -> dict:
         return {"id": self.pk, "title": self.title, "date": self.date.isoformat(), "unit": self.unit_name,
@@ -468,7 +486,8 @@ class WMGLandingPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the title)
         with translation.override(self.locale.language_code):
             return [
                 {"city": c.code, "label": str(c.label), "hosting": c.hosting, "venue_count": c.venue_count,
-                 "venues": [{"name": v.display_name, "district": v.district,
+                 "percent": c.progress.percent,
+                 "venues": [{"id": v.pk, "name": v.display_name, "district": v.display_district,
                              "sports": (v.sports_en or v.sports) if english else v.sports}
                             for v in c.venues]}
                 for c in self._map[0]
@@ -476,8 +495,10 @@ class WMGLandingPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the title)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        from .wmg import BANDS, map_height
+
         cities, status = self._map
-        context.update(cities=cities, status=status, event=self.event,
+        context.update(cities=cities, status=status, event=self.event, bands=BANDS, map_height=map_height(cities),
                        hosting=[c for c in cities if c.hosting], co_hosting=[c for c in cities if not c.hosting])
         return context
 

@@ -43,3 +43,33 @@ def bigram_query(query: str) -> str:
     for token in bigrams(query):
         seen.setdefault(token, None)
     return " ".join(seen)
+
+
+def title_matches(title: str, query: str) -> bool:
+    """Every token of the query is in the title (bigram-wise for Chinese): such a page ranks first."""
+    title_tokens = set(bigrams(title))
+    wanted = bigrams(query)
+    return bool(wanted) and all(token in title_tokens for token in wanted)
+
+
+def excerpt(text: str, query: str, width: int = 60):
+    """A short passage of `text` around the first place the query (or, failing that, its first word or
+    Chinese bigram) occurs, with the match wrapped in <mark>; safe HTML. Empty when nothing matches."""
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+
+    plain = " ".join(strip_tags(text or "").split())
+    if not plain:
+        return ""
+    lowered = plain.lower()
+    candidates = [query.strip()] + bigrams(query)
+    for candidate in candidates:
+        if candidate and (at := lowered.find(candidate.lower())) >= 0:
+            end = at + len(candidate)
+            start, stop = max(0, at - width), min(len(plain), end + width)
+            return mark_safe(
+                ("…" if start else "") + conditional_escape(plain[start:at])
+                + "<mark>" + conditional_escape(plain[at:end]) + "</mark>"
+                + conditional_escape(plain[end:stop]) + ("…" if stop < len(plain) else "")
+            )
+    return ""

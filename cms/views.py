@@ -18,7 +18,7 @@ from wagtail.models import Locale, Page
 
 from .forms import NewsletterForm, SearchForm, UnitApplicationForm
 from .newsletter import newsletter_confirm, newsletter_subscribe, newsletter_unsubscribe
-from .search import bigram_query
+from .search import bigram_query, excerpt, title_matches
 
 SESSION_REFERENCE = "cms:unit-application-reference"
 
@@ -66,18 +66,38 @@ def search(request):
     page_obj = None
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
+    places, place_page = [], None
     if query:
         terms = bigram_query(query)
         locale = Locale.objects.filter(language_code=_language()).first()
         pages = Page.objects.live().public().filter(locale=locale) if locale else Page.objects.none()
-        found = pages.search(terms, operator="and") if terms else []
+        # The backend's ranking, then pages whose title holds the query first (a stable sort keeps the
+        # backend's order within each group); at most SEARCH_LIMIT pages are ranked.
+        found = list(pages.search(terms, operator="and")[:SEARCH_LIMIT]) if terms else []
+        found = [p.specific for p in found]
+        found.sort(key=lambda p: not title_matches(p.title, query))
         paginator = Paginator(found, 10)
         page_obj = get_page(paginator, request.GET.get("page"))
-        results = [p.specific for p in page_obj.object_list]
+        results = [{"page": p, "excerpt": _excerpt(p, query)} for p in page_obj.object_list]
+        if page_obj.number == 1:
+            from operations.selectors.public import public_place_search
+
+            from .recruitment_pages import RecruitmentPage
+
+            places = public_place_search(query)
+            place_page = RecruitmentPage.objects.live().filter(locale=locale).first() if places else None
     return render(request, "cms/search.html", {
         "form": form, "query": query, "results": results, "page_obj": page_obj,
-        "filter_query": urlencode({"q": query}),
+        "filter_query": urlencode({"q": query}), "places": places, "place_page": place_page,
     })
+
+
+SEARCH_LIMIT = 200
+
+
+def _excerpt(page, query: str):
+    parts = page.search_text_parts() if hasattr(page, "search_text_parts") else [page.title]
+    return excerpt(" ".join(str(p) for p in parts[1:] if p), query) or excerpt(page.title, query)
 
 
 @require_http_methods(["GET", "POST"])
@@ -119,3 +139,24 @@ def newsletter_unsubscribe_view(request, token: str):
         "title": _("Unsubscribe from the newsletter"), "button": _("Unsubscribe"),
         "text": _("Press the button and we will not send you the newsletter any more."),
     })
+
+
+def robots_txt(request):
+    """robots.txt: the public pages may be indexed; the back-office, the volunteer zone, the admin and
+    the APIs may not. Points at the sitemap on this host."""
+    from django.http import HttpResponse
+
+    lines = ["User-agent: *"]
+    for prefix in ("", "/en"):
+        lines += [f"Disallow: {prefix}/backoffice/", f"Disallow: {prefix}/volunteer/", f"Disallow: {prefix}/search/"]
+    lines += ["Disallow: /admin/", "Disallow: /api/", "Disallow: /captcha/", "",
+              f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def favicon_ico(request):
+    """/favicon.ico, which browsers and bots ask for whatever the page's <link rel=icon> says."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.http import HttpResponsePermanentRedirect
+
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("img/favicon.ico"))

@@ -66,6 +66,11 @@ class PositionForm(forms.Form):
     title = forms.CharField(label=_("Title (Chinese)"), max_length=200)
     title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    volunteers_needed = BoundedIntegerField(
+        label=_("Volunteers needed"), min_value=0, max_value=1_000_000, required=False,
+        help_text=_("How many different people this position recruits (the recruitment percentage counts people, "
+                    "not shift seats). Empty: the largest shift headcount."),
+    )
     languages = BoundedModelMultipleChoiceField(label=_("Required languages"), queryset=Language.objects.all(),
                                                required=False, widget=forms.CheckboxSelectMultiple)
     skills = BoundedModelMultipleChoiceField(label=_("Required skills"), queryset=Skill.objects.all(),

@@ -9,6 +9,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.sitemaps import PublicSitemap
+from cms.views import favicon_ico, robots_txt
 from operations.api import urls as operations_api_urls
 from operations.views.accounts import TaipeiPassCallbackView
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
     path("api/operations/", include(operations_api_urls)),
+    path("robots.txt", robots_txt, name="robots_txt"),
+    path("favicon.ico", favicon_ico, name="favicon_ico"),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": PublicSitemap}}),
     path("i18n/setlang/", set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),
@@ -41,3 +44,4 @@ urlpatterns += i18n_patterns(
 handler400 = "operations.views.errors.bad_request"
 handler403 = "operations.views.errors.permission_denied"
 handler404 = "operations.views.errors.page_not_found"
+handler500 = "operations.views.errors.server_error"

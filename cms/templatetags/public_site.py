@@ -8,6 +8,8 @@ from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
+from operations.services.taipeipass import taipeipass_enabled
+
 register = template.Library()
 
 
@@ -48,6 +50,24 @@ def _menu_links(key: str, language: str, request) -> list[dict]:
     return links
 
 
+def _account_link(url: str) -> str:
+    """"login" or "taipeipass" when a menu link points at the volunteer log-in views (either language)."""
+    path = url.removeprefix("/en")
+    for name, kind in (("volunteer:login", "login"), ("volunteer:taipeipass_login", "taipeipass")):
+        try:
+            target = reverse(name).removeprefix("/en")
+        except NoReverseMatch:
+            continue
+        if path == target:
+            return kind
+    return ""
+
+
+@register.simple_tag
+def taipeipass_on() -> bool:
+    return taipeipass_enabled()
+
+
 @register.simple_tag(takes_context=True)
 def public_menu(context, key: str) -> list[dict]:
     cache_name = f"_public_menu_{key}"
@@ -56,7 +76,14 @@ def public_menu(context, key: str) -> list[dict]:
     request = context.get("request")
     path = request.path if request is not None else ""
     items: list[dict] = []
+    user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
     for link in _menu_links(key, _language(), request):
+        account = _account_link(link["url"])
+        # After log-in the header shows the person and 登出 instead of the log-in links (base.html);
+        # the TaipeiPass link shows only when TaipeiPass is configured.
+        if account and (signed_in or (account == "taipeipass" and not taipeipass_enabled())):
+            continue
         children = [{**child, "active": _is_active(child["url"], path)} for child in link["children"]]
         active = _is_active(link["url"], path) or any(child["active"] for child in children)
         items.append({**link, "children": children, "active": active})
@@ -143,7 +170,26 @@ def shift_rows(shifts):
         free = shift.free_seats
         seats = format_html('<span class="seats">{} / {}</span>', free, shift.headcount) if free else full
         rows.append((shift.pk, shift.pk, shift.pk, date_format(shift.date, "Y-m-d (D)"),
-                     f"{shift.start_time:%H:%M}–{shift.end_time:%H:%M}", shift.name, seats))
+                     f"{shift.start_time:%H:%M}–{shift.end_time:%H:%M}", shift.display_name, seats))
     return format_html_join(
         "\n", '<tr><td><input type="checkbox" name="shift" value="{}" id="s-{}"></td>'
               '<td><label for="s-{}">{}</label></td><td>{}</td><td>{}</td><td>{}</td></tr>', rows)
+
+
+@register.filter
+def month_label(value) -> str:
+    """A month in the current language, as the seed writes it: 2024年2月 / February 2024."""
+    import datetime
+
+    from django.utils.dateformat import format as date_format
+
+    if isinstance(value, str):
+        try:
+            value = datetime.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if not value:
+        return ""
+    if _language() == "en":
+        return date_format(value, "F Y")
+    return f"{value.year}年{value.month}月"

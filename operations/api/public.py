@@ -78,13 +78,18 @@ def recruitment_status_api(request):
         status = recruitment_status(campaign_code=campaign, cities=[city] if city else None)
         rows = [
             {"city": row.city, "label": str(row.label), "venue_count": row.venue_count,
-             "needed": row.progress.needed, "signed_up": row.progress.signed_up, "percent": row.progress.percent}
+             "needed": row.progress.needed, "signed_up": row.progress.signed_up, "percent": row.progress.percent,
+             "seats_needed": row.progress.seats_needed, "seats_filled": row.progress.seats_filled}
             for row in status.cities
         ]
     return _response({
         "campaign": campaign, "language": language,
-        "definition": "signed_up = accepted sign-ups; needed = sum of shift headcounts; percent rounded down",
+        "definition": ("needed = volunteers (people) the positions recruit; signed_up = distinct volunteers with "
+                       "an accepted sign-up (applied and waitlisted sign-ups do not count); percent = signed_up * 100 "
+                       "/ needed, rounded down, at most 100; seats_needed / seats_filled = shift headcounts and "
+                       "accepted seats"),
         "cities": rows,
         "overall": {"venue_count": status.venue_count, "needed": status.overall.needed,
-                    "signed_up": status.overall.signed_up, "percent": status.overall.percent},
+                    "signed_up": status.overall.signed_up, "percent": status.overall.percent,
+                    "seats_needed": status.overall.seats_needed, "seats_filled": status.overall.seats_filled},
     })

@@ -90,7 +90,9 @@ class OrgNode(MP_Node):
     registration_number = models.CharField(_("registration certificate number"), max_length=64, blank=True)
     city = models.CharField(_("city"), max_length=32, choices=City.choices, blank=True, db_index=True)
     district = models.CharField(_("district"), max_length=32, blank=True)
+    district_en = models.CharField(_("district (English)"), max_length=64, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
+    address_en = models.CharField(_("address (English)"), max_length=255, blank=True)
     contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -120,6 +122,19 @@ class OrgNode(MP_Node):
         if (get_language() or "").startswith("en") and self.name_en:
             return self.name_en
         return self.name
+
+    @property
+    def display_district(self) -> str:
+        """The district in the current language; the Chinese one when no English form was entered."""
+        if (get_language() or "").startswith("en") and self.district_en:
+            return self.district_en
+        return self.district
+
+    @property
+    def display_address(self) -> str:
+        if (get_language() or "").startswith("en") and self.address_en:
+            return self.address_en
+        return self.address
 
     @property
     def is_unit(self) -> bool:

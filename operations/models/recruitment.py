@@ -296,6 +296,11 @@ class Position(models.Model):
     title = models.CharField(_("title (Chinese)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
+    volunteers_needed = models.PositiveIntegerField(
+        _("volunteers needed"), null=True, blank=True,
+        help_text=_("How many different people this position recruits (the recruitment percentage counts people, "
+                    "not shift seats). Empty: the largest shift headcount."),
+    )
     required_languages = models.ManyToManyField(
         "operations.Language", blank=True, related_name="+", verbose_name=_("required languages")
     )
@@ -328,6 +333,8 @@ class Shift(models.Model):
     start_time = models.TimeField(_("starts at"))
     end_time = models.TimeField(_("ends at"))
     name = models.CharField(_("shift name"), max_length=50, blank=True, help_text=_("For example 早班 (morning)."))
+    name_en = models.CharField(_("shift name (English)"), max_length=50, blank=True,
+                               help_text=_("For example Morning. Shown on the English site."))
     headcount = models.PositiveIntegerField(_("headcount"))
     # Kept by the sign-up services in the same transaction as the sign-up rows, so that "seats left"
     # is one conditional UPDATE and never needs a COUNT; the constraint makes overbooking impossible.
@@ -354,6 +361,10 @@ class Shift(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.name} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    @property
+    def display_name(self) -> str:
+        return _localised(self, "name")
 
     @property
     def free_seats(self) -> int:

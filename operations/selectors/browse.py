@@ -26,7 +26,7 @@ from ..models import (
 PAGE_SIZE = 40
 # Only the columns the page shows: the joined campaign and organisation rows are wide.
 SHIFT_COLUMNS = (
-    "id", "date", "start_time", "end_time", "name", "headcount", "accepted_count", "position_id",
+    "id", "date", "start_time", "end_time", "name", "name_en", "headcount", "accepted_count", "position_id",
     "position__id", "position__title", "position__title_en", "position__campaign_id", "position__venue_id",
     "position__team_id",
     "position__campaign__id", "position__campaign__code", "position__campaign__title",

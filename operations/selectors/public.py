@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
-from ..models import Campaign, City, Membership, OrgKind, OrgNode, UnitCategory
+from ..models import Campaign, CampaignStatus, City, Membership, OrgKind, OrgNode, Position, UnitCategory
 
 
 def _en() -> bool:
@@ -41,7 +41,9 @@ class UnitFacts:
 
 
 def public_unit_facts(unit_ids: list[int]) -> list[UnitFacts]:
-    """Public facts of the given units, in the order given, in two queries whatever their number."""
+    """Public facts of the given units, in the order given, in two queries whatever their number. Names,
+    district and address in the current language (the Chinese form when no English one was entered); the
+    unit's own description is Chinese-only data, so on the English site it is left out."""
     ids = [int(i) for i in unit_ids if str(i).isdigit()]
     if not ids:
         return []
@@ -79,11 +81,11 @@ def public_unit_facts(unit_ids: list[int]) -> list[UnitFacts]:
                 name=unit.display_name,
                 category=str(UnitCategory(unit.category).label) if unit.category else "",
                 city=str(City(unit.city).label) if unit.city else "",
-                district=unit.district,
-                address=unit.address,
+                district=unit.display_district,
+                address=unit.display_address,
                 phone=unit.phone,
                 website=unit.website,
-                description=unit.description,
+                description="" if en else unit.description,
                 team_count=len(unit_teams),
                 volunteer_count=unit.volunteer_count,
                 teams=tuple((t.name_en or t.name) if en else t.name for t in unit_teams),
@@ -101,18 +103,20 @@ class CampaignSummary:
     status: str
     signup_closes_at: object
     min_age: int | None
+    signup_opens_at: object = None
 
 
 def campaign_summary(campaign_code: str) -> CampaignSummary | None:
     """Title and dates of a campaign (e.g. the WMG event days), in one query."""
     campaign = Campaign.objects.filter(code=campaign_code).only(
-        "code", "title", "title_en", "starts_on", "ends_on", "status", "signup_closes_at", "min_age"
+        "code", "title", "title_en", "starts_on", "ends_on", "status", "signup_opens_at", "signup_closes_at", "min_age"
     ).first()
     if campaign is None:
         return None
     return CampaignSummary(
         code=campaign.code, title=campaign.display_title, starts_on=campaign.starts_on, ends_on=campaign.ends_on,
         status=campaign.status, signup_closes_at=campaign.signup_closes_at, min_age=campaign.min_age,
+        signup_opens_at=campaign.signup_opens_at,
     )
 
 
@@ -126,3 +130,38 @@ def public_campaign_choices() -> list[tuple[str, str]]:
         (code, title)
         for code, title in Campaign.objects.exclude(status="draft").order_by("-starts_on").values_list("code", "title")
     ] or [("wmg-2025", "2025雙北世界壯年運動會志工招募")]
+
+
+@dataclass(frozen=True)
+class PlaceHit:
+    id: int
+    name: str
+    city: str
+    district: str
+    sports: str
+    is_venue: bool
+
+
+def public_place_search(query: str, *, limit: int = 10) -> list[PlaceHit]:
+    """Active event venues, and units where an open campaign recruits, whose name (either language),
+    district or sports contain the query: the public search shows them beside the pages, linking to their
+    shifts on 我要當志工. Public facts only (no contact person, phone or e-mail).
+    One query."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    match = Q()
+    for field in ("name", "name_en", "district", "district_en", "sports", "sports_en"):
+        match |= Q(**{f"{field}__icontains": query})
+    recruits = Position.objects.filter(venue=OuterRef("pk"), campaign__status=CampaignStatus.OPEN)
+    units = (OrgNode.objects.filter(match, kind=OrgKind.UNIT, is_active=True)
+             .filter(Q(is_venue=True) | Q(Exists(recruits)))
+             .only("id", "name", "name_en", "city", "district", "district_en", "sports", "sports_en", "is_venue")
+             .order_by("-is_venue", "path")[:limit])
+    en = _en()
+    return [
+        PlaceHit(id=u.pk, name=u.display_name, city=public_city_label(u.city) if u.city else "",
+                 district=u.display_district, sports=((u.sports_en or u.sports) if en else u.sports),
+                 is_venue=u.is_venue)
+        for u in units
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
 from ..models import Campaign, City, Position, ServicePlan, Shift, Signup, SignupStatus
-from .recruitment import Progress, fill_rates_by_venue
+from .recruitment import Progress, accepted_people, fill_rates_by_venue, position_targets
 
 
 def campaign_list(user):
@@ -77,12 +77,26 @@ def signup_list(user):
 
 
 def fill_rates(*, user, campaign_code: str | None = None) -> dict:
-    """Fill rates per venue (the shared selector), per city (summed from the same rows) and per service
-    group; "signed up" = accepted seats, "needed" = headcount, as on the public widget."""
+    """Per venue, city and service group: seat fill ("signed up" = accepted seats, "needed" = headcounts)
+    and, per venue and city and overall, the recruitment figure in people (`people`: distinct volunteers
+    with an accepted sign-up ÷ the positions' targets), the definition of the public site and the API."""
     venues = list(fill_rates_by_venue(user=user, campaign_code=campaign_code))
+    # People (the recruitment percentage, as on the public site and the API) beside the seats.
+    positions = Position.objects.visible_to(user).filter(venue__isnull=False)
+    if campaign_code:
+        positions = positions.filter(campaign__code=campaign_code)
+    targets_by_venue: dict[int, int] = {}
+    targets_by_city: dict[str, int] = {}
+    for target in position_targets(positions):
+        targets_by_venue[target["venue_id"]] = targets_by_venue.get(target["venue_id"], 0) + target["target"]
+        targets_by_city[target["city"] or ""] = targets_by_city.get(target["city"] or "", 0) + target["target"]
+    people_by_venue = accepted_people(positions, "shift__position__venue_id")
+    people_by_city = accepted_people(positions, "shift__position__venue__city")
     cities: dict[str, list[int]] = {}
     for row in venues:
         row["progress"] = Progress(row["needed"] or 0, row["signed_up"] or 0)
+        venue_id = row["position__venue_id"]
+        row["people"] = Progress(targets_by_venue.get(venue_id, 0), people_by_venue.get(venue_id, 0))
         totals = cities.setdefault(row["position__venue__city"] or "", [0, 0, 0])
         totals[0] += row["needed"] or 0
         totals[1] += row["signed_up"] or 0
@@ -103,7 +117,9 @@ def fill_rates(*, user, campaign_code: str | None = None) -> dict:
         "venues": venues,
         "groups": groups,
         "cities": [{"city": code, "label": str(City(code).label) if code in City.values else (code or "—"),
-                    "venues": n, "progress": Progress(needed, signed)}
+                    "venues": n, "progress": Progress(needed, signed),
+                    "people": Progress(targets_by_city.get(code, 0), people_by_city.get(code, 0))}
                    for code, (needed, signed, n) in sorted(cities.items())],
         "overall": overall,
+        "people": Progress(sum(targets_by_venue.values()), accepted_people(positions)),
     }

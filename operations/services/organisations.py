@@ -11,8 +11,8 @@ from ..selectors.counting import bump_people_version
 from .audit import audit_record
 
 PROFILE_FIELDS = (
-    "name", "name_en", "category", "registration_type", "registration_number", "city", "district",
-    "address", "contact_person", "phone", "email", "website", "description", "is_venue", "sports", "sports_en",
+    "name", "name_en", "category", "registration_type", "registration_number", "city", "district", "district_en",
+    "address", "address_en", "contact_person", "phone", "email", "website", "description", "is_venue", "sports", "sports_en",
 )
 
 

@@ -121,7 +121,8 @@ def position_may_create(*, actor, campaign: Campaign, venue: OrgNode | None) -> 
 
 @transaction.atomic
 def position_create(*, actor, campaign: Campaign, venue: OrgNode | None, team: OrgNode | None, title: str,
-                    title_en: str = "", description: str = "", languages=(), skills=()) -> Position:
+                    title_en: str = "", description: str = "", languages=(), skills=(),
+                    volunteers_needed: int | None = None) -> Position:
     errors = {}
     if venue is not None and venue.kind != OrgKind.UNIT:
         errors["venue"] = [_("Choose a unit or venue.")]
@@ -140,10 +141,12 @@ def position_create(*, actor, campaign: Campaign, venue: OrgNode | None, team: O
         _require(_manages_node(actor, team) or actor.has_perm("operations.campaign.change", campaign),
                  _("You cannot add positions to this campaign."))
     position = Position.objects.create(campaign=campaign, venue=venue, team=team, title=title.strip(),
-                                       title_en=title_en.strip(), description=description)
+                                       title_en=title_en.strip(), description=description,
+                                       volunteers_needed=volunteers_needed)
     position.required_languages.set(languages)
     position.required_skills.set(skills)
     audit_record(actor=actor, action="created", node=team or venue or campaign.unit, obj=position)
+    transaction.on_commit(invalidate_recruitment_progress)  # the target counts in the recruitment figures
     return position
 
 

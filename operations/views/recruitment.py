@@ -216,7 +216,7 @@ class PositionCreateView(StaffRequiredMixin, TemplateView):
                 position = position_create(
                     actor=request.user, campaign=self.campaign, venue=data["venue"], team=data["team"],
                     title=data["title"], title_en=data["title_en"], description=data["description"],
-                    languages=data["languages"], skills=data["skills"],
+                    languages=data["languages"], skills=data["skills"], volunteers_needed=data["volunteers_needed"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)

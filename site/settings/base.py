@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cms.middleware.AdminLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # NUL and other control characters: refused in paths and query strings, removed from form posts.
     "volunteer_site.middleware.InputGuardMiddleware",
@@ -257,7 +258,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # --- E-mail ------------------------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "volunteer_site.mail.ReadableConsoleEmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -268,12 +269,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Who gets operational alerts (e.g. the nightly seat-invariant check) besides the system administrators:
 # comma-separated e-mail addresses.
 ADMINS = [(email.strip(), email.strip()) for email in os.environ.get("ADMINS", "").split(",") if email.strip()]
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")  # `make run PORT=…` sets it to match the port
 
 # --- Wagtail -----------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "臺北市志工管理整合平台"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# The admin in our two languages only; no Gravatar requests (editors' e-mail hashes would go to a third
+# party, and the admin must work offline).
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "ods", "odp", "docx", "xlsx", "csv", "txt", "zip"]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILAPI_BASE_URL = SITE_URL

@@ -48,7 +48,9 @@ def site_pages(db):
 def build_wmg(*, venues_per_city: dict[str, int], shifts_per_venue: int = 1, headcount: int = 10,
               accepted: int = 8, campaign_code: str = "wmg-2025", tag: str = "a"):
     """A WMG-like campaign: venues (units marked as venues) per city, each with one position and
-    `shifts_per_venue` shifts of `headcount` seats of which `accepted` are taken."""
+    `shifts_per_venue` shifts of `headcount` seats of which `accepted` are taken by `accepted` different
+    volunteers of that venue (accepted sign-up rows on the venue's first shift; `accepted_count` on every
+    shift), so the venue recruits `accepted` people of the `headcount` it needs."""
     authority = PurposeAuthorityFactory(code=f"wmg-auth-{tag}", name="世壯運執委會", name_en="WMG committee")
     start = timezone.localdate() + datetime.timedelta(days=30)
     campaign = CampaignFactory(unit=authority, code=campaign_code, title="世壯運志工招募", title_en="WMG recruitment",
@@ -71,10 +73,28 @@ def build_wmg(*, venues_per_city: dict[str, int], shifts_per_venue: int = 1, hea
                                     name="班", headcount=headcount, accepted_count=accepted))
             created.append(venue)
     Shift.objects.bulk_create(shifts, batch_size=2000)
+    _accepted_people(shifts, shifts_per_venue, accepted, tag)
     from operations.selectors.recruitment import invalidate_recruitment_progress
 
     invalidate_recruitment_progress()
     return SimpleNamespace(campaign=campaign, venues=created, authority=authority)
+
+
+def _accepted_people(shifts, shifts_per_venue: int, accepted: int, tag: str) -> None:
+    from operations.identity import IdType
+    from operations.models import Sex, Signup, SignupStatus, Volunteer
+    from tests.factories.operations import unique_national_id
+
+    firsts = shifts[::shifts_per_venue]
+    volunteers = Volunteer.objects.bulk_create([
+        Volunteer(id_type=IdType.NATIONAL_ID, id_number=unique_national_id(sex=Sex.FEMALE), sex=Sex.FEMALE,
+                  name=f"{tag}志工{i}", birth_date=datetime.date(1980, 1, 1), phone=f"09{i:08d}")
+        for i in range(len(firsts) * accepted)
+    ], batch_size=2000)
+    Signup.objects.bulk_create([
+        Signup(volunteer=volunteers[n * accepted + k], shift=shift, status=SignupStatus.ACCEPTED)
+        for n, shift in enumerate(firsts) for k in range(accepted)
+    ], batch_size=2000)
 
 
 @pytest.fixture

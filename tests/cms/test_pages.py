@@ -27,10 +27,11 @@ def test_every_page_in_both_languages(site_pages, client):
             html = response.content.decode()
             assert f'<html lang="{lang}">' in html, prefix + url
             assert marker in html, prefix + url  # header links from the translatable menu snippet
-            assert "02-2720-8889" in html  # the promotion centre's phone from the site setting
+            assert "02-2302-3993" in html  # the promotion centre's phone from the site setting
     home = client.get("/").content.decode()
-    for text in ("操作指南", "網站導覽", "訂閱電子報", "登入", "臺北通登入", "訊息公告", "志願服務運用單位介紹",
-                 "申請成為運用單位", "我要當志工", "活動集錦", "資源補給站", "服務條款", "隱私權政策", "週一至週五"):
+    assert "臺北通登入" not in home  # TaipeiPass is not configured in the test settings
+    for text in ("操作指南", "網站導覽", "訂閱電子報", "登入", "訊息公告", "志願服務運用單位介紹",
+                 "申請成為運用單位", "我要當志工", "活動集錦", "資源補給站", "服務條款", "隱私權政策", "星期一至星期五"):
         assert text in home, text
 
 
@@ -147,10 +148,13 @@ def test_footer_contact_details_in_both_languages_and_fresh_after_an_edit(site_p
     from cms.models import ContactSettings
 
     zh = client.get("/volunteer/login/").content.decode()
-    assert "02-2720-8889" in zh and "110204 臺北市信義區市府路1號" in zh and "tel:0227208889" in zh
-    assert "週一至週五 9:00–17:30" in zh and '<a href="/accessibility/">' in zh
+    # Exactly as the seed gives them.
+    assert "02-2302-3993" in zh and "110038 臺北市信義區大道路116號7樓" in zh and "tel:0223023993" in zh
+    assert "星期一至星期五 9:00–18:00（12:00–13:30 為午休時間），例假日及國定假日休息" in zh
+    assert "本網站為臺北市政府社會局版權所有，委託本市志願服務推廣中心維護" in zh and '<a href="/accessibility/">' in zh
     en = client.get("/en/volunteer/login/").content.decode()
-    assert "No. 1, Shifu Rd., Xinyi District, Taipei City 110204" in en and "Mon–Fri 9:00–17:30" in en
+    assert "7F, No. 116, Dadao Rd., Xinyi District, Taipei City 110038" in en
+    assert "Monday to Friday 9:00–18:00 (lunch break 12:00–13:30); closed on weekends and public holidays" in en
     assert '<a href="/en/accessibility/">' in en
     # Cached: a second page view asks the database nothing for the footer.
     with django_assert_max_num_queries(30) as first:
@@ -162,3 +166,21 @@ def test_footer_contact_details_in_both_languages_and_fresh_after_an_edit(site_p
     contact.phone = "02-1999"
     contact.save()
     assert "02-1999" in client.get("/volunteer/login/").content.decode()
+
+
+@pytest.mark.django_db
+def test_header_taipeipass_only_when_configured_and_the_person_after_log_in(site_pages, client, settings):
+    from operations.models import User
+
+    settings.TAIPEIPASS = {**settings.TAIPEIPASS, "DISCOVERY_URL": "https://id.example/.well-known/openid-configuration",
+                           "CLIENT_ID": "volunteer-platform"}
+    anonymous = client.get("/volunteer/login/").content.decode()
+    assert "臺北通登入" in anonymous and 'href="/volunteer/login/"' in anonymous
+    user = User.objects.create_user(username="lin", password="pw-123456-x", first_name="美玲", last_name="林")
+    client.force_login(user)
+    for prefix, logout in (("", "登出"), ("/en", "Log out")):
+        html = client.get(prefix + "/guide/").content.decode()
+        header = html.split('<nav class="header-links"')[1].split("</nav>")[0]
+        assert user.get_full_name() in header and logout in header, prefix
+        assert 'action="' + prefix + '/volunteer/logout/"' in header
+        assert "/volunteer/login/" not in header and "/volunteer/taipeipass/" not in header, prefix

@@ -23,7 +23,7 @@ def test_search_finds_a_chinese_word_inside_a_longer_text(home_pages, client):
     # "輪椅借用" appears only in the middle of a sentence; a run-of-characters tokenizer would miss it
     response = client.get("/search/", {"q": "輪椅借用"})
     assert response.status_code == 200
-    titles = [p.title for p in response.context["results"]]
+    titles = [r["page"].title for r in response.context["results"]]
     assert titles == ["場館服務說明"]
     # a word that is not in the text: every bigram must match, so nothing is found
     response = client.get("/search/", {"q": "輪椅出租"})
@@ -32,9 +32,9 @@ def test_search_finds_a_chinese_word_inside_a_longer_text(home_pages, client):
 
 @pytest.mark.django_db
 def test_search_stays_in_the_language_of_the_page(site_pages, client):
-    zh = client.get("/search/", {"q": "急救"}).context["results"]
+    zh = [r["page"] for r in client.get("/search/", {"q": "急救"}).context["results"]]
     assert zh and all(p.locale.language_code == "zh-hant" for p in zh)
-    en = client.get("/en/search/", {"q": "first aid"}).context["results"]
+    en = [r["page"] for r in client.get("/en/search/", {"q": "first aid"}).context["results"]]
     assert en and all(p.locale.language_code == "en" for p in en)
     assert "First aid training for volunteers (CPR and AED)" in [p.title for p in en]
 
@@ -45,7 +45,7 @@ def test_bigrams_follow_edits_and_only_live_pages_are_found(home_pages, client):
     page.body = [("paragraph", "<p>新增說明：志工證遺失補發流程。</p>")]
     page.save_revision().publish()
     assert "補發" in page.search_bigrams
-    assert [p.title for p in client.get("/search/", {"q": "遺失補發"}).context["results"]] == ["操作指南"]
+    assert [r["page"].title for r in client.get("/search/", {"q": "遺失補發"}).context["results"]] == ["操作指南"]
     page.unpublish()
     assert client.get("/search/", {"q": "遺失補發"}).context["results"] == []
 
@@ -56,3 +56,33 @@ def test_empty_and_overlong_queries(home_pages, client):
     response = client.get("/search/", {"q": "志" * 200})
     assert response.status_code == 200
     assert response.context["results"] is None  # refused by the form (100 characters at most)
+
+
+@pytest.mark.django_db
+def test_title_matches_rank_first_with_a_highlighted_excerpt(home_pages, client):
+    parent = home_pages.home
+    for slug, title, text in (("body-only", "服務說明", "歡迎參加急救訓練，課程由醫院授課。"),
+                              ("in-title", "急救訓練報名", "課程介紹。")):
+        parent.add_child(instance=StandardPage(title=title, slug=slug, body=[("paragraph", f"<p>{text}</p>")])
+                         ).save_revision().publish()
+    response = client.get("/search/", {"q": "急救訓練"})
+    results = response.context["results"]
+    assert [r["page"].title for r in results] == ["急救訓練報名", "服務說明"]
+    assert "歡迎參加<mark>急救訓練</mark>，課程由醫院授課。" in str(results[1]["excerpt"])
+    assert "<mark>急救訓練</mark>" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_venues_from_operations_are_results_that_link_to_their_shifts(site_pages, wmg_factory, client):
+    from cms.recruitment_pages import ensure_recruitment_page
+    from operations.models import OrgNode
+
+    built = wmg_factory(venues_per_city={"taipei": 1})
+    venue = built.venues[0]
+    OrgNode.objects.filter(pk=venue.pk).update(name="臺北大巨蛋", name_en="Taipei Dome")
+    ensure_recruitment_page()
+    html = client.get("/search/", {"q": "大巨蛋"}).content.decode()
+    assert f'href="/recruitment/?venue={venue.pk}">臺北大巨蛋</a>' in html
+    en = client.get("/en/search/", {"q": "Dome"}).content.decode()
+    assert f'href="/en/recruitment/?venue={venue.pk}">Taipei Dome</a>' in en
+    assert venue.contact_person not in html  # public facts only

@@ -37,21 +37,59 @@ def test_ten_venues_needing_100_with_80_signed_up_show_80_percent(landing, wmg_f
     html = client.get("/wmg/").content.decode()
     assert "80 / 100" in html and "80%" in html
     assert 'data-total-venues>11<' in html  # computed from the data
-    assert "臺北市：10 個場館" in html or "臺北市: 10 venues" in html  # the city's map button label
+    assert "臺北市 80% 已招募，10 個場館" in html  # the city's label on the map (starts with its visible text)
 
     data = client.get(f"/api/v2/pages/{landing.pk}/").json()
     taipei = _row(data["recruitment"], "taipei")
     assert (taipei["venue_count"], taipei["needed"], taipei["signed_up"], taipei["percent"]) == (10, 100, 80, 80)
-    assert data["recruitment"]["overall"] == {"needed": 110, "signed_up": 88, "percent": 80}
+    assert data["recruitment"]["overall"] == {"needed": 110, "signed_up": 88, "percent": 80,
+                                              "seats_needed": 110, "seats_filled": 88}
     assert [c["venue_count"] for c in data["venue_map"] if c["city"] == "taipei"] == [10]
 
     public = client.get("/api/operations/public/recruitment/", {"city": "taipei"}).json()
     assert public["cities"] == [{"city": "taipei", "label": "臺北市", "venue_count": 10, "needed": 100,
-                                 "signed_up": 80, "percent": 80}]
+                                 "signed_up": 80, "percent": 80, "seats_needed": 100, "seats_filled": 80}]
+    assert "distinct volunteers" in public["definition"]
     venues = client.get("/api/operations/public/venues/", {"lang": "en"}).json()
     assert venues["venue_count"] == 11
     assert {c["city"]: c["venue_count"] for c in venues["cities"]} == {"taipei": 10, "yilan": 1}
     assert venues["cities"][0]["venues"][0]["sports"] == "Basketball"
+
+
+@pytest.mark.django_db
+def test_recruitment_counts_people_not_seats(landing, wmg_factory, client, django_capture_on_commit_callbacks):
+    """The seed's example counts people: a volunteer with five shifts counts once; a sign-up waiting for
+    review does not count; the position's target is the number of people needed."""
+    from operations.models import Position, Signup, SignupStatus
+    from operations.selectors.recruitment import invalidate_recruitment_progress, recruitment_status
+
+    built = wmg_factory(venues_per_city={"taipei": 1}, shifts_per_venue=5, headcount=4, accepted=0)
+    Position.objects.update(volunteers_needed=10)
+    shifts = list(Shift.objects.order_by("date"))
+    volunteer = VolunteerFactory(birth_date=datetime.date(1990, 1, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        for shift in shifts:  # one person, five shifts (on five days)
+            signup_create(volunteer=volunteer, shift=shift)
+    other = VolunteerFactory(birth_date=datetime.date(1991, 1, 1))
+    Signup.objects.create(volunteer=other, shift=shifts[0], status=SignupStatus.APPLIED)
+    invalidate_recruitment_progress()
+    row = recruitment_status(campaign_code=built.campaign.code).cities[0]
+    assert (row.progress.needed, row.progress.signed_up, row.progress.percent) == (10, 1, 10)
+    assert (row.progress.seats_needed, row.progress.seats_filled) == (20, 5)  # the second figure, for staff
+    html = client.get("/wmg/").content.decode()
+    assert "1 / 10" in html and "10%" in html
+    api = client.get("/api/operations/public/recruitment/", {"city": "taipei"}).json()["cities"][0]
+    assert (api["needed"], api["signed_up"], api["percent"], api["seats_filled"]) == (10, 1, 10, 5)
+
+
+@pytest.mark.django_db
+def test_cities_are_data_a_taichung_venue_appears(landing, wmg_factory, client):
+    wmg_factory(venues_per_city={"taipei": 1, "taichung": 1}, headcount=10, accepted=5)
+    html = client.get("/wmg/").content.decode()
+    assert 'data-city-open="taichung"' in html and "臺中市" in html
+    assert 'data-city-open="yilan"' not in html  # a city without venues is not drawn
+    en = client.get("/en/wmg/").content.decode()
+    assert "Taichung City" in en
 
 
 @pytest.mark.django_db

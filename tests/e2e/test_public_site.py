@@ -30,7 +30,9 @@ def _axe(page) -> list[dict]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_home_page_in_both_languages(page, live_server, shot, demo_data):
+def test_home_page_in_both_languages(page, live_server, shot, demo_data, settings):
+    settings.TAIPEIPASS = {**settings.TAIPEIPASS, "DISCOVERY_URL": "https://id.example/.well-known/openid-configuration",
+                           "CLIENT_ID": "volunteer-platform"}  # the TaipeiPass links show only when configured
     page.goto(live_server.url + "/")
     assert page.locator("html").get_attribute("lang") == "zh-Hant-TW"
     assert page.get_by_role("link", name="臺北通登入", exact=True).is_visible()

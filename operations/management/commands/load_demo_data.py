@@ -46,8 +46,21 @@ DEMO_PASSWORD = "demo-2025-volunteer"
 WMG_CAMPAIGN = "wmg-2025"
 SHIFT_PATTERN = [("早班", datetime.time(8), datetime.time(12)), ("午班", datetime.time(12), datetime.time(16)),
                  ("晚班", datetime.time(16), datetime.time(20))]
+SHIFT_NAMES_EN = {"早班": "Morning", "午班": "Afternoon", "晚班": "Evening"}
 FAMILY = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高"
-GIVEN = "志明美玲家豪淑芬俊傑怡君宗翰雅婷建宏佳穎冠宇欣怡承恩思妤柏翰詩涵宇軒子晴"
+# Two-character given names that match the volunteer's sex.
+GIVEN_MALE = ["志明", "家豪", "俊傑", "宗翰", "建宏", "冠宇", "承恩", "柏翰", "宇軒", "彥廷"]
+GIVEN_FEMALE = ["美玲", "淑芬", "怡君", "雅婷", "佳穎", "欣怡", "思妤", "詩涵", "子晴", "佩珊"]
+# English forms of the districts the demo data uses (the romanisation the city governments use).
+DISTRICTS_EN = {
+    "中正區": "Zhongzheng District", "大同區": "Datong District", "中山區": "Zhongshan District",
+    "松山區": "Songshan District", "大安區": "Da'an District", "萬華區": "Wanhua District", "信義區": "Xinyi District",
+    "士林區": "Shilin District", "北投區": "Beitou District", "內湖區": "Neihu District", "南港區": "Nangang District",
+    "文山區": "Wenshan District", "三重區": "Sanchong District", "中和區": "Zhonghe District",
+    "新店區": "Xindian District", "新莊區": "Xinzhuang District", "板橋區": "Banqiao District",
+    "樹林區": "Shulin District", "蘆洲區": "Luzhou District", "桃園區": "Taoyuan District", "東區": "East District",
+    "竹北市": "Zhubei City", "宜蘭市": "Yilan City",
+}
 DISTRICTS = ["中正區", "大同區", "中山區", "松山區", "大安區", "萬華區", "信義區", "士林區", "北投區", "內湖區", "南港區", "文山區"]
 
 
@@ -100,6 +113,8 @@ class Command(BaseCommand):
         existing = OrgNode.objects.filter(code=code).first()
         if existing:
             return existing
+        if fields.get("district") and "district_en" not in fields:
+            fields["district_en"] = DISTRICTS_EN.get(fields["district"], "")
         return orgnode_create(actor=None, parent=parent, kind=kind, code=code, name=name, **fields)
 
     def load_city_tree(self, city) -> dict[str, OrgNode]:
@@ -161,7 +176,7 @@ class Command(BaseCommand):
         days = wmg["event"]["days"]
         end = start + datetime.timedelta(days=days - 1)
         plan = ServicePlan.objects.create(
-            unit=nodes["wmg-centre"], purpose_authority=committee, title="2025雙北世界壯年運動會志願服務計畫",
+            unit=nodes["wmg-centre"], purpose_authority=committee, title=f"{start.year}雙北世界壯年運動會志願服務計畫",
             starts_on=start - datetime.timedelta(days=120), ends_on=end + datetime.timedelta(days=30),
             recruitment="公開招募場館、行政與語言志工，30人以上團體得以名冊匯入。",
             training="志工專業訓練及世壯運特殊訓練。", management="依服務場館及組別編組，設隊長、副隊長、組長。",
@@ -171,8 +186,9 @@ class Command(BaseCommand):
             filed_on=start - datetime.timedelta(days=100),
         )
         campaign = Campaign.objects.create(
-            unit=committee, service_plan=plan, code=WMG_CAMPAIGN, title="2025雙北世界壯年運動會志工招募",
-            title_en="WMG 2025 volunteer recruitment",
+            # name and year from the (possibly moved) dates, so no label says 2025 beside dates in another year
+            unit=committee, service_plan=plan, code=WMG_CAMPAIGN, title=f"{start.year}雙北世界壯年運動會志工招募",
+            title_en=f"World Masters Games {start.year} Taipei & New Taipei: volunteer recruitment",
             description="歡迎年滿16歲、願意服務國際賽事的朋友加入世壯運志工行列。",
             description_en="Join the volunteers of the World Masters Games: open to everyone aged 16 and over.",
             volunteer_type=VolunteerType.VENUE, signup_mode=SignupMode.INSTANT, status=CampaignStatus.OPEN,
@@ -189,16 +205,19 @@ class Command(BaseCommand):
             event_days = [start + datetime.timedelta(days=first + i) for i in range(self.rng.randint(4, 6))]
             for group in wmg["service_groups"]:
                 team = nodes[f"wmg-{venue['code']}-{group['code']}"]
+                headcount = {"competition": 6, "admin": 3, "transport": 3, "catering": 2, "medical": 2, "language": 3}[group["code"]]
                 position = Position.objects.create(
                     campaign=campaign, venue=unit, team=team, title=f"{venue['name']}｜{group['name']}",
                     title_en=f"{venue['name_en']} · {group['name_en']}",
+                    # people, not seats: one team per daily shift, the same people on every event day
+                    volunteers_needed=headcount * len(SHIFT_PATTERN),
                 )
                 if group["code"] == "language" and en:
                     position.required_languages.add(en)
-                headcount = {"competition": 6, "admin": 3, "transport": 3, "catering": 2, "medical": 2, "language": 3}[group["code"]]
                 for day in event_days:
                     for name, begin, finish in SHIFT_PATTERN:
                         shifts.append(Shift(position=position, date=day, start_time=begin, end_time=finish, name=name,
+                                            name_en=SHIFT_NAMES_EN[name],
                                             headcount=headcount))
         Shift.objects.bulk_create(shifts, batch_size=1000)
         return campaign
@@ -269,7 +288,7 @@ class Command(BaseCommand):
             id_number = generate_national_id(self.rng, sex=sex)
             age = self.rng.choice([16, 17, 19, 22, 25, 34, 41, 48, 52, 57, 61, 66, 68, 72, 77, 83])
             birth = today - datetime.timedelta(days=age * 365 + self.rng.randrange(0, 360))
-            name = self.rng.choice(FAMILY) + self.rng.choice(GIVEN[::2]) + self.rng.choice(GIVEN[1::2])
+            name = self.rng.choice(FAMILY) + self.rng.choice(GIVEN_MALE if sex == Sex.MALE else GIVEN_FEMALE)
             team = teams[i % len(teams)]
             phone = f"09{self.rng.randrange(10, 99)}{self.rng.randrange(100000, 999999)}"
             langs = [languages[0]] + self.rng.sample(languages[1:], self.rng.choice([0, 1, 1, 2]))
@@ -292,26 +311,39 @@ class Command(BaseCommand):
                                               joined_on=today - datetime.timedelta(days=self.rng.randrange(1, 300)))
 
     def load_signups(self, campaign: Campaign):
-        """Accepted sign-ups for WMG shifts so that fill rates are not all zero. Each volunteer takes
-        shifts on different days, so nobody is booked twice at the same time."""
+        """Accepted sign-ups for WMG shifts so that the recruitment figures are not all zero. Each volunteer
+        serves with their own service group(s), one shift a day at most, so nobody is booked twice at the same
+        time and a person counts once however many shifts they take."""
         if Signup.objects.filter(shift__position__campaign=campaign).exists():
             return
         self.rng = random.Random("demo-signups")
-        volunteers = list(Volunteer.objects.filter(memberships__team__code__startswith="wmg-").distinct().order_by("pk"))
-        shifts = list(Shift.objects.filter(position__campaign=campaign).order_by("date", "start_time", "pk"))
+        volunteers = list(Volunteer.objects.filter(memberships__team__code__startswith="wmg-").distinct().order_by("pk")
+                          .prefetch_related("memberships__team"))
+        shifts = list(Shift.objects.filter(position__campaign=campaign).select_related("position__team")
+                      .order_by("date", "start_time", "pk"))
         if not volunteers or not shifts:
             return
-        by_day: dict[datetime.date, list[Shift]] = {}
+        # Volunteers serve with their own service group at its venue, on several of its event days.
+        by_team: dict[str, dict[datetime.date, list[Shift]]] = {}
         for shift in shifts:
-            by_day.setdefault(shift.date, []).append(shift)
-        days = sorted(by_day)
+            if shift.position.team is not None:
+                by_team.setdefault(shift.position.team.code, {}).setdefault(shift.date, []).append(shift)
         signups = []
         for volunteer in volunteers:
-            for day in self.rng.sample(days, min(len(days), self.rng.randint(5, 10))):
-                shift = self.rng.choice(by_day[day])
-                if shift.accepted_count < shift.headcount:
-                    shift.accepted_count += 1
-                    signups.append(Signup(volunteer=volunteer, shift=shift, status=SignupStatus.ACCEPTED))
+            taken: set[datetime.date] = set()  # one shift a day at most
+            for membership in volunteer.memberships.all():
+                code = membership.team.code  # a sub-team (…-am) serves with its service group
+                days = by_team.get(code) or by_team.get(code.rsplit("-", 1)[0])
+                if not days:
+                    continue
+                for day in self.rng.sample(sorted(days), min(len(days), self.rng.randint(2, 5))):
+                    if day in taken:
+                        continue
+                    taken.add(day)
+                    shift = self.rng.choice(days[day])
+                    if shift.accepted_count < shift.headcount:
+                        shift.accepted_count += 1
+                        signups.append(Signup(volunteer=volunteer, shift=shift, status=SignupStatus.ACCEPTED))
         Signup.objects.bulk_create(signups, batch_size=1000)
         Shift.objects.bulk_update([s for s in shifts if s.accepted_count], ["accepted_count"], batch_size=1000)
 
@@ -332,6 +364,8 @@ class Command(BaseCommand):
         for username, role, scope in accounts:
             w(f"  {username:<16} {role:<34} {scope}")
         w("")
-        w("  Back-office 後台:   http://127.0.0.1:8000/backoffice/")
-        w("  Wagtail admin 前台管理: http://127.0.0.1:8000/admin/")
+        site_url = settings.SITE_URL.rstrip("/")
+        w(f"  Public site 前台:   {site_url}/")
+        w(f"  Back-office 後台:   {site_url}/backoffice/")
+        w(f"  Wagtail admin 前台管理: {site_url}/admin/")
         w("")

@@ -1,0 +1,67 @@
+"""Reflow (WCAG 1.4.10): every public page type, in both languages, at 320 px and 390 px wide, is no
+wider than the screen (`document.documentElement.scrollWidth` ≤ the viewport width), with the WMG city
+dialog open too. A failure names the page, the width and the elements that stick out."""
+from __future__ import annotations
+
+import pytest
+
+from .test_public_site import PAGES
+
+REFLOW_PAGES = {
+    **PAGES,
+    "recruitment": "/recruitment/", "login": "/volunteer/login/", "register": "/volunteer/register/",
+    "forgot-password": "/volunteer/forgot-password/", "accessibility": "/accessibility/",
+    "highlights": "/highlights/", "not-found": "/no-such-page/",
+}
+WIDTHS = (320, 390)
+
+OVERFLOWING = """(width) => {
+    const out = [];
+    for (const el of document.querySelectorAll('body *')) {
+        const r = el.getBoundingClientRect();
+        if (r.width > 0 && r.right > width + 0.5 &&
+            ![...el.children].some(c => c.getBoundingClientRect().right > width + 0.5)) {
+            out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' + Math.round(r.right) + 'px');
+        }
+    }
+    return out.slice(0, 5);
+}"""
+
+
+def _too_wide(page, width: int) -> list[str] | None:
+    if page.evaluate("document.documentElement.scrollWidth") <= width:
+        return None
+    return page.evaluate(OVERFLOWING, width)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_public_page_is_wider_than_a_phone(browser, live_server, shot, demo_data):
+    problems = {}
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        for name, url in REFLOW_PAGES.items():
+            for prefix in ("", "/en"):
+                response = page.goto(live_server.url + prefix + url)
+                assert response.status == (404 if name == "not-found" else 200), prefix + url
+                wide = _too_wide(page, width)
+                if wide is not None:
+                    problems[f"{prefix}{url} @ {width}px"] = wide
+                if width == 320 and name in ("home", "wmg", "announcements", "announcement"):
+                    shot(page, f"reflow-{name}{'-en' if prefix else '-zh'}-{width}")
+        # The WMG city dialog fits too (it was cut off in English).
+        for prefix in ("", "/en"):
+            page.goto(live_server.url + prefix + "/wmg/")
+            page.locator('.city-button[data-city-open="new_taipei"]').click()
+            dialog = page.locator('[data-city-dialog="new_taipei"]')
+            assert dialog.is_visible()
+            box = dialog.bounding_box()
+            if box["x"] < 0 or box["x"] + box["width"] > width:
+                problems[f"{prefix}/wmg/ dialog @ {width}px"] = [f"dialog from {box['x']:.0f} to {box['x'] + box['width']:.0f}px"]
+            wide = _too_wide(page, width)
+            if wide is not None:
+                problems[f"{prefix}/wmg/ with dialog @ {width}px"] = wide
+            shot(page, f"reflow-wmg-dialog{'-en' if prefix else '-zh'}-{width}")
+        context.close()
+    assert not problems, problems
