@@ -22,12 +22,19 @@ from django.views.static import serve
 
 from operations.models import AuditAction, AuditEvent, GuardianConsent, RosterImport, UnitApplication, User
 from operations.storage import check_private_storage, private_storage
-from tests.factories import CampaignFactory, PositionFactory, ServicePlanFactory, ShiftFactory, SignupFactory
+from tests.factories import (
+    CampaignFactory,
+    PositionFactory,
+    ServicePlanFactory,
+    ShiftFactory,
+    SignupFactory,
+    minimal_pdf,
+)
 from tests.factories.operations import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = minimal_pdf()  # a PDF that parses: uploads are checked by content
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 CSV = "姓名,身分證字號\n王小明,A123456789\n".encode()
 RANDOM_NAME = re.compile(r"^[a-z-]+/[0-9a-f]{32}\.[a-z]+$")
