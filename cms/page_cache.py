@@ -10,8 +10,13 @@ Correctness first:
   a page is published, unpublished, moved or deleted or a menu, footer, setting, image or document
   changes, and the recruitment-figures version that the sign-up services bump on commit, so live numbers
   change on the next request exactly as without this cache;
-- entries also expire after `TTL` seconds (unit facts such as volunteer counts may lag that long)."""
+- entries also expire after `TTL` seconds (unit facts such as volunteer counts may lag that long);
+- a request whose query string is longer than `MAX_QUERY_LENGTH` is served but never stored, and the path
+  with its query string enters the key as a SHA-256 digest, so hostile query strings can neither flood
+  the cache with entries nor make over-long keys."""
 from __future__ import annotations
+
+import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,6 +25,7 @@ from volunteer_site.cache_versions import bump_version, current_version
 
 CONTENT_VERSION_KEY = "public-pages:content-version"
 TTL = 60
+MAX_QUERY_LENGTH = 200  # longer query strings are no page's own parameters: not worth a cache entry
 
 
 def bump_content_version(**kwargs) -> None:
@@ -35,10 +41,13 @@ def cache_key(request) -> str | None:
         return None
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None
+    if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_LENGTH:
+        return None
     from operations.selectors.recruitment import VERSION_KEY
 
     figures = current_version(VERSION_KEY)
-    return f"public-page:{_content_version()}:{figures}:{get_language()}:{request.get_full_path()}"
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return f"public-page:{_content_version()}:{figures}:{get_language()}:{path}"
 
 
 def cacheable(page, request, response) -> bool:

@@ -203,3 +203,19 @@ def test_anonymous_page_cache_serves_repeat_visits_and_never_stale_figures(landi
     with CaptureQueriesContext(connection) as logged_in:
         client.get("/wmg/")
     assert len(logged_in) > 5
+
+
+@pytest.mark.django_db
+def test_hostile_query_strings_neither_flood_the_page_cache_nor_make_long_keys(landing, wmg_factory, client):
+    from django.core.cache import cache
+
+    from cms import page_cache
+
+    wmg_factory(venues_per_city={"taipei": 1}, headcount=10, accepted=0)
+    client.get("/wmg/")
+    key = page_cache.cache_key(client.get("/wmg/?page=" + "x" * 150).wsgi_request)
+    assert key is not None and len(key) < 200 and "xxx" not in key
+    assert cache.get(key) is not None  # a short query string is still cached (under a digest)
+    long_query = "/wmg/?q=" + "x" * (page_cache.MAX_QUERY_LENGTH + 1)
+    assert client.get(long_query).status_code == 200
+    assert page_cache.cache_key(client.get(long_query).wsgi_request) is None  # served, never stored
