@@ -360,7 +360,7 @@ class Shift(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.name} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        return f"{self.date:%Y-%m-%d} {self.display_name} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
     @property
     def display_name(self) -> str:

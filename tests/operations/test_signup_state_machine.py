@@ -151,6 +151,14 @@ def test_the_confirmation_page_flags_chosen_shifts_that_overlap(client, event, m
     assert not Signup.objects.filter(volunteer=ming, shift=event.overlapping).exists()
 
 
+def test_the_overlap_flags_name_shifts_in_the_page_language(client, event, ming):
+    Shift.objects.filter(pk__in=[event.morning.pk, event.overlapping.pk]).update(name="早班", name_en="Morning")
+    client.force_login(ming.user)
+    html = client.get("/en/volunteer/signup/", {"shift": [event.morning.pk, event.overlapping.pk]}).content.decode()
+    pairs = html[html.index("signup-overlaps"):html.index("</ul>", html.index("signup-overlaps"))]
+    assert "Morning" in pairs and "早班" not in pairs
+
+
 # --- one-time keys ----------------------------------------------------------------------------------
 
 def test_a_repeated_sign_up_post_shows_the_first_result(client, event, ming):
