@@ -14,8 +14,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.regex_helper import normalize
 
-from operations.models import Membership, RosterImport, Signup, SignupStatus
-from tests.factories import ServicePlanFactory
+from operations.models import Membership, RosterImport, SignupStatus
+from tests.factories import ServicePlanFactory, SignupFactory
 from tests.operations.journey_support import build_event, volunteer_with_account
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,8 @@ def world(org):
     load_demo_pages(full=False)
     event = build_event()
     volunteer = volunteer_with_account(email="fuzz@example.com")
-    signup = Signup.objects.create(volunteer=volunteer, shift=event.morning, status=SignupStatus.ACCEPTED)
+    # counts its seat, as the services do (PostgreSQL's seat-invariant trigger checks it at commit)
+    signup = SignupFactory(volunteer=volunteer, shift=event.morning, status=SignupStatus.ACCEPTED)
     plan = ServicePlanFactory(unit=org.unit_a)
     roster = RosterImport.objects.create(created_by=volunteer.user, original_name="g.csv", file="rosters/g.csv")
     membership = Membership.objects.filter(volunteer=org.vol_a).first()
