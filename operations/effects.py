@@ -52,3 +52,19 @@ def claim(key: str, *, task_name: str = "") -> bool:
             f"VALUES (%s, %s, %s) ON CONFLICT ({q('key')}) DO NOTHING RETURNING {q('id')}",
             [key[:200], task_name[:200], timezone.now()])
         return cursor.fetchone() is not None
+
+
+def send_mail_once(task, subject: str, body: str, recipients: list[str], *, key: str | None = None) -> bool:
+    """Send one plain-text e-mail for the event of `task` (a bound Celery task) exactly once: False when a
+    redelivered task finds it sent; SMTP trouble retries the task later (the claim is rolled back)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    with effect_once(key or task_event_key(task), task_name=task.name) as first:
+        if not first:  # a redelivered task: the e-mail went out already
+            return False
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        except OSError as exc:  # SMTP trouble: try again later
+            raise task.retry(exc=exc) from exc
+    return True

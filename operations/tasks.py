@@ -1,11 +1,10 @@
 """Celery tasks: thin, take ids, call services or send mail."""
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .effects import effect_once, task_event_key
+from .effects import effect_once, send_mail_once, task_event_key
 from .outbox import enqueue
 
 
@@ -20,14 +19,7 @@ def send_role_granted_email(self, grant_id: int) -> bool:
         context = {"grant": grant, "site_url": settings.SITE_URL}
         subject = render_to_string("operations/email/role_granted_subject.txt", context).strip()
         body = render_to_string("operations/email/role_granted.txt", context)
-    with effect_once(task_event_key(self), task_name=self.name) as first:
-        if not first:  # a redelivered task: the e-mail went out already
-            return False
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [grant.user.email])
-        except OSError as exc:  # SMTP trouble: try again later
-            raise self.retry(exc=exc) from exc
-    return True
+    return send_mail_once(self, subject, body, [grant.user.email])
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
@@ -41,14 +33,7 @@ def send_unit_application_received_email(self, application_id: int) -> bool:
         context = {"application": application, "site_url": settings.SITE_URL}
         subject = render_to_string("operations/email/unit_application_received_subject.txt", context).strip()
         body = render_to_string("operations/email/unit_application_received.txt", context)
-    with effect_once(task_event_key(self), task_name=self.name) as first:
-        if not first:  # a redelivered task: the e-mail went out already
-            return False
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [application.contact_email])
-        except OSError as exc:
-            raise self.retry(exc=exc) from exc
-    return True
+    return send_mail_once(self, subject, body, [application.contact_email])
 
 
 SIGNUP_EVENTS = {"accepted", "waitlisted", "applied", "rejected", "cancelled", "promoted", "demoted",
@@ -77,14 +62,7 @@ def send_signup_notification(self, signup_id: int, event: str) -> bool:
         context = {"signup": signup, "event": event, "site_url": settings.SITE_URL}
         subject = render_to_string("operations/email/signup_subject.txt", context).strip()
         body = render_to_string("operations/email/signup.txt", context)
-    with effect_once(task_event_key(self), task_name=self.name) as first:
-        if not first:  # a redelivered task: the e-mail went out already
-            return False
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [signup.volunteer.email])
-        except OSError as exc:
-            raise self.retry(exc=exc) from exc
-    return True
+    return send_mail_once(self, subject, body, [signup.volunteer.email])
 
 
 # --- Volunteer journey: account e-mails, day-before reminders, group rosters ------------------------
@@ -132,14 +110,7 @@ def send_account_email(self, user_id: int | None, kind: str) -> bool:
             context["masked_id"] = mask_id_number(volunteer.id_number) if volunteer else ""
         subject = render_to_string("operations/email/account_subject.txt", context).strip()
         body = render_to_string("operations/email/account.txt", context)
-    with effect_once(task_event_key(self), task_name=self.name) as first:
-        if not first:  # a redelivered task: the e-mail went out already
-            return False
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-        except OSError as exc:
-            raise self.retry(exc=exc) from exc
-    return True
+    return send_mail_once(self, subject, body, [address])
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
@@ -158,14 +129,7 @@ def send_registration_notice(self, address: str, language: str) -> bool:
                    "forgot_password_link": site_url + reverse("volunteer:forgot_password")}
         subject = render_to_string("operations/email/account_subject.txt", context).strip()
         body = render_to_string("operations/email/account.txt", context)
-    with effect_once(task_event_key(self), task_name=self.name) as first:
-        if not first:  # a redelivered task: the e-mail went out already
-            return False
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-        except OSError as exc:
-            raise self.retry(exc=exc) from exc
-    return True
+    return send_mail_once(self, subject, body, [address])
 
 
 @shared_task(acks_late=True)
@@ -207,14 +171,8 @@ def send_shift_reminder(self, signup_id: int) -> bool:
         context = {"signup": signup, "event": "reminder", "site_url": settings.SITE_URL}
         subject = render_to_string("operations/email/signup_subject.txt", context).strip()
         body = render_to_string("operations/email/signup.txt", context)
-    with effect_once(task_event_key(self, signup_id, signup.shift.date), task_name=self.name) as first:
-        if not first:  # a redelivered task: the e-mail went out already
-            return False
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [signup.volunteer.email])
-        except OSError as exc:
-            raise self.retry(exc=exc) from exc
-    return True
+    return send_mail_once(self, subject, body, [signup.volunteer.email],
+                          key=task_event_key(self, signup_id, signup.shift.date))
 
 
 @shared_task(acks_late=True)
@@ -251,14 +209,7 @@ def send_roster_result(self, import_id: int) -> bool:
         context = {"job": job, "site_url": settings.SITE_URL}
         subject = render_to_string("operations/email/roster_subject.txt", context).strip()
         body = render_to_string("operations/email/roster.txt", context)
-    with effect_once(task_event_key(self), task_name=self.name) as first:
-        if not first:  # a redelivered task: the e-mail went out already
-            return False
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [job.created_by.email])
-        except OSError as exc:
-            raise self.retry(exc=exc) from exc
-    return True
+    return send_mail_once(self, subject, body, [job.created_by.email])
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
@@ -351,14 +302,7 @@ def send_unit_application_decision_email(self, application_id: int, decision: st
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"operations/applications/email/{decision}_subject.txt", context).strip()
         body = render_to_string(f"operations/applications/email/{decision}.txt", context)
-    with effect_once(task_event_key(self), task_name=self.name) as first:
-        if not first:
-            return False
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-        except OSError as exc:
-            raise self.retry(exc=exc) from exc
-    return True
+    return send_mail_once(self, subject, body, [address])
 
 
 # --- Operations: the outbox ----------------------------------------------------------------------

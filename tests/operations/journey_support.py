@@ -3,8 +3,10 @@ venues in two cities, and volunteers with accounts."""
 from __future__ import annotations
 
 import datetime
+import threading
 from types import SimpleNamespace
 
+from django.db import connections
 from django.utils import timezone
 
 from operations.models import City, Sex, SignupMode, User, VolunteerType
@@ -79,3 +81,25 @@ def run_on_commit_at_once(monkeypatch):
     from volunteer_site.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
+def race(jobs):
+    """Run every job in its own thread, all released at once; return the exceptions raised."""
+    barrier = threading.Barrier(len(jobs))
+    errors = []
+
+    def run(job):
+        try:
+            barrier.wait()
+            job()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted on
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

@@ -5,43 +5,19 @@ the accepted rows, never exceeds the headcount, and nobody waits while a seat is
 SQLite serialises every writer, so there is nothing to race there: skipped."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from operations.models import RoleGrant, Shift, Signup, SignupStatus, User
 from operations.services.signups import shift_set_headcount, signup_cancel, signup_create
 from tests.factories import VolunteerFactory
 
-from .journey_support import build_event
+from .journey_support import build_event, race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks (DATABASE_URL)"),
 ]
-
-
-def race(jobs):
-    """Run every job in its own thread, all released at once; return the exceptions raised."""
-    barrier = threading.Barrier(len(jobs))
-    errors = []
-
-    def run(job):
-        try:
-            barrier.wait()
-            job()
-        except Exception as exc:  # noqa: BLE001 - collected and asserted on
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 def assert_invariant(shift):

@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from operations.models import RoleGrant, Shift, Signup, SignupMode, SignupStatus, User
@@ -26,7 +26,7 @@ from operations.services.signups import (
 )
 from tests.factories import ShiftFactory, VolunteerFactory
 
-from .journey_support import build_event, future
+from .journey_support import build_event, future, race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -35,28 +35,6 @@ pytestmark = [
 
 ROUNDS = 20
 _slots = itertools.count()
-
-
-def race(jobs):
-    """Run every job in its own thread, all released at once; return the exceptions raised."""
-    barrier = threading.Barrier(len(jobs))
-    errors = []
-
-    def run(job):
-        try:
-            barrier.wait()
-            job()
-        except Exception as exc:  # noqa: BLE001 - collected and asserted on
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 def new_shift(position, *, headcount, start=8, hours=4, day=None):
