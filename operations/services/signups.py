@@ -493,8 +493,14 @@ def guardian_consent_upload(*, volunteer: Volunteer, campaign: Campaign, file, g
         raise ValidationError({"file": _("The file is not a readable PDF, JPEG or PNG.")}) from None
     if not guardian_name.strip():
         raise ValidationError({"guardian_name": _("Enter the guardian's name.")})
-    consent, _created = GuardianConsent.objects.update_or_create(
-        volunteer=volunteer, campaign=campaign, defaults={"file": file, "guardian_name": guardian_name.strip()},
-    )
-    audit_record(actor=actor, action="created", obj=consent, changes={"guardian_consent": ["", "uploaded"]})
+    with transaction.atomic():
+        replaced = (GuardianConsent.objects.select_for_update().filter(volunteer=volunteer, campaign=campaign)
+                    .values_list("file", flat=True).first())
+        consent, _created = GuardianConsent.objects.update_or_create(
+            volunteer=volunteer, campaign=campaign, defaults={"file": file, "guardian_name": guardian_name.strip()},
+        )
+        audit_record(actor=actor, action="created", obj=consent, changes={"guardian_consent": ["", "uploaded"]})
+        if replaced and replaced != consent.file.name:  # the replaced form leaves no copy behind
+            storage = consent.file.storage
+            transaction.on_commit(lambda: storage.delete(replaced))
     return consent

@@ -276,3 +276,19 @@ def test_s3_private_files_are_handed_out_as_short_lived_presigned_urls(settings,
     missing.name = "consents/gone.pdf"
     with pytest.raises(Http404):
         private_file_response(missing, "x")
+
+
+def test_a_replaced_consent_leaves_no_copy_behind(org, django_capture_on_commit_callbacks):
+    from operations.services.signups import guardian_consent_upload
+
+    campaign = CampaignFactory(unit=org.unit_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = guardian_consent_upload(volunteer=org.vol_sub_a, campaign=campaign, guardian_name="林大華",
+                                        file=SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf"))
+    old_name, storage = first.file.name, first.file.storage
+    assert storage.exists(old_name)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = guardian_consent_upload(volunteer=org.vol_sub_a, campaign=campaign, guardian_name="林大華",
+                                         file=SimpleUploadedFile("b.pdf", PDF, content_type="application/pdf"))
+    assert second.pk == first.pk and second.file.name != old_name
+    assert storage.exists(second.file.name) and not storage.exists(old_name)
