@@ -105,6 +105,12 @@ class RegisterView(FormView):
         context["privacy_version"] = settings.VOLUNTEER_ACCOUNTS["PRIVACY_NOTICE_VERSION"]
         return context
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.keep_passwords_if_only_the_captcha_failed():
+            patch_cache_control(response, no_store=True, private=True)  # the page holds the passwords
+        return response
+
     def form_valid(self, form):
         data = form.cleaned_data
         prefill = self.prefill
