@@ -101,8 +101,8 @@ def test_every_active_unit_is_a_result_not_only_recruiting_ones(site_pages, wmg_
 
     built = wmg_factory(venues_per_city={"taipei": 1})
     OrgNode.objects.filter(pk=built.venues[0].pk).update(name="志工大巨蛋場館", name_en="Volunteer Dome")
-    library = UnitFactory(code="library-unit", name="志工圖書館", name_en="", city="taipei", district="大安區",
-                          district_en="Da'an District", website="https://library.example.org/")
+    UnitFactory(code="library-unit", name="志工圖書館", name_en="", city="taipei", district="大安區",
+                district_en="Da'an District", website="https://library.example.org/")
     centre = UnitFactory(code="centre-unit", name="志工服務中心", name_en="Volunteer Service Centre", city="taipei",
                          website="https://centre.example.org/", contact_person="王聯絡人")
     OrgNode.objects.filter(pk=UnitFactory(code="closed-unit", name="志工舊站").pk).update(is_active=False)
