@@ -115,7 +115,7 @@ def test_every_active_unit_is_a_result_not_only_recruiting_ones(site_pages, wmg_
     html = client.get("/search/", {"q": "志工"}).content.decode()
     places = html[html.index('id="places-title"'):html.index("</section>", html.index('id="places-title"'))]
     assert places.index("志工大巨蛋場館") < places.index("志工圖書館")  # open shifts first
-    assert f'href="/unit-intros/">志工服務中心</a>' in places
+    assert 'href="/unit-intros/">志工服務中心</a>' in places
     assert 'href="https://library.example.org/" rel="noopener">志工圖書館</a>' in places
     assert "志工舊站" not in places and "王聯絡人" not in html
 
