@@ -210,3 +210,9 @@ def fallback_lang(value) -> str:
     from operations.localised import ChineseFallback
 
     return mark_safe(' lang="zh-Hant"') if isinstance(value, ChineseFallback) else ""
+
+
+@register.filter
+def summary_label(label) -> str:
+    """A field label as the error summary's lead-in ("label: error"), without its closing full stop."""
+    return str(label or "").rstrip(".。")

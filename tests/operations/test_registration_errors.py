@@ -30,7 +30,7 @@ def test_error_summary_is_at_the_top_and_links_each_error_to_its_field(client):
     for field_id in ("id_email", "id_password2", "id_sex_0", "id_captcha_1"):  # the CAPTCHA and the others
         assert f'href="#{field_id}"' in summary
         assert f'id="{field_id}"' in html
-    assert "驗證碼" in summary
+    assert "驗證碼" in summary and "。：" not in summary  # the label's full stop does not precede the colon
     # Other errors than the CAPTCHA: the passwords are not echoed back.
     assert GOOD["password1"] not in html
 
