@@ -419,19 +419,18 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
          {"title": "Community service day", "slug": "community-day", "intro": "<p>District teams visited older neighbours.</p>",
           "images": [("image", {"image": img, "caption": f"Community service {i + 1}", "alt": f"Volunteers serving in the community ({i + 1})"})
                      for i, img in enumerate(photos[4:])]})
-    page(highlights, VideoPage, "videos",
-         {"title": "精彩影音", "intro": "<p>按下播放後才會載入影音網站的播放器。</p>",
-          "videos": [("video", {"title": "世壯運志工招募影片", "description": "認識世壯運志工的工作。",
-                                "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "poster": photos[0],
-                                "transcript": "旁白：歡迎加入雙北世界壯年運動會志工行列……", "file": None}),
-                     ("video", {"title": "志工的一天", "description": "跟著志工走一趟服務現場。",
-                                "url": "https://vimeo.com/76979871", "poster": photos[5], "transcript": "", "file": None})]},
-         {"title": "Videos", "slug": "videos", "intro": "<p>A video site's player loads only when you press play.</p>",
-          "videos": [("video", {"title": "WMG volunteer recruitment film", "description": "What WMG volunteers do.",
-                                "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "poster": photos[0],
-                                "transcript": "Narrator: Welcome to the volunteers of the World Masters Games…", "file": None}),
-                     ("video", {"title": "A day as a volunteer", "description": "Follow a volunteer through a day of service.",
-                                "url": "https://vimeo.com/76979871", "poster": photos[5], "transcript": "", "file": None})]})
+    # No third-party video in the demo: editors upload our own films (or link them) with a transcript.
+    videos = page(highlights, VideoPage, "videos",
+         {"title": "精彩影音", "intro": "<p>這裡放志工招募與服務現場的影片，每部附逐字稿；影音網站的播放器只在按下播放後才載入。</p>",
+          "videos": []},
+         {"title": "Videos", "slug": "videos",
+          "intro": "<p>Films of volunteer recruitment and service, each with a transcript; a video site's player "
+                   "loads only when you press play.</p>",
+          "videos": []})
+    for video_page in videos:  # demo data loaded by an earlier version linked a stranger's YouTube film
+        if any("dQw4w9WgXcQ" in (block.value.get("url") or "") for block in video_page.videos):
+            video_page.videos = []
+            video_page.save_revision().publish()
 
     # --- resources ---
     resources, resources_en = page(home, SectionPage, "resources", {"title": "資源補給站", "intro": "<p>法規、連結、檔案與操作教學。</p>"},

@@ -18,7 +18,7 @@ from wagtail.models import Locale, Page
 
 from .forms import NewsletterForm, SearchForm, UnitApplicationForm
 from .newsletter import newsletter_confirm, newsletter_subscribe, newsletter_unsubscribe
-from .search import bigram_query, excerpt, title_matches
+from .search import bigram_query, excerpt, title_matches, unit_intro_pages
 
 SESSION_REFERENCE = "cms:unit-application-reference"
 
@@ -86,6 +86,8 @@ def search(request):
 
             places = public_place_search(query)
             place_page = RecruitmentPage.objects.live().filter(locale=locale).first() if places else None
+            intro_pages = unit_intro_pages(locale) if any(not p.recruiting for p in places) else {}
+            places = [{"place": p, "intro_page": intro_pages.get(p.id)} for p in places]
     return render(request, "cms/search.html", {
         "form": form, "query": query, "results": results, "page_obj": page_obj,
         "filter_query": urlencode({"q": query}), "places": places, "place_page": place_page,

@@ -65,6 +65,17 @@ class RegistrationForm(forms.Form):
         for name in locked:  # verified by TaipeiPass: shown, not editable
             self.fields[name].disabled = True
 
+    def keep_passwords_if_only_the_captcha_failed(self) -> bool:
+        """Sent back only because the verification code was wrong: the passwords typed are shown again
+        (masked) so that nothing else has to be retyped. With any other error they are not echoed back;
+        the page then relies on the browser (autocomplete="new-password" lets password managers offer
+        and keep them)."""
+        if set(self.errors) != {"captcha"}:
+            return False
+        for name in ("password1", "password2"):
+            self.fields[name].widget.render_value = True
+        return True
+
     def clean(self):
         data = super().clean()
         if not data.get("email") and not data.get("phone") and "email" not in self.errors:

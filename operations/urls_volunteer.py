@@ -12,6 +12,7 @@ urlpatterns = [
     path("confirm/<str:uidb64>/<str:token>/", accounts.ConfirmEmailView.as_view(), name="confirm_email"),
     path("confirm/resend/", accounts.ResendConfirmationView.as_view(), name="confirm_resend"),
     path("login/", accounts.LoginView.as_view(), name="login"),
+    path("login/box/", accounts.LoginBoxView.as_view(), name="login_box"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
     path("forgot-account/", accounts.ForgotAccountView.as_view(), name="forgot_account"),
     path("forgot-password/", accounts.ForgotPasswordView.as_view(), name="forgot_password"),

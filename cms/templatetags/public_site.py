@@ -6,6 +6,7 @@ from django import template
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from operations.services.taipeipass import taipeipass_enabled
@@ -193,3 +194,25 @@ def month_label(value) -> str:
     if _language() == "en":
         return date_format(value, "F Y")
     return f"{value.year}年{value.month}月"
+
+
+@register.filter
+def plain(value) -> str:
+    """The text of a name without the Chinese-fallback markup (for places that cannot hold elements,
+    such as <option>); pair it with `fallback_lang` on the element."""
+    return str(value) if value is not None else ""
+
+
+@register.filter
+def fallback_lang(value) -> str:
+    """` lang="zh-Hant"` when `value` is a Chinese name shown on the English site for want of an English
+    form (operations.localised.ChineseFallback), for an element that cannot contain the marked <span>."""
+    from operations.localised import ChineseFallback
+
+    return mark_safe(' lang="zh-Hant"') if isinstance(value, ChineseFallback) else ""
+
+
+@register.filter
+def summary_label(label) -> str:
+    """A field label as the error summary's lead-in ("label: error"), without its closing full stop."""
+    return str(label or "").rstrip(".。")

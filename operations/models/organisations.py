@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from ..localised import localised
 from .geo import City
 
 
@@ -115,26 +115,20 @@ class OrgNode(MP_Node):
         ordering = ["path"]
 
     def __str__(self):
-        return self.display_name
+        return str(self.display_name)
 
     @property
     def display_name(self) -> str:
-        if (get_language() or "").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
+        """In the current language; the Chinese one, marked, when no English form was entered."""
+        return localised(self.name, self.name_en)
 
     @property
     def display_district(self) -> str:
-        """The district in the current language; the Chinese one when no English form was entered."""
-        if (get_language() or "").startswith("en") and self.district_en:
-            return self.district_en
-        return self.district
+        return localised(self.district, self.district_en)
 
     @property
     def display_address(self) -> str:
-        if (get_language() or "").startswith("en") and self.address_en:
-            return self.address_en
-        return self.address
+        return localised(self.address, self.address_en)
 
     @property
     def is_unit(self) -> bool:

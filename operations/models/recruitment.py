@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from volunteer_site.params import DATE_MAX, DATE_MIN
 
+from ..localised import localised
 from ..storage import consent_upload_to, plan_certificate_upload_to, private_storage
 from .organisations import OrgNode
 
@@ -50,9 +50,7 @@ def _seat_trigger(name: str, operation, sid: str, condition=None) -> pgtrigger.T
 
 
 def _localised(obj, field: str) -> str:
-    if (get_language() or "").startswith("en"):
-        return getattr(obj, f"{field}_en", "") or getattr(obj, field)
-    return getattr(obj, field)
+    return localised(getattr(obj, field), getattr(obj, f"{field}_en", ""))
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -267,7 +265,7 @@ class Campaign(models.Model):
         ]
 
     def __str__(self):
-        return self.display_title
+        return str(self.display_title)
 
     @property
     def display_title(self) -> str:
@@ -316,7 +314,7 @@ class Position(models.Model):
         ordering = ["campaign", "title", "id"]
 
     def __str__(self):
-        return self.display_title
+        return str(self.display_title)
 
     @property
     def display_title(self) -> str:

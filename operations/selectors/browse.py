@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from volunteer_site.params import DATE_MAX, DATE_MIN, clean_text, parse_id
 
+from ..localised import localised
 from ..models import (
     Campaign,
     CampaignStatus,
@@ -183,20 +184,19 @@ def _browse_filter_options() -> FilterOptions:
     venue_ids = open_positions.exclude(venue=None).values("venue_id")
     venues = list(OrgNode.objects.filter(pk__in=venue_ids).only("id", "name", "name_en", "city").order_by("city", "name"))
     cities_used = {v.city for v in venues}
-    english = (get_language() or "").startswith("en")
     group_names: dict[str, str] = {}
     for name, name_en in (
         OrgNode.objects.filter(pk__in=open_positions.exclude(team=None).values("team_id"))
         .values_list("name", "name_en").distinct()
     ):
-        group_names.setdefault(name, (name_en or name) if english else name)
+        group_names.setdefault(name, localised(name, name_en))
     groups = sorted(group_names.items())
     languages = list(Language.objects.filter(
         pk__in=Position.required_languages.through.objects.filter(
             position__campaign__status=CampaignStatus.OPEN).values("language_id")))
     campaigns = list(Campaign.objects.filter(status=CampaignStatus.OPEN).order_by("starts_on", "id"))
     for venue in venues:
-        venue.label = (venue.name_en or venue.name) if english else venue.name
+        venue.label = localised(venue.name, venue.name_en)
     return FilterOptions(
         cities=[(c.value, c.label) for c in City if c.value in cities_used],
         venues=venues,

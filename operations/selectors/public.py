@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
+from ..localised import localised
 from ..models import Campaign, CampaignStatus, City, Membership, OrgKind, OrgNode, Position, UnitCategory
 
 
@@ -88,7 +89,7 @@ def public_unit_facts(unit_ids: list[int]) -> list[UnitFacts]:
                 description="" if en else unit.description,
                 team_count=len(unit_teams),
                 volunteer_count=unit.volunteer_count,
-                teams=tuple((t.name_en or t.name) if en else t.name for t in unit_teams),
+                teams=tuple(localised(t.name, t.name_en) for t in unit_teams),
             )
         )
     return result
@@ -140,13 +141,16 @@ class PlaceHit:
     district: str
     sports: str
     is_venue: bool
+    recruiting: bool = False  # an open campaign has positions at this venue (it has shifts to show)
+    category: str = ""
+    website: str = ""
 
 
 def public_place_search(query: str, *, limit: int = 10) -> list[PlaceHit]:
-    """Active event venues, and units where an open campaign recruits, whose name (either language),
-    district or sports contain the query: the public search shows them beside the pages, linking to their
-    shifts on 我要當志工. Public facts only (no contact person, phone or e-mail).
-    One query."""
+    """Every active unit (event venues and the volunteer-using units alike) whose name (either
+    language), district or sports contain the query: the public search shows them beside the pages,
+    venues with open positions first, linking to their shifts on 我要當志工. Public facts only (no
+    contact person, phone or e-mail). One query."""
     query = (query or "").strip()
     if not query:
         return []
@@ -155,13 +159,14 @@ def public_place_search(query: str, *, limit: int = 10) -> list[PlaceHit]:
         match |= Q(**{f"{field}__icontains": query})
     recruits = Position.objects.filter(venue=OuterRef("pk"), campaign__status=CampaignStatus.OPEN)
     units = (OrgNode.objects.filter(match, kind=OrgKind.UNIT, is_active=True)
-             .filter(Q(is_venue=True) | Q(Exists(recruits)))
-             .only("id", "name", "name_en", "city", "district", "district_en", "sports", "sports_en", "is_venue")
-             .order_by("-is_venue", "path")[:limit])
-    en = _en()
+             .annotate(recruiting=Exists(recruits))
+             .only("id", "name", "name_en", "city", "district", "district_en", "sports", "sports_en", "is_venue",
+                   "category", "website")
+             .order_by("-recruiting", "-is_venue", "path")[:limit])
     return [
         PlaceHit(id=u.pk, name=u.display_name, city=public_city_label(u.city) if u.city else "",
-                 district=u.display_district, sports=((u.sports_en or u.sports) if en else u.sports),
-                 is_venue=u.is_venue)
+                 district=u.display_district, sports=localised(u.sports, u.sports_en),
+                 is_venue=u.is_venue, recruiting=u.recruiting,
+                 category=str(UnitCategory(u.category).label) if u.category else "", website=u.website)
         for u in units
     ]

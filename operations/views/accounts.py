@@ -9,9 +9,10 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -104,6 +105,12 @@ class RegisterView(FormView):
         context["privacy_version"] = settings.VOLUNTEER_ACCOUNTS["PRIVACY_NOTICE_VERSION"]
         return context
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.keep_passwords_if_only_the_captcha_failed():
+            patch_cache_control(response, no_store=True, private=True)  # the page holds the passwords
+        return response
+
     def form_valid(self, form):
         data = form.cleaned_data
         prefill = self.prefill
@@ -185,6 +192,23 @@ class LoginView(FormView):
             return self.form_invalid(form)
         login(self.request, user)
         return HttpResponseRedirect(_safe_next(self.request, reverse("volunteer:home")))
+
+
+class LoginBoxView(View):
+    """The home page's log-in box form as an HTML fragment: the CSRF token and a fresh CAPTCHA. The home
+    page itself is served from the shared page cache, so it carries no per-visitor secret; its script
+    fetches this fragment (never cached) and the form posts to `LoginView`, which shows any error with
+    the full form. Without JavaScript the box links to the log-in page instead."""
+
+    def get(self, request):
+        if request.user.is_authenticated:
+            return HttpResponse(status=204)
+        form = LoginForm(auto_id="box_%s")
+        form.fields["username"].widget.attrs.pop("autofocus", None)  # the home page is not a log-in page
+        response = render(request, "operations/volunteer/login_box_form.html",
+                          {"form": form, "next": _safe_next(request, "")})
+        patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 class LogoutView(View):

@@ -95,4 +95,19 @@
       frame.focus();
     });
   });
+
+  // --- Home log-in box: the cached page has no CSRF token or CAPTCHA; fetch the form (never cached) ---
+  document.querySelectorAll("[data-login-box]").forEach(function (slot) {
+    fetch(slot.dataset.loginBox, {credentials: "same-origin", cache: "no-store",
+                                  headers: {"X-Requested-With": "XMLHttpRequest"}})
+      .then(function (r) { return r.status === 200 ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;  // keep the link to the log-in page
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var form = holder.querySelector("form.login-box-form");
+        if (form) slot.replaceWith(form);
+      })
+      .catch(function () { /* keep the link to the log-in page */ });
+  });
 })();

@@ -1,6 +1,9 @@
 // Volunteer journey: CAPTCHA refresh ("重新產生") and the group-roster progress poll. Progressive
 // enhancement only: every page works without it.
 (function () {
+  // A form sent back with errors: focus moves to the error summary at its top (its links lead to the fields).
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
   document.addEventListener("click", function (event) {
     var button = event.target.closest(".captcha-refresh");
     if (!button) return;

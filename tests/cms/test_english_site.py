@@ -1,6 +1,7 @@
 """English means English: a crawl of the English site (/en/) with the demo data finds no Chinese
-characters outside an allow-list of words that are meant to stay Chinese (the language switch's own
-name). Shift names, districts, addresses, document titles, list separators and unit facts all come in
+characters outside elements marked `lang="zh-Hant"` (the language switch's own name, and any operations
+name that has no English form: operations.localised marks those the same way everywhere) and an
+allow-list (empty with the demo data). Shift names, districts, addresses, document titles, list separators and unit facts all come in
 English."""
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from urllib.parse import urljoin, urlparse
 import pytest
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
-# Proper names and words that have no English form on this site, shown as they are.
-ALLOWED = {"繁體中文"}  # the language switch names the Chinese site in Chinese
+# Words allowed unmarked (none: Chinese on the English site is always inside an element with lang="zh-Hant").
+ALLOWED: set[str] = set()
 MAX_PAGES = 150
 
 
@@ -23,12 +24,16 @@ class _Page(HTMLParser):
         super().__init__()
         self.links: list[str] = []
         self.text: list[str] = []
+        self.marked: list[str] = []  # text inside an element marked lang="zh-Hant"
         self._hidden = 0
+        self._zh: list[str] = []  # open elements marked as Chinese
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag in ("script", "style", "template"):
             self._hidden += 1
+        if (attrs.get("lang") or "").lower().startswith("zh"):
+            self._zh.append(tag)
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
         for name in ("alt", "title", "aria-label", "placeholder"):
@@ -40,10 +45,12 @@ class _Page(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("script", "style", "template"):
             self._hidden -= 1
+        if self._zh and self._zh[-1] == tag:
+            self._zh.pop()
 
     def handle_data(self, data):
         if not self._hidden:
-            self.text.append(data)
+            (self.marked if self._zh else self.text).append(data)
 
 
 @pytest.fixture
@@ -105,3 +112,29 @@ def test_english_fields_fall_back_to_chinese_when_missing(db):
         assert unit.display_district == "Zhongzheng District" and shift.display_name == "Morning"
     with translation.override("zh-hant"):
         assert unit.display_district == "中正區" and shift.display_name == "早班"
+
+
+@pytest.mark.django_db
+def test_a_chinese_fallback_is_marked_the_same_way_everywhere(db):
+    """Shown on the English site, a name without an English form is inside lang="zh-Hant" (screen readers
+    pronounce it as Chinese) with the zh-fallback style; the crawl's parser counts it as marked."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from tests.factories import UnitFactory
+
+    unit = UnitFactory(code="fallback-unit", name="信義區志工隊", name_en="", city="taipei", district="信義區",
+                       district_en="Xinyi District")
+    template = Template("{% load public_site %}<p>{{ unit.display_name }}, {{ unit.display_district }}</p>"
+                        "<option{{ unit.display_name|fallback_lang }}>{{ unit.display_name|plain }}</option>")
+    with translation.override("en"):
+        html = template.render(Context({"unit": unit}))
+        assert html == ('<p><span lang="zh-Hant" class="zh-fallback">信義區志工隊</span>, Xinyi District</p>'
+                        '<option lang="zh-Hant">信義區志工隊</option>')
+        assert str(unit) == "信義區志工隊" and type(str(unit)) is str  # forms and exports get plain text
+        page = _Page()
+        page.feed(html)
+        assert not [t for t in page.text if CJK.search(t)] and "信義區志工隊" in "".join(page.marked)
+    with translation.override("zh-hant"):
+        assert template.render(Context({"unit": unit})) == (
+            "<p>信義區志工隊, 信義區</p><option>信義區志工隊</option>")

@@ -90,10 +90,27 @@ def test_downloads_show_file_type_and_size_and_files_are_real(site_pages, client
         assert head in (b"%PDF", b"PK\x03\x04")  # a PDF or an OpenDocument (zip) file
 
 
+def add_site_videos():
+    """An editor links a YouTube and a Vimeo film on the videos page (the demo has none of a third party)."""
+    from cms.models import VideoPage
+    from cms.page_cache import bump_content_version
+
+    page = VideoPage.objects.get(slug="videos", locale__language_code="zh-hant")
+    page.videos = [("video", {"title": "招募影片", "description": "", "url": "https://www.youtube.com/watch?v=abcDEF12345",
+                              "poster": None, "transcript": "旁白：歡迎加入志工行列。", "file": None}),
+                   ("video", {"title": "志工的一天", "description": "", "url": "https://vimeo.com/76979871",
+                              "poster": None, "transcript": "", "file": None})]
+    page.save_revision().publish()
+    bump_content_version()
+
+
 @pytest.mark.django_db
 def test_gallery_images_and_videos_without_third_party_loads(site_pages, client):
     html = client.get("/highlights/galleries/wmg-training-day/").content.decode()
     assert html.count("<figure>") == 4 and 'alt="穿著志工背心的志工在場館培訓（1）"' in html
+    html = client.get("/highlights/videos/").content.decode()
+    assert "youtube" not in html and "vimeo" not in html and "<iframe" not in html  # no third party in the demo
+    add_site_videos()
     html = client.get("/highlights/videos/").content.decode()
     assert "<iframe" not in html  # nothing from YouTube or Vimeo until the visitor presses play
     assert 'data-embed-src="https://www.youtube-nocookie.com/embed/' in html

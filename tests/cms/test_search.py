@@ -86,3 +86,40 @@ def test_venues_from_operations_are_results_that_link_to_their_shifts(site_pages
     en = client.get("/en/search/", {"q": "Dome"}).content.decode()
     assert f'href="/en/recruitment/?venue={venue.pk}">Taipei Dome</a>' in en
     assert venue.contact_person not in html  # public facts only
+
+
+@pytest.mark.django_db
+def test_every_active_unit_is_a_result_not_only_recruiting_ones(site_pages, wmg_factory, client):
+    """A unit that recruits for nothing is found too: linked to the page that introduces it (a "Unit
+    introduction" block), else to its own website; venues with open shifts come first; closed units and
+    contact details never appear."""
+    from wagtail.rich_text import RichText
+
+    from cms.page_cache import bump_content_version
+    from operations.models import OrgNode
+    from tests.factories import UnitFactory
+
+    built = wmg_factory(venues_per_city={"taipei": 1})
+    OrgNode.objects.filter(pk=built.venues[0].pk).update(name="志工大巨蛋場館", name_en="Volunteer Dome")
+    UnitFactory(code="library-unit", name="志工圖書館", name_en="", city="taipei", district="大安區",
+                district_en="Da'an District", website="https://library.example.org/")
+    centre = UnitFactory(code="centre-unit", name="志工服務中心", name_en="Volunteer Service Centre", city="taipei",
+                         website="https://centre.example.org/", contact_person="王聯絡人")
+    OrgNode.objects.filter(pk=UnitFactory(code="closed-unit", name="志工舊站").pk).update(is_active=False)
+    page = StandardPage(title="運用單位介紹", slug="unit-intros",
+                        body=[("unit_facts", {"unit": str(centre.pk), "text": RichText("")})])
+    site_pages.home.add_child(instance=page)
+    page.save_revision().publish()
+    bump_content_version()
+
+    html = client.get("/search/", {"q": "志工"}).content.decode()
+    places = html[html.index('id="places-title"'):html.index("</section>", html.index('id="places-title"'))]
+    assert places.index("志工大巨蛋場館") < places.index("志工圖書館")  # open shifts first
+    assert 'href="/unit-intros/">志工服務中心</a>' in places
+    assert 'href="https://library.example.org/" rel="noopener">志工圖書館</a>' in places
+    assert "志工舊站" not in places and "王聯絡人" not in html
+
+    en = client.get("/en/search/", {"q": "Volunteer"}).content.decode()
+    assert "Volunteer Service Centre" in en and "Volunteer Dome" in en
+    en = client.get("/en/search/", {"q": "圖書館"}).content.decode()  # no English name: the Chinese one, marked
+    assert '<span lang="zh-Hant" class="zh-fallback">志工圖書館</span></a>' in en and "Da&#x27;an District" in en

@@ -115,6 +115,9 @@ def test_every_page_type_on_screen_and_axe_scan(page, live_server, shot, demo_da
 
 @pytest.mark.django_db(transaction=True)
 def test_video_loads_nothing_until_play(page, live_server, demo_data):
+    from tests.cms.test_pages import add_site_videos
+
+    add_site_videos()
     requests = []
     page.on("request", lambda r: requests.append(r.url))
     page.goto(live_server.url + "/highlights/videos/")
