@@ -62,7 +62,9 @@ def send_signup_notification(self, signup_id: int, event: str) -> bool:
         context = {"signup": signup, "event": event, "site_url": settings.SITE_URL}
         subject = render_to_string("operations/email/signup_subject.txt", context).strip()
         body = render_to_string("operations/email/signup.txt", context)
-    return send_mail_once(self, subject, body, [signup.volunteer.email])
+    # "Passed over because you hold an overlapping seat" may recur at every freed seat: told once per sign-up.
+    key = task_event_key(self, signup_id, event) if event == "skipped_overlap" else None
+    return send_mail_once(self, subject, body, [signup.volunteer.email], key=key)
 
 
 # --- Volunteer journey: account e-mails, day-before reminders, group rosters ------------------------

@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -134,6 +135,26 @@ def test_promotion_skips_someone_accepted_elsewhere_at_that_time(event, officer)
     assert event.morning.accepted_count == 0
     assert seat_invariant_findings() == []  # the only one waiting holds an overlapping seat: not a stall
     assert promote_waitlist(shift=event.morning) == []
+
+
+def test_a_skipped_volunteer_is_told_once_however_often_seats_free(event, officer,
+                                                                   django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    waiting = VolunteerFactory(email="waiting@example.com")
+    seat = signup_create(volunteer=VolunteerFactory(), shift=event.morning)
+    Shift.objects.filter(pk=event.morning.pk).update(headcount=1)
+    signup_create(volunteer=waiting, shift=event.morning)  # waitlisted
+    signup_create(volunteer=waiting, shift=event.overlapping)  # accepted there
+    with django_capture_on_commit_callbacks(execute=True):
+        signup_decide(signup=seat, actor=officer, decision="rejected", reason="重複報名")  # passed over once
+    newcomer = signup_create(volunteer=VolunteerFactory(), shift=event.morning)  # takes the free seat
+    assert newcomer.status == SignupStatus.ACCEPTED
+    with django_capture_on_commit_callbacks(execute=True):
+        signup_decide(signup=newcomer, actor=officer, decision="rejected", reason="重複報名")  # and again
+    skipped = render_to_string("operations/email/signup_subject.txt", {
+        "signup": Signup.objects.get(volunteer=waiting, shift=event.morning), "event": "skipped_overlap"}).strip()
+    assert [m.subject for m in mail.outbox if m.to == ["waiting@example.com"]].count(skipped) == 1
 
 
 def test_the_confirmation_page_flags_chosen_shifts_that_overlap(client, event, ming):
