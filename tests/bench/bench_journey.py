@@ -196,26 +196,8 @@ def _purge_bench_queue():
 
 
 async def _fire(port: int, path: str, sessions: list[str], data: dict) -> tuple[list[float], list[int], float]:
-    import httpx
-
-    token = "b" * 32
-    limits = httpx.Limits(max_connections=len(sessions), max_keepalive_connections=0)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=120) as client:
-        latencies, statuses = [], []
-
-        async def one(session_key):
-            start = time.perf_counter()
-            try:
-                response = await client.post(path, data=data, headers={"X-CSRFToken": token, "Referer": f"http://127.0.0.1:{port}/"},
-                                             cookies={"sessionid": session_key, "csrftoken": token})
-                statuses.append(response.status_code)
-            except httpx.HTTPError:
-                statuses.append(0)
-            latencies.append(time.perf_counter() - start)
-
-        began = time.perf_counter()
-        await asyncio.gather(*(one(key) for key in sessions))
-        return latencies, statuses, time.perf_counter() - began
+    """POST the same form to `path` once per session, all at once."""
+    return await _fire_mixed(port, [(path, key, data) for key in sessions])
 
 
 def _gunicorn(workers: int, tmp: str, port: int):
