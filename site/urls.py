@@ -34,8 +34,8 @@ if settings.DEBUG:
 
 # "/" is Traditional Chinese, "/en/" English.
 urlpatterns += i18n_patterns(
-    path("backoffice/", include("operations.urls")),
-    path("volunteer/", include("operations.urls_volunteer")),
+    path("backoffice/", include("operations.urls.backoffice")),
+    path("volunteer/", include("operations.urls.volunteer")),
     path("", include("cms.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

@@ -9,7 +9,7 @@ from volunteer_site.params import parse_id, parse_int
 
 from ..models import OrgKind, OrgNode, Volunteer
 from ..scoping import is_staff_member
-from ..selectors import volunteer_detail, volunteer_list
+from ..selectors.people import volunteer_detail, volunteer_list
 
 PAGE_SIZE = 50
 

@@ -1,3 +1,2 @@
-"""Reads. Every queryset here starts from `visible_to(user)`, the one scope."""
-from .organisations import node_children, org_tree_for, team_choices_for, unit_choices_for  # noqa: F401
-from .people import dashboard_counts, volunteer_detail, volunteer_list  # noqa: F401
+"""Reads. Every queryset here starts from `visible_to(user)`, the one scope. Import from the sub-domain
+module (`operations.selectors.people`, …); this package re-exports nothing."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from ..models import Campaign, CampaignStatus, Membership, OrgKind, OrgNode, Volunteer
+from ..models import Membership, Volunteer
 
 
 def _current_memberships():
@@ -30,13 +30,3 @@ def volunteer_detail(user, pk: int) -> Volunteer:
         )
         .get(pk=pk)
     )
-
-
-def dashboard_counts(user) -> dict[str, int]:
-    nodes = OrgNode.objects.visible_to(user).filter(is_active=True)
-    return {
-        "units": nodes.filter(kind=OrgKind.UNIT).count(),
-        "teams": nodes.filter(kind__in=[OrgKind.TEAM, OrgKind.SUBTEAM]).count(),
-        "volunteers": Volunteer.objects.visible_to(user).count(),
-        "open_campaigns": Campaign.objects.visible_to(user).filter(status=CampaignStatus.OPEN).count(),
-    }

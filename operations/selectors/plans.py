@@ -7,8 +7,7 @@ import datetime
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
-from ..models import ApplicationStatus, FilingStatus, OrgKind, OrgNode, ServicePlan, UnitApplication
-from ..scoping import is_unrestricted
+from ..models import FilingStatus, OrgKind, OrgNode, ServicePlan
 
 DUE_SOON_DAYS = 30
 
@@ -42,20 +41,3 @@ def authority_choices(user, *, for_filing: bool = False):
     if not for_filing:
         qs = qs.visible_to(user, roles=("system_admin", "authority_officer"))
     return qs.order_by("path")
-
-
-def application_list(user):
-    return UnitApplication.objects.visible_to(user, roles=("system_admin", "authority_officer")).select_related(
-        "purpose_authority", "created_unit", "decided_by"
-    )
-
-
-def application_detail(user, pk: int) -> UnitApplication:
-    return application_list(user).get(pk=pk)
-
-
-def pending_application_count(user) -> int:
-    if not (is_unrestricted(user) or user.has_perm("operations.unitapplication.view")):
-        return 0
-    return application_list(user).filter(status=ApplicationStatus.PENDING).count()
-

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from ..forms_volunteer import ForgotAccountForm, ForgotPasswordForm, LoginForm, RegistrationForm
+from ..forms.accounts import ForgotAccountForm, ForgotPasswordForm, LoginForm, RegistrationForm
 from ..identity import normalize_id_number
 from ..services.accounts import (
     account_hint_request,

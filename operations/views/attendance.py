@@ -19,12 +19,12 @@ from django.views import View
 from django.views.generic import TemplateView
 from volunteer_site.params import parse_id, parse_ids
 
-from ..filters_recruitment import AttendanceShiftFilter, ServiceRecordFilter
-from ..forms_recruitment import CorrectionForm
+from ..filters.attendance import AttendanceShiftFilter, ServiceRecordFilter
+from ..forms.attendance import CorrectionForm
 from ..models import AttendanceMethod, Signup
 from ..pdf import CJKFontMissing, day_sheet_pdf
 from ..selectors import attendance as att_sel
-from ..selectors import recruitment_admin as sel
+from ..selectors.recruitment import shift_detail
 from ..services.attendance import (
     attendance_correct,
     attendance_mark_no_show,
@@ -37,9 +37,9 @@ from ..services.attendance import (
     volunteer_from_token,
     volunteer_qr_token,
 )
-from ..tables_recruitment import AttendanceShiftTable, ServiceRecordTable
+from ..tables.attendance import AttendanceShiftTable, ServiceRecordTable
 from .base import StaffRequiredMixin, add_service_errors, scoped_or_404
-from .recruitment import ExportableListView
+from .exports import ExportableListView
 
 
 def qr_svg_response(url: str) -> HttpResponse:
@@ -78,7 +78,7 @@ class ShiftAttendanceMixin(StaffRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.shift = scoped_or_404(sel.shift_detail, request.user, kwargs["pk"])
+            self.shift = scoped_or_404(shift_detail, request.user, kwargs["pk"])
             if not request.user.has_perm("operations.shift.take_attendance", self.shift):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -166,7 +166,7 @@ class AttendanceCorrectView(StaffRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.shift = scoped_or_404(sel.shift_detail, request.user, kwargs["pk"])
+            self.shift = scoped_or_404(shift_detail, request.user, kwargs["pk"])
             self.signup = scoped_or_404(att_sel.signup_for_attendance, request.user, self.shift, kwargs["signup"])
             if not request.user.has_perm("operations.attendance.correct", self.shift):
                 raise PermissionDenied

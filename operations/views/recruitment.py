@@ -4,33 +4,40 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from django_filters.views import FilterView
-from volunteer_site.params import clean_text, parse_id, parse_ids
+from volunteer_site.params import clean_text, parse_id
 
-from ..exports import CONTENT_TYPES, spreadsheet_response
-from ..filters_recruitment import CampaignFilter, ShiftFilter, SignupFilter
-from ..forms_recruitment import (
+from ..filters.recruitment import CampaignFilter, ShiftFilter
+from ..forms.recruitment import (
     DEFAULT_SLOTS,
     CampaignForm,
-    DecisionForm,
     HeadcountForm,
     PositionForm,
     ShiftPatternForm,
     ShiftSlotFormSet,
 )
+from ..forms.signups import DecisionForm
 from ..models import OrgKind, OrgNode, Signup, SignupStatus, Volunteer
 from ..rules import TEAM_MANAGERS, UNIT_MANAGERS
-from ..selectors import recruitment_admin as sel
 from ..selectors.matching import match_candidates
 from ..selectors.private_files import consents_by_volunteer
-from ..services.exports import export_record
+from ..selectors.recruitment import (
+    campaign_detail,
+    campaign_list,
+    fill_rates,
+    plan_choices_for,
+    position_detail,
+    position_list,
+    shift_detail,
+    shift_list,
+)
+from ..selectors.signups import shift_signups
 from ..services.recruitment import (
     ShiftSlot,
     campaign_create,
@@ -43,56 +50,15 @@ from ..services.recruitment import (
     signups_decide_bulk,
 )
 from ..services.signups import shift_set_headcount, signup_cancel
-from ..tables_recruitment import CampaignTable, PositionTable, ShiftTable, SignupReviewTable
+from ..tables.recruitment import CampaignTable, PositionTable, ShiftTable
 from .base import (
     BoundedRequestConfig,
-    SingleTableMixin,
     StaffRequiredMixin,
     add_service_errors,
-    client_ip,
     scoped_or_404,
 )
+from .exports import ExportableListView
 
-
-def table_export(*, request, table, filename: str, what: str, fmt: str):
-    """Export what the table shows for this user (all pages), as CSV, XLSX or ODS; recorded."""
-    if fmt not in CONTENT_TYPES:
-        return HttpResponse(_("Unknown export format."), status=400, content_type="text/plain; charset=utf-8")
-    values = table.as_values()
-    headers = [str(h) for h in next(values)]
-    rows = list(values)
-    export_record(actor=request.user, what=what, fmt=fmt, row_count=len(rows), ip_address=client_ip(request))
-    return spreadsheet_response(filename=filename, headers=headers, rows=rows, fmt=fmt)
-
-
-class ExportableListView(StaffRequiredMixin, SingleTableMixin, FilterView):
-    """A filtered, sorted, paginated list; `?export=csv|xlsx|ods` (via the `<name>_export` URL) exports it."""
-
-    paginate_by = 25
-    export_name = ""
-    template_name = "operations/recruitment/list.html"
-    heading = ""
-
-    def get(self, request, *args, **kwargs):
-        fmt = kwargs.get("fmt")
-        if fmt is None:
-            return super().get(request, *args, **kwargs)
-        self.object_list = self.get_queryset()
-        filterset = self.get_filterset(self.get_filterset_class())
-        if filterset.is_bound and not filterset.is_valid():
-            messages.error(request, _("The filters are not valid; nothing was exported."))
-            return redirect(request.path.rsplit("/", 1)[0] + "/")
-        table = self.get_table_class()(filterset.qs)
-        return table_export(request=request, table=table, filename=self.export_name, what=self.export_name, fmt=fmt)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["querystring"] = self.request.GET.urlencode()
-        context["heading"] = self.heading
-        return context
-
-
-# --- campaigns -------------------------------------------------------------------------------------
 
 class CampaignListView(ExportableListView):
     module = "recruitment"
@@ -103,7 +69,7 @@ class CampaignListView(ExportableListView):
     template_name = "operations/recruitment/campaign_list.html"
 
     def get_queryset(self):
-        return sel.campaign_list(self.request.user)
+        return campaign_list(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -126,7 +92,7 @@ class CampaignFormView(StaffRequiredMixin, TemplateView):
         self.campaign = None
         if request.user.is_authenticated:
             if "pk" in kwargs:
-                self.campaign = scoped_or_404(sel.campaign_detail, request.user, kwargs["pk"])
+                self.campaign = scoped_or_404(campaign_detail, request.user, kwargs["pk"])
                 if not request.user.has_perm("operations.campaign.change", self.campaign):
                     raise PermissionDenied
             elif not request.user.has_perm("operations.campaign.change"):
@@ -136,7 +102,7 @@ class CampaignFormView(StaffRequiredMixin, TemplateView):
     def get_form(self, data=None):
         return CampaignForm(
             data, instance=self.campaign, editing=self.campaign is not None,
-            unit_queryset=_unit_choices(self.request.user), plan_queryset=sel.plan_choices_for(self.request.user),
+            unit_queryset=_unit_choices(self.request.user), plan_queryset=plan_choices_for(self.request.user),
         )
 
     def get_context_data(self, **kwargs):
@@ -171,8 +137,8 @@ class CampaignDetailView(StaffRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        campaign = scoped_or_404(sel.campaign_detail, user, kwargs["pk"])
-        table = PositionTable(sel.position_list(user, campaign), prefix="p-")
+        campaign = scoped_or_404(campaign_detail, user, kwargs["pk"])
+        table = PositionTable(position_list(user, campaign), prefix="p-")
         BoundedRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         context.update(
             campaign=campaign, table=table, open_errors=campaign_open_errors(campaign=campaign),
@@ -189,7 +155,7 @@ class PositionCreateView(StaffRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.campaign = scoped_or_404(sel.campaign_detail, request.user, kwargs["pk"])
+            self.campaign = scoped_or_404(campaign_detail, request.user, kwargs["pk"])
             if not (request.user.has_perm("operations.campaign.change", self.campaign)
                     or request.user.has_perm("operations.position.change")):
                 raise PermissionDenied
@@ -228,8 +194,6 @@ class PositionCreateView(StaffRequiredMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-# --- positions and shifts --------------------------------------------------------------------------
-
 class PositionDetailView(ExportableListView):
     module = "recruitment"
     filterset_class = ShiftFilter
@@ -239,11 +203,11 @@ class PositionDetailView(ExportableListView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.position = scoped_or_404(sel.position_detail, request.user, kwargs["pk"])
+            self.position = scoped_or_404(position_detail, request.user, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return sel.shift_list(self.request.user).filter(position=self.position)
+        return shift_list(self.request.user).filter(position=self.position)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -270,7 +234,7 @@ class ShiftGenerateView(StaffRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.position = scoped_or_404(sel.position_detail, request.user, kwargs["pk"])
+            self.position = scoped_or_404(position_detail, request.user, kwargs["pk"])
             if not request.user.has_perm("operations.position.change", self.position):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -312,13 +276,13 @@ class ShiftDetailView(StaffRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.shift = scoped_or_404(sel.shift_detail, request.user, kwargs["pk"])
+            self.shift = scoped_or_404(shift_detail, request.user, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        signups = list(sel.shift_signups(self.shift))
+        signups = list(shift_signups(self.shift))
         can_decide = user.has_perm("operations.signup.decide", self.shift)
         if can_decide:  # links to guardian consents (served through the same verb, views/files.py)
             consents = consents_by_volunteer(campaign_id=self.shift.position.campaign_id,
@@ -375,66 +339,13 @@ class ShiftDetailView(StaffRequiredMixin, TemplateView):
         return HttpResponse(_("Unknown action."), status=400, content_type="text/plain; charset=utf-8")
 
 
-# --- sign-up review --------------------------------------------------------------------------------
-
-class SignupReviewView(ExportableListView):
-    module = "recruitment"
-    filterset_class = SignupFilter
-    table_class = SignupReviewTable
-    export_name = "signups"
-    template_name = "operations/recruitment/signup_review.html"
-
-    def get_queryset(self):
-        return sel.signup_list(self.request.user)
-
-    def get_filterset_kwargs(self, filterset_class):
-        kwargs = super().get_filterset_kwargs(filterset_class)
-        kwargs["campaign_queryset"] = sel.campaign_list(self.request.user).order_by("-starts_on")
-        if kwargs["data"] is None or not kwargs["data"]:
-            kwargs["data"] = {"status": SignupStatus.APPLIED}
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["decision_form"] = kwargs.get("decision_form") or DecisionForm()
-        context["can_decide"] = self.request.user.has_perm("operations.signup.decide")
-        return context
-
-    def post(self, request, *args, **kwargs):
-        if kwargs.get("fmt") is not None:  # the export URL only answers GET
-            return HttpResponseNotAllowed(["GET", "HEAD"])
-        if not request.user.has_perm("operations.signup.decide"):
-            raise PermissionDenied
-        form = DecisionForm(request.POST)
-        ids = parse_ids(request.POST.getlist("signups"))
-        signups = list(sel.signup_list(request.user).filter(pk__in=ids))
-        if form.is_valid():
-            try:
-                done = signups_decide_bulk(actor=request.user, signups=signups, decision=form.cleaned_data["decision"],
-                                           reason=form.cleaned_data["reason"])
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("%(n)s sign-ups have been decided; the volunteers are notified.") % {"n": len(done)})
-                return redirect(request.get_full_path())
-        self.object_list = self.get_queryset()
-        response = self.get(request, *args, **kwargs)
-        response.context_data["decision_form"] = form
-        response.status_code = 400
-        return response
-
-
-# --- matching --------------------------------------------------------------------------------------
-
 class MatchView(StaffRequiredMixin, TemplateView):
     module = "recruitment"
     template_name = "operations/recruitment/match.html"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.shift = scoped_or_404(sel.shift_detail, request.user, kwargs["pk"])
+            self.shift = scoped_or_404(shift_detail, request.user, kwargs["pk"])
             if not request.user.has_perm("operations.signup.decide", self.shift):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -461,8 +372,6 @@ class MatchView(StaffRequiredMixin, TemplateView):
         return redirect("operations:shift_match", pk=self.shift.pk)
 
 
-# --- fill rates ------------------------------------------------------------------------------------
-
 class FillRateView(StaffRequiredMixin, TemplateView):
     """Fill rates per venue, service group and city; the page refreshes its figures every 30 s."""
 
@@ -472,9 +381,9 @@ class FillRateView(StaffRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         code = clean_text(self.request.GET.get("campaign"), max_length=50) or None
-        context["campaigns"] = sel.campaign_list(self.request.user).order_by("-starts_on")
+        context["campaigns"] = campaign_list(self.request.user).order_by("-starts_on")
         context["campaign_code"] = code or ""
-        context["rates"] = sel.fill_rates(user=self.request.user, campaign_code=code)
+        context["rates"] = fill_rates(user=self.request.user, campaign_code=code)
         context["partial_url"] = reverse("operations:fill_rates_partial") + (f"?campaign={code}" if code else "")
         return context
 
@@ -485,4 +394,3 @@ class FillRatePartialView(FillRateView):
         response = HttpResponse(html)
         response["Cache-Control"] = "no-store"
         return response
-

@@ -15,13 +15,13 @@ from django_tables2 import RequestConfig
 from volunteer_site.params import clean_text
 
 from ..exports import table_export_response
-from ..filters_people import MemberFilter, TeamFilter
-from ..forms_people import (
+from ..filters.teams import MemberFilter, TeamFilter
+from ..forms.base import ReasonForm
+from ..forms.teams import (
     CadreForm,
     MemberAddForm,
     MemberEndForm,
     MemberMoveForm,
-    ReasonForm,
     TeamForm,
     TeamMoveForm,
     TeamRosterForm,
@@ -29,9 +29,9 @@ from ..forms_people import (
 from ..models import Membership, OrgKind, OrgNode, Volunteer
 from ..rules import VERB_ROLES
 from ..scoping import is_staff_member
-from ..selectors import team_choices_for, unit_choices_for, volunteer_list
 from ..selectors.audit import object_history
-from ..selectors.organisations import NODE_CHOICE_FIELDS
+from ..selectors.organisations import NODE_CHOICE_FIELDS, team_choices_for, unit_choices_for
+from ..selectors.people import volunteer_list
 from ..selectors.teams import (
     team_detail,
     team_list,
@@ -50,7 +50,7 @@ from ..services.teams import (
     team_member_add,
     team_roster_import_start,
 )
-from ..tables_people import MemberTable, TeamTable
+from ..tables.teams import MemberTable, TeamTable
 from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
 
 
@@ -321,7 +321,7 @@ class MemberAddView(_TeamActionView):
         return kwargs
 
     def get_context_data(self, **kwargs):
-        from ..filters import VolunteerFilter
+        from ..filters.people import VolunteerFilter
 
         context = super().get_context_data(**kwargs)
         q = clean_text(self.request.GET.get("q"), max_length=100)

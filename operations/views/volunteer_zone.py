@@ -19,7 +19,8 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from volunteer_site.params import parse_ids
 
-from ..forms_volunteer import ConsentForm, DeletionForm, PreferencesForm, ProfileForm, RosterUploadForm
+from ..forms.rosters import RosterUploadForm
+from ..forms.volunteer_zone import ConsentForm, DeletionForm, PreferencesForm, ProfileForm
 from ..models import Campaign, GuardianConsent, RosterImport, Shift, Signup, SignupStatus, Volunteer
 from ..selectors.browse import recruitment_page_url
 from ..selectors.volunteer_zone import (

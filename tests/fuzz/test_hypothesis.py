@@ -119,7 +119,7 @@ def test_roster_rows_get_problems_not_exceptions(row):
     "min_age": hostile_text, "max_age": hostile_text, "cancel_deadline_hours": hostile_text,
 }))
 def test_the_campaign_form_refuses_or_accepts_without_exceptions(data):
-    from operations.forms_recruitment import CampaignForm
+    from operations.forms.recruitment import CampaignForm
     from operations.models import OrgNode
 
     form = CampaignForm(data=data)

@@ -5,7 +5,7 @@ import pytest
 from django.utils import translation
 
 from operations.models import Shift
-from operations.tables_recruitment import ShiftTable
+from operations.tables.recruitment import ShiftTable
 from tests.factories import PositionFactory, ShiftFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db

@@ -235,7 +235,7 @@ def test_query_count_does_not_grow_with_the_number_of_volunteers(org, admin_a, d
 def test_team_filter_offers_only_the_chosen_units_teams_when_the_scope_is_large(org, officer, monkeypatch):
     """A city-wide officer has thousands of teams in scope: the team list waits for a unit instead of
     rendering them all, and a team link (?team=…) from an organisation page still works."""
-    from operations.views.volunteers import VolunteerListView
+    from operations.views.people import VolunteerListView
 
     monkeypatch.setattr(VolunteerListView, "TEAM_CHOICE_LIMIT", 1)
     page = officer.get("/backoffice/volunteers/")

@@ -1,0 +1,32 @@
+"""The back-office, mounted at /backoffice/."""
+from . import (
+    attendance,
+    audit,
+    dashboard,
+    files,
+    organisations,
+    people,
+    plans,
+    recruitment,
+    signups,
+    staff,
+    teams,
+    unit_applications,
+)
+
+app_name = "operations"
+
+urlpatterns: list = [
+    *dashboard.urlpatterns,
+    *staff.urlpatterns,
+    *organisations.urlpatterns,
+    *people.urlpatterns,
+    *audit.urlpatterns,
+    *files.urlpatterns,
+    *teams.urlpatterns,
+    *plans.urlpatterns,
+    *unit_applications.urlpatterns,
+    *recruitment.urlpatterns,
+    *signups.urlpatterns,
+    *attendance.urlpatterns,
+]

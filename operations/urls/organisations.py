@@ -1,0 +1,13 @@
+from django.urls import path
+
+from ..views import organisations as views
+
+urlpatterns: list = [
+    path("organisations/", views.OrgTreeView.as_view(), name="org_tree"),
+    path("organisations/<int:pk>/", views.OrgNodeDetailView.as_view(), name="org_node"),
+    path("unit-data/", views.UnitDataHomeView.as_view(), name="unit_home"),
+    path("units/", views.UnitListView.as_view(), name="unit_list"),
+    path("units/export.<str:fmt>", views.UnitListView.as_view(), name="unit_export"),
+    path("units/<int:pk>/", views.UnitDetailView.as_view(), name="unit_detail"),
+    path("units/<int:pk>/edit/", views.UnitEditView.as_view(), name="unit_edit"),
+]

@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView
+from django_filters.views import FilterView
+from volunteer_site.params import clean_text, parse_id
+
+from ..filters.organisations import UnitFilter
+from ..filters.plans import ServicePlanFilter
+from ..forms.organisations import UnitProfileForm
+from ..forms.staff import GrantForm
+from ..models import OrgKind, OrgNode, RoleGrant
+from ..scoping import is_staff_member
+from ..selectors.audit import object_history
+from ..selectors.organisations import node_children, org_tree_for, unit_choices_for
+from ..selectors.plans import plan_list
+from ..services.organisations import orgnode_update
+from ..services.people import grant_create, grant_revoke, grantable_roles
+from ..tables.organisations import UnitTable
+from ..tables.plans import ServicePlanTable
+from .base import (
+    SingleTableMixin,
+    StaffRequiredMixin,
+    add_service_errors,
+    scoped_or_404,
+)
+from .files import private_file_response
+from .teams import ExportableListMixin
+
+
+class OrgTreeView(StaffRequiredMixin, TemplateView):
+    template_name = "operations/org_tree.html"
+    module = "units"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        search = clean_text(self.request.GET.get("q"), max_length=100)
+        nodes = org_tree_for(self.request.user, search=search)
+        base_depth = min((n.depth for n in nodes), default=1)
+        for node in nodes:
+            node.indent = node.depth - base_depth
+        deepest = max((n.depth for n in nodes), default=0)
+        context.update(
+            nodes=nodes, search=search, truncated=any(n.numchild and n.depth == deepest for n in nodes)
+        )
+        return context
+
+
+class OrgNodeDetailView(StaffRequiredMixin, TemplateView):
+    template_name = "operations/org_node.html"
+    module = "units"
+
+    def get_node(self):
+        return scoped_or_404(OrgNode.objects.visible_to(self.request.user).get, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        node = kwargs.get("node") or self.get_node()
+        can_grant = user.has_perm("operations.orgnode.manage_grants", node)
+        ancestors = list(node.get_ancestors())
+        context.update(
+            node=node,
+            ancestors=ancestors,
+            visible_ancestor_ids=set(
+                OrgNode.objects.visible_to(user).filter(pk__in=[a.pk for a in ancestors]).values_list("pk", flat=True)
+            ),
+            children=node_children(user, node),
+            grants=RoleGrant.objects.filter(node=node).select_related("user") if can_grant else None,
+            can_grant=can_grant,
+            grant_form=kwargs.get("grant_form") or GrantForm(roles=grantable_roles(user, node)),
+            history=object_history(node, limit=10),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        node = self.get_node()
+        if not request.user.has_perm("operations.orgnode.manage_grants", node):
+            raise PermissionDenied
+        if "revoke" in request.POST:
+            grant = RoleGrant.objects.filter(node=node, pk=parse_id(request.POST.get("revoke"))).first()
+            if grant is None:
+                raise Http404
+            try:
+                grant_revoke(actor=request.user, grant=grant)
+                messages.success(request, _("The role has been revoked."))
+            except (ValidationError, PermissionDenied) as exc:
+                messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            return redirect(reverse("operations:org_node", args=[node.pk]))
+        form = GrantForm(request.POST, roles=grantable_roles(request.user, node))
+        if form.is_valid():
+            try:
+                grant_create(
+                    actor=request.user, user=form.cleaned_data["user"], node=node, role=form.cleaned_data["role"]
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or _("You do not have permission to do this here."))
+            else:
+                messages.success(request, _("The role has been granted."))
+                return redirect(reverse("operations:org_node", args=[node.pk]))
+        context = self.get_context_data(node=node, grant_form=form)
+        return self.render_to_response(context, status=400)
+
+
+class UnitsNavMixin:
+    """The unit-data sub-navigation shows the application queue to those who review it."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["show_applications"] = self.request.user.has_perm("operations.unitapplication.view")
+        return context
+
+
+def _unit_or_404(user, pk) -> OrgNode:
+    return scoped_or_404(OrgNode.objects.visible_to(user).get, pk=pk, kind=OrgKind.UNIT)
+
+
+def _serve(field_file, download_name: str):
+    return private_file_response(field_file, download_name)
+
+
+class UnitDataHomeView(UnitsNavMixin, OrgTreeView):
+    """The module's landing page: the organisation tree with the unit-data sub-navigation above it."""
+
+    template_name = "operations/units/home.html"
+
+
+class UnitListView(UnitsNavMixin, StaffRequiredMixin, ExportableListMixin, SingleTableMixin, FilterView):
+    template_name = "operations/units/unit_list.html"
+    module = "units"
+    filterset_class = UnitFilter
+    table_class = UnitTable
+    paginate_by = 25
+    export_name = "units"
+    export_title = gettext_lazy("Units")
+
+    def get_queryset(self):
+        return unit_choices_for(self.request.user)
+
+
+class UnitDetailView(UnitsNavMixin, StaffRequiredMixin, SingleTableMixin, FilterView):
+    """A unit's profile and its service plans."""
+
+    template_name = "operations/units/unit_detail.html"
+    module = "units"
+    filterset_class = ServicePlanFilter
+    table_class = ServicePlanTable
+    paginate_by = 25
+
+    def dispatch(self, request, *args, **kwargs):
+        if is_staff_member(request.user):
+            self.unit = _unit_or_404(request.user, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return plan_list(self.request.user).filter(unit=self.unit)
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["unit_queryset"] = OrgNode.objects.filter(pk=self.unit.pk)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            unit=self.unit,
+            can_change=user.has_perm("operations.orgnode.change", self.unit),
+            history=object_history(self.unit, limit=10),
+        )
+        return context
+
+
+class UnitEditView(StaffRequiredMixin, FormView):
+    template_name = "operations/units/unit_form.html"
+    module = "units"
+    form_class = UnitProfileForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if is_staff_member(request.user):
+            self.unit = _unit_or_404(request.user, kwargs["pk"])
+            if not request.user.has_perm("operations.orgnode.change", self.unit):
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = OrgNode.objects.get(pk=self.unit.pk)  # a copy: the form writes into its instance
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["unit"] = self.unit
+        return context
+
+    def form_valid(self, form):
+        try:
+            orgnode_update(actor=self.request.user, node=self.unit, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The unit profile has been saved."))
+        return redirect("operations:unit_detail", pk=self.unit.pk)
