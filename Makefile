@@ -12,7 +12,7 @@ help:
 	@echo "make run    - set up .venv, migrate SQLite, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - run the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
 	@echo "make e2e    - only the browser tests (headless Chromium)"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff and the import contracts (lint-imports)"
 	@echo "make a11y   - a11y-moda lint over the templates (Taiwan's accessibility rules); fails on any fail"
 	@echo "make bench  - benchmarks that print figures"
 	@echo "make messages - refresh and compile the translations"
@@ -40,6 +40,7 @@ e2e: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 a11y: $(STAMP)
 	$(BIN)/a11y-moda lint templates > a11y-report.json; status=$$?; \

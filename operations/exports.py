@@ -1,6 +1,7 @@
 """Spreadsheet rendering of lists: CSV (UTF-8 with BOM), XLSX and ODS, all three streamed.
 
-What goes into the rows is decided by selectors; that an export happened is recorded by a service.
+What goes into the rows is decided by selectors; that an export happened is recorded by a service
+(both called from `views/exports.py`, the one export path of the back-office).
 The rows are consumed one at a time while the response is sent, so an export of 150,000 volunteers
 needs about as much memory as one of 100: CSV is written line by line; XLSX and ODS are zip files whose
 one big member (the sheet) is written through `zipfile` into a buffer that is emptied after every few
@@ -19,9 +20,6 @@ from xml.sax.saxutils import escape
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from .selectors.exports import volunteer_export_rows
-from .services.exports import export_record
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -293,23 +291,3 @@ def spreadsheet_response(*, filename: str, headers: list[str], rows: Iterable[li
     response["Cache-Control"] = "no-store"
     return response
 
-
-def volunteer_export_response(*, user, queryset, fmt: str, ip_address: str | None = None, full_ids: bool = False):
-    """Volunteers as a spreadsheet. Identity numbers are masked unless `full_ids` is asked for by a user
-    who may reveal them; then only the rows in their reveal scope show the full number, and the audit
-    record of the export says so."""
-    if fmt not in CONTENT_TYPES:
-        return HttpResponse(_("Unknown export format."), status=400, content_type="text/plain; charset=utf-8")
-    headers, rows, count = volunteer_export_rows(user=user, queryset=queryset, full_ids=full_ids)
-    export_record(actor=user, what="volunteers", fmt=fmt, row_count=count, ip_address=ip_address,
-                  ids="full" if full_ids else "masked")
-    return spreadsheet_response(filename="volunteers", headers=headers, rows=rows, fmt=fmt, title=_("Volunteers"))
-
-
-def table_export_response(*, user, what: str, headers: list[str], rows: Iterable[list], count: int, fmt: str,
-                          ip_address: str | None = None, title: str = ""):
-    """Any other back-office list: record the export, then stream it."""
-    if fmt not in CONTENT_TYPES:
-        return HttpResponse(_("Unknown export format."), status=400, content_type="text/plain; charset=utf-8")
-    export_record(actor=user, what=what, fmt=fmt, row_count=count, ip_address=ip_address)
-    return spreadsheet_response(filename=what, headers=headers, rows=rows, fmt=fmt, title=title or what)

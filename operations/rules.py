@@ -5,13 +5,8 @@ from __future__ import annotations
 
 import rules
 
-from .models import Role
+from .roles import ALL_STAFF, AUTHORITIES, TEAM_MANAGERS, UNIT_MANAGERS
 from .scoping import has_any_role
-
-ALL_STAFF = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER, Role.UNIT_ADMIN, Role.TEAM_LEADER, Role.SUBTEAM_LEADER)
-UNIT_MANAGERS = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER, Role.UNIT_ADMIN)
-TEAM_MANAGERS = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER, Role.UNIT_ADMIN, Role.TEAM_LEADER)
-AUTHORITIES = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER)
 
 # verb → roles that may perform it (within their scope)
 VERB_ROLES: dict[str, tuple[str, ...]] = {

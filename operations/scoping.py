@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
+from .roles import Role
+
 NOTHING = Q(pk__in=[])
 
 
@@ -15,11 +17,7 @@ def _grants(user) -> list[tuple[str, str, int]]:
     """(role, path, depth) of the user's grants, cached on the user object for the request."""
     cached = getattr(user, "_scope_grants", None)
     if cached is None:
-        from .models import RoleGrant
-
-        cached = list(
-            RoleGrant.objects.filter(user=user, node__is_active=True).values_list("role", "node__path", "node__depth")
-        )
+        cached = list(user.grants.filter(node__is_active=True).values_list("role", "node__path", "node__depth"))
         user._scope_grants = cached
     return cached
 
@@ -36,8 +34,6 @@ def _active(user) -> bool:
 def is_unrestricted(user, roles: Iterable[str] | None = None) -> bool:
     """Superusers, system administrators and officers of a root authority see everything,
     including volunteers who belong to no team yet."""
-    from .models import Role
-
     if not _active(user):
         return False
     if user.is_superuser:
@@ -84,8 +80,6 @@ def scope_q(user, field: str = "", roles: Iterable[str] | None = None) -> Q:
 def user_roles(user) -> set[str]:
     if not _active(user):
         return set()
-    from .models import Role
-
     roles = {role for role, _path, _depth in _grants(user)}
     if user.is_superuser:
         roles.add(Role.SYSTEM_ADMIN)

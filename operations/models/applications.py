@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..scoping import is_unrestricted, scope_q
 from ..storage import application_certificate_upload_to, private_storage
 from .geo import City
 from .organisations import OrgNode, RegistrationType, UnitCategory
@@ -21,8 +22,6 @@ class UnitApplicationQuerySet(models.QuerySet):
     def visible_to(self, user, roles=None):
         """Officers see the applications addressed to an authority in their part of the tree;
         applications without a chosen authority go to the root (competent authority) officers."""
-        from ..scoping import is_unrestricted, scope_q
-
         if is_unrestricted(user, roles=roles):
             return self.all()
         return self.filter(scope_q(user, "purpose_authority", roles=roles))

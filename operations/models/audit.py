@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..scoping import scope_q
 from .organisations import OrgNode
 
 
@@ -26,8 +27,6 @@ class AuditAction(models.TextChoices):
 
 class AuditEventQuerySet(models.QuerySet):
     def visible_to(self, user, roles=None):
-        from ..scoping import scope_q
-
         return self.filter(scope_q(user, "node", roles=roles))
 
 

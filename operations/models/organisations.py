@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from ..localised import localised
+from ..scoping import scope_q
 from .geo import City
 
 
@@ -53,8 +54,6 @@ class RegistrationType(models.TextChoices):
 
 class OrgNodeQuerySet(MP_NodeQuerySet):
     def visible_to(self, user, roles=None):
-        from ..scoping import scope_q
-
         return self.filter(scope_q(user, "", roles=roles))
 
     def of_kind(self, *kinds):

@@ -12,6 +12,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..identity import IdType, mask_id_number
+from ..roles import Role
+from ..scoping import is_unrestricted, scope_q
 from ..storage import private_storage, volunteer_photo_upload_to
 from .geo import City
 from .organisations import OrgKind, OrgNode
@@ -54,14 +56,6 @@ class User(AbstractUser):
         # Chinese names: family name first, no space.
         full = f"{self.last_name}{self.first_name}".strip()
         return full or self.display_name or self.username
-
-
-class Role(models.TextChoices):
-    SYSTEM_ADMIN = "system_admin", _("System administrator")
-    AUTHORITY_OFFICER = "authority_officer", _("Authority officer")
-    UNIT_ADMIN = "unit_admin", _("Unit administrator")
-    TEAM_LEADER = "team_leader", _("Team leader")
-    SUBTEAM_LEADER = "subteam_leader", _("Sub-team leader")
 
 
 # Higher number = more power. A user may only grant roles up to their own rank, on nodes they hold.
@@ -148,8 +142,6 @@ class VolunteerQuerySet(models.QuerySet):
     def visible_to(self, user, roles=None):
         """Volunteers with a membership (current or past) anywhere in the user's part of the tree.
         Units keep a personal service file for former members too (志願服務法 Art.11 rules)."""
-        from ..scoping import is_unrestricted, scope_q
-
         if is_unrestricted(user, roles=roles):
             return self.all()
         return self.filter(
@@ -227,8 +219,6 @@ class CadreRole(models.TextChoices):
 
 class MembershipQuerySet(models.QuerySet):
     def visible_to(self, user, roles=None):
-        from ..scoping import scope_q
-
         return self.filter(scope_q(user, "team", roles=roles))
 
     def current(self, day: datetime.date | None = None):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from volunteer_site.params import DATE_MAX, DATE_MIN
 
 from ..localised import localised
+from ..scoping import scope_q
 from ..storage import consent_upload_to, plan_certificate_upload_to, private_storage
 from .organisations import OrgNode
 
@@ -61,8 +62,6 @@ class ScopedQuerySet(models.QuerySet):
     scope_fields: tuple[str, ...] = ()
 
     def visible_to(self, user, roles=None):
-        from ..scoping import scope_q
-
         q = Q(pk__in=[])
         for field in self.scope_fields:
             part = scope_q(user, field, roles=roles)

@@ -67,7 +67,7 @@ from ..models import (
     Volunteer,
 )
 from ..models.attendance import Attendance
-from ..rules import TEAM_MANAGERS
+from ..roles import TEAM_MANAGERS
 from ..scoping import scope_paths, scope_q
 
 ACTIVE = (SignupStatus.APPLIED, SignupStatus.ACCEPTED, SignupStatus.WAITLISTED)

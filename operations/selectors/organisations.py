@@ -50,3 +50,18 @@ def unit_choices_for(user):
 
 def team_choices_for(user):
     return OrgNode.objects.visible_to(user).filter(kind__in=[OrgKind.TEAM, OrgKind.SUBTEAM]).order_by("path")
+
+
+def node_detail(user, pk: int) -> OrgNode:
+    """Any organisation node in the user's scope (DoesNotExist otherwise)."""
+    return OrgNode.objects.visible_to(user).get(pk=pk)
+
+
+def unit_detail(user, pk: int) -> OrgNode:
+    """A unit in the user's scope (DoesNotExist otherwise)."""
+    return OrgNode.objects.visible_to(user).get(pk=pk, kind=OrgKind.UNIT)
+
+
+def team_parent_detail(user, pk: int) -> OrgNode:
+    """A node under which a team may be created (a unit or a team) in the user's scope."""
+    return OrgNode.objects.visible_to(user).get(pk=pk, kind__in=[OrgKind.UNIT, OrgKind.TEAM])

@@ -57,3 +57,8 @@ def team_roster_import_detail(user, pk: int) -> RosterImport:
         .filter(scope_q(user, "team"), team__isnull=False, created_by=user)
         .get(pk=pk)
     )
+
+
+def membership_detail(user, pk: int) -> Membership:
+    """A membership whose team is in the user's scope, with its team and volunteer (DoesNotExist otherwise)."""
+    return Membership.objects.visible_to(user).select_related("team", "volunteer").get(pk=pk)

@@ -22,7 +22,7 @@ from ..models import (
     Signup,
     SignupStatus,
 )
-from ..rules import UNIT_MANAGERS
+from ..roles import UNIT_MANAGERS
 from ..selectors.recruitment import invalidate_recruitment_progress
 from .audit import audit_record
 from .seats import seat_transition
@@ -289,7 +289,7 @@ def match_assign(*, actor, shift: Shift, volunteer, reason: str = "") -> Signup:
     """Assign a suggested volunteer to a shift in one click: an application decided as accepted by
     `signup_decide`, which takes the seat atomically (a full shift refuses and nothing is kept)."""
     from ..models import GuardianConsent, Volunteer
-    from ..rules import TEAM_MANAGERS
+    from ..roles import TEAM_MANAGERS
     from .signups import ACTIVE_STATUSES, SIGNUP_TRANSITIONS, lock_shift
 
     shift = Shift.objects.select_related("position__campaign").get(pk=shift.pk)

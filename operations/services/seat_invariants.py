@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Shift, Signup, SignupMode, SignupStatus
+from ..roles import Role
 from . import seats
 from .audit import audit_record
 from .signups import SIGNUP_TRANSITIONS, _after_change, _notify, promote_waitlist
@@ -107,7 +108,7 @@ def seat_invariants_alert(findings: list[SeatFinding], *, repaired: dict[int, di
     body = "\n".join(lines)
     logger.error("Seat invariant findings (%s):\n%s", len(findings), body)
     recipients = {email for _name, email in getattr(settings, "ADMINS", [])}
-    recipients |= set(RoleGrant.objects.filter(role="system_admin", user__is_active=True)
+    recipients |= set(RoleGrant.objects.filter(role=Role.SYSTEM_ADMIN, user__is_active=True)
                       .exclude(user__email="").values_list("user__email", flat=True))
     if recipients:
         send_mail(f"[seats] {len(findings)} invariant finding(s)", body, settings.SERVER_EMAIL, sorted(recipients))

@@ -32,6 +32,7 @@ from ..models import (
     Volunteer,
 )
 from ..outbox import enqueue
+from ..roles import TEAM_MANAGERS, UNIT_MANAGERS
 from ..selectors.recruitment import invalidate_recruitment_progress
 from . import seats
 from .audit import audit_record
@@ -41,7 +42,7 @@ ACTIVE_STATUSES = (SignupStatus.APPLIED, SignupStatus.ACCEPTED, SignupStatus.WAI
 # A sign-up that holds (or may be given by staff) a seat at that time. A waitlist place does not: it never
 # blocks another sign-up, and its promotion skips people who hold an overlapping seat (see README).
 HOLDING_STATUSES = (SignupStatus.APPLIED, SignupStatus.ACCEPTED)
-STAFF_DECIDERS = ("system_admin", "authority_officer", "unit_admin", "team_leader")
+STAFF_DECIDERS = TEAM_MANAGERS
 ADULT_AGE = 18
 INACTIVE = frozenset({None, SignupStatus.CANCELLED, SignupStatus.REJECTED})
 
@@ -368,7 +369,7 @@ def shift_set_headcount(*, shift: Shift, actor, headcount: int, surplus_to_waitl
     (the latest accepted sign-ups) is moved back to the waitlist, who are told. Raising it promotes
     waitlisted volunteers into the new seats. Decided on the locked, re-read shift."""
     shift = seats.lock_row(Shift, shift.pk, related=("position",))
-    if not Shift.objects.visible_to(actor, roles=("system_admin", "authority_officer", "unit_admin")).filter(pk=shift.pk).exists():
+    if not Shift.objects.visible_to(actor, roles=UNIT_MANAGERS).filter(pk=shift.pk).exists():
         raise PermissionDenied(_("You cannot change this shift."))
     if headcount < 0:
         raise ValidationError({"headcount": _("The headcount cannot be negative.")})

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from ..models import ApplicationStatus, AuditAction, OrgKind, OrgNode, Role, UnitApplication, User
 from ..outbox import enqueue
+from ..roles import AUTHORITIES
 from .audit import audit_record
 from .organisations import orgnode_create
 from .people import grant_create
@@ -27,7 +28,7 @@ from .teams import new_team_code
 
 logger = logging.getLogger(__name__)
 
-REVIEWER_ROLES = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER)
+REVIEWER_ROLES = AUTHORITIES
 
 
 def _load_pending(actor, application: UnitApplication) -> UnitApplication:

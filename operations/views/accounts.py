@@ -77,6 +77,7 @@ class RegisterView(FormView):
     form_class = RegistrationForm
 
     def dispatch(self, request, *args, **kwargs):
+        # Special: a public page; somebody already signed in with a volunteer account is sent home, not refused.
         if request.user.is_authenticated and hasattr(request.user, "volunteer"):
             return redirect("volunteer:home")
         return super().dispatch(request, *args, **kwargs)

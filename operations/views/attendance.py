@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
+from django_filters.views import FilterView
 from volunteer_site.params import parse_id, parse_ids
 
 from ..filters.attendance import AttendanceShiftFilter, ServiceRecordFilter
@@ -38,8 +39,8 @@ from ..services.attendance import (
     volunteer_qr_token,
 )
 from ..tables.attendance import AttendanceShiftTable, ServiceRecordTable
-from .base import StaffRequiredMixin, add_service_errors, scoped_or_404
-from .exports import ExportableListView
+from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, scoped_or_404
+from .exports import ExportMixin
 
 
 def qr_svg_response(url: str) -> HttpResponse:
@@ -50,7 +51,8 @@ def qr_svg_response(url: str) -> HttpResponse:
     return response
 
 
-class AttendanceShiftListView(ExportableListView):
+class AttendanceShiftListView(StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    paginate_by = 25
     module = "attendance"
     filterset_class = AttendanceShiftFilter
     table_class = AttendanceShiftTable
@@ -76,12 +78,9 @@ class AttendanceShiftListView(ExportableListView):
 class ShiftAttendanceMixin(StaffRequiredMixin):
     module = "attendance"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.shift = scoped_or_404(shift_detail, request.user, kwargs["pk"])
-            if not request.user.has_perm("operations.shift.take_attendance", self.shift):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = shift_detail
+    object_name = "shift"
+    permission = "operations.shift.take_attendance"
 
 
 class DaySheetView(ShiftAttendanceMixin, TemplateView):
@@ -164,13 +163,13 @@ class AttendanceCorrectView(StaffRequiredMixin, TemplateView):
     module = "attendance"
     template_name = "operations/attendance/correct.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.shift = scoped_or_404(shift_detail, request.user, kwargs["pk"])
-            self.signup = scoped_or_404(att_sel.signup_for_attendance, request.user, self.shift, kwargs["signup"])
-            if not request.user.has_perm("operations.attendance.correct", self.shift):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = shift_detail
+    object_name = "shift"
+    permission = "operations.attendance.correct"
+
+    def load_objects(self):
+        super().load_objects()
+        self.signup = scoped_or_404(att_sel.signup_for_attendance, self.request.user, self.shift, self.kwargs["signup"])
 
     def get_form(self, data=None):
         att = getattr(self.signup, "attendance", None)
@@ -292,12 +291,13 @@ class VenueLiveView(StaffRequiredMixin, TemplateView):
         return response
 
 
-class ServiceRecordListView(ExportableListView):
+class ServiceRecordListView(StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    paginate_by = 25
     module = "attendance"
     filterset_class = ServiceRecordFilter
     table_class = ServiceRecordTable
     export_name = "service-records"
-    heading = gettext_lazy("Service records")
+    export_title = gettext_lazy("Service records")
     template_name = "operations/attendance/record_list.html"
 
     def get_queryset(self):
@@ -310,6 +310,8 @@ class VolunteerRequiredMixin(LoginRequiredMixin):
     """A logged-in user with a volunteer profile (the volunteer zone's account)."""
 
     def dispatch(self, request, *args, **kwargs):
+        # Special: the volunteer's side of check-in (no back-office role needed): a signed-in account that is
+        # not a volunteer's is refused with a message that says which account to use.
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         if getattr(request.user, "volunteer", None) is None:

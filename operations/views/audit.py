@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.views.generic import TemplateView
 from volunteer_site.params import clean_text
 
 from ..models import AuditEvent
-from ..scoping import has_any_role
 from .base import BoundedRequestConfig, StaffRequiredMixin
 
 
@@ -13,11 +11,7 @@ class AuditListView(StaffRequiredMixin, TemplateView):
     template_name = "operations/audit_list.html"
     module = "system"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not has_any_role(request.user, ("system_admin", "authority_officer")):
-            if not request.user.is_superuser:
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    role_permission = "operations.auditevent.view"
 
     def get_context_data(self, **kwargs):
         from ..tables.audit import AuditEventTable

@@ -81,6 +81,8 @@ class PrivateFileView(View):
     http_method_names = ["get", "head"]
 
     def dispatch(self, request, *args, **kwargs):
+        # Special: private files are fetched by volunteers and staff alike, so an anonymous request goes to the
+        # volunteer log-in page (the staff base would send it to the back-office one). The scope is the selector's.
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("volunteer:login"))
         return super().dispatch(request, *args, **kwargs)

@@ -15,10 +15,9 @@ from ..filters.organisations import UnitFilter
 from ..filters.plans import ServicePlanFilter
 from ..forms.organisations import UnitProfileForm
 from ..forms.staff import GrantForm
-from ..models import OrgKind, OrgNode, RoleGrant
-from ..scoping import is_staff_member
+from ..models import OrgNode, RoleGrant
 from ..selectors.audit import object_history
-from ..selectors.organisations import node_children, org_tree_for, unit_choices_for
+from ..selectors.organisations import node_children, org_tree_for, unit_choices_for, unit_detail
 from ..selectors.plans import plan_list
 from ..services.organisations import orgnode_update
 from ..services.people import grant_create, grant_revoke, grantable_roles
@@ -30,8 +29,8 @@ from .base import (
     add_service_errors,
     scoped_or_404,
 )
+from .exports import ExportMixin
 from .files import private_file_response
-from .teams import ExportableListMixin
 
 
 class OrgTreeView(StaffRequiredMixin, TemplateView):
@@ -119,9 +118,6 @@ class UnitsNavMixin:
         return context
 
 
-def _unit_or_404(user, pk) -> OrgNode:
-    return scoped_or_404(OrgNode.objects.visible_to(user).get, pk=pk, kind=OrgKind.UNIT)
-
 
 def _serve(field_file, download_name: str):
     return private_file_response(field_file, download_name)
@@ -133,7 +129,7 @@ class UnitDataHomeView(UnitsNavMixin, OrgTreeView):
     template_name = "operations/units/home.html"
 
 
-class UnitListView(UnitsNavMixin, StaffRequiredMixin, ExportableListMixin, SingleTableMixin, FilterView):
+class UnitListView(UnitsNavMixin, StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     template_name = "operations/units/unit_list.html"
     module = "units"
     filterset_class = UnitFilter
@@ -155,10 +151,8 @@ class UnitDetailView(UnitsNavMixin, StaffRequiredMixin, SingleTableMixin, Filter
     table_class = ServicePlanTable
     paginate_by = 25
 
-    def dispatch(self, request, *args, **kwargs):
-        if is_staff_member(request.user):
-            self.unit = _unit_or_404(request.user, kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = unit_detail
+    object_name = "unit"
 
     def get_queryset(self):
         return plan_list(self.request.user).filter(unit=self.unit)
@@ -184,12 +178,9 @@ class UnitEditView(StaffRequiredMixin, FormView):
     module = "units"
     form_class = UnitProfileForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if is_staff_member(request.user):
-            self.unit = _unit_or_404(request.user, kwargs["pk"])
-            if not request.user.has_perm("operations.orgnode.change", self.unit):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = unit_detail
+    object_name = "unit"
+    permission = "operations.orgnode.change"
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

@@ -8,7 +8,6 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from volunteer_site.params import parse_id
 
-from ..exports import volunteer_export_response
 from ..filters.people import VolunteerFilter
 from ..forms.people import RevealIdForm, VolunteerForm
 from ..models import OrgNode, Volunteer
@@ -18,6 +17,7 @@ from ..selectors.organisations import NODE_CHOICE_FIELDS, team_choices_for, unit
 from ..selectors.people import volunteer_detail, volunteer_list
 from ..services.people import volunteer_create, volunteer_reveal_id, volunteer_update
 from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
+from .exports import volunteer_export_response
 
 
 class VolunteerListView(StaffRequiredMixin, SingleTableMixin, FilterView):
@@ -152,10 +152,7 @@ class VolunteerCreateView(StaffRequiredMixin, FormView):
     module = "volunteers"
     form_class = VolunteerForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.has_perm("operations.membership.change"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    role_permission = "operations.membership.change"
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -182,12 +179,9 @@ class VolunteerUpdateView(StaffRequiredMixin, FormView):
     module = "volunteers"
     form_class = VolunteerForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.volunteer = scoped_or_404(volunteer_detail, request.user, kwargs["pk"])
-            if not request.user.has_perm("operations.volunteer.change", self.volunteer):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = volunteer_detail
+    object_name = "volunteer"
+    permission = "operations.volunteer.change"
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,22 +13,17 @@ from django_filters.views import FilterView
 from ..filters.plans import ServicePlanFilter
 from ..forms.plans import RecordReportForm, ServicePlanForm
 from ..models import FilingStatus, OrgKind, OrgNode, ServicePlan
-from ..scoping import is_staff_member
 from ..selectors.audit import object_history
-from ..selectors.organisations import NODE_CHOICE_FIELDS, unit_choices_for
+from ..selectors.organisations import NODE_CHOICE_FIELDS, unit_choices_for, unit_detail
 from ..selectors.plans import authority_choices, plan_detail, plan_list, plans_due
 from ..services.plans import service_plan_create, service_plan_record_report, service_plan_update
 from ..tables.plans import ServicePlanTable
-from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, scoped_or_404
-from .organisations import UnitsNavMixin, _serve, _unit_or_404
-from .teams import ExportableListMixin
+from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors
+from .exports import ExportMixin
+from .organisations import UnitsNavMixin, _serve
 
 
-def _plan_or_404(user, pk) -> ServicePlan:
-    return scoped_or_404(plan_detail, user, pk)
-
-
-class PlanListView(UnitsNavMixin, StaffRequiredMixin, ExportableListMixin, SingleTableMixin, FilterView):
+class PlanListView(UnitsNavMixin, StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     template_name = "operations/units/plan_list.html"
     module = "units"
     filterset_class = ServicePlanFilter
@@ -36,7 +31,7 @@ class PlanListView(UnitsNavMixin, StaffRequiredMixin, ExportableListMixin, Singl
     paginate_by = 25
     export_name = "service-plans"
     export_title = gettext_lazy("Service plans")
-    export_perm = "operations.serviceplan.view"
+    export_permission = "operations.serviceplan.view"
     due_only = False
 
     def get_queryset(self):
@@ -80,12 +75,9 @@ class _PlanFormView(StaffRequiredMixin, FormView):
 
 
 class PlanCreateView(_PlanFormView):
-    def dispatch(self, request, *args, **kwargs):
-        if is_staff_member(request.user):
-            self.unit = _unit_or_404(request.user, kwargs["pk"])
-            if not request.user.has_perm("operations.orgnode.change", self.unit):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = unit_detail
+    object_name = "unit"
+    permission = "operations.orgnode.change"
 
     def get_plan_or_unit(self):
         return self.unit
@@ -113,12 +105,9 @@ class PlanCreateView(_PlanFormView):
 
 
 class PlanEditView(_PlanFormView):
-    def dispatch(self, request, *args, **kwargs):
-        if is_staff_member(request.user):
-            self.plan = _plan_or_404(request.user, kwargs["pk"])
-            if not request.user.has_perm("operations.serviceplan.change", self.plan):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = plan_detail
+    object_name = "plan"
+    permission = "operations.serviceplan.change"
 
     def get_plan_or_unit(self):
         return self.plan
@@ -150,12 +139,10 @@ class PlanDetailView(StaffRequiredMixin, FormView):
     module = "units"
     form_class = RecordReportForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if is_staff_member(request.user):
-            self.plan = _plan_or_404(request.user, kwargs["pk"])
-            if request.method == "POST" and not request.user.has_perm("operations.serviceplan.change", self.plan):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = plan_detail
+    object_name = "plan"
+    permission = "operations.serviceplan.change"
+    permission_methods = ("POST",)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -191,6 +178,8 @@ class PlanDetailView(StaffRequiredMixin, FormView):
 class PlanCertificateView(StaffRequiredMixin, View):
     """The attached registration certificate, only through the scope (media files are not public)."""
 
+    object_selector = plan_detail
+    object_name = "plan"
+
     def get(self, request, pk):
-        plan = _plan_or_404(request.user, pk)
-        return _serve(plan.certificate, f"certificate-plan-{plan.pk}")
+        return _serve(self.plan.certificate, f"certificate-plan-{self.plan.pk}")

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
+from django_filters.views import FilterView
 from volunteer_site.params import clean_text, parse_id
 
 from ..filters.recruitment import CampaignFilter, ShiftFilter
@@ -24,7 +25,7 @@ from ..forms.recruitment import (
 )
 from ..forms.signups import DecisionForm
 from ..models import OrgKind, OrgNode, Signup, SignupStatus, Volunteer
-from ..rules import TEAM_MANAGERS, UNIT_MANAGERS
+from ..roles import TEAM_MANAGERS, UNIT_MANAGERS
 from ..selectors.matching import match_candidates
 from ..selectors.private_files import consents_by_volunteer
 from ..selectors.recruitment import (
@@ -53,19 +54,21 @@ from ..services.signups import shift_set_headcount, signup_cancel
 from ..tables.recruitment import CampaignTable, PositionTable, ShiftTable
 from .base import (
     BoundedRequestConfig,
+    SingleTableMixin,
     StaffRequiredMixin,
     add_service_errors,
     scoped_or_404,
 )
-from .exports import ExportableListView
+from .exports import ExportMixin
 
 
-class CampaignListView(ExportableListView):
+class CampaignListView(StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    paginate_by = 25
     module = "recruitment"
     filterset_class = CampaignFilter
     table_class = CampaignTable
     export_name = "campaigns"
-    heading = gettext_lazy("Recruitment campaigns")
+    export_title = gettext_lazy("Recruitment campaigns")
     template_name = "operations/recruitment/campaign_list.html"
 
     def get_queryset(self):
@@ -88,16 +91,9 @@ class CampaignFormView(StaffRequiredMixin, TemplateView):
     module = "recruitment"
     template_name = "operations/recruitment/campaign_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        self.campaign = None
-        if request.user.is_authenticated:
-            if "pk" in kwargs:
-                self.campaign = scoped_or_404(campaign_detail, request.user, kwargs["pk"])
-                if not request.user.has_perm("operations.campaign.change", self.campaign):
-                    raise PermissionDenied
-            elif not request.user.has_perm("operations.campaign.change"):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = campaign_detail
+    object_name = "campaign"
+    permission = "operations.campaign.change"
 
     def get_form(self, data=None):
         return CampaignForm(
@@ -153,13 +149,13 @@ class PositionCreateView(StaffRequiredMixin, TemplateView):
     module = "recruitment"
     template_name = "operations/recruitment/position_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.campaign = scoped_or_404(campaign_detail, request.user, kwargs["pk"])
-            if not (request.user.has_perm("operations.campaign.change", self.campaign)
-                    or request.user.has_perm("operations.position.change")):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = campaign_detail
+    object_name = "campaign"
+    permission = "operations.campaign.change"
+
+    def has_permission(self, user, obj):
+        # the campaign's managers, or a unit manager adding a position of their unit to a city-wide campaign
+        return user.has_perm("operations.campaign.change", obj) or user.has_perm("operations.position.change")
 
     def get_form(self, data=None):
         nodes = OrgNode.objects.visible_to(self.request.user, roles=UNIT_MANAGERS).filter(is_active=True)
@@ -194,17 +190,16 @@ class PositionCreateView(StaffRequiredMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class PositionDetailView(ExportableListView):
+class PositionDetailView(StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    paginate_by = 25
     module = "recruitment"
     filterset_class = ShiftFilter
     table_class = ShiftTable
     export_name = "shifts"
     template_name = "operations/recruitment/position_detail.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.position = scoped_or_404(position_detail, request.user, kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = position_detail
+    object_name = "position"
 
     def get_queryset(self):
         return shift_list(self.request.user).filter(position=self.position)
@@ -232,12 +227,9 @@ class ShiftGenerateView(StaffRequiredMixin, TemplateView):
     module = "recruitment"
     template_name = "operations/recruitment/shift_generate.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.position = scoped_or_404(position_detail, request.user, kwargs["pk"])
-            if not request.user.has_perm("operations.position.change", self.position):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = position_detail
+    object_name = "position"
+    permission = "operations.position.change"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -274,10 +266,8 @@ class ShiftDetailView(StaffRequiredMixin, TemplateView):
     module = "recruitment"
     template_name = "operations/recruitment/shift_detail.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.shift = scoped_or_404(shift_detail, request.user, kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = shift_detail
+    object_name = "shift"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -343,12 +333,9 @@ class MatchView(StaffRequiredMixin, TemplateView):
     module = "recruitment"
     template_name = "operations/recruitment/match.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.shift = scoped_or_404(shift_detail, request.user, kwargs["pk"])
-            if not request.user.has_perm("operations.signup.decide", self.shift):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = shift_detail
+    object_name = "shift"
+    permission = "operations.signup.decide"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

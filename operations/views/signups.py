@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django_filters.views import FilterView
 from volunteer_site.params import parse_ids
 
 from ..filters.signups import SignupFilter
@@ -17,12 +18,15 @@ from ..services.recruitment import (
 )
 from ..tables.signups import SignupReviewTable
 from .base import (
+    SingleTableMixin,
+    StaffRequiredMixin,
     add_service_errors,
 )
-from .exports import ExportableListView
+from .exports import ExportMixin
 
 
-class SignupReviewView(ExportableListView):
+class SignupReviewView(StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    paginate_by = 25
     module = "recruitment"
     filterset_class = SignupFilter
     table_class = SignupReviewTable

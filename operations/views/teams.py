@@ -5,16 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
-from django_tables2 import RequestConfig
 from volunteer_site.params import clean_text
 
-from ..exports import table_export_response
 from ..filters.teams import MemberFilter, TeamFilter
 from ..forms.base import ReasonForm
 from ..forms.teams import (
@@ -28,11 +26,16 @@ from ..forms.teams import (
 )
 from ..models import Membership, OrgKind, OrgNode, Volunteer
 from ..rules import VERB_ROLES
-from ..scoping import is_staff_member
 from ..selectors.audit import object_history
-from ..selectors.organisations import NODE_CHOICE_FIELDS, team_choices_for, unit_choices_for
+from ..selectors.organisations import (
+    NODE_CHOICE_FIELDS,
+    team_choices_for,
+    team_parent_detail,
+    unit_choices_for,
+)
 from ..selectors.people import volunteer_list
 from ..selectors.teams import (
+    membership_detail,
     team_detail,
     team_list,
     team_members,
@@ -51,55 +54,17 @@ from ..services.teams import (
     team_roster_import_start,
 )
 from ..tables.teams import MemberTable, TeamTable
-from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
+from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors
+from .exports import ExportMixin
 
 
 def _error_text(exc) -> str:
     return " ".join(getattr(exc, "messages", None) or [str(exc)])
 
 
-class ExportableListMixin:
-    """A FilterView + SingleTableMixin list that streams its filtered rows when the URL carries `fmt`."""
-
-    export_name = ""
-    export_title = ""
-    export_perm = "operations.orgnode.view"
-
-    def get(self, request, *args, **kwargs):
-        fmt = kwargs.get("fmt")
-        if fmt is None:
-            return super().get(request, *args, **kwargs)
-        if not request.user.has_perm(self.export_perm):
-            raise PermissionDenied
-        filterset = self.get_filterset(self.get_filterset_class())
-        if filterset.is_bound and not filterset.is_valid():
-            messages.error(request, _("The filters are not valid; nothing was exported."))
-            return redirect(request.path.rsplit("/", 1)[0] + "/")
-        queryset = filterset.qs
-        table = self.get_table_class()(queryset)
-        RequestConfig(request, paginate=False).configure(table)
-        self.prepare_export_table(table, queryset)
-        values = table.as_values()
-        headers = [str(h) for h in next(values)]
-        return table_export_response(
-            user=request.user, what=self.export_name, headers=headers, rows=values, count=queryset.count(),
-            fmt=fmt, ip_address=client_ip(request), title=str(self.export_title),
-        )
-
-    def prepare_export_table(self, table, queryset):
-        """Hook: fill what the table needs for all rows (the screen fills it per page)."""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["querystring"] = query.urlencode()
-        return context
-
-
 # --- Teams ------------------------------------------------------------------------------------------
 
-class TeamListView(StaffRequiredMixin, ExportableListMixin, SingleTableMixin, FilterView):
+class TeamListView(StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     template_name = "operations/teams/team_list.html"
     module = "volunteers"
     filterset_class = TeamFilter
@@ -134,15 +99,9 @@ class TeamListView(StaffRequiredMixin, ExportableListMixin, SingleTableMixin, Fi
         return context
 
 
-def _team_or_404(user, pk) -> OrgNode:
-    return scoped_or_404(team_detail, user, pk)
 
 
-def _node_or_404(user, pk) -> OrgNode:
-    return scoped_or_404(OrgNode.objects.visible_to(user).get, pk=pk)
-
-
-class TeamDetailView(StaffRequiredMixin, ExportableListMixin, SingleTableMixin, FilterView):
+class TeamDetailView(StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     """A team: its data, its sub-teams and its members (current and former) with their actions."""
 
     template_name = "operations/teams/team_detail.html"
@@ -152,12 +111,10 @@ class TeamDetailView(StaffRequiredMixin, ExportableListMixin, SingleTableMixin, 
     paginate_by = 50
     export_name = "team-members"
     export_title = _("Members")
-    export_perm = "operations.volunteer.export"
+    export_permission = "operations.volunteer.export"
 
-    def dispatch(self, request, *args, **kwargs):
-        if is_staff_member(request.user):
-            self.team = _team_or_404(request.user, kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = team_detail
+    object_name = "team"
 
     def get_queryset(self):
         return team_members(self.team)
@@ -188,14 +145,9 @@ class TeamCreateView(StaffRequiredMixin, FormView):
     module = "volunteers"
     form_class = TeamForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if is_staff_member(request.user):
-            self.parent = _node_or_404(request.user, kwargs["pk"])
-            if self.parent.kind not in (OrgKind.UNIT, OrgKind.TEAM):
-                raise Http404
-            if not request.user.has_perm("operations.orgnode.change", self.parent):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = team_parent_detail
+    object_name = "parent"
+    permission = "operations.orgnode.change"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -214,14 +166,10 @@ class TeamCreateView(StaffRequiredMixin, FormView):
 
 class _TeamActionView(StaffRequiredMixin, FormView):
     module = "volunteers"
-    perm = "operations.orgnode.change"
+    permission = "operations.orgnode.change"
 
-    def dispatch(self, request, *args, **kwargs):
-        if is_staff_member(request.user):
-            self.team = _team_or_404(request.user, kwargs["pk"])
-            if not request.user.has_perm(self.perm, self.team):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = team_detail
+    object_name = "team"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -312,7 +260,7 @@ class MemberAddView(_TeamActionView):
 
     template_name = "operations/teams/member_add.html"
     form_class = MemberAddForm
-    perm = "operations.membership.change"
+    permission = "operations.membership.change"
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -354,7 +302,7 @@ class TeamRosterImportView(_TeamActionView):
 
     template_name = "operations/teams/roster_import.html"
     form_class = TeamRosterForm
-    perm = "operations.membership.change"
+    permission = "operations.membership.change"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -381,12 +329,12 @@ class TeamRosterStatusView(StaffRequiredMixin, TemplateView):
     template_name = "operations/teams/roster_status.html"
     module = "volunteers"
 
-    def dispatch(self, request, *args, **kwargs):
-        if is_staff_member(request.user):
-            self.job = scoped_or_404(team_roster_import_detail, request.user, kwargs["pk"])
-            if not request.user.has_perm("operations.membership.change", self.job.team):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = team_roster_import_detail
+    object_name = "job"
+    permission = "operations.membership.change"
+
+    def get_permission_object(self):
+        return self.job.team
 
     def get(self, request, *args, **kwargs):
         job = self.job
@@ -405,13 +353,12 @@ class TeamRosterStatusView(StaffRequiredMixin, TemplateView):
 class _MembershipActionView(StaffRequiredMixin, FormView):
     module = "volunteers"
 
-    def dispatch(self, request, *args, **kwargs):
-        if is_staff_member(request.user):
-            self.membership = scoped_or_404(
-                Membership.objects.visible_to(request.user).select_related("team", "volunteer").get, pk=kwargs["pk"])
-            if not request.user.has_perm("operations.membership.change", self.membership.team):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = membership_detail
+    object_name = "membership"
+    permission = "operations.membership.change"
+
+    def get_permission_object(self):
+        return self.membership.team
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -15,42 +15,35 @@ from django_filters.views import FilterView
 
 from ..filters.unit_applications import UnitApplicationFilter
 from ..forms.unit_applications import ApproveApplicationForm, RejectApplicationForm
-from ..models import ApplicationStatus, RoleGrant, UnitApplication
-from ..scoping import is_staff_member
+from ..models import ApplicationStatus
 from ..selectors.plans import authority_choices
-from ..selectors.unit_applications import application_detail, application_list
+from ..selectors.unit_applications import application_detail, application_list, unit_admin_grant
 from ..services.unit_applications import (
     unit_application_approve,
     unit_application_reject,
     unit_application_send_welcome,
 )
 from ..tables.unit_applications import UnitApplicationTable
-from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, scoped_or_404
+from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors
+from .exports import ExportMixin
 from .organisations import _serve
-from .teams import ExportableListMixin
 
 
 class _ReviewerMixin(StaffRequiredMixin):
     module = "units"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.has_perm("operations.unitapplication.view"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    role_permission = "operations.unitapplication.view"
 
 
-def _application_or_404(user, pk) -> UnitApplication:
-    return scoped_or_404(application_detail, user, pk)
 
-
-class ApplicationListView(_ReviewerMixin, ExportableListMixin, SingleTableMixin, FilterView):
+class ApplicationListView(_ReviewerMixin, ExportMixin, SingleTableMixin, FilterView):
     template_name = "operations/applications/application_list.html"
     filterset_class = UnitApplicationFilter
     table_class = UnitApplicationTable
     paginate_by = 25
     export_name = "unit-applications"
     export_title = gettext_lazy("Unit applications")
-    export_perm = "operations.unitapplication.view"
+    export_permission = "operations.unitapplication.view"
 
     def get_queryset(self):
         return application_list(self.request.user)
@@ -66,10 +59,8 @@ class ApplicationDetailView(_ReviewerMixin, FormView):
     template_name = "operations/applications/application_detail.html"
     form_class = ApproveApplicationForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if is_staff_member(request.user) and request.user.has_perm("operations.unitapplication.view"):
-            self.application = _application_or_404(request.user, kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    object_selector = application_detail
+    object_name = "application"
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -82,8 +73,7 @@ class ApplicationDetailView(_ReviewerMixin, FormView):
         context.setdefault("reject_form", RejectApplicationForm())
         admin = None
         if self.application.created_unit_id:
-            admin = RoleGrant.objects.filter(node_id=self.application.created_unit_id, role="unit_admin") \
-                .select_related("user").order_by("pk").first()
+            admin = unit_admin_grant(self.application)
         context.update(
             application=self.application,
             can_review=self.request.user.has_perm("operations.unitapplication.review", self.application),
@@ -133,8 +123,7 @@ class ApplicationDetailView(_ReviewerMixin, FormView):
         return self.render_to_response(context, status=400)
 
     def resend(self):
-        grant = RoleGrant.objects.filter(node_id=self.application.created_unit_id, role="unit_admin") \
-            .select_related("user").order_by("pk").first()
+        grant = unit_admin_grant(self.application)
         if self.application.status != ApplicationStatus.APPROVED or grant is None:
             messages.error(self.request, _("There is no administrator account to send a link to."))
         else:
@@ -144,9 +133,11 @@ class ApplicationDetailView(_ReviewerMixin, FormView):
 
 
 class ApplicationCertificateView(_ReviewerMixin, View):
+    object_selector = application_detail
+    object_name = "application"
+
     def get(self, request, pk):
-        application = _application_or_404(request.user, pk)
-        return _serve(application.certificate, f"certificate-{application.reference}")
+        return _serve(self.application.certificate, f"certificate-{self.application.reference}")
 
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from operations.models import GuardianConsent, Membership, Signup, SignupStatus, Volunteer
 from operations.models.attendance import Attendance, AttendanceOutcome
-from operations.rules import TEAM_MANAGERS
+from operations.roles import TEAM_MANAGERS
 from operations.selectors.matching import match_candidates
 from tests.conftest import fresh
 from tests.factories import (
