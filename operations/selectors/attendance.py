@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from ..models import (
@@ -119,3 +119,27 @@ def service_record_list(user):
 
 def no_show_count(volunteer) -> int:
     return Attendance.objects.filter(volunteer=volunteer, outcome=AttendanceOutcome.NO_SHOW).count()
+
+
+# What a shift may still need, as conditions on a Shift queryset: used by the attendance list's "needs"
+# filter and by the dashboard's counts, so that a count and the list it links to always agree.
+def _free_seats(shifts, today):
+    return shifts.filter(accepted_count__lt=F("headcount"))
+
+
+def _undecided(shifts, today):
+    undecided = Signup.objects.filter(status__in=[SignupStatus.APPLIED, SignupStatus.WAITLISTED])
+    return shifts.filter(pk__in=undecided.values("shift_id"))
+
+
+def _missing_checkout(shifts, today):
+    open_checkouts = Attendance.objects.filter(check_in_at__isnull=False, check_out_at__isnull=True)
+    return shifts.filter(date__lt=today, pk__in=open_checkouts.values("shift_id"))
+
+
+SHIFT_NEEDS = {"free_seats": _free_seats, "undecided": _undecided, "missing_checkout": _missing_checkout}
+
+
+def shifts_that_need(shifts, need: str, *, today=None):
+    """`shifts` narrowed to those with free seats, undecided sign-ups or forgotten check-outs."""
+    return SHIFT_NEEDS[need](shifts, today or timezone.localdate())

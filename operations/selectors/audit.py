@@ -3,6 +3,8 @@ from __future__ import annotations
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
+from ..models import AuditEvent
+
 
 def object_history(obj, *, limit: int = 20) -> list[LogEntry]:
     """The model-change history of one object (django-auditlog), newest first. Callers have already
@@ -13,3 +15,8 @@ def object_history(obj, *, limit: int = 20) -> list[LogEntry]:
         .select_related("actor")
         .order_by("-timestamp")[:limit]
     )
+
+
+def recent_audit_events(user, *, limit: int = 8) -> list[AuditEvent]:
+    """The latest audit records of the user's part of the tree."""
+    return list(AuditEvent.objects.visible_to(user).select_related("node")[:limit])

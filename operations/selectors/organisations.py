@@ -65,3 +65,8 @@ def unit_detail(user, pk: int) -> OrgNode:
 def team_parent_detail(user, pk: int) -> OrgNode:
     """A node under which a team may be created (a unit or a team) in the user's scope."""
     return OrgNode.objects.visible_to(user).get(pk=pk, kind__in=[OrgKind.UNIT, OrgKind.TEAM])
+
+
+def grants_of(user):
+    """The user's own role grants with their nodes, in tree order."""
+    return user.grants.select_related("node").order_by("node__path")
