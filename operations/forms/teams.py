@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from volunteer_site.params import BoundedIdField
 
 from ..filters.base import NodeChoiceField
+from ..identity import checksum_valid, normalize_id_number
 from ..models import CadreRole, OrgNode
 from .base import DATE
 
@@ -27,6 +28,7 @@ class TeamMoveForm(forms.Form):
 
 class MemberAddForm(forms.Form):
     volunteer_id = BoundedIdField(widget=forms.HiddenInput)
+    lookup = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
     team = NodeChoiceField(label=_("Team"), queryset=OrgNode.objects.none())
     cadre_role = forms.ChoiceField(label=_("Cadre role"), choices=CadreRole.choices, initial=CadreRole.MEMBER)
     joined_on = forms.DateField(label=_("Joined on"), widget=DATE)
@@ -81,3 +83,16 @@ class TeamRosterForm(forms.Form):
 
 class CadreForm(forms.Form):
     cadre_role = forms.ChoiceField(label=_("Cadre role"), choices=CadreRole.choices)
+
+
+class MemberLookupForm(forms.Form):
+    """Exact identity number and date of birth of a volunteer who registered without a team."""
+
+    id_number = forms.CharField(label=_("Identity number (national ID or resident certificate)"), max_length=20)
+    birth_date = forms.DateField(label=_("Date of birth"), widget=DATE)
+
+    def clean_id_number(self):
+        number = normalize_id_number(self.cleaned_data["id_number"])
+        if not checksum_valid(number):
+            raise forms.ValidationError(_("This is not a valid identity number."))
+        return number

@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     ROSTER_IMPORTED = "roster_imported", _("Roster imported")
     LOGIN_FAILED = "login_failed", _("Failed log-in")
     FILE_DOWNLOADED = "file_downloaded", _("Private file downloaded")
+    VOLUNTEER_LOOKUP = "volunteer_lookup", _("Registered volunteer looked up")
 
 
 class AuditEventQuerySet(models.QuerySet):

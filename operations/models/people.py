@@ -140,12 +140,20 @@ class Sex(models.TextChoices):
 
 class VolunteerQuerySet(models.QuerySet):
     def visible_to(self, user, roles=None):
-        """Volunteers with a membership (current or past) anywhere in the user's part of the tree.
-        Units keep a personal service file for former members too (志願服務法 Art.11 rules)."""
+        """Volunteers with a membership (current or past) anywhere in the user's part of the tree (units keep
+        a personal service file for former members too, 志願服務法 Art.11 rules), and volunteers who signed
+        up for, or applied to, a shift of a position in the user's part (its campaign's organiser, its venue
+        or its team), so that a unit can work with the people who came to it through recruitment."""
         if is_unrestricted(user, roles=roles):
             return self.all()
+        signup_model = self.model._meta.get_field("signups").related_model
+        via_signup = Q(pk__in=[])
+        for field in ("campaign__unit", "venue", "team"):  # the position's scope (recruitment.POSITION_SCOPE)
+            part = scope_q(user, f"shift__position__{field}", roles=roles)
+            via_signup |= part
         return self.filter(
             Exists(Membership.objects.filter(scope_q(user, "team", roles=roles), volunteer=OuterRef("pk")))
+            | Exists(signup_model.objects.filter(via_signup, volunteer=OuterRef("pk")))
         )
 
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..identity import validate_id_number
+from ..identity import mask_id_number, normalize_id_number, validate_id_number
 from ..models import (
     ROLE_NODE_KINDS,
     ROLE_RANK,
@@ -121,9 +123,8 @@ def _check_unique_document(id_type: str, id_number: str, exclude_pk: int | None 
         qs = qs.exclude(pk=exclude_pk)
     if qs.exists():
         # Do not say who holds it: the number may belong to a volunteer outside the user's scope.
-        raise ValidationError(
-            {"id_number": _("A volunteer with this identity document is already registered.")}, code="duplicate"
-        )
+        raise ValidationError({"id_number": ValidationError(
+            _("A volunteer with this identity document is already registered."), code="duplicate")})
 
 
 def _home_node_for(actor, volunteer: Volunteer) -> OrgNode | None:
@@ -357,3 +358,55 @@ __all__ = [
     "grant_create", "grant_revoke", "volunteer_create", "volunteer_update", "volunteer_reveal_id",
     "membership_add", "membership_end", "user_update_profile", "user_roles",
 ]
+
+
+# --- Adding a volunteer who registered elsewhere ------------------------------------------------------
+# A self-registered volunteer belongs to no team yet, so no list shows them to a unit. Their exact identity
+# number AND date of birth (both must match) find them; nothing else does, and the answer for a wrong date of
+# birth is the same as for an unknown number. Every look-up is in the audit log, and a user has a limited
+# number of look-ups per hour, so the pair cannot be guessed by trying dates.
+LOOKUP_LIMIT_PER_HOUR = 30
+LOOKUP_TOKEN_SALT = "operations.member-lookup"
+LOOKUP_TOKEN_MAX_AGE = 15 * 60
+
+
+class LookupLimitReached(Exception):
+    pass
+
+
+def volunteer_lookup_registered(*, actor, team: OrgNode, id_number: str, birth_date: datetime.date,
+                                ip_address: str | None = None) -> Volunteer | None:
+    """The registered volunteer with exactly this identity number and date of birth, to be added to `team`,
+    or None. The look-up is recorded (number masked) whether or not somebody was found."""
+    if not actor.has_perm("operations.membership.change", team):
+        raise PermissionDenied
+    key = f"volunteer-lookup:{actor.pk}"
+    cache.add(key, 0, 3600)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 3600)
+        used = 1
+    if used > LOOKUP_LIMIT_PER_HOUR:
+        raise LookupLimitReached
+    number = normalize_id_number(id_number)
+    volunteer = Volunteer.objects.filter(id_number=number, birth_date=birth_date).first() if number else None
+    audit_record(actor=actor, action=AuditAction.VOLUNTEER_LOOKUP, node=team, obj=volunteer,
+                 changes={"id_number": mask_id_number(number), "found": volunteer is not None}, ip_address=ip_address)
+    return volunteer
+
+
+def volunteer_lookup_token(*, actor, team: OrgNode, volunteer: Volunteer) -> str:
+    """A short-lived, signed note that `actor` found `volunteer` for `team`: it lets the confirmation add
+    somebody who is not (yet) in the actor's scope, and nobody else."""
+    return signing.dumps({"u": actor.pk, "t": team.pk, "v": volunteer.pk}, salt=LOOKUP_TOKEN_SALT, compress=True)
+
+
+def volunteer_from_lookup_token(*, actor, team: OrgNode, token: str) -> Volunteer | None:
+    try:
+        data = signing.loads(token or "", salt=LOOKUP_TOKEN_SALT, max_age=LOOKUP_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("u") != actor.pk or data.get("t") != team.pk:
+        return None
+    return Volunteer.objects.filter(pk=data.get("v")).first()

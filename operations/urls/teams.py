@@ -12,6 +12,7 @@ urlpatterns: list = [
     path("teams/<int:pk>/move/", views.TeamMoveView.as_view(), name="team_move"),
     path("teams/<int:pk>/close/", views.TeamCloseView.as_view(), name="team_close"),
     path("teams/<int:pk>/members/add/", views.MemberAddView.as_view(), name="team_member_add"),
+    path("teams/<int:pk>/members/find/", views.TeamMemberLookupView.as_view(), name="team_member_lookup"),
     path("teams/<int:pk>/members/import/", views.TeamRosterImportView.as_view(), name="team_roster_import"),
     path("roster-imports/<int:pk>/", views.TeamRosterStatusView.as_view(), name="team_roster_status"),
     path("memberships/<int:pk>/move/", views.MembershipMoveView.as_view(), name="membership_move"),

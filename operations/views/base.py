@@ -123,10 +123,10 @@ def client_ip(request) -> str | None:
 def add_service_errors(form, exc) -> None:
     """Show a service's ValidationError on the form: field errors beside their fields, the rest on top."""
     if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
+        for field, errors in exc.error_dict.items():  # ValidationErrors, so their codes reach the form
             form.add_error(field if field in form.fields else None, errors)
     else:
-        form.add_error(None, exc.messages)
+        form.add_error(None, exc.error_list)
 
 
 class BoundedRequestConfig(RequestConfig):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
@@ -153,6 +154,16 @@ class VolunteerCreateView(StaffRequiredMixin, FormView):
     form_class = VolunteerForm
 
     role_permission = "operations.membership.change"
+
+    def form_invalid(self, form):
+        """An identity number that is already registered (on the website, or by another unit) gets the way
+        to add that person to the team instead: the look-up by identity number and date of birth."""
+        codes = {error.code for errors in form.errors.as_data().values() for error in errors}
+        team = form.cleaned_data.get("team") if hasattr(form, "cleaned_data") else None
+        if codes & {"duplicate", "unique", "unique_together"} and team is not None:
+            url = reverse("operations:team_member_add", args=[team.pk]) + "#lookup-heading"
+            return self.render_to_response(self.get_context_data(form=form, lookup_url=url))
+        return super().form_invalid(form)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

@@ -19,12 +19,13 @@ from ..forms.teams import (
     CadreForm,
     MemberAddForm,
     MemberEndForm,
+    MemberLookupForm,
     MemberMoveForm,
     TeamForm,
     TeamMoveForm,
     TeamRosterForm,
 )
-from ..models import Membership, OrgKind, OrgNode, Volunteer
+from ..models import Membership, OrgKind, OrgNode
 from ..rules import VERB_ROLES
 from ..selectors.audit import object_history
 from ..selectors.organisations import (
@@ -44,7 +45,13 @@ from ..selectors.teams import (
     unit_names_for,
 )
 from ..services.organisations import orgnode_close, orgnode_move, orgnode_update
-from ..services.people import membership_end
+from ..services.people import (
+    LookupLimitReached,
+    membership_end,
+    volunteer_from_lookup_token,
+    volunteer_lookup_registered,
+    volunteer_lookup_token,
+)
 from ..services.rosters import ROSTER_COLUMNS
 from ..services.teams import (
     membership_move,
@@ -54,7 +61,7 @@ from ..services.teams import (
     team_roster_import_start,
 )
 from ..tables.teams import MemberTable, TeamTable
-from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors
+from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip
 from .exports import ExportMixin
 
 
@@ -280,12 +287,20 @@ class MemberAddView(_TeamActionView):
                 memberships__team=self.team, memberships__left_on__isnull=True
             ).order_by("name", "pk")[:20])
         context.update(q=q, candidates=candidates)
+        context.setdefault("lookup_form", MemberLookupForm(prefix="find"))
         return context
 
     def form_valid(self, form):
-        try:
-            volunteer = volunteer_list(self.request.user).get(pk=form.cleaned_data["volunteer_id"])
-        except Volunteer.DoesNotExist:
+        user = self.request.user
+        volunteer = None
+        if form.cleaned_data.get("lookup"):
+            # somebody found by the exact identity number and date of birth (TeamMemberLookupView)
+            volunteer = volunteer_from_lookup_token(actor=user, team=self.team, token=form.cleaned_data["lookup"])
+            if volunteer is not None and volunteer.pk != form.cleaned_data["volunteer_id"]:
+                volunteer = None
+        else:
+            volunteer = volunteer_list(user).filter(pk=form.cleaned_data["volunteer_id"]).first()
+        if volunteer is None:
             form.add_error(None, _("Choose a volunteer from the search results."))
             return self.form_invalid(form)
         try:
@@ -295,6 +310,33 @@ class MemberAddView(_TeamActionView):
             add_service_errors(form, exc)
             return self.form_invalid(form)
         return self.done(_("%(name)s has joined the team.") % {"name": volunteer.name})
+
+
+class TeamMemberLookupView(MemberAddView):
+    """"Add a person who is already registered": the exact identity number and date of birth find one
+    volunteer (recorded in the audit log); the page then asks to confirm adding them. A wrong date of birth
+    gets the same answer as an unknown number."""
+
+    def post(self, request, *args, **kwargs):
+        lookup_form = MemberLookupForm(request.POST, prefix="find")
+        found = None
+        if lookup_form.is_valid():
+            try:
+                found = volunteer_lookup_registered(
+                    actor=request.user, team=self.team, id_number=lookup_form.cleaned_data["id_number"],
+                    birth_date=lookup_form.cleaned_data["birth_date"], ip_address=client_ip(request))
+            except LookupLimitReached:
+                lookup_form.add_error(None, _("You have looked up many people in the last hour. Try again later."))
+            else:
+                if found is None:
+                    lookup_form.add_error(None, _(
+                        "No registered volunteer has this identity number with this date of birth. Check both, "
+                        "or register the volunteer."))
+        context = self.get_context_data(lookup_form=lookup_form, found=found)
+        if found is not None:
+            context["lookup_token"] = volunteer_lookup_token(actor=request.user, team=self.team, volunteer=found)
+            context["already_member"] = found.memberships.filter(team=self.team, left_on__isnull=True).exists()
+        return self.render_to_response(context, status=200 if found is not None else 400)
 
 
 class TeamRosterImportView(_TeamActionView):

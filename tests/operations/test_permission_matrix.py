@@ -105,6 +105,7 @@ MATRIX: dict[str, Spec] = {
     "team_move": Spec(kwargs=_pk("sub_a", "team_c"), verb=UNIT_MGR, post=True),
     "team_close": Spec(kwargs=_pk("sub_a", "team_c"), verb=UNIT_MGR, post=True),
     "team_member_add": Spec(kwargs=_pk("sub_a", "team_c"), verb=TEAM_MGR, post=True),
+    "team_member_lookup": Spec(kwargs=_pk("sub_a", "team_c"), verb=TEAM_MGR, post=True),
     "team_roster_import": Spec(kwargs=_pk("sub_a", "team_c"), verb=TEAM_MGR, post=True),
     # a roster import into sub-team A uploaded by team A's leader; the outside one (team C) by the sysadmin
     "team_roster_status": Spec(kwargs=_pk("roster_in", "roster_out"), verb=TEAM_MGR, owner=("leader_a", "sysadmin")),
