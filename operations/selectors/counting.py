@@ -42,14 +42,36 @@ def cached_count(queryset: QuerySet) -> int:
 
 
 class CachedCountPaginator(Paginator):
-    """A django-tables2 paginator whose total comes from `cached_count`."""
+    """A django-tables2 paginator whose total comes from `cached_count`, and whose deep pages are read with a
+    deferred join: past `DEEP_OFFSET` rows, the page's primary keys are found first by a narrow query (the
+    sort keys and the key, which PostgreSQL can answer from an index), then only those rows are loaded with
+    their prefetches. The plain OFFSET would build and discard every full row before the page."""
+
+    DEEP_OFFSET = 1000
+
+    def _queryset(self):
+        queryset = getattr(getattr(self.object_list, "data", None), "data", None)  # BoundRows → queryset
+        return queryset if isinstance(queryset, QuerySet) else None
 
     @cached_property
     def count(self) -> int:
-        queryset = getattr(getattr(self.object_list, "data", None), "data", None)  # BoundRows → queryset
-        if isinstance(queryset, QuerySet):
+        queryset = self._queryset()
+        if queryset is not None:
             return cached_count(queryset)
         return super().count
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        queryset = self._queryset()
+        if queryset is None or bottom < self.DEEP_OFFSET:
+            return super().page(number)
+        top = min(bottom + self.per_page, self.count)
+        pks = list(queryset.values_list("pk", flat=True)[bottom:top])
+        loaded = {record.pk: record for record in queryset.filter(pk__in=pks)}
+        records = [loaded[pk] for pk in pks if pk in loaded]
+        rows = type(self.object_list)(data=records, table=self.object_list.table)
+        return self._get_page(rows, number, self)
 
 
 def connect_signals() -> None:

@@ -70,3 +70,22 @@ def team_parent_detail(user, pk: int) -> OrgNode:
 def grants_of(user):
     """The user's own role grants with their nodes, in tree order."""
     return user.grants.select_related("node").order_by("node__path")
+
+
+PATH_KINDS = (OrgKind.UNIT, OrgKind.TEAM, OrgKind.SUBTEAM)
+
+
+def node_path_labels(nodes) -> dict[int, str]:
+    """pk → "unit › team › sub-team" for `nodes` (names repeat across venues: "競賽組" exists at 33 of
+    them), in the current language; one query for all their ancestors."""
+    nodes = [n for n in nodes if n is not None]
+    steplen = OrgNode.steplen
+    prefixes = {node.path[: depth * steplen] for node in nodes for depth in range(1, node.depth)}
+    above = {n.path: n for n in OrgNode.objects.filter(path__in=prefixes, kind__in=PATH_KINDS)
+             .only("path", "name", "name_en", "kind")} if prefixes else {}
+    labels = {}
+    for node in nodes:
+        parts = [above[p].display_name for depth in range(1, node.depth)
+                 if (p := node.path[: depth * steplen]) in above]
+        labels[node.pk] = " › ".join([*parts, node.display_name])
+    return labels

@@ -267,7 +267,42 @@ def fill_rates(*, user, campaign_code: str | None = None) -> dict:
         "cities": [{"city": code, "label": str(City(code).label) if code in City.values else (code or "—"),
                     "venues": n, "progress": Progress(needed, signed),
                     "people": Progress(targets_by_city.get(code, 0), people_by_city.get(code, 0))}
-                   for code, (needed, signed, n) in sorted(cities.items())],
+                   for code, (needed, signed, n) in sorted(cities.items(), key=lambda item: city_order(item[0]))],
+        "venue_count": len(venues),
+        "groups_total": Progress(sum(g["needed"] or 0 for g in groups), sum(g["signed_up"] or 0 for g in groups)),
+        "groups_full": sum(g["full_shifts"] for g in groups),
+        "venues_full": sum(v["full_shifts"] or 0 for v in venues),
+        "days": fill_rates_by_day(user=user, campaign_code=campaign_code),
         "overall": overall,
         "people": Progress(sum(targets_by_venue.values()), accepted_people(positions)),
     }
+
+
+def fill_rates_by_day(*, user, campaign_code: str | None = None) -> list[dict]:
+    """Per service date in the user's part: shifts, full shifts, seats needed and accepted (one query)."""
+    shifts = Shift.objects.visible_to(user)
+    if campaign_code:
+        shifts = shifts.filter(position__campaign__code=campaign_code)
+    rows = list(
+        shifts.values("date").annotate(
+            shifts=Count("id"), needed=Sum("headcount"), signed_up=Sum("accepted_count"),
+            full_shifts=Count("id", filter=Q(accepted_count__gte=F("headcount"))),
+        ).order_by("date")
+    )
+    for row in rows:
+        row["progress"] = Progress(row["needed"] or 0, row["signed_up"] or 0)
+    return rows
+
+
+FILL_SORTS = {
+    "rate": lambda row: (row["progress"].percent, row.get("position__venue__name", "")),
+    "needed": lambda row: (row["needed"] or 0, row.get("position__venue__name", "")),
+    "name": lambda row: row.get("position__venue__name", ""),
+}
+
+
+def sort_fill_rows(rows: list[dict], sort: str) -> list[dict]:
+    """Rows of `fill_rates` sorted by "rate", "needed" or "name" ("-" first for descending); unknown keys
+    keep the default order."""
+    key = FILL_SORTS.get(sort.lstrip("-"))
+    return sorted(rows, key=key, reverse=sort.startswith("-")) if key else rows

@@ -39,7 +39,8 @@ class VolunteerTable(tables.Table):
         memberships = getattr(record, "current_memberships", [])
         if not memberships:
             return "—"
-        return format_html_join("、", "{}", ((m.team.display_name,) for m in memberships))
+        paths = getattr(self, "team_paths", {})
+        return format_html_join("、", "{}", ((paths.get(m.team_id, m.team.display_name),) for m in memberships))
 
     def render_languages(self, record):
         names = [str(lang) for lang in record.languages.all()]

@@ -60,6 +60,10 @@ class MemberTable(tables.Table):
     joined_on = tables.DateColumn(verbose_name=_("Joined on"), format="Y-m-d")
     left_on = tables.DateColumn(verbose_name=_("Left on"), format="Y-m-d", default="—")
     leave_reason = tables.Column(verbose_name=_("Reason for leaving"), default="—", orderable=False)
+    # in the export only: where (unit › team › sub-team) and, for those who may see them, how to reach people
+    team_path = tables.Column(verbose_name=_("Team"), accessor="team_id", orderable=False, visible=False)
+    phone = tables.Column(verbose_name=_("Mobile phone"), accessor="volunteer__phone", orderable=False, visible=False)
+    email = tables.Column(verbose_name=_("E-mail"), accessor="volunteer__email", orderable=False, visible=False)
     actions = tables.TemplateColumn(
         template_name="operations/teams/_member_actions.html", verbose_name=_("Actions"), orderable=False,
         exclude_from_export=True,
@@ -71,3 +75,20 @@ class MemberTable(tables.Table):
         order_by = ("volunteer",)
         empty_text = _("This team has no members matching these filters.")
         attrs = {"class": "data-table"}
+
+    def __init__(self, *args, team_paths=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team_paths = team_paths or {}
+
+    # An export has empty cells where the screen shows "—".
+    def value_left_on(self, value):
+        return value or ""
+
+    def value_leave_reason(self, value):
+        return value or ""
+
+    def value_team_path(self, record):
+        return self.team_paths.get(record.team_id, "")
+
+    def value_volunteer(self, record):
+        return record.volunteer.name

@@ -17,5 +17,6 @@ urlpatterns: list = [
     path("recruitment/shifts/<int:pk>/", views.ShiftDetailView.as_view(), name="shift_detail"),
     path("recruitment/shifts/<int:pk>/match/", views.MatchView.as_view(), name="shift_match"),
     path("recruitment/fill-rates/", views.FillRateView.as_view(), name="fill_rates"),
+    path("recruitment/fill-rates/export.<str:fmt>", views.FillRateExportView.as_view(), name="fill_rate_export"),
     path("recruitment/fill-rates/live/", views.FillRatePartialView.as_view(), name="fill_rates_partial"),
 ]

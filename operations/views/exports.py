@@ -71,7 +71,7 @@ class ExportMixin:
         table = self.get_table_class()(queryset)
         RequestConfig(request, paginate=False).configure(table)
         self.prepare_export_table(table, queryset)
-        values = table.as_values()
+        values = table.as_values(exclude_columns=getattr(table, "export_exclude", ()))
         headers = [str(h) for h in next(values)]
         return table_export_response(
             user=request.user, what=self.export_name, headers=headers, rows=values, count=queryset.count(),

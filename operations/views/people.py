@@ -14,7 +14,7 @@ from ..forms.people import RevealIdForm, VolunteerForm
 from ..models import OrgNode, Volunteer
 from ..selectors.audit import object_history
 from ..selectors.counting import CachedCountPaginator
-from ..selectors.organisations import NODE_CHOICE_FIELDS, team_choices_for, unit_choices_for
+from ..selectors.organisations import NODE_CHOICE_FIELDS, node_path_labels, team_choices_for, unit_choices_for
 from ..selectors.people import volunteer_detail, volunteer_list
 from ..services.people import volunteer_create, volunteer_reveal_id, volunteer_update
 from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
@@ -40,6 +40,13 @@ class VolunteerListView(StaffRequiredMixin, SingleTableMixin, FilterView):
 
     def get_queryset(self):
         return volunteer_list(self.request.user)
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        # "unit › team › sub-team" for the teams on this page (one query)
+        rows = [row.record for row in table.page.object_list] if table.page else []
+        table.team_paths = node_path_labels({m.team for v in rows for m in getattr(v, "current_memberships", [])})
+        return table
 
     # Above this many teams in scope (a city-wide officer sees 3,000) the team list only offers the teams
     # of the chosen unit: thousands of <option>s made the page slow and unusable.

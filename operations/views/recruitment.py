@@ -2,14 +2,16 @@
 one service or selector and render."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from volunteer_site.params import clean_text, parse_id
@@ -37,6 +39,7 @@ from ..selectors.recruitment import (
     position_list,
     shift_detail,
     shift_list,
+    sort_fill_rows,
 )
 from ..selectors.signups import shift_signups
 from ..services.recruitment import (
@@ -57,9 +60,10 @@ from .base import (
     SingleTableMixin,
     StaffRequiredMixin,
     add_service_errors,
+    client_ip,
     scoped_or_404,
 )
-from .exports import ExportMixin
+from .exports import ExportMixin, table_export_response
 
 
 class CampaignListView(StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
@@ -370,9 +374,58 @@ class FillRateView(StaffRequiredMixin, TemplateView):
         code = clean_text(self.request.GET.get("campaign"), max_length=50) or None
         context["campaigns"] = campaign_list(self.request.user).order_by("-starts_on")
         context["campaign_code"] = code or ""
-        context["rates"] = fill_rates(user=self.request.user, campaign_code=code)
-        context["partial_url"] = reverse("operations:fill_rates_partial") + (f"?campaign={code}" if code else "")
+        rates = fill_rates(user=self.request.user, campaign_code=code)
+        sort = clean_text(self.request.GET.get("sort"), max_length=10) or ""
+        rates["venues"] = sort_fill_rows(rates["venues"], sort)
+        context.update(rates=rates, sort=sort, export_formats=("csv", "xlsx", "ods"), export_tables=[
+            ("cities", _("By city")), ("groups", _("By service group")), ("venues", _("By venue")),
+            ("days", _("By day"))])
+        query = urlencode({k: v for k, v in (("campaign", code), ("sort", sort)) if v})
+        context["query"] = query
+        context["partial_url"] = reverse("operations:fill_rates_partial") + (f"?{query}" if query else "")
         return context
+
+
+class FillRateExportView(FillRateView):
+    """The fill-rate page's tables as a spreadsheet (`?table=cities|groups|venues|days`), recorded."""
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data()
+        rates, table = context["rates"], request.GET.get("table", "venues")
+        if table not in ("cities", "groups", "venues", "days"):
+            table = "venues"
+        headers, rows = fill_rate_rows(rates, table)
+        return table_export_response(
+            user=request.user, what=f"fill-rates-{table}", headers=headers, rows=rows, count=len(rows),
+            fmt=kwargs["fmt"], ip_address=client_ip(request), title=str(_("Fill rates")))
+
+
+def fill_rate_rows(rates: dict, table: str) -> tuple[list[str], list[list]]:
+    """Header and rows of one fill-rate table, in the words of the page (and of the public site)."""
+    english = get_language() == "en"
+
+    def name(row, field):
+        return (row.get(f"{field}_en") if english else "") or row.get(field) or ""
+
+    seats = [str(_("Needed")), str(_("Accepted")), str(_("Fill rate"))]
+    if table == "cities":
+        headers = [str(_("City")), str(_("Venues")), str(_("Volunteers (people)")), str(_("Volunteers needed")), *seats]
+        rows = [[c["label"], c["venues"], c["people"].signed_up, c["people"].needed, c["progress"].needed,
+                 c["progress"].signed_up, f'{c["progress"].percent}%'] for c in rates["cities"]]
+    elif table == "groups":
+        headers = [str(_("Service group")), str(_("Venues")), *seats[:2], str(_("Full shifts")), seats[2]]
+        rows = [[name(g, "position__team__name"), g["venues"], g["needed"], g["signed_up"], g["full_shifts"],
+                 f'{g["progress"].percent}%'] for g in rates["groups"]]
+    elif table == "days":
+        headers = [str(_("Date")), str(_("Shifts")), *seats[:2], str(_("Full shifts")), seats[2]]
+        rows = [[d["date"], d["shifts"], d["needed"], d["signed_up"], d["full_shifts"], f'{d["progress"].percent}%']
+                for d in rates["days"]]
+    else:
+        headers = [str(_("Venue")), str(_("Volunteers (people)")), str(_("Volunteers needed")), *seats[:2],
+                   str(_("Full shifts")), seats[2]]
+        rows = [[name(v, "position__venue__name"), v["people"].signed_up, v["people"].needed, v["needed"],
+                 v["signed_up"], v["full_shifts"], f'{v["progress"].percent}%'] for v in rates["venues"]]
+    return headers, rows
 
 
 class FillRatePartialView(FillRateView):

@@ -30,6 +30,7 @@ from ..rules import VERB_ROLES
 from ..selectors.audit import object_history
 from ..selectors.organisations import (
     NODE_CHOICE_FIELDS,
+    node_path_labels,
     team_choices_for,
     team_parent_detail,
     unit_choices_for,
@@ -131,6 +132,12 @@ class TeamDetailView(StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
         if self.kwargs.get("fmt") is None:
             table.can_change = self.request.user.has_perm("operations.membership.change", self.team)
         return table
+
+    def prepare_export_table(self, table, queryset):
+        table.team_paths = node_path_labels([self.team])
+        if not self.request.user.has_perm("operations.volunteer.reveal_id", self.team):
+            # phone and e-mail go out only to those who may reveal identity numbers here (unit managers)
+            table.export_exclude = ("phone", "email")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -122,5 +122,12 @@ def test_member_export_of_a_team_lists_its_memberships(org, login):
     Membership.objects.filter(volunteer=org.vol_a).update(leave_reason="")
     body = body_of(login(org.admin_a).get(f"/backoffice/teams/{org.team_a.pk}/members/export.ods"))
     rows = read_ods(body)
-    assert len(rows[0]) == 5 and len(rows) == 2  # name, cadre role, joined, left, reason
+    # name, cadre role, joined, left, reason, team (its path), mobile phone, e-mail
+    assert len(rows[0]) == 8 and len(rows) == 2
     assert rows[1][0] == "甲隊林美華"
+    assert rows[1][5] == "甲場館 › 甲場館志工隊"  # names repeat across venues: the path says which team
+    assert rows[1][6] == org.vol_a.phone
+    assert rows[1][3] in ("", None) and rows[1][4] in ("", None)  # empty cells are empty, not "—"
+    # phone and e-mail only for those who may reveal identity numbers here (a team leader may not)
+    leader_rows = read_ods(body_of(login(org.leader_a).get(f"/backoffice/teams/{org.team_a.pk}/members/export.ods")))
+    assert len(leader_rows[0]) == 6 and leader_rows[1][5] == "甲場館 › 甲場館志工隊"

@@ -290,3 +290,23 @@ def test_day_sheet_queries_do_not_grow(rec, login, django_assert_max_num_queries
         assert client.get(reverse("operations:attendance_shift", args=[shift.pk])).status_code == 200
     with django_assert_max_num_queries(22):
         assert client.get(reverse("operations:venue_live", args=[rec.org.unit_a.pk])).status_code == 200
+
+
+def test_fill_rates_by_day_totals_sort_and_export(rec, shift, login):
+    """The fill-rate page: cities in the public order, totals in every table, a table by day, the venue
+    table sortable, and every table downloadable in the page's words."""
+    client = login(rec.org.officer_wmg)
+    page = client.get("/en/backoffice/recruitment/fill-rates/", {"sort": "-rate"})
+    assert page.status_code == 200
+    rates = page.context["rates"]
+    assert rates["days"] and [d["date"] for d in rates["days"]] == sorted(d["date"] for d in rates["days"])
+    assert sum(d["needed"] for d in rates["days"]) == rates["overall"].needed
+    percents = [v["progress"].percent for v in rates["venues"]]
+    assert percents == sorted(percents, reverse=True)
+    text = page.content.decode()
+    assert "By day" in text and "fill-rates/export.csv?table=days" in text
+    export = client.get("/en/backoffice/recruitment/fill-rates/export.csv", {"table": "days"})
+    assert export.status_code == 200
+    body = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert body.splitlines()[0].startswith("Date,Shifts,Needed,Accepted")
+    assert len(body.strip().splitlines()) == len(rates["days"]) + 1

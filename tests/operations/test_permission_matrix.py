@@ -151,6 +151,7 @@ MATRIX: dict[str, Spec] = {
     "signup_export": Spec(kwargs=_fmt()),
     "fill_rates": Spec(),
     "fill_rates_partial": Spec(),
+    "fill_rate_export": Spec(kwargs=_fmt()),
     # attendance (backoffice_recruitment)
     "attendance_list": Spec(),
     "attendance_export": Spec(kwargs=_fmt()),

@@ -323,3 +323,24 @@ def test_totals_are_grouped_by_thousands_in_both_languages():
         with translation.override(language):
             assert intcomma(150000) == "150,000"
             assert Template("{{ n }}").render(Context({"n": 150000})) == "150000"
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "age", "created_at"])
+def test_deep_pages_read_by_deferred_join_show_the_same_rows(org, login, monkeypatch, sort):
+    """Past DEEP_OFFSET the page is found by its keys first; the rows and their order are those of OFFSET."""
+    from operations.selectors.counting import CachedCountPaginator
+    from tests.factories.operations import VolunteerFactory
+
+    for n in range(7):
+        VolunteerFactory(name=f"同名志工{n % 3}", team=org.team_a, joined_on=datetime.date(2024, 1, 1))
+    client = login(org.admin_a)
+
+    def names(per_page, page):
+        response = client.get("/en/backoffice/volunteers/", {"sort": sort, "per_page": per_page, "page": page})
+        assert response.status_code == 200
+        return [row.record.pk for row in response.context["table"].page.object_list]
+
+    plain = [names(10, 1), names(10, 2)]
+    monkeypatch.setattr(CachedCountPaginator, "DEEP_OFFSET", 0)
+    deferred = [names(10, 1), names(10, 2)]
+    assert deferred == plain and len(plain[0]) == 10
