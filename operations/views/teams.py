@@ -42,7 +42,7 @@ from ..selectors.teams import (
 )
 from ..services.organisations import orgnode_close, orgnode_move, orgnode_update
 from ..services.people import membership_end
-from ..services.rosters import ROSTER_COLUMNS
+from ..services.roster_files import ROSTER_COLUMNS
 from ..services.teams import (
     membership_move,
     membership_set_cadre,
