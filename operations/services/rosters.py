@@ -88,8 +88,10 @@ def roster_import_run(*, job_id: int) -> RosterImport:
         except RosterFileError as exc:
             errors, records, shifts = [{"row": 0, "messages": exc.messages}], [], []
         if errors:
-            RosterImport.objects.filter(pk=job.pk).update(
-                status=RosterStatus.FAILED, errors=errors, finished_at=timezone.now())
+            # A redelivered run that checked the rows after the first run imported them (and so finds its
+            # people signed up already) leaves the finished job as it is.
+            RosterImport.objects.filter(pk=job.pk).exclude(status__in=[RosterStatus.DONE, RosterStatus.FAILED]) \
+                .update(status=RosterStatus.FAILED, errors=errors, finished_at=timezone.now())
             return RosterImport.objects.get(pk=job.pk)
         try:
             # The import, its "done" status and its notifications commit together, on the locked job row:
