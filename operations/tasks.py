@@ -179,7 +179,12 @@ def send_shift_reminder(self, signup_id: int) -> bool:
 
 @shared_task(acks_late=True)
 def roster_import_run(import_id: int) -> str:
-    from .services.rosters import roster_import_run as run
+    from .models import RosterImport
+
+    if RosterImport.objects.filter(pk=import_id, team__isnull=False).exists():  # an import into a team
+        from .services.teams import team_roster_import_run as run
+    else:
+        from .services.rosters import roster_import_run as run
 
     return run(job_id=import_id).status
 

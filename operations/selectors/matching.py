@@ -1,10 +1,11 @@
 """Suggested volunteers for a shift with free seats: everyone in the user's scope who could serve,
 ranked, with the reasons shown.
 
-Hard filters: inside the user's scope (`Volunteer.objects.visible_to(user, roles=TEAM_MANAGERS)`); no
+Hard filters: inside the user's scope (`Volunteer.objects.visible_to(user, roles=TEAM_MANAGERS)`), then
+the sign-up rule book (`selectors.signup_rules.eligible_volunteers`, the same rules as `match_assign`): no
 active sign-up on this shift; no overlapping accepted, applied or waitlisted shift that day; the
 campaign's age limits on the shift date; volunteers under 18 only with a guardian's consent for the
-campaign.
+campaign; and the checks later modules register.
 
 Ranking (best first), one total order:
   1. member of the position's team (current membership on the shift date, sub-teams included);
@@ -38,7 +39,6 @@ Not checked yet: training and insurance status (those modules do not exist yet; 
 Volunteers record no availability calendar, so "availability" means "free at that time"."""
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -58,7 +58,6 @@ from django.utils.translation import gettext as _
 
 from ..models import (
     AttendanceOutcome,
-    GuardianConsent,
     Membership,
     OrgNode,
     Shift,
@@ -69,8 +68,8 @@ from ..models import (
 from ..models.attendance import Attendance
 from ..roles import TEAM_MANAGERS
 from ..scoping import scope_paths, scope_q
+from .signup_rules import eligible_volunteers, refused_by_extra_checks
 
-ACTIVE = (SignupStatus.APPLIED, SignupStatus.ACCEPTED, SignupStatus.WAITLISTED)
 SMALL_SCOPE, SMALL_SCOPE_NODES = 2000, 200  # memberships, organisation nodes; see _eligible
 
 
@@ -81,20 +80,13 @@ class Candidate:
     warnings: list[str] = field(default_factory=list)
 
 
-def _years_before(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
 def _count(qs, name="n"):
     return Coalesce(Subquery(qs.order_by().values("volunteer").annotate(**{name: Count("pk")}).values(name)[:1],
                              output_field=IntegerField()), Value(0))
 
 
-def _eligible(user, shift: Shift, campaign):
-    """The hard filters: scope, not busy at that time, age limits, minors only with consent."""
+def _eligible(user, shift: Shift):
+    """The hard filters: scope, then the rule book (selectors.signup_rules.eligible_volunteers)."""
     volunteers = Volunteer.objects.visible_to(user, roles=TEAM_MANAGERS)
     if scope_paths(user, roles=TEAM_MANAGERS) is not None:
         # A small scope (a unit, a team) is also listed by id: the same volunteers, but the planner then
@@ -107,18 +99,9 @@ def _eligible(user, shift: Shift, campaign):
                 :SMALL_SCOPE + 1])
             if len(rows) <= SMALL_SCOPE:  # all of them
                 volunteers = volunteers.filter(pk__in=set(rows))
-    busy = Signup.objects.filter(
-        volunteer=OuterRef("pk"), status__in=ACTIVE, shift__date=shift.date,
-        shift__start_time__lt=shift.end_time, shift__end_time__gt=shift.start_time,
-    )
-    volunteers = volunteers.exclude(Exists(busy))
-    if campaign.min_age is not None:
-        volunteers = volunteers.filter(birth_date__lte=_years_before(shift.date, campaign.min_age))
-    if campaign.max_age is not None:
-        volunteers = volunteers.filter(birth_date__gt=_years_before(shift.date, campaign.max_age + 1))
-    adult_born_by = _years_before(shift.date, 18)
-    consent = GuardianConsent.objects.filter(volunteer=OuterRef("pk"), campaign=campaign)
-    return volunteers.filter(Q(birth_date__lte=adult_born_by) | Exists(consent))
+    # The rule book's filters in SQL: not busy at that time, age limits, minors only with consent, and
+    # the registered checks that can filter in SQL (the others are asked of the ranked list).
+    return eligible_volunteers(volunteers, shift)
 
 
 SIGNALS = ("in_team", "language_matches", "skill_matches", "in_venue")
@@ -234,13 +217,14 @@ def _ranked(*, shift: Shift, eligible, languages, skills, limit: int) -> list[Vo
 
 def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
     position = shift.position
-    campaign = position.campaign
     languages = list(position.required_languages.all())
     skills = list(position.required_skills.all())
     if limit <= 0:
         return []
-    ranked = _ranked(shift=shift, eligible=_eligible(user, shift, campaign), languages=languages, skills=skills,
+    ranked = _ranked(shift=shift, eligible=_eligible(user, shift), languages=languages, skills=skills,
                      limit=limit)
+    refused = refused_by_extra_checks(ranked, shift)
+    ranked = [v for v in ranked if v.pk not in refused]
     prefetch_related_objects(ranked, "languages", "skills")
     result = []
     for volunteer in ranked:

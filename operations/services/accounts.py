@@ -81,23 +81,17 @@ def _verified_by_taipeipass(taipeipass: dict | None, id_number: str) -> bool:
 
 
 def _send_confirmation(user: User) -> None:
-    from ..tasks import send_account_email
-
-    enqueue(send_account_email, user.pk, "confirm_email")
+    enqueue("operations.tasks.send_account_email", user.pk, "confirm_email")
 
 
 def _tell_owner(user_id: int) -> None:
     """Someone tried to register with the details of this account: tell its owner (log in or recover)."""
-    from ..tasks import send_account_email
-
-    enqueue(send_account_email, user_id, "registration_attempt")
+    enqueue("operations.tasks.send_account_email", user_id, "registration_attempt")
 
 
 def _tell_address(address: str, language: str) -> None:
     """A registration with this e-mail address could not be completed with the identity details given."""
-    from ..tasks import send_registration_notice
-
-    enqueue(send_registration_notice, address, language)
+    enqueue("operations.tasks.send_registration_notice", address, language)
 
 
 @dataclass(frozen=True)
@@ -285,17 +279,13 @@ def user_confirm_email(*, uidb64: str, token: str) -> User | None:
 
 def user_resend_confirmation(*, user: User) -> None:
     if user.email and not user.email_confirmed_at:
-        from ..tasks import send_account_email
-
-        enqueue(send_account_email, user.pk, "confirm_email")
+        enqueue("operations.tasks.send_account_email", user.pk, "confirm_email")
 
 
 def account_hint_request(*, id_number: str, birth_date: datetime.date, include_reset: bool = False) -> None:
     """Forgot account (忘記帳號): when the document number and birth date match a volunteer with an
     account and an e-mail address, send the account name there (and, for "forgot both", a one-time
     password link). Nothing about the match is shown on screen."""
-    from ..tasks import send_account_email
-
     number = normalize_id_number(id_number)
     volunteer = (
         Volunteer.objects.select_related("user")
@@ -306,7 +296,7 @@ def account_hint_request(*, id_number: str, birth_date: datetime.date, include_r
     kind = "account_hint_reset" if include_reset else "account_hint"
     # A task is queued whether or not anything matched (it does nothing for None), so that both answers
     # take the same time: the page never tells whether the document is registered.
-    enqueue(send_account_email, user_id, kind)
+    enqueue("operations.tasks.send_account_email", user_id, kind)
 
 
 def password_reset_path(user: User) -> tuple[str, str]:
@@ -317,14 +307,12 @@ def password_reset_path(user: User) -> tuple[str, str]:
 
 def password_reset_request(*, account: str) -> None:
     """Forgot password: e-mail a one-time link (Django's token: invalid once the password changes)."""
-    from ..tasks import send_account_email
-
     username = resolve_account(account)
     user = User.objects.select_related("volunteer").filter(username__iexact=username, is_active=True).first()
     user_id = user.pk if user is not None and (user.email or getattr(getattr(user, "volunteer", None), "email", "")) \
         else None
     # Queued on both paths (the task does nothing for None): the same work whether the account exists.
-    enqueue(send_account_email, user_id, "password_reset")
+    enqueue("operations.tasks.send_account_email", user_id, "password_reset")
 
 
 @transaction.atomic

@@ -51,9 +51,7 @@ def unit_application_submit(*, submission_key: str | None = None, **fields) -> U
         if submission_key:  # the same form arrived twice at the same moment
             return UnitApplication.objects.get(submission_key=submission_key)
         raise
-    from ..tasks import send_unit_application_received_email
-
-    enqueue(send_unit_application_received_email, application.pk)
+    enqueue("operations.tasks.send_unit_application_received_email", application.pk)
     return application
 
 

@@ -91,10 +91,8 @@ def grant_create(*, actor, user: User, node: OrgNode, role: str, notify: bool = 
         actor=actor, action=AuditAction.GRANTED, node=node, obj=grant,
         changes={"user": user.get_username(), "role": role.value},
     )
-    from ..tasks import send_role_granted_email
-
     if notify and user.email:
-        enqueue(send_role_granted_email, grant.pk)
+        enqueue("operations.tasks.send_role_granted_email", grant.pk)
     return grant
 
 

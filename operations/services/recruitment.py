@@ -23,6 +23,7 @@ from ..models import (
     SignupStatus,
 )
 from ..roles import UNIT_MANAGERS
+from ..selectors import signup_rules
 from ..selectors.recruitment import invalidate_recruitment_progress
 from .audit import audit_record
 from .seats import seat_transition
@@ -288,32 +289,26 @@ def signups_decide_bulk(*, actor, signups: list[Signup], decision: str, reason: 
 def match_assign(*, actor, shift: Shift, volunteer, reason: str = "") -> Signup:
     """Assign a suggested volunteer to a shift in one click: an application decided as accepted by
     `signup_decide`, which takes the seat atomically (a full shift refuses and nothing is kept)."""
-    from ..models import GuardianConsent, Volunteer
+    from ..models import Volunteer
     from ..roles import TEAM_MANAGERS
-    from .signups import ACTIVE_STATUSES, SIGNUP_TRANSITIONS, lock_shift
+    from .signups import SIGNUP_TRANSITIONS, lock_shift
 
     shift = Shift.objects.select_related("position__campaign").get(pk=shift.pk)
     _require(actor.has_perm("operations.signup.decide", shift), _("You cannot assign volunteers to this shift."))
     if not Volunteer.objects.visible_to(actor, roles=TEAM_MANAGERS).filter(pk=volunteer.pk).exists():
         raise PermissionDenied(_("This volunteer is outside your part of the organisation."))
     Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
-    campaign = shift.position.campaign
     errors = []
     if shift.free_seats <= 0:
-        errors.append(_("The shift is full. Waitlist the volunteer or raise the headcount."))
-    age = volunteer.age_on(shift.date)
-    if campaign.min_age is not None and age < campaign.min_age:
-        errors.append(_("%(name)s is under the minimum age (%(min)s).") % {"name": volunteer.name, "min": campaign.min_age})
-    if campaign.max_age is not None and age > campaign.max_age:
-        errors.append(_("%(name)s is over the age limit (%(max)s).") % {"name": volunteer.name, "max": campaign.max_age})
-    if age < 18 and not GuardianConsent.objects.filter(volunteer=volunteer, campaign=campaign).exists():
-        errors.append(_("%(name)s is under 18 and has no guardian consent for this campaign.") % {"name": volunteer.name})
-    overlapping = Signup.objects.filter(
-        volunteer=volunteer, status__in=ACTIVE_STATUSES, shift__date=shift.date,
-        shift__start_time__lt=shift.end_time, shift__end_time__gt=shift.start_time,
-    ).select_related("shift").first()
-    if overlapping is not None:
-        errors.append(_("%(name)s already has %(shift)s at that time.") % {"name": volunteer.name, "shift": overlapping.shift})
+        errors.append(ValidationError(_("The shift is full. Waitlist the volunteer or raise the headcount."),
+                                      code="full"))
+    # The rule book as the suggested matches apply it: no sign-up window for staff, and any active sign-up
+    # at that time (this shift's included) refuses; one message says the volunteer is busy then.
+    context = signup_rules.SignupContext(overlap=signup_rules.OVERLAP_ACTIVE)
+    problems = signup_rules.signup_check(volunteer, shift, context=context, skip=(signup_rules.check_window,))
+    busy = [p for p in problems if p.code in (signup_rules.ALREADY_SIGNED_UP, signup_rules.OVERLAP)]
+    problems = [p for p in problems if p not in busy or p is busy[0]]
+    errors += signup_rules.refusal(problems, voice=signup_rules.STAFF_VOICE).error_list if problems else []
     if errors:
         raise ValidationError(errors)
     # The same order as every sign-up transition: the shift, then the (re-read) sign-up of this person.

@@ -4,23 +4,17 @@ sign-ups accepted while seats remain and waitlisted after that (applied for revi
 person with an e-mail address is then told which shifts the group signed them up for, with which status.
 
 The parser, the template and the row checks (`check_roster_rows`: cells, documents, duplicates, registry
-match) are shared with the staff import of a roster into a team (services.teams); the shift checks (sign-up
-window, overlapping shifts, campaign ages, guardian consent, existing sign-ups) are this module's own.
+match) live in services.roster_files and the import-job plumbing in services.roster_jobs, both shared with
+the staff import of a roster into a team (the teams service). Who may be signed up for the chosen shifts
+(sign-up window, campaign ages, guardian consent, existing and overlapping sign-ups, and the checks later
+modules register) is the sign-up rule book's (selectors.signup_rules), said in the uploader's words.
 
 Seats are taken with the shift rows locked (SELECT … FOR UPDATE) in the same transaction as the
 sign-up rows, so the no-overbooking invariant of services/signups.py holds."""
 from __future__ import annotations
 
-import csv
-import datetime
-import functools
-import io
 import logging
-import re
-import zipfile
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,16 +22,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from volunteer_site.params import clean_text, has_control_characters
 
-from ..identity import IdType, guess_id_type, normalize_id_number, validate_id_number
 from ..models import (
-    CampaignStatus,
     GuardianConsent,
     RosterImport,
     RosterStatus,
-    Sex,
     Shift,
     Signup,
     SignupMode,
@@ -45,399 +34,50 @@ from ..models import (
     Volunteer,
 )
 from ..outbox import enqueue
-from ..selectors.counting import bump_people_version
+from ..selectors import signup_rules
 from ..selectors.recruitment import invalidate_recruitment_progress
-from .signups import ACTIVE_STATUSES, ADULT_AGE, SIGNUP_TRANSITIONS, shift_starts_at
+from ..selectors.signup_rules import ACTIVE_STATUSES
+from .roster_files import (  # noqa: F401 - the parser's names, as callers of this module know them
+    CONTENT_TYPES,
+    ROSTER_COLUMNS,
+    RosterFileError,
+    check_roster_rows,
+    parse_roster,
+    roster_check_upload,
+    roster_template,
+)
+from .roster_jobs import (  # noqa: F401 - the job plumbing's names, as callers of this module know them
+    STUCK_FAILURE,
+    UNEXPECTED_FAILURE,
+    fails_import_on_error,
+    roster_create_volunteers,
+    roster_import_claim,
+    roster_import_fail,
+    roster_imports_fail_stuck,
+    roster_progress,
+    roster_read,
+)
+from .signups import SIGNUP_TRANSITIONS
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    zh: str
-    en: str
-    required: bool
-    help: object
-
-    @property
-    def header(self) -> str:
-        return f"{self.zh} {self.en}"
-
-
-ROSTER_COLUMNS = [
-    Column("name", "姓名", "Name", True, gettext_lazy("As on the identity document.")),
-    Column("id_type", "證件類別", "Document type", False,
-           gettext_lazy("身分證 / 居留證 / 護照 (national ID, resident certificate, passport); guessed when empty.")),
-    Column("id_number", "證件號碼", "Document number", True, gettext_lazy("National ID, resident certificate or passport number.")),
-    Column("sex", "性別", "Sex", True, gettext_lazy("男 / 女 / 其他 or M / F / X.")),
-    Column("birth_date", "出生日期", "Date of birth", True, gettext_lazy("YYYY-MM-DD, for example 1990-03-14.")),
-    Column("phone", "手機", "Mobile", False, gettext_lazy("Ten digits starting with 09.")),
-    Column("email", "電子郵件", "E-mail", False, gettext_lazy("Optional.")),
-    Column("emergency_contact_name", "緊急聯絡人", "Emergency contact", False, gettext_lazy("Optional.")),
-    Column("emergency_contact_phone", "緊急聯絡電話", "Emergency contact phone", False, gettext_lazy("Optional.")),
-]
-SEX_VALUES = {"m": Sex.MALE, "男": Sex.MALE, "male": Sex.MALE, "f": Sex.FEMALE, "女": Sex.FEMALE,
-              "female": Sex.FEMALE, "x": Sex.OTHER, "其他": Sex.OTHER, "other": Sex.OTHER}
-ID_TYPE_VALUES = {"身分證": IdType.NATIONAL_ID, "國民身分證": IdType.NATIONAL_ID, "居留證": None, "統一證號": None,
-                  "護照": IdType.PASSPORT, "passport": IdType.PASSPORT, "national id": IdType.NATIONAL_ID,
-                  "resident certificate": None, **{t.value: t.value for t in IdType}}
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "ods": "application/vnd.oasis.opendocument.spreadsheet",
-}
-PROGRESS_EVERY = 250
-
-
-def roster_template(fmt: str) -> tuple[bytes, str]:
-    """The template: bilingual headers and one example row (a valid test ID) to overwrite."""
-    import tablib
-
-    data = tablib.Dataset(headers=[c.header for c in ROSTER_COLUMNS], title="roster")
-    data.append(["王小明", "身分證", "A123456789", "男", "1990-03-14", "0912345678", "ming@example.com", "王大明",
-                 "0223456789"])
-    if fmt == "csv":
-        return ("\ufeff" + data.export("csv")).encode("utf-8"), CONTENT_TYPES["csv"]
-    return data.export(fmt), CONTENT_TYPES[fmt]
-
-
-class RosterFileError(ValidationError):
-    pass
-
-
-def _decode_csv(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp950"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RosterFileError(_("The CSV file is neither UTF-8 nor Big5. Save it as “CSV UTF-8” or as XLSX and "
-                            "upload it again."))
-
-
-def parse_roster(name: str, raw: bytes, *, max_rows: int | None = None) -> list[list[str]]:
-    """Rows of cells (strings) including the header row; raises RosterFileError with a clear message.
-
-    The file is read as a stream (CSV line by line, XLSX with openpyxl's read-only reader, ODS with an
-    XML pull parser) and refused as soon as it holds more than `max_rows` rows under the header (default:
-    ROSTER_MAX_ROWS): a small file that unpacks to a million rows costs what 10,000 rows cost, not more.
-    XLSX and ODS are zip archives: their unpacked size is checked against ROSTER_MAX_UNPACKED_BYTES before
-    anything is parsed (a "zip bomb" is refused at once)."""
-    conf = settings.VOLUNTEER_ACCOUNTS
-    limit = conf["ROSTER_MAX_BYTES"]
-    max_rows = conf["ROSTER_MAX_ROWS"] if max_rows is None else max_rows
-    if not raw:
-        raise RosterFileError(_("The file is empty."))
-    if len(raw) > limit:
-        raise RosterFileError(_("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)})
-    lower = name.lower()
-    kind = lower.rsplit(".", 1)[-1].upper()
-    try:
-        if lower.endswith(".csv"):
-            text = _decode_csv(raw)
-            if "\x00" in text:
-                raise RosterFileError(_("The file is not a text CSV file."))
-            source = csv.reader(io.StringIO(text, newline=""))
-        elif lower.endswith(".xlsx"):
-            source = _xlsx_rows(raw, max_rows=max_rows)
-        elif lower.endswith(".ods"):
-            source = _ods_rows(raw)
-        else:
-            raise RosterFileError(_("Upload a CSV, XLSX or ODS file."))
-        rows = _take_rows(source, max_rows=max_rows)
-    except RosterFileError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - csv/openpyxl/expat raise many kinds on a broken file
-        raise RosterFileError(_("The file could not be read. Is it really a %(kind)s file?")
-                              % {"kind": kind}) from exc
-    if len(rows) < 2:
-        raise RosterFileError(_("The file has no rows under the header row."))
-    return rows
-
-
-def _too_many_rows(max_rows: int) -> RosterFileError:
-    return RosterFileError(_("A roster may have at most %(n)s people.") % {"n": max_rows})
-
-
-def _rows_read_limit(max_rows: int) -> int:
-    """Rows read (blank ones too) before a file is refused: the people, a header and as many blank rows."""
-    return 2 * max_rows + 100
-
-
-def _take_rows(source, *, max_rows: int) -> list[list[str]]:
-    """The non-empty rows of `source` (header first), refusing the file at the first row past `max_rows`
-    people, or when blank rows alone run past twice that (a sheet of a million empty rows)."""
-    rows: list[list[str]] = []
-    read = 0
-    for row in source:
-        read += 1
-        if read > _rows_read_limit(max_rows):
-            raise _too_many_rows(max_rows)
-        cells = [_cell(v) for v in row[:MAX_COLUMNS]]
-        if any(cells):
-            rows.append(cells)
-            if len(rows) > max_rows + 1:
-                raise _too_many_rows(max_rows)
-    return rows
-
-
-MAX_COLUMNS = 50  # cells read per row; the template has nine
-
-
-def _check_unpacked_size(archive: zipfile.ZipFile) -> None:
-    cap = settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_UNPACKED_BYTES"]
-    if sum(info.file_size for info in archive.infolist()) > cap or len(archive.infolist()) > 1000:
-        raise RosterFileError(_("The file unpacks to more than %(mb)s MB; a roster is much smaller. Save only "
-                                "the roster sheet and upload it again.") % {"mb": cap // (1024 * 1024)})
-
-
-# A row element in a sheet's XML, with or without a namespace prefix (`<row>`, `<row r="2">`, `<x:row/>`).
-_XLSX_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
-
-
-def _count_xlsx_rows(archive: zipfile.ZipFile, *, stop_after: int) -> None:
-    """Count the row elements of every sheet in the raw XML (a regular expression over the unpacked stream,
-    no parsing) and refuse the file past `stop_after`. openpyxl cannot be left to find out: its read-only
-    reader scans a whole sheet for its size before the first row when the file declares none."""
-    for info in archive.infolist():
-        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-            continue
-        count, carry = 0, b""
-        with archive.open(info) as fh:
-            while chunk := fh.read(1 << 16):
-                data = carry + chunk
-                cut = data.rfind(b"<")
-                cut = len(data) if cut < 0 else cut
-                count += len(_XLSX_ROW.findall(data, 0, cut))
-                carry = data[cut:]
-                if count > stop_after:
-                    raise RosterFileError("rows")
-        count += len(_XLSX_ROW.findall(carry))
-        if count > stop_after:
-            raise RosterFileError("rows")
-
-
-def _xlsx_rows(raw: bytes, *, max_rows: int):
-    import openpyxl
-
-    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-        _check_unpacked_size(archive)
-        try:
-            _count_xlsx_rows(archive, stop_after=_rows_read_limit(max_rows))
-        except RosterFileError:
-            raise _too_many_rows(max_rows) from None
-    book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    try:
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # do not trust the <dimension> the file declares
-        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-            yield list(row)
-    finally:
-        book.close()
-
-
-_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-_ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-_ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-
-
-def _ods_rows(raw: bytes):
-    """The rows of the first table of an ODS file, read with a pull parser (odfpy and tablib build the
-    whole document in memory first). Repeated rows and cells (`number-rows-repeated`, a classic way to
-    say "a million empty rows" in a few bytes) are expanded lazily and capped."""
-    from xml.etree.ElementTree import iterparse
-
-    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-        _check_unpacked_size(archive)
-        with archive.open("content.xml") as content:
-            row_tag, cell_tags = f"{{{_ODS_TABLE}}}table-row", (f"{{{_ODS_TABLE}}}table-cell",
-                                                                 f"{{{_ODS_TABLE}}}covered-table-cell")
-            table_tag = f"{{{_ODS_TABLE}}}table"
-            for _event, element in iterparse(content, events=("end",)):
-                if element.tag == table_tag:
-                    return  # the first sheet only
-                if element.tag != row_tag:
-                    continue
-                cells: list[str] = []
-                for cell in element:
-                    if cell.tag not in cell_tags:
-                        continue
-                    value = (cell.get(f"{{{_ODS_OFFICE}}}date-value") or cell.get(f"{{{_ODS_OFFICE}}}value")
-                             if cell.get(f"{{{_ODS_OFFICE}}}value-type") in ("float", "date", "percentage",
-                                                                            "currency") else None)
-                    if value is None:
-                        value = "\n".join("".join(p.itertext()) for p in cell.iter(f"{{{_ODS_TEXT}}}p"))
-                    if cell.get(f"{{{_ODS_OFFICE}}}value-type") == "date" and value:
-                        value = value[:10]
-                    elif value and cell.get(f"{{{_ODS_OFFICE}}}value-type") == "float":
-                        value = _cell(_float_or_text(value))
-                    repeat = min(int(cell.get(f"{{{_ODS_TABLE}}}number-columns-repeated", "1") or 1), MAX_COLUMNS)
-                    cells.extend([value] * repeat)
-                    if len(cells) >= MAX_COLUMNS:
-                        break
-                repeat = int(element.get(f"{{{_ODS_TABLE}}}number-rows-repeated", "1") or 1)
-                element.clear()
-                while cells and not cells[-1]:
-                    cells.pop()
-                for _i in range(repeat):
-                    yield cells
-
-
-def _float_or_text(value: str):
-    try:
-        return float(value)
-    except ValueError:
-        return value
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _header_map(header: list[str]) -> dict[str, int]:
-    mapping = {}
-    for index, cell in enumerate(header):
-        text = cell.strip().lower()
-        for column in ROSTER_COLUMNS:
-            if text in (column.key, column.zh.lower(), column.en.lower(), column.header.lower()) or \
-                    text.startswith(column.zh.lower() + " "):
-                mapping.setdefault(column.key, index)
-    return mapping
-
-
-def _parse_date(value: str) -> datetime.date | None:
-    value = value.strip().replace("/", "-").replace(".", "-")
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        parts = value.split("-")
-        if len(parts) == 3 and all(p.isdigit() for p in parts):
-            try:
-                year = int(parts[0])
-                return datetime.date(year + 1911 if year < 1000 else year, int(parts[1]), int(parts[2]))
-            except ValueError:
-                return None
-        return None
-
-
-def roster_check_upload(file) -> None:
-    """What can be said about an uploaded roster before reading it: not empty, not too large, a known kind."""
-    size = getattr(file, "size", 0) or 0
-    if size == 0:
-        raise ValidationError(_("The file is empty."))
-    if size > settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_BYTES"]:
-        raise ValidationError(_("The file is larger than %(mb)s MB.")
-                              % {"mb": settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_BYTES"] // (1024 * 1024)})
-    lower = file.name.lower()
-    if not lower.endswith((".csv", ".xlsx", ".ods")):
-        raise ValidationError(_("Upload a CSV, XLSX or ODS file."))
-    # The content, not only the name: a spreadsheet is a zip archive holding a workbook (the rows are read,
-    # as a stream, by the import task).
-    if lower.endswith((".xlsx", ".ods")):
-        member = "xl/workbook.xml" if lower.endswith(".xlsx") else "content.xml"
-        file.seek(0)
-        try:
-            with zipfile.ZipFile(file) as archive:
-                readable = member in archive.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            readable = False
-        file.seek(0)
-        if not readable:
-            raise ValidationError(_("The file could not be read. Is it really a %(kind)s file?")
-                                  % {"kind": lower.rsplit(".", 1)[-1].upper()})
-
-
-def roster_read(job: RosterImport) -> list[list[str]]:
-    """The stored upload of `job`, parsed (raises RosterFileError)."""
-    with job.file.open("rb") as fh:
-        raw = fh.read()
-    return parse_roster(job.original_name, raw)
-
 
 @transaction.atomic
 def roster_import_start(*, user, shifts: list[Shift], file, language: str) -> RosterImport:
     """Store the upload and queue the check-and-import task (inline without a broker)."""
-    from ..tasks import roster_import_run
-
     roster_check_upload(file)
     job = RosterImport.objects.create(created_by=user, file=file, original_name=file.name[:255], language=language)
     job.shifts.set(shifts)
-    enqueue(roster_import_run, job.pk)
+    enqueue("operations.tasks.roster_import_run", job.pk)
     return job
-
-
-def roster_progress(job: RosterImport, processed: int, total: int) -> None:
-    RosterImport.objects.filter(pk=job.pk).update(processed_rows=processed, total_rows=total)
-
-
-UNEXPECTED_FAILURE = gettext_lazy("The import stopped because of an unexpected error; nothing was imported. "
-                                   "Please upload the file again; if it happens again, contact us.")
-STUCK_FAILURE = gettext_lazy("The import did not finish in time; nothing was imported. Please upload the file "
-                             "again.")
-
-
-def roster_import_fail(*, job_id: int, message) -> int:
-    """Mark an import that is not finished as failed with `message` (in the uploader's language) for the
-    status page and the uploader. Returns 1 when it was marked, 0 when it had finished meanwhile."""
-    job = RosterImport.objects.filter(pk=job_id).only("language").first()
-    if job is None:
-        return 0
-    with translation.override(job.language):
-        errors = [{"row": 0, "messages": [str(message)]}]
-    return RosterImport.objects.filter(pk=job_id).exclude(status__in=[RosterStatus.DONE, RosterStatus.FAILED]) \
-        .update(status=RosterStatus.FAILED, errors=errors, finished_at=timezone.now())
-
-
-def fails_import_on_error(run):
-    """Whatever goes wrong in an import (a database error, a bug, a worker shutting down), the import is
-    marked failed with a message the uploader sees: never "checking" for ever."""
-
-    @functools.wraps(run)
-    def guarded(*, job_id: int):
-        try:
-            return run(job_id=job_id)
-        except Exception:
-            logger.exception("Roster import %s failed", job_id)
-            try:
-                roster_import_fail(job_id=job_id, message=UNEXPECTED_FAILURE)
-            except Exception:  # noqa: BLE001 - the database itself is gone; the beat job will mark it
-                logger.exception("Roster import %s could not be marked failed", job_id)
-            return RosterImport.objects.filter(pk=job_id).first()
-
-    return guarded
-
-
-def roster_imports_fail_stuck(*, now: datetime.datetime | None = None) -> int:
-    """Beat job: imports still waiting or checking ROSTER_IMPORT_TIMEOUT_MINUTES after the upload are
-    marked failed (a worker died, a message was lost). Returns how many."""
-    minutes = settings.VOLUNTEER_ACCOUNTS["ROSTER_IMPORT_TIMEOUT_MINUTES"]
-    cutoff = (now or timezone.now()) - datetime.timedelta(minutes=minutes)
-    marked = 0
-    for job_id in RosterImport.objects.filter(
-            status__in=[RosterStatus.PENDING, RosterStatus.RUNNING], created_at__lt=cutoff).values_list("pk", flat=True):
-        marked += roster_import_fail(job_id=job_id, message=STUCK_FAILURE)
-    return marked
 
 
 @fails_import_on_error
 def roster_import_run(*, job_id: int) -> RosterImport:
     """Validate every row; import everything in one transaction when there is no problem at all."""
     job = RosterImport.objects.get(pk=job_id)
-    if job.team_id is not None:  # a staff import into a team
-        from .teams import team_roster_import_run
-
-        return team_roster_import_run(job_id=job_id)
+    if job.team_id is not None:  # a staff import into a team: the task runs the teams service
+        logger.warning("Roster import %s is an import into a team, not a group sign-up; left alone", job_id)
+        return job
     if job.status in (RosterStatus.DONE, RosterStatus.FAILED):
         return job
     RosterImport.objects.filter(pk=job.pk).update(status=RosterStatus.RUNNING)
@@ -448,8 +88,10 @@ def roster_import_run(*, job_id: int) -> RosterImport:
         except RosterFileError as exc:
             errors, records, shifts = [{"row": 0, "messages": exc.messages}], [], []
         if errors:
-            RosterImport.objects.filter(pk=job.pk).update(
-                status=RosterStatus.FAILED, errors=errors, finished_at=timezone.now())
+            # A redelivered run that checked the rows after the first run imported them (and so finds its
+            # people signed up already) leaves the finished job as it is.
+            RosterImport.objects.filter(pk=job.pk).exclude(status__in=[RosterStatus.DONE, RosterStatus.FAILED]) \
+                .update(status=RosterStatus.FAILED, errors=errors, finished_at=timezone.now())
             return RosterImport.objects.get(pk=job.pk)
         try:
             # The import, its "done" status and its notifications commit together, on the locked job row:
@@ -461,9 +103,7 @@ def roster_import_run(*, job_id: int) -> RosterImport:
                 RosterImport.objects.filter(pk=job.pk).update(
                     status=RosterStatus.DONE, processed_rows=len(records), total_rows=len(records), errors=[],
                     finished_at=timezone.now(), **counts)
-                from ..tasks import send_roster_result
-
-                enqueue(send_roster_result, job.pk)
+                enqueue("operations.tasks.send_roster_result", job.pk)
                 roster_queue_member_notifications(job=job, volunteer_ids=volunteer_ids)
         except ValidationError as exc:
             RosterImport.objects.filter(pk=job.pk).update(
@@ -473,12 +113,6 @@ def roster_import_run(*, job_id: int) -> RosterImport:
     return RosterImport.objects.get(pk=job.pk)
 
 
-def roster_import_claim(job: RosterImport) -> bool:
-    """Lock the job row; False when another run already finished it (call inside the import's transaction)."""
-    return RosterImport.objects.select_for_update().filter(pk=job.pk).exclude(
-        status__in=[RosterStatus.DONE, RosterStatus.FAILED]).exists()
-
-
 MEMBER_NOTICE_BATCH = 100
 
 
@@ -486,268 +120,88 @@ def roster_queue_member_notifications(*, job: RosterImport, volunteer_ids: list[
     """Tell the people of an imported group roster that they were signed up, for which shifts and with
     which status: one Celery task per batch of volunteers (each sends its batch over one connection).
     Those without an e-mail address, or whose account turned sign-up e-mails off, are left out here."""
-    from ..tasks import send_roster_member_emails
-
     ids: list[int] = []
     for start in range(0, len(volunteer_ids), 1000):
         ids.extend(Volunteer.objects.filter(pk__in=volunteer_ids[start:start + 1000]).exclude(email="")
                    .exclude(user__notify_by_email=False).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), MEMBER_NOTICE_BATCH):
-        enqueue(send_roster_member_emails, job.pk, ids[start:start + MEMBER_NOTICE_BATCH])
+        enqueue("operations.tasks.send_roster_member_emails", job.pk, ids[start:start + MEMBER_NOTICE_BATCH])
     return len(ids)
 
 
-# --- Checking the rows (shared by the group sign-up for shifts and the staff import into a team) -------
-
-# The volunteer field each cell is stored in: its max_length bounds the cell.
-STORED_IN = {"name": "name", "id_number": "id_number", "phone": "phone", "email": "email",
-             "emergency_contact_name": "emergency_contact_name",
-             "emergency_contact_phone": "emergency_contact_phone"}
-CELL_READ_LIMIT = 200  # longer cells are quoted cut in messages
-
-
-def _cell_problems(record: dict) -> list[str]:
-    """Cells longer than the field they are stored in, or holding control characters."""
-    problems = []
-    columns = {c.key: c for c in ROSTER_COLUMNS}
-    for key, value in record.items():
-        field = STORED_IN.get(key)
-        limit = Volunteer._meta.get_field(field).max_length if field else 100
-        if len(value) > limit:
-            problems.append(_("%(col)s may have at most %(n)s characters (this cell has %(len)s).")
-                            % {"col": columns[key].header, "n": limit, "len": len(value)})
-        if has_control_characters(value):
-            problems.append(_("%(col)s contains control characters; type the value again.")
-                            % {"col": columns[key].header})
-    return problems
-
-
-def _quote(value: str) -> str:
-    return value if len(value) <= 40 else value[:40] + "…"
-
-
-RowCheck = Callable[[dict], list[str]]
-RegistryCheck = Callable[[list[dict], dict[tuple[str, str], Volunteer]], dict[int, list[str]]]
-
-
-def check_roster_rows(
-    job: RosterImport,
-    rows: list[list[str]],
-    *,
-    min_rows: int | None,
-    max_rows: int,
-    general: Callable[[], list[str]] | None = None,
-    row_check: RowCheck | None = None,
-    registry_check: RegistryCheck | None = None,
-) -> tuple[list[dict], list[dict]]:
-    """Check every row of a parsed roster (header row first) and match it against the registry.
-
-    Returns (errors, records). `errors` is [{"row": n, "messages": [...]}] sorted by row (row 0: the file as
-    a whole, row 1: the header); `records` has one dict per row with the cleaned values and `volunteer`
-    (the registered volunteer with the same document, or None). The checks every roster gets: the header,
-    the number of rows (`min_rows` None: no minimum), required cells, document type and checksum, sex,
-    date of birth, mobile, e-mail, the same document twice in the file, and a registered document with
-    another name or date of birth. The callers add theirs: `general` (file-level messages, checked before
-    the rows), `row_check` (per row, after the common checks) and `registry_check` (after the registry
-    match: row number → messages)."""
-    header, body = rows[0], rows[1:]
-    total = len(body)
-    roster_progress(job, 0, total)
-    mapping = _header_map(header)
-    missing = [c.header for c in ROSTER_COLUMNS if c.required and c.key not in mapping]
-    if missing:
-        return [{"row": 1, "messages": [_("Missing columns: %(cols)s. Please use the template.")
-                                        % {"cols": "、".join(missing)}]}], []
-    messages: list[str] = []
-    if min_rows is not None and total < min_rows:
-        messages.append(_("A group roster needs at least %(n)s people; sign up individually otherwise.")
-                        % {"n": min_rows})
-    if total > max_rows:
-        messages.append(_("A roster may have at most %(n)s people.") % {"n": max_rows})
-    if general is not None:
-        messages.extend(general())
-    if messages:
-        return [{"row": 0, "messages": messages}], []
-
-    def get(row, key):
-        index = mapping.get(key)
-        return row[index].strip() if index is not None and index < len(row) else ""
-
-    records, errors = [], []
-    seen: dict[tuple[str, str], int] = {}
-    for n, row in enumerate(body, start=2):
-        problems = []
-        record = {key: get(row, key) for key in (c.key for c in ROSTER_COLUMNS)}
-        for column in ROSTER_COLUMNS:
-            if column.required and not record[column.key]:
-                problems.append(_("%(col)s is required.") % {"col": column.header})
-        problems.extend(_cell_problems(record))
-        if any(has_control_characters(value) for value in record.values()):
-            record = {key: clean_text(value, max_length=CELL_READ_LIMIT) for key, value in record.items()}
-        raw_type = record["id_type"].strip().lower()
-        number = normalize_id_number(record["id_number"])
-        id_type = ID_TYPE_VALUES.get(raw_type, "?") if raw_type else None
-        if id_type == "?":
-            problems.append(_("Unknown document type “%(value)s”.") % {"value": _quote(record["id_type"])})
-            id_type = None
-        id_type = id_type or guess_id_type(number) or (IdType.PASSPORT if number and raw_type in ("護照", "passport") else None)
-        if number and id_type is None:
-            id_type = IdType.NATIONAL_ID  # let the validator say what is wrong with it
-        if number and id_type:
-            try:
-                number = validate_id_number(id_type, number)
-            except ValidationError as exc:
-                problems.extend(exc.messages)
-        sex = SEX_VALUES.get(record["sex"].lower()) if record["sex"] else None
-        if record["sex"] and sex is None:
-            problems.append(_("Sex must be 男, 女 or 其他 (M, F or X)."))
-        birth = _parse_date(record["birth_date"]) if record["birth_date"] else None
-        if record["birth_date"] and birth is None:
-            problems.append(_("The date of birth “%(value)s” is not a date like 1990-03-14.")
-                            % {"value": _quote(record["birth_date"])})
-        if birth and birth > timezone.localdate():
-            problems.append(_("The date of birth is in the future."))
-        phone = record["phone"].replace("-", "").replace(" ", "")
-        if phone and not (phone.isdigit() and len(phone) == 10 and phone.startswith("09")):
-            problems.append(_("A mobile number has ten digits and starts with 09."))
-        if record["email"] and ("@" not in record["email"] or " " in record["email"]):
-            problems.append(_("The e-mail address is not valid."))
-        if id_type and number:
-            key = (id_type, number)
-            if key in seen:
-                problems.append(_("The same document number is already in row %(row)s.") % {"row": seen[key]})
-            else:
-                seen[key] = n
-        record.update(row=n, id_type=id_type, id_number=number, sex=sex, birth_date=birth, phone=phone,
-                      email=record["email"].lower())
-        if row_check is not None:
-            problems.extend(row_check(record))
-        if problems:
-            errors.append({"row": n, "messages": problems})
-        records.append(record)
-        if n % PROGRESS_EVERY == 0:
-            roster_progress(job, n - 1, total)
-    # Against the registry: same document → same person (name and birth date must match).
-    existing: dict[tuple[str, str], Volunteer] = {}
-    numbers = [r["id_number"] for r in records if r["id_number"]]
-    for start in range(0, len(numbers), 1000):
-        for v in Volunteer.objects.filter(id_number__in=numbers[start:start + 1000]):
-            existing[(v.id_type, v.id_number)] = v
-    by_row = {e["row"]: e for e in errors}
-    for record in records:
-        volunteer = existing.get((record["id_type"], record["id_number"]))
-        record["volunteer"] = volunteer
-        if volunteer is not None and (
-                volunteer.name != record["name"]
-                or (record["birth_date"] and volunteer.birth_date != record["birth_date"])):
-            by_row.setdefault(record["row"], {"row": record["row"], "messages": []})["messages"].append(
-                _("This document number is registered to another name or date of birth."))
-    if registry_check is not None:
-        for row, problems in registry_check(records, existing).items():
-            if problems:
-                by_row.setdefault(row, {"row": row, "messages": []})["messages"].extend(problems)
-    errors = sorted(by_row.values(), key=lambda e: e["row"])
-    roster_progress(job, total, total)
-    return errors, records
 
 
 def _validate(job: RosterImport, rows: list[list[str]]):
-    """The group sign-up for shifts: the common checks plus sign-up window, overlapping shifts, age limits
-    of the campaigns, guardian consent of minors and what matched volunteers already signed up for."""
+    """The group sign-up for shifts: the common checks plus the rule book for each person and shift (sign-up
+    window and overlaps among the chosen shifts for the file as a whole; age limits per row; guardian
+    consent, existing and overlapping sign-ups of matched volunteers, and registered checks, after the
+    registry match)."""
     conf = settings.VOLUNTEER_ACCOUNTS
     shifts = list(job.shifts.select_related("position__campaign").order_by("date", "start_time", "id"))
+    now = timezone.now()
+    roster = signup_rules.ROSTER_VOICE
 
     def general() -> list[str]:
         messages = []
-        now = timezone.now()
         for shift in shifts:
-            campaign = shift.position.campaign
-            if campaign.status != CampaignStatus.OPEN or (campaign.signup_opens_at and now < campaign.signup_opens_at) \
-                    or (campaign.signup_closes_at and now > campaign.signup_closes_at) or shift_starts_at(shift) <= now:
-                messages.append(_("Sign-up for the shift %(shift)s is closed.") % {"shift": str(shift)})
-        for i, a in enumerate(shifts):
-            for b in shifts[i + 1:]:
-                if a.date == b.date and a.start_time < b.end_time and b.start_time < a.end_time:
-                    messages.append(_("The shifts %(a)s and %(b)s overlap; choose shifts that do not.")
-                                    % {"a": str(a), "b": str(b)})
+            closed = signup_rules.check_window(None, shift, signup_rules.SignupContext(now=now))
+            if closed:
+                messages.append(closed[0].say(roster))
+        for a, b in signup_rules.overlapping_pairs(shifts):
+            messages.append(_("The shifts %(a)s and %(b)s overlap; choose shifts that do not.")
+                            % {"a": str(a), "b": str(b)})
         return messages
 
     def row_check(record: dict) -> list[str]:
-        birth = record["birth_date"]
-        if not birth:
+        if not record["birth_date"]:
             return []
+        person = Volunteer(name=record["name"], birth_date=record["birth_date"])
         for shift in shifts:
-            campaign = shift.position.campaign
-            age = shift.date.year - birth.year - ((shift.date.month, shift.date.day) < (birth.month, birth.day))
-            if campaign.min_age is not None and age < campaign.min_age:
-                return [_("Must be at least %(min)s years old on %(date)s (will be %(age)s).")
-                        % {"min": campaign.min_age, "date": shift.date.isoformat(), "age": age}]
-            if campaign.max_age is not None and age > campaign.max_age:
-                return [_("The age limit is %(max)s.") % {"max": campaign.max_age}]
-            if age < ADULT_AGE:
-                record["minor_campaign"] = campaign.pk
+            too_young_or_old = signup_rules.check_age(person, shift, signup_rules.SignupContext(now=now))
+            if too_young_or_old:
+                record["problems"] = too_young_or_old[:1]
+                return [too_young_or_old[0].say(roster)]
         return []
 
     def registry_check(records: list[dict], existing: dict) -> dict[int, list[str]]:
-        # Minors need a consent on file; no active sign-up or overlap with what a matched volunteer has.
+        # The rest of the rule book, with what matched volunteers have on file read in bulk: consents and
+        # active sign-ups on the days of the chosen shifts (new people have neither).
         matched_ids = [v.pk for v in existing.values()]
-        consents = set(GuardianConsent.objects.filter(volunteer_id__in=matched_ids).values_list(
-            "volunteer_id", "campaign_id"))
+        consents = defaultdict(set)
+        for volunteer_id, campaign_id in GuardianConsent.objects.filter(volunteer_id__in=matched_ids).values_list(
+                "volunteer_id", "campaign_id"):
+            consents[volunteer_id].add(campaign_id)
         dates = {s.date for s in shifts}
         taken = defaultdict(list)
         for start in range(0, len(matched_ids), 1000):
             for s in Signup.objects.filter(volunteer_id__in=matched_ids[start:start + 1000],
                                            status__in=ACTIVE_STATUSES, shift__date__in=dates).select_related("shift"):
-                taken[s.volunteer_id].append(s.shift)
+                taken[s.volunteer_id].append(s)
         found: dict[int, list[str]] = {}
         for record in records:
-            problems = []
-            volunteer = record["volunteer"]
-            if volunteer is not None:
-                for shift in shifts:
-                    for other in taken.get(volunteer.pk, []):
-                        if other.pk == shift.pk:
-                            problems.append(_("Already signed up for %(shift)s.") % {"shift": str(shift)})
-                        elif other.date == shift.date and other.start_time < shift.end_time \
-                                and shift.start_time < other.end_time:
-                            problems.append(_("Overlaps another shift of this person (%(shift)s).")
-                                            % {"shift": str(other)})
-            if record.get("minor_campaign") and (
-                    volunteer is None or (volunteer.pk, record["minor_campaign"]) not in consents):
-                problems.append(_("Under 18 on the service date: sign up individually with a guardian's consent "
-                                  "form."))
-            if problems:
-                found[record["row"]] = problems
+            person = record["volunteer"] or Volunteer(name=record["name"], birth_date=record["birth_date"])
+            if person.birth_date is None:  # the row already says the date of birth is missing
+                continue
+            problems: list[signup_rules.Problem] = []
+            for shift in shifts:
+                context = signup_rules.SignupContext(now=now, same_day=taken.get(person.pk, []),
+                                                     consents=consents.get(person.pk, set()),
+                                                     overlap=signup_rules.OVERLAP_ACTIVE)
+                problems += signup_rules.signup_check(person, shift, context=context,
+                                                      skip=(signup_rules.check_window, signup_rules.check_age))
+            # The consent is asked once per person, after what they already have on file.
+            problems.sort(key=lambda p: p.code == signup_rules.CONSENT_MISSING)
+            record.setdefault("problems", []).extend(problems)  # the codes, for whoever reads the records
+            messages = list(dict.fromkeys(p.say(roster) for p in problems))
+            if messages:
+                found[record["row"]] = messages
         return found
 
     errors, records = check_roster_rows(
         job, rows, min_rows=conf["ROSTER_MIN_ROWS"], max_rows=conf["ROSTER_MAX_ROWS"], general=general,
-        row_check=row_check, registry_check=registry_check)
+        row_check=row_check, registry_check=registry_check, progress=roster_progress)
     return errors, records, shifts
 
-
-def roster_create_volunteers(records: list[dict], *, note: str) -> list[Volunteer]:
-    """Bulk-register the people of checked records who are not registered yet; returns the volunteer of
-    every record, in order (matched or new). Call inside the import's transaction."""
-    created = []
-    for record in records:
-        if record["volunteer"] is None:
-            created.append(Volunteer(
-                id_type=record["id_type"], id_number=record["id_number"], name=record["name"], sex=record["sex"],
-                birth_date=record["birth_date"], phone=record["phone"], email=record["email"],
-                emergency_contact_name=record["emergency_contact_name"],
-                emergency_contact_phone=record["emergency_contact_phone"],
-                notes=note,
-            ))
-    Volunteer.objects.bulk_create(created, batch_size=1000)
-    transaction.on_commit(bump_people_version)  # bulk_create sends no post_save
-    if created and created[0].pk is None:  # databases that do not return ids from a bulk insert
-        ids = {(v.id_type, v.id_number): v.pk for v in Volunteer.objects.filter(
-            id_number__in=[c.id_number for c in created]).only("id", "id_type", "id_number")}
-        for v in created:
-            v.pk = v.id = ids[(v.id_type, v.id_number)]
-    iterator = iter(created)
-    return [record["volunteer"] or next(iterator) for record in records]
 
 
 @transaction.atomic

@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from ..models import (
     Campaign,
-    CampaignStatus,
     GuardianConsent,
     Shift,
     Signup,
@@ -33,17 +32,20 @@ from ..models import (
 )
 from ..outbox import enqueue
 from ..roles import TEAM_MANAGERS, UNIT_MANAGERS
+from ..selectors import signup_rules
 from ..selectors.recruitment import invalidate_recruitment_progress
 from . import seats
 from .audit import audit_record
 from .seats import TransitionTable
 
-ACTIVE_STATUSES = (SignupStatus.APPLIED, SignupStatus.ACCEPTED, SignupStatus.WAITLISTED)
-# A sign-up that holds (or may be given by staff) a seat at that time. A waitlist place does not: it never
-# blocks another sign-up, and its promotion skips people who hold an overlapping seat (see README).
-HOLDING_STATUSES = (SignupStatus.APPLIED, SignupStatus.ACCEPTED)
+# Who may sign up for what is decided by the rule book (signup_rules); its names are kept here too.
+ACTIVE_STATUSES = signup_rules.ACTIVE_STATUSES
+HOLDING_STATUSES = signup_rules.HOLDING_STATUSES
+ADULT_AGE = signup_rules.ADULT_AGE
+shift_starts_at = signup_rules.shift_starts_at
+shifts_overlap = signup_rules.shifts_overlap
+overlapping_pairs = signup_rules.overlapping_pairs
 STAFF_DECIDERS = TEAM_MANAGERS
-ADULT_AGE = 18
 INACTIVE = frozenset({None, SignupStatus.CANCELLED, SignupStatus.REJECTED})
 
 # Every allowed change of a sign-up, in one place. Being in the target state already is a repeat (no-op).
@@ -83,9 +85,7 @@ DECISION_EVENTS = {SignupStatus.ACCEPTED: "accept", SignupStatus.WAITLISTED: "wa
 
 
 def _notify(signup_id: int, event: str) -> None:
-    from ..tasks import send_signup_notification
-
-    enqueue(send_signup_notification, signup_id, event)
+    enqueue("operations.tasks.send_signup_notification", signup_id, event)
 
 
 def _after_change() -> None:
@@ -111,14 +111,6 @@ def lock_signup(signup_id: int) -> Signup:
     return seats.lock_row(Signup, signup_id, related=("volunteer", "shift__position__campaign"))
 
 
-def shift_starts_at(shift: Shift) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(shift.date, shift.start_time))
-
-
-def shifts_overlap(a: Shift, b: Shift) -> bool:
-    return a.date == b.date and a.start_time < b.end_time and b.start_time < a.end_time
-
-
 def _lock_same_time(volunteer_id: int, shift: Shift, *, reread: bool = True) -> list[Signup]:
     """Lock every sign-up of a volunteer on shifts overlapping `shift` (its own sign-up for `shift` included),
     in id order, and return them as they are now. On PostgreSQL the lock waits for a concurrent promotion,
@@ -126,8 +118,7 @@ def _lock_same_time(volunteer_id: int, shift: Shift, *, reread: bool = True) -> 
     newest version. Rows such a transaction *inserted* are not in the locking statement's snapshot, so
     `reread` reads once more with a fresh statement; a sign-up holding the volunteer's row lock (which
     serialises every insert of this volunteer's sign-ups) can skip that."""
-    same_time = Q(volunteer_id=volunteer_id, shift__date=shift.date, shift__start_time__lt=shift.end_time,
-                  shift__end_time__gt=shift.start_time)
+    same_time = Q(volunteer_id=volunteer_id) & signup_rules.same_time_q(shift)
     locked = list(Signup.objects.select_for_update(of=("self",)).filter(same_time).select_related("shift")
                   .order_by("id"))
     if not reread:
@@ -137,11 +128,11 @@ def _lock_same_time(volunteer_id: int, shift: Shift, *, reread: bool = True) -> 
 
 def _seat_clash(rows: list[Signup], shift: Shift) -> Signup | None:
     """The sign-up (among `rows`) that holds a seat at the time of `shift` on another shift."""
-    return next((s for s in rows if s.shift_id != shift.pk and s.status in HOLDING_STATUSES), None)
+    return signup_rules.overlap_clash(rows, shift, HOLDING_STATUSES)
 
 
-def _clash_error(clash: Signup) -> str:
-    return _("This shift overlaps another of your shifts (%(shift)s).") % {"shift": str(clash.shift)}
+def _clash_error(volunteer: Volunteer, clash: Signup) -> str:
+    return signup_rules.problem(signup_rules.OVERLAP, name=volunteer.name, shift=str(clash.shift)).message
 
 
 def promote_waitlist(*, shift: Shift) -> list[Signup]:
@@ -179,47 +170,40 @@ def promote_waitlist(*, shift: Shift) -> list[Signup]:
     return promoted
 
 
-def _same_day_signups(volunteer: Volunteer, shift: Shift) -> list[Signup]:
-    """All sign-ups of `volunteer` on the day of `shift` (any status), with their shifts: one query answers
-    "already signed up", "overlaps" and "signed up before" together."""
-    return list(Signup.objects.filter(volunteer=volunteer, shift__date=shift.date).select_related("shift").order_by("id"))
+def signup_problems(*, volunteer: Volunteer, shift: Shift, now: datetime.datetime | None = None,
+                    same_day: list[Signup] | None = None, check_overlap: bool = True,
+                    consents: set[int] | None = None) -> list[signup_rules.Problem]:
+    """The rule book's problems of `volunteer` signing up for `shift` now (codes and messages).
+    `same_day`: the volunteer's sign-ups on that day when the caller has them already; `consents`: the
+    campaigns the volunteer has a guardian's consent for, when known.
+    The overlap rule: a shift that would give a seat (free seats, or an application in a reviewed campaign)
+    is refused while the volunteer holds an overlapping seat or application; joining the waitlist of a full
+    shift is not. `check_overlap=False` leaves that to the caller, who decides it under the shift lock."""
+    context = signup_rules.SignupContext(now=now, same_day=same_day, consents=consents,
+                                         overlap=signup_rules.OVERLAP_SEAT if check_overlap else None)
+    return signup_rules.signup_check(volunteer, shift, context=context)
 
 
 def signup_eligibility_errors(*, volunteer: Volunteer, shift: Shift, now: datetime.datetime | None = None,
                               same_day: list[Signup] | None = None, check_overlap: bool = True) -> list[str]:
-    """Every reason why `volunteer` may not sign up for `shift` now, in the user's language.
-    `same_day`: the volunteer's sign-ups on that day when the caller has them already.
-    The overlap rule: a shift that would give a seat (free seats, or an application in a reviewed campaign)
-    is refused while the volunteer holds an overlapping seat or application; joining the waitlist of a full
-    shift is not. `check_overlap=False` leaves that to the caller, who decides it under the shift lock."""
-    now = now or timezone.now()
-    campaign: Campaign = shift.position.campaign
-    errors: list[str] = []
-    if campaign.status != CampaignStatus.OPEN:
-        errors.append(_("This recruitment is not open."))
-    if campaign.signup_opens_at and now < campaign.signup_opens_at:
-        errors.append(_("Sign-up has not opened yet."))
-    if (campaign.signup_closes_at and now > campaign.signup_closes_at) or shift_starts_at(shift) <= now:
-        errors.append(_("The sign-up window is closed."))
-    age = volunteer.age_on(shift.date)
-    if campaign.min_age is not None and age < campaign.min_age:
-        errors.append(
-            _("You must be at least %(min)s years old on the service date (you will be %(age)s).")
-            % {"min": campaign.min_age, "age": age}
-        )
-    if campaign.max_age is not None and age > campaign.max_age:
-        errors.append(_("The age limit of this recruitment is %(max)s.") % {"max": campaign.max_age})
-    if age < ADULT_AGE and not GuardianConsent.objects.filter(volunteer=volunteer, campaign=campaign).exists():
-        errors.append(_("Volunteers under 18 need to upload a guardian's consent form first."))
-    if same_day is None:
-        same_day = _same_day_signups(volunteer, shift)
-    if any(s.shift_id == shift.pk and s.status in ACTIVE_STATUSES for s in same_day):
-        errors.append(_("You have already signed up for this shift."))
-    if check_overlap and (campaign.signup_mode == SignupMode.REVIEWED or shift.free_seats > 0):
-        clash = _seat_clash([s for s in same_day if shifts_overlap(s.shift, shift)], shift)
-        if clash is not None:
-            errors.append(_clash_error(clash))
-    return errors
+    """Every reason why `volunteer` may not sign up for `shift` now, in the user's language (see
+    `signup_problems`)."""
+    return [p.message for p in signup_problems(volunteer=volunteer, shift=shift, now=now, same_day=same_day,
+                                               check_overlap=check_overlap)]
+
+
+def signup_confirmation(*, volunteer: Volunteer, shifts: list[Shift]) -> dict:
+    """What the confirmation page shows for the chosen shifts: each shift with the reasons that block it,
+    the campaigns whose guardian's consent form is still needed, and the chosen shifts that overlap."""
+    consents = set(GuardianConsent.objects.filter(volunteer=volunteer).values_list("campaign_id", flat=True))
+    problems = [(shift, signup_problems(volunteer=volunteer, shift=shift, consents=consents)) for shift in shifts]
+    pairs = overlapping_pairs(shifts)
+    return {
+        "checks": [(shift, [p.message for p in found]) for shift, found in problems],
+        "consent_campaigns": signup_rules.consent_forms_needed(problems),
+        "overlap_pairs": pairs,
+        "overlapping": {s.pk for pair in pairs for s in pair},
+    }
 
 
 @seats.seat_transition
@@ -231,9 +215,9 @@ def signup_create(*, volunteer: Volunteer, shift: Shift, actor=None, now: dateti
     Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
     shift = Shift.objects.select_related("position__campaign").get(pk=shift.pk)
     # "Already signed up" and overlaps are decided below on the locked rows.
-    errors = signup_eligibility_errors(volunteer=volunteer, shift=shift, now=now, same_day=[], check_overlap=False)
-    if errors:
-        raise ValidationError(errors)
+    problems = signup_problems(volunteer=volunteer, shift=shift, now=now, same_day=[], check_overlap=False)
+    if problems:
+        raise signup_rules.refusal(problems)
     campaign = shift.position.campaign
     # The checks above need no shift lock: it is taken as late as possible, so that a rush for one shift
     # keeps it locked for the few writes only. A seat taken with the conditional UPDATE holds the row lock
@@ -255,7 +239,7 @@ def signup_create(*, volunteer: Volunteer, shift: Shift, actor=None, now: dateti
         raise ValidationError(_("You have already signed up for this shift."))
     clash = _seat_clash(rows, shift)
     if clash is not None and event != "join_waitlist":
-        raise ValidationError(_clash_error(clash))  # leaving the atomic block gives the seat back
+        raise ValidationError(_clash_error(volunteer, clash), code=signup_rules.OVERLAP)  # the seat goes back
     status = step.target
     if previous is not None:  # signing up again after cancelling or being rejected
         previous.status = status
@@ -340,11 +324,13 @@ def signup_decide(*, signup: Signup, actor, decision: str, reason: str = "") -> 
     if decision == SignupStatus.REJECTED and not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the rejection.")})
     if decision == SignupStatus.ACCEPTED:
-        clash = next((s for s in _lock_same_time(signup.volunteer_id, shift)
-                      if s.shift_id != shift.pk and s.status == SignupStatus.ACCEPTED), None)
-        if clash is not None:
-            raise ValidationError(_("%(name)s already has %(shift)s at that time.")
-                                  % {"name": signup.volunteer.name, "shift": clash.shift})
+        # The rule book on the locked rows: no accepted overlapping shift, and every registered check.
+        context = signup_rules.SignupContext(same_day=_lock_same_time(signup.volunteer_id, shift),
+                                             overlap=signup_rules.OVERLAP_ACCEPTED)
+        problems = signup_rules.signup_check(signup.volunteer, shift, context=context,
+                                             only=(signup_rules.check_overlap,))
+        if problems:
+            raise signup_rules.refusal(problems, voice=signup_rules.STAFF_VOICE)
         if not take_seat(shift.pk):
             raise ValidationError(_("The shift is full. Waitlist the volunteer or raise the headcount."))
     was_accepted = step.source == SignupStatus.ACCEPTED
@@ -435,12 +421,6 @@ class SignupOutcome:
     def as_dict(self) -> dict:
         return {"shift": self.shift.pk, "signup": self.signup.pk if self.signup else None, "status": self.status,
                 "errors": [str(e) for e in self.errors], "note": str(self.note)}
-
-
-def overlapping_pairs(shifts) -> list[tuple[Shift, Shift]]:
-    """Pairs of the given shifts that overlap each other (for the confirmation page)."""
-    ordered = sorted(shifts, key=lambda s: (s.date, s.start_time, s.pk))
-    return [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:] if shifts_overlap(a, b)]
 
 
 def signup_create_many(*, volunteer: Volunteer, shifts, actor=None,

@@ -20,13 +20,12 @@ from ..outbox import enqueue
 from .audit import audit_record, audit_record_many
 from .organisations import orgnode_create
 from .people import check_team_accepts_members, membership_add, membership_end, memberships_add_many
-from .rosters import (
-    RosterFileError,
-    check_roster_rows,
+from .roster_files import RosterFileError, check_roster_rows, roster_check_upload
+from .roster_jobs import (
     fails_import_on_error,
-    roster_check_upload,
     roster_create_volunteers,
     roster_import_claim,
+    roster_progress,
     roster_read,
 )
 
@@ -153,7 +152,7 @@ def membership_set_cadre(*, actor, membership: Membership, cadre_role: str) -> M
 
 # --- Roster import into a team ------------------------------------------------------------------------
 # The staff side of the group roster: the same template, parser and row checks as the volunteers' group
-# sign-up (services.rosters), without its shift checks and without its minimum of rows. Everybody in the
+# sign-up (services.roster_files, services.roster_jobs), without its shift checks and without its minimum of rows. Everybody in the
 # file becomes a member of the team on `joined_on`, or nobody does. People matched by document number who
 # already are members of the team are skipped and counted, so uploading the same file twice is harmless.
 
@@ -176,8 +175,6 @@ def _roster_refusal(actor, team: OrgNode) -> list[str]:
 def team_roster_import_start(*, actor, team: OrgNode, file, joined_on: datetime.date, reason: str = "",
                              language: str) -> RosterImport:
     """Store the upload and queue the check-and-import task (inline without a broker)."""
-    from ..tasks import team_roster_import_run as task
-
     if actor is None or not actor.has_perm("operations.membership.change", team):
         raise PermissionDenied(_("You cannot add members to this team."))
     refusal = _roster_refusal(actor, team)
@@ -188,7 +185,7 @@ def team_roster_import_start(*, actor, team: OrgNode, file, joined_on: datetime.
         created_by=actor, team=team, joined_on=joined_on, reason=(reason or "").strip()[:255], file=file,
         original_name=file.name[:255], language=language,
     )
-    enqueue(task, job.pk)
+    enqueue("operations.tasks.team_roster_import_run", job.pk)
     return job
 
 
@@ -210,7 +207,7 @@ def team_roster_import_run(*, job_id: int) -> RosterImport:
             rows = roster_read(job)
             errors, records = check_roster_rows(
                 job, rows, min_rows=None, max_rows=settings.VOLUNTEER_ACCOUNTS["ROSTER_MAX_ROWS"],
-                general=lambda: _roster_refusal(job.created_by, job.team),
+                general=lambda: _roster_refusal(job.created_by, job.team), progress=roster_progress,
             )
         except RosterFileError as exc:
             errors, records = [{"row": 0, "messages": exc.messages}], []

@@ -53,7 +53,7 @@ from ..services.people import (
     volunteer_lookup_registered,
     volunteer_lookup_token,
 )
-from ..services.rosters import ROSTER_COLUMNS
+from ..services.roster_files import ROSTER_COLUMNS
 from ..services.teams import (
     membership_move,
     membership_set_cadre,

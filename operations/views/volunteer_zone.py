@@ -41,13 +41,11 @@ from ..services.accounts import (
 )
 from ..services.rosters import ROSTER_COLUMNS, roster_import_start, roster_template
 from ..services.signups import (
-    ADULT_AGE,
     SignupOutcome,
     guardian_consent_upload,
-    overlapping_pairs,
     signup_cancel,
+    signup_confirmation,
     signup_create_many,
-    signup_eligibility_errors,
 )
 from ..services.submissions import submission_key_new, submission_once
 
@@ -306,17 +304,9 @@ class SignupView(VolunteerRequiredMixin, View):
         if not shifts:
             messages.info(request, _("Choose one or more shifts first."))
             return redirect(back)
-        checks = [(shift, signup_eligibility_errors(volunteer=self.volunteer, shift=shift)) for shift in shifts]
-        have_consent = set(GuardianConsent.objects.filter(volunteer=self.volunteer).values_list("campaign_id", flat=True))
-        consent_campaigns = {s.position.campaign for s in shifts
-                             if self.volunteer.age_on(s.date) < ADULT_AGE and s.position.campaign_id not in have_consent
-                             and (s.position.campaign.min_age or 0) <= self.volunteer.age_on(s.date)}
-        pairs = overlapping_pairs(shifts)
-        overlapping = {s.pk for pair in pairs for s in pair}
         return render(request, "operations/volunteer/signup_confirm.html", {
-            "checks": checks, "volunteer": self.volunteer, "zone_nav": "shifts",
-            "consent_campaigns": consent_campaigns, "back": back, "overlap_pairs": pairs,
-            "overlapping": overlapping, "submission_key": submission_key_new(),
+            **signup_confirmation(volunteer=self.volunteer, shifts=shifts),
+            "volunteer": self.volunteer, "zone_nav": "shifts", "back": back, "submission_key": submission_key_new(),
         })
 
     def post(self, request):

@@ -250,7 +250,8 @@ def test_member_notices_are_sent_in_batches(client, event, rep, mailoutbox, monk
     original = rosters.enqueue
     monkeypatch.setattr(rosters, "MEMBER_NOTICE_BATCH", 2)
     monkeypatch.setattr(rosters, "enqueue", lambda task, *args: (
-        calls.append(args[1]) if task is tasks.send_roster_member_emails else None) or original(task, *args))
+        calls.append(args[1]) if getattr(task, "name", task) == tasks.send_roster_member_emails.name else None)
+        or original(task, *args))
     rows = people(5)
     for i, row in enumerate(rows):
         row[6] = f"batch{i}@example.com"
