@@ -13,23 +13,29 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
-from operations.models import City
+from operations.selectors.public import (
+    city_choices,
+    public_campaign_choices,
+    public_figures_json,
+    public_unit_choices,
+    public_unit_facts,
+    public_venues_json,
+)
+from operations.selectors.recruitment import recruitment_status
+
+from .wmg import BANDS, build_map, map_height
 
 
 def wmg_city_choices():
     """Every city of Taiwan (cities are data: a campaign's venues may be in any of them)."""
-    return [(c.value, c.label) for c in City]
+    return city_choices()
 
 
 def unit_choices():
-    from operations.selectors.public import public_unit_choices
-
     return public_unit_choices()
 
 
 def campaign_choices():
-    from operations.selectors.public import public_campaign_choices
-
     return public_campaign_choices()
 
 
@@ -188,8 +194,6 @@ class RecruitmentProgressBlock(blocks.StructBlock):
 
     @staticmethod
     def status(value):
-        from operations.selectors.recruitment import recruitment_status
-
         cities = [value["city"]] if value.get("city") else None
         return recruitment_status(campaign_code=value["campaign"], cities=cities)
 
@@ -199,9 +203,8 @@ class RecruitmentProgressBlock(blocks.StructBlock):
         return context
 
     def get_api_representation(self, value, context=None):
-        from .wmg import status_json
-
-        return {"campaign": value["campaign"], "city": value.get("city") or None, **status_json(self.status(value))}
+        """`public_figures_json`: the same JSON as the public endpoint and the landing page's API."""
+        return public_figures_json(campaign_code=value["campaign"], city=value.get("city") or None)
 
 
 class VenueMapBlock(blocks.StructBlock):
@@ -220,8 +223,6 @@ class VenueMapBlock(blocks.StructBlock):
         template = "cms/blocks/venue_map.html"
 
     def get_context(self, value, parent_context=None):
-        from .wmg import BANDS, build_map, map_height
-
         context = super().get_context(value, parent_context)
         cities, status = build_map(campaign_code=value["campaign"])
         context.update(cities=cities, status=status, bands=BANDS, map_height=map_height(cities),
@@ -230,13 +231,11 @@ class VenueMapBlock(blocks.StructBlock):
         return context
 
     def get_api_representation(self, value, context=None):
-        from .wmg import build_map, status_json
-
-        cities, status = build_map(campaign_code=value["campaign"])
+        """The venues (`public_venues_json`) and their figures (`public_figures_json`): the same JSON as
+        the landing page's `venue_map` and `recruitment` fields and the public endpoints."""
         return {"campaign": value["campaign"], "heading": value.get("heading") or "",
-                "cities": [{"city": c.code, "label": str(c.label), "hosting": c.hosting, "venue_count": c.venue_count,
-                            "percent": c.progress.percent} for c in cities],
-                "recruitment": status_json(status)}
+                "venue_map": public_venues_json(campaign_code=value["campaign"]),
+                "recruitment": public_figures_json(campaign_code=value["campaign"])}
 
 
 class AnnouncementsBlock(blocks.StructBlock):
@@ -254,9 +253,10 @@ class AnnouncementsBlock(blocks.StructBlock):
 
     @staticmethod
     def tabs(page):
-        from .models import announcement_tabs
-
-        return announcement_tabs(page.locale_id) if page is not None else []
+        """The page's own announcement tabs (HomePage.announcement_tabs): blocks never import the models
+        that hold them."""
+        tabs = getattr(page, "announcement_tabs", None)
+        return tabs() if tabs is not None else []
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context)
@@ -277,8 +277,6 @@ class UnitFactsBlock(blocks.StructBlock):
 
     @staticmethod
     def facts(value):
-        from operations.selectors.public import public_unit_facts
-
         found = public_unit_facts([value["unit"]]) if value.get("unit") else []
         return found[0] if found else None
 

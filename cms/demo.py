@@ -15,6 +15,8 @@ from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site
 from wagtail.rich_text import RichText
 
+from operations.selectors.public import unit_by_code
+
 from .models import (
     AnnouncementIndexPage,
     AnnouncementPage,
@@ -32,6 +34,7 @@ from .models import (
     VideoPage,
     WMGLandingPage,
 )
+from .recruitment_pages import RecruitmentPage, ensure_recruitment_page
 from .workflow import ensure_editorial_setup
 
 ZH = {
@@ -187,9 +190,7 @@ def pdf_bytes(title: str, lines: list[str]) -> bytes:
 
 
 def _unit(code: str):
-    from operations.models import OrgNode
-
-    return OrgNode.objects.filter(code=code).first()
+    return unit_by_code(code)
 
 
 # The English titles of the demo documents, carried by the English pages' download blocks.
@@ -394,7 +395,6 @@ def _load_site(loader: _Loader, home: HomePage, home_en: HomePage) -> None:
                         "body": [("download", {"document": wmg_pdf, "title": EN_DOC_TITLES["wmg"], "description": "Check-in, shifts and what to bring"})]})
 
     # --- 我要當志工: the recruitment browsing page (cms/recruitment_pages.py) in both languages ---
-    from .recruitment_pages import RecruitmentPage, ensure_recruitment_page
 
     recruit = ensure_recruitment_page()
     recruit_en = RecruitmentPage.objects.filter(locale=loader.en).first()

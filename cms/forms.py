@@ -1,5 +1,6 @@
 """Public forms. Every field is validated here with messages in the visitor's language; the services
-do the writing."""
+do the writing. Choices and querysets come from `operations.selectors.public` (cms never imports
+operations' models)."""
 from __future__ import annotations
 
 import re
@@ -9,7 +10,13 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from operations.models import City, RegistrationType, UnitCategory
+from operations.selectors.public import (
+    city_choices,
+    purpose_authorities,
+    registration_needs_certificate,
+    registration_type_choices,
+    unit_category_choices,
+)
 
 CERTIFICATE_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
 CERTIFICATE_MAX_BYTES = 5 * 1024 * 1024
@@ -26,21 +33,29 @@ def _sniff(upload) -> str:
     return ""
 
 
+class AuthorityChoiceField(forms.ModelChoiceField):
+    """An organisation picked by its name in the visitor's language."""
+
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
 class UnitApplicationForm(forms.Form):
     submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     organisation_name = forms.CharField(label=_("Organisation name"), max_length=200)
     organisation_name_en = forms.CharField(label=_("Organisation name in English"), max_length=200, required=False)
-    category = forms.ChoiceField(label=_("Category"), choices=[("", "---------"), *UnitCategory.choices])
-    registration_type = forms.ChoiceField(label=_("Registration type"), choices=[("", "---------"), *RegistrationType.choices])
+    category = forms.ChoiceField(label=_("Category"), choices=[("", "---------"), *unit_category_choices()])
+    registration_type = forms.ChoiceField(label=_("Registration type"), choices=[("", "---------"), *registration_type_choices()])
     registration_number = forms.CharField(
         label=_("Registration certificate number"), max_length=64, required=False,
         help_text=_("Required for registered organisations and juridical persons."),
     )
-    purpose_authority = forms.TypedChoiceField(
-        label=_("Purpose authority"), coerce=int, required=False, empty_value=None,
+    purpose_authority = AuthorityChoiceField(
+        label=_("Purpose authority"), queryset=purpose_authorities().order_by("path"), required=False,
         help_text=_("The authority responsible for your field of service. Leave empty if you are not sure."),
     )
-    city = forms.ChoiceField(label=_("City"), choices=[("", "---------"), *City.choices], initial=City.TAIPEI)
+    city = forms.ChoiceField(label=_("City"), choices=[("", "---------"), *city_choices()],
+                             initial="taipei")
     district = forms.CharField(label=_("District"), max_length=32, required=False)
     address = forms.CharField(label=_("Address"), max_length=255)
     contact_person = forms.CharField(label=_("Contact person"), max_length=100)
@@ -59,11 +74,6 @@ class UnitApplicationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from operations.services.applications import purpose_authorities
-
-        self.fields["purpose_authority"].choices = [("", "---------")] + [
-            (node.pk, node.display_name) for node in purpose_authorities().order_by("path")
-        ]
         if not self.is_bound:
             self.initial["submission_key"] = uuid.uuid4().hex
         for name, field in self.fields.items():
@@ -110,7 +120,7 @@ class UnitApplicationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("registration_type") in (RegistrationType.REGISTERED, RegistrationType.CORPORATION):
+        if registration_needs_certificate(data.get("registration_type")):
             if not data.get("registration_number"):
                 self.add_error("registration_number", _(
                     "Registered organisations must give their registration certificate number."))

@@ -21,6 +21,13 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 from wagtail_localize.fields import SynchronizedField
 
+from operations.selectors.public import (
+    campaign_summary,
+    public_figures_json,
+    public_venues_json,
+    publishing_units,
+)
+
 from .blocks import (
     BodyBlock,
     CaptionedImageBlock,
@@ -31,7 +38,10 @@ from .blocks import (
     MenuGroupBlock,
     VideoBlock,
 )
+from .recruitment_pages import RecruitmentPage
 from .search import bigram_text
+from .unit_application import serve_unit_application
+from .wmg import BANDS, build_map, map_height
 
 INTRO_FEATURES = ["bold", "italic", "link"]
 
@@ -159,8 +169,6 @@ class HomePage(BigramSearchMixin, Page):  # noqa: DJ008 (Page.__str__ is the tit
 
     @cached_property
     def event(self) -> dict | None:
-        from operations.selectors.public import campaign_summary
-
         with translation.override(self.locale.language_code):
             summary = campaign_summary(self.campaign_code) if self.campaign_code else None
         if summary is None:
@@ -227,12 +235,10 @@ class AnnouncementIndexPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the tit
         if unit_id is not None:
             items = items.filter(unit_id=unit_id)
         unit = str(unit_id) if unit_id is not None else ""
-        from operations.models import OrgNode
-
         unit_ids = (
             AnnouncementPage.objects.live().descendant_of(self).exclude(unit=None).values("unit_id")
         )
-        context["units"] = OrgNode.objects.filter(pk__in=unit_ids).only("id", "name", "name_en").order_by("path")
+        context["units"] = publishing_units(unit_ids)
         paginator = Paginator(items, self.page_size)
         page_obj = get_page(paginator, request.GET.get("page"))
         query = request.GET.copy()
@@ -286,8 +292,6 @@ class AnnouncementPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the title)
         """The next action: a recruitment announcement offers 我要當志工 (the recruitment page of its language)."""
         context = super().get_context(request, *args, **kwargs)
         if self.category == AnnouncementCategory.RECRUITMENT:
-            from .recruitment_pages import RecruitmentPage
-
             context["volunteer_page"] = RecruitmentPage.objects.live().filter(locale_id=self.locale_id).first()
         return context
 
@@ -422,9 +426,7 @@ class UnitApplicationPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the title
         verbose_name = _("unit application page")
 
     def serve(self, request, *args, **kwargs):
-        from .views import unit_application_serve
-
-        return unit_application_serve(self, request, *args, **kwargs)
+        return serve_unit_application(self, request, *args, **kwargs)
 
 
 class WMGLandingPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the title)
@@ -457,8 +459,6 @@ class WMGLandingPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the title)
 
     @cached_property
     def event(self) -> dict | None:
-        from operations.selectors.public import campaign_summary
-
         with translation.override(self.locale.language_code):
             summary = campaign_summary(self.campaign_code)
         if summary is None:
@@ -468,35 +468,24 @@ class WMGLandingPage(PublicPage):  # noqa: DJ008 (Page.__str__ is the title)
 
     @cached_property
     def _map(self):
-        """Cities, venues and figures in the page's language (the API answers outside /en/ too)."""
-        from .wmg import build_map
-
+        """Cities, venues and figures in the page's language, for the HTML map."""
         with translation.override(self.locale.language_code):
             return build_map(campaign_code=self.campaign_code)
 
     @property
     def recruitment(self) -> dict:
-        from .wmg import status_json
-
-        return status_json(self._map[1])
+        """API field: `public_figures_json` in the page's language (the API answers outside /en/ too)."""
+        with translation.override(self.locale.language_code):
+            return public_figures_json(campaign_code=self.campaign_code)
 
     @property
-    def venue_map(self) -> list[dict]:
-        english = self.locale.language_code == "en"
+    def venue_map(self) -> dict:
+        """API field: `public_venues_json` in the page's language."""
         with translation.override(self.locale.language_code):
-            return [
-                {"city": c.code, "label": str(c.label), "hosting": c.hosting, "venue_count": c.venue_count,
-                 "percent": c.progress.percent,
-                 "venues": [{"id": v.pk, "name": v.display_name, "district": v.display_district,
-                             "sports": (v.sports_en or v.sports) if english else v.sports}
-                            for v in c.venues]}
-                for c in self._map[0]
-            ]
+            return public_venues_json(campaign_code=self.campaign_code)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        from .wmg import BANDS, map_height
-
         cities, status = self._map
         context.update(cities=cities, status=status, event=self.event, bands=BANDS, map_height=map_height(cities),
                        hosting=[c for c in cities if c.hosting], co_hosting=[c for c in cities if not c.hosting])
@@ -602,6 +591,3 @@ class NewsletterSubscriber(models.Model):
         sent = self.confirmation_sent_at or self.created_at
         return sent is not None and timezone.now() - sent > datetime.timedelta(days=7)
 
-
-# 我要當志工: the recruitment browsing page lives in its own module; importing it registers its models.
-from .recruitment_pages import *  # noqa: F401,F403,E402

@@ -8,6 +8,7 @@ from django.utils import timezone
 from operations.outbox import enqueue
 
 from .models import NewsletterSubscriber, SubscriberStatus, _token
+from .tasks import send_newsletter_confirmation, send_newsletter_welcome
 
 
 @transaction.atomic
@@ -30,8 +31,6 @@ def newsletter_subscribe(*, email: str, language: str) -> NewsletterSubscriber:
     subscriber.confirm_token = _token()
     subscriber.confirmation_sent_at = timezone.now()
     subscriber.save(update_fields=["status", "language", "confirm_token", "confirmation_sent_at"])
-    from .tasks import send_newsletter_confirmation
-
     pk = subscriber.pk
     enqueue(send_newsletter_confirmation, pk)
     return subscriber
@@ -50,8 +49,6 @@ def newsletter_confirm(*, token: str) -> NewsletterSubscriber | None:
     subscriber.confirmed_at = timezone.now()
     subscriber.unsubscribe_token = _token()
     subscriber.save(update_fields=["status", "confirmed_at", "unsubscribe_token"])
-    from .tasks import send_newsletter_welcome
-
     pk = subscriber.pk
     enqueue(send_newsletter_welcome, pk)
     return subscriber

@@ -10,6 +10,8 @@ from django.utils import translation
 
 from operations.effects import effect_once, task_event_key
 
+from .models import NewsletterSubscriber, SubscriberStatus
+
 
 def _absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
@@ -43,8 +45,6 @@ def _send(self, subscriber, template: str, extra: dict | None = None) -> bool:
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
 def send_newsletter_confirmation(self, subscriber_id: int) -> bool:
-    from .models import NewsletterSubscriber, SubscriberStatus
-
     subscriber = NewsletterSubscriber.objects.filter(pk=subscriber_id, status=SubscriberStatus.PENDING).first()
     if subscriber is None:
         return False
@@ -53,8 +53,6 @@ def send_newsletter_confirmation(self, subscriber_id: int) -> bool:
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
 def send_newsletter_welcome(self, subscriber_id: int) -> bool:
-    from .models import NewsletterSubscriber, SubscriberStatus
-
     subscriber = NewsletterSubscriber.objects.filter(pk=subscriber_id, status=SubscriberStatus.CONFIRMED).first()
     if subscriber is None:
         return False

@@ -1,14 +1,11 @@
-"""Public views around the Wagtail pages: the unit application form (served by its page), search and
-the newsletter. Thin: parse the input, call one service or selector, render."""
+"""Public views around the Wagtail pages: search and the newsletter (the unit application form is served
+by its page, through cms/unit_application.py). Thin: parse the input, call one service or selector, render."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.template.response import TemplateResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -16,47 +13,17 @@ from django.views.decorators.http import require_http_methods
 from volunteer_site.params import get_page
 from wagtail.models import Locale, Page
 
-from .forms import NewsletterForm, SearchForm, UnitApplicationForm
-from .newsletter import newsletter_confirm, newsletter_subscribe, newsletter_unsubscribe
-from .search import bigram_query, excerpt, title_matches, unit_intro_pages
+from operations.selectors.public import public_place_search
 
-SESSION_REFERENCE = "cms:unit-application-reference"
+from .forms import NewsletterForm, SearchForm
+from .newsletter import newsletter_confirm, newsletter_subscribe, newsletter_unsubscribe
+from .recruitment_pages import RecruitmentPage
+from .search import bigram_query, excerpt, title_matches
+from .unit_pages import unit_intro_pages
 
 
 def _language() -> str:
     return "en" if (get_language() or "").startswith("en") else "zh-hant"
-
-
-def unit_application_serve(page, request, *args, **kwargs):
-    from operations.models import OrgNode
-    from operations.services.applications import unit_application_submit
-
-    reference = None
-    if request.GET.get("done") and request.session.get(SESSION_REFERENCE):
-        reference = request.session[SESSION_REFERENCE]
-    if request.method == "POST":
-        form = UnitApplicationForm(request.POST, request.FILES)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            key = data.pop("submission_key")
-            data.pop("consent")
-            authority_id = data.pop("purpose_authority")
-            data["purpose_authority"] = OrgNode.objects.filter(pk=authority_id).first() if authority_id else None
-            data["certificate"] = data.get("certificate") or ""
-            data["submitted_language"] = _language()
-            try:
-                application = unit_application_submit(submission_key=key, **data)
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                request.session[SESSION_REFERENCE] = application.reference
-                return HttpResponseRedirect(page.get_url(request) + "?done=1")
-    else:
-        form = UnitApplicationForm()
-    context = page.get_context(request, *args, **kwargs)
-    context.update(form=form, reference=reference)
-    return TemplateResponse(request, page.get_template(request), context)
 
 
 def search(request):
@@ -80,10 +47,6 @@ def search(request):
         page_obj = get_page(paginator, request.GET.get("page"))
         results = [{"page": p, "excerpt": _excerpt(p, query)} for p in page_obj.object_list]
         if page_obj.number == 1:
-            from operations.selectors.public import public_place_search
-
-            from .recruitment_pages import RecruitmentPage
-
             places = public_place_search(query)
             place_page = RecruitmentPage.objects.live().filter(locale=locale).first() if places else None
             intro_pages = unit_intro_pages(locale) if any(not p.recruiting for p in places) else {}

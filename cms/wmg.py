@@ -1,17 +1,19 @@
 """The WMG venue map and recruitment figures: the cities that have venues drawn as a schematic SVG map that
 we serve ourselves (north up; no openly licensed boundary data set is installable from a package registry —
 the one on npm, @svg-maps/taiwan, may be redistributed only by its own project), each city coloured by its
-recruitment percentage with the figure written on it, and the JSON shape shared by the page, its API
-representation and the public endpoint. All figures come from `operations.selectors.recruitment`; nothing
-here counts anything itself. Which cities appear is data: the cities of the campaign's venues."""
+recruitment percentage with the figure written on it. All figures come from `operations.selectors`; nothing
+here counts anything itself, and the JSON of the figures is `operations.selectors.public.public_figures_json`
+(one shape for the blocks, the page's API and the public endpoint). Which cities appear is data: the
+cities of the campaign's venues."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-# The WMG's host cities (the event's own fact); every other city with a venue is a co-host.
-HOSTING = ("taipei", "new_taipei")
+from operations.selectors.public import HOST_CITIES as HOSTING
+from operations.selectors.recruitment import city_order, recruitment_status, venues_by_city
+
 CO_HOSTING = ("taoyuan", "hsinchu_city", "hsinchu_county", "yilan")
 WMG_CITIES = HOSTING + CO_HOSTING
 
@@ -77,8 +79,6 @@ class MapCity:
 def build_map(*, campaign_code: str) -> tuple[list[MapCity], object]:
     """The cities with venues in the campaign (one query) and their recruitment figures (cached selector),
     in drawing order; a city without a schematic shape is listed but not drawn."""
-    from operations.selectors.recruitment import city_order, recruitment_status, venues_by_city
-
     venues = list(venues_by_city(campaign_code=campaign_code))
     codes = sorted({v.city for v in venues if v.city}, key=city_order) or list(WMG_CITIES)
     status = recruitment_status(campaign_code=campaign_code, cities=codes)
@@ -100,21 +100,3 @@ def map_height(cities) -> int:
         for pair in city.points.split():
             bottom = max(bottom, int(pair.split(",")[1]) + 20)
     return bottom
-
-
-def progress_json(progress) -> dict:
-    return {"needed": progress.needed, "signed_up": progress.signed_up, "percent": progress.percent,
-            "seats_needed": progress.seats_needed, "seats_filled": progress.seats_filled}
-
-
-def status_json(status) -> dict:
-    """Recruitment status as public JSON: counts only, never a person."""
-    return {
-        "cities": [
-            {"city": row.city, "label": str(row.label), "venue_count": row.venue_count,
-             "hosting": row.city in HOSTING, **progress_json(row.progress)}
-            for row in status.cities
-        ],
-        "overall": progress_json(status.overall),
-        "venue_count": status.venue_count,
-    }

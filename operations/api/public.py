@@ -1,6 +1,8 @@
 """Read-only public JSON for headless clients: WMG venues by city and the recruitment status. No login,
-no personal data: venue names, districts, sports and counts only. The figures come from the cached
-recruitment selectors, so a burst of requests costs at most one aggregate query per cache version."""
+no personal data: venue names, districts, sports and counts only. The JSON is built by the same
+serialisers as the public site's blocks and page API (`operations.selectors.public`); the figures come
+from the cached recruitment selectors, so a burst of requests costs at most one aggregate query per
+cache version."""
 from __future__ import annotations
 
 from django.http import JsonResponse
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_GET
 from volunteer_site.params import clean_text
 
 from ..models import City
-from ..selectors.recruitment import recruitment_status, venues_by_city
+from ..selectors.public import public_figures_json, public_venues_json
 
 DEFAULT_CAMPAIGN = "wmg-2025"
 MAX_AGE = 30  # seconds; the cache version changes on every sign-up anyway
@@ -43,53 +45,25 @@ def _params(request):
 
 @require_GET
 def venues_by_city_api(request):
-    """GET /api/operations/public/venues/?campaign=wmg-2025&city=taipei&lang=en"""
+    """GET /api/operations/public/venues/?campaign=wmg-2025&city=taipei&lang=en: `public_venues_json`
+    (operations/selectors/public.py documents the shape) plus "language"."""
     campaign, city, error = _params(request)
     if error:
         return error
     language = _language(request)
     with language_override(language):
-        cities: dict[str, dict] = {}
-        for venue in venues_by_city(campaign_code=campaign, city=city):
-            entry = cities.setdefault(venue.city, {"city": venue.city, "label": str(City(venue.city).label), "venues": []})
-            entry["venues"].append({
-                "id": venue.pk,
-                "name": venue.display_name,
-                "district": venue.district,
-                "sports": (venue.sports_en or venue.sports) if language == "en" else venue.sports,
-            })
-    for entry in cities.values():
-        entry["venue_count"] = len(entry["venues"])
-    return _response({
-        "campaign": campaign, "language": language,
-        "venue_count": sum(e["venue_count"] for e in cities.values()),
-        "cities": list(cities.values()),
-    })
+        data = public_venues_json(campaign_code=campaign, city=city)
+    return _response({"language": language, **data})
 
 
 @require_GET
 def recruitment_status_api(request):
-    """GET /api/operations/public/recruitment/?campaign=wmg-2025&city=taipei&lang=en"""
+    """GET /api/operations/public/recruitment/?campaign=wmg-2025&city=taipei&lang=en: `public_figures_json`
+    (operations/selectors/public.py documents the shape) plus "language"."""
     campaign, city, error = _params(request)
     if error:
         return error
     language = _language(request)
     with language_override(language):
-        status = recruitment_status(campaign_code=campaign, cities=[city] if city else None)
-        rows = [
-            {"city": row.city, "label": str(row.label), "venue_count": row.venue_count,
-             "needed": row.progress.needed, "signed_up": row.progress.signed_up, "percent": row.progress.percent,
-             "seats_needed": row.progress.seats_needed, "seats_filled": row.progress.seats_filled}
-            for row in status.cities
-        ]
-    return _response({
-        "campaign": campaign, "language": language,
-        "definition": ("needed = volunteers (people) the positions recruit; signed_up = distinct volunteers with "
-                       "an accepted sign-up (applied and waitlisted sign-ups do not count); percent = signed_up * 100 "
-                       "/ needed, rounded down, at most 100; seats_needed / seats_filled = shift headcounts and "
-                       "accepted seats"),
-        "cities": rows,
-        "overall": {"venue_count": status.venue_count, "needed": status.overall.needed,
-                    "signed_up": status.overall.signed_up, "percent": status.overall.percent,
-                    "seats_needed": status.overall.seats_needed, "seats_filled": status.overall.seats_filled},
-    })
+        data = public_figures_json(campaign_code=campaign, city=city)
+    return _response({"language": language, **data})

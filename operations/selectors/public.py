@@ -1,6 +1,11 @@
 """Reads for the public site (cms). Only public facts of organisations and campaigns leave here: names,
 categories, places, organisation phone numbers and websites, counts. No person's data (contact
-persons, volunteers) is ever returned."""
+persons, volunteers) is ever returned. cms reads operations through this package only (never
+`operations.models`), so the choice lists of its forms and blocks come from here too.
+
+The public figures (recruitment per city and overall) and the venue list are serialised here once, by
+`public_figures_json` and `public_venues_json`: the recruitment-status block, the venue-map block, the
+event landing page's API fields and `/api/operations/public/` all return their output unchanged."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +15,18 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
 from ..localised import localised
-from ..models import Campaign, CampaignStatus, City, Membership, OrgKind, OrgNode, Position, UnitCategory
+from ..models import (
+    Campaign,
+    CampaignStatus,
+    City,
+    Membership,
+    OrgKind,
+    OrgNode,
+    Position,
+    RegistrationType,
+    UnitCategory,
+)
+from .recruitment import city_order, recruitment_status, venues_by_city
 
 
 def _en() -> bool:
@@ -170,3 +186,112 @@ def public_place_search(query: str, *, limit: int = 10) -> list[PlaceHit]:
                  category=str(UnitCategory(u.category).label) if u.category else "", website=u.website)
         for u in units
     ]
+
+
+# --- Choice lists of the public forms and the editors' blocks --------------------------------------
+
+def city_choices() -> list[tuple[str, str]]:
+    """Every city of Taiwan (value, lazily translated label): cities are data, a venue may be anywhere."""
+    return list(City.choices)
+
+
+def unit_category_choices() -> list[tuple[str, str]]:
+    return list(UnitCategory.choices)
+
+
+def registration_type_choices() -> list[tuple[str, str]]:
+    return list(RegistrationType.choices)
+
+
+def registration_needs_certificate(registration_type: str | None) -> bool:
+    """Registered organisations and juridical persons must give a certificate number and its copy."""
+    return registration_type in (RegistrationType.REGISTERED, RegistrationType.CORPORATION)
+
+
+def purpose_authorities():
+    """The active purpose and competent authorities (the choices of a unit application's authority)."""
+    return OrgNode.objects.filter(kind__in=[OrgKind.PURPOSE_AUTHORITY, OrgKind.COMPETENT_AUTHORITY], is_active=True)
+
+
+def publishing_units(unit_ids):
+    """The organisations whose ids are given (a list or a values("…") subquery), in tree order, names only:
+    the "publishing unit" filter of the announcements list."""
+    return OrgNode.objects.filter(pk__in=unit_ids).only("id", "name", "name_en").order_by("path")
+
+
+def unit_by_code(code: str) -> OrgNode | None:
+    """An organisation by its code (the demo content links its announcements to demo units)."""
+    return OrgNode.objects.filter(code=code).first()
+
+
+# --- The public figures: one serialiser, one shape ---------------------------------------------------
+
+# The WMG's host cities (the event's own fact); every other city with a venue is a co-host.
+HOST_CITIES = ("taipei", "new_taipei")
+
+FIGURES_DEFINITION = (
+    "needed = volunteers (people) the positions recruit; signed_up = distinct volunteers with an accepted "
+    "sign-up (applied and waitlisted sign-ups do not count); percent = signed_up * 100 / needed, rounded down, "
+    "at most 100; seats_needed / seats_filled = shift headcounts and accepted seats"
+)
+
+
+def _progress_json(progress) -> dict:
+    return {"needed": progress.needed, "signed_up": progress.signed_up, "percent": progress.percent,
+            "seats_needed": progress.seats_needed, "seats_filled": progress.seats_filled}
+
+
+def public_figures_json(*, campaign_code: str, city: str | None = None) -> dict:
+    """The recruitment figures of a campaign as public JSON: counts only, never a person. Labels are in
+    the active language (callers wrap the call in `translation.override`). The one shape, returned as is
+    by the recruitment-status block, the venue-map block (under "recruitment"), the event landing page's
+    `recruitment` API field and `GET /api/operations/public/recruitment/` (which adds "language")::
+
+        {"campaign": "wmg-2025",
+         "city": "taipei" | None,              # the one city asked for, or None for every city
+         "definition": "needed = …",           # FIGURES_DEFINITION, in English
+         "cities": [{"city": "taipei", "label": "臺北市", "hosting": true, "venue_count": 10,
+                     "needed": 100, "signed_up": 80, "percent": 80, "seats_needed": 100, "seats_filled": 80}],
+         "overall": {"venue_count": 10, "needed": 100, "signed_up": 80, "percent": 80,
+                     "seats_needed": 100, "seats_filled": 80}}
+
+    `needed`/`signed_up`/`percent` count people, `seats_*` shift seats (see
+    `operations.selectors.recruitment`); "overall" counts a volunteer in two cities once. Cities are the
+    cities with venues in the campaign, in `City` order. Cached figures: no query on a cache hit."""
+    status = recruitment_status(campaign_code=campaign_code, cities=[city] if city else None)
+    return {
+        "campaign": campaign_code,
+        "city": city,
+        "definition": FIGURES_DEFINITION,
+        "cities": [
+            {"city": row.city, "label": str(row.label), "hosting": row.city in HOST_CITIES,
+             "venue_count": row.venue_count, **_progress_json(row.progress)}
+            for row in status.cities
+        ],
+        "overall": {"venue_count": status.venue_count, **_progress_json(status.overall)},
+    }
+
+
+def public_venues_json(*, campaign_code: str, city: str | None = None) -> dict:
+    """The campaign's venues by city as public JSON (names, districts and sports in the active language;
+    no contact person), returned as is by the event landing page's `venue_map` API field, the venue-map
+    block (under "venue_map") and `GET /api/operations/public/venues/` (which adds "language")::
+
+        {"campaign": "wmg-2025", "city": "taipei" | None, "venue_count": 11,
+         "cities": [{"city": "taipei", "label": "臺北市", "hosting": true, "venue_count": 10,
+                     "venues": [{"id": 7, "name": "臺北小巨蛋", "district": "松山區", "sports": "籃球"}]}]}
+
+    Cities in `City` order, venues in tree order. One query."""
+    en = _en()
+    cities: dict[str, dict] = {}
+    for venue in venues_by_city(campaign_code=campaign_code, city=city):
+        entry = cities.setdefault(venue.city, {
+            "city": venue.city, "label": public_city_label(venue.city), "hosting": venue.city in HOST_CITIES,
+            "venue_count": 0, "venues": [],
+        })
+        entry["venues"].append({"id": venue.pk, "name": venue.display_name, "district": venue.display_district,
+                                "sports": (venue.sports_en or venue.sports) if en else venue.sports})
+        entry["venue_count"] += 1
+    rows = sorted(cities.values(), key=lambda c: city_order(c["city"]))
+    return {"campaign": campaign_code, "city": city, "venue_count": sum(c["venue_count"] for c in rows),
+            "cities": rows}

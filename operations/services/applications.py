@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import OrgKind, OrgNode, RegistrationType
+from ..models import OrgKind, RegistrationType
 from ..models.applications import UnitApplication
 from ..outbox import enqueue
 
@@ -54,6 +54,3 @@ def unit_application_submit(*, submission_key: str | None = None, **fields) -> U
     enqueue("operations.tasks.send_unit_application_received_email", application.pk)
     return application
 
-
-def purpose_authorities():
-    return OrgNode.objects.filter(kind__in=[OrgKind.PURPOSE_AUTHORITY, OrgKind.COMPETENT_AUTHORITY], is_active=True)

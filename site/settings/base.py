@@ -29,6 +29,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "operations",
     "cms",
+    "volunteer_site",  # project-level commands only (load_demo_data calls the operations and cms loaders)
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",

@@ -47,7 +47,8 @@ def test_home_api_carries_the_live_blocks(site_pages, wmg_factory, client):
     types = [block["type"] for block in data["body"]]
     assert {"venue_map", "recruitment_progress", "announcements"} <= set(types)
     venue_map = next(b for b in data["body"] if b["type"] == "venue_map")["value"]
-    assert venue_map["cities"][0]["percent"] == 50
+    assert venue_map["recruitment"]["cities"][0]["percent"] == 50
+    assert venue_map["venue_map"]["cities"][0]["venue_count"] == 1
 
 
 @pytest.mark.django_db

@@ -42,12 +42,12 @@ def test_ten_venues_needing_100_with_80_signed_up_show_80_percent(landing, wmg_f
     data = client.get(f"/api/v2/pages/{landing.pk}/").json()
     taipei = _row(data["recruitment"], "taipei")
     assert (taipei["venue_count"], taipei["needed"], taipei["signed_up"], taipei["percent"]) == (10, 100, 80, 80)
-    assert data["recruitment"]["overall"] == {"needed": 110, "signed_up": 88, "percent": 80,
+    assert data["recruitment"]["overall"] == {"venue_count": 11, "needed": 110, "signed_up": 88, "percent": 80,
                                               "seats_needed": 110, "seats_filled": 88}
-    assert [c["venue_count"] for c in data["venue_map"] if c["city"] == "taipei"] == [10]
+    assert [c["venue_count"] for c in data["venue_map"]["cities"] if c["city"] == "taipei"] == [10]
 
     public = client.get("/api/operations/public/recruitment/", {"city": "taipei"}).json()
-    assert public["cities"] == [{"city": "taipei", "label": "臺北市", "venue_count": 10, "needed": 100,
+    assert public["cities"] == [{"city": "taipei", "label": "臺北市", "hosting": True, "venue_count": 10, "needed": 100,
                                  "signed_up": 80, "percent": 80, "seats_needed": 100, "seats_filled": 80}]
     assert "distinct volunteers" in public["definition"]
     venues = client.get("/api/operations/public/venues/", {"lang": "en"}).json()

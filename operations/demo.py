@@ -1,22 +1,24 @@
-"""Load the demo data: the Taipei organisation tree, the WMG venues with their service groups, shifts
-over the event days, a few hundred volunteers with valid IDs, demo staff at every level and the home
-page in both languages. Safe to run again: what exists is reused, nothing is duplicated."""
+"""The operations half of the demo data: the Taipei organisation tree, the WMG venues with their service
+groups, shifts over the event days, a few hundred volunteers with valid IDs and demo staff at every level.
+Safe to run again: what exists is reused, nothing is duplicated. The project-level `load_demo_data` command
+(volunteer_site) calls `load_operations_demo`, then the public site's `cms.demo.load_demo_pages`, then
+`print_demo_accounts`; operations never imports cms."""
 from __future__ import annotations
 
 import datetime
 import json
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 
-from operations.identity import IdType, generate_national_id
-from operations.models import (
+from .identity import IdType, generate_national_id
+from .models import (
     Campaign,
     CampaignStatus,
     FilingStatus,
@@ -38,8 +40,8 @@ from operations.models import (
     Volunteer,
     VolunteerType,
 )
-from operations.services.organisations import orgnode_create
-from operations.services.people import grant_create, volunteer_create
+from .services.organisations import orgnode_create
+from .services.people import grant_create, volunteer_create
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 DEMO_PASSWORD = "demo-2025-volunteer"
@@ -68,38 +70,35 @@ def load_json(name: str) -> dict:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
-class Command(BaseCommand):
-    help = "Load the demo data (idempotent)."
+@dataclass
+class DemoResult:
+    campaign: Campaign
+    accounts: list[tuple[str, str, str]]  # (username, role, scope) of the demo staff accounts
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--event-start", type=datetime.date.fromisoformat, default=None,
-            help="First day of the WMG event (default: four weeks from today so that newcomers can sign up).",
-        )
-        parser.add_argument("--real-dates", action="store_true", help="Use the real event dates, 2025-05-17 to 05-30.")
-        parser.add_argument("--volunteers", type=int, default=360, help="Number of demo volunteers (default 360).")
-        parser.add_argument("--quiet", action="store_true", help="Do not print the demo accounts.")
 
-    def handle(self, *args, **options):
-        wmg = load_json("wmg_venues.json")
+def load_operations_demo(*, start: datetime.date, volunteers: int = 360) -> DemoResult:
+    """Load (or find) the operations demo data in one transaction; the WMG event starts on `start`."""
+    loader = _Loader()
+    with transaction.atomic():
         city = load_json("city_org.json")
-        if options["real_dates"]:
-            start = datetime.date.fromisoformat(wmg["event"]["real_start"])
-        else:
-            start = options["event_start"] or timezone.localdate() + datetime.timedelta(days=28)
-        with transaction.atomic():
-            self.load_code_tables(city)
-            nodes = self.load_city_tree(city)
-            nodes.update(self.load_wmg_tree(wmg, nodes))
-            campaign = self.load_wmg_recruitment(wmg, nodes, start)
-            accounts = self.load_staff(nodes)
-            self.load_volunteers(nodes, options["volunteers"])
-            self.load_signups(campaign)
-        from cms.demo import load_demo_pages
+        wmg = load_json("wmg_venues.json")
+        loader.load_code_tables(city)
+        nodes = loader.load_city_tree(city)
+        nodes.update(loader.load_wmg_tree(wmg, nodes))
+        campaign = loader.load_wmg_recruitment(wmg, nodes, start)
+        accounts = loader.load_staff(nodes)
+        loader.load_volunteers(nodes, volunteers)
+        loader.load_signups(campaign)
+    return DemoResult(campaign=campaign, accounts=accounts)
 
-        load_demo_pages(stdout=self.stdout)
-        if not options["quiet"]:
-            self.print_accounts(accounts, campaign)
+
+def real_event_start() -> datetime.date:
+    """The real first day of the WMG (2025-05-17), from the fixture."""
+    return datetime.date.fromisoformat(load_json("wmg_venues.json")["event"]["real_start"])
+
+
+class _Loader:
+    """The steps of `load_operations_demo`, each finding what exists before creating anything."""
 
     # --- code tables ----------------------------------------------------------------------------
     def load_code_tables(self, city):
@@ -347,25 +346,29 @@ class Command(BaseCommand):
         Signup.objects.bulk_create(signups, batch_size=1000)
         Shift.objects.bulk_update([s for s in shifts if s.accepted_count], ["accepted_count"], batch_size=1000)
 
-    def print_accounts(self, accounts, campaign):
-        stats = Shift.objects.filter(position__campaign=campaign).aggregate(
-            shifts=Count("id", distinct=True),
-            accepted=Count("signups", filter=Q(signups__status=SignupStatus.ACCEPTED)),
-        )
-        w = self.stdout.write
-        w("")
-        w(self.style.SUCCESS("Demo data ready 示範資料已就緒"))
-        w(f"  organisations 組織: {OrgNode.objects.count()}  volunteers 志工: {Volunteer.objects.count()}  "
-          f"WMG shifts 班次: {stats['shifts']}  sign-ups 報名: {stats['accepted']}")
-        w(f"  WMG event 世壯運活動期間: {campaign.starts_on} – {campaign.ends_on}")
-        w("")
-        w("Demo accounts 示範帳號 (password 密碼: " + DEMO_PASSWORD + ")")
-        w(f"  {'account':<16} {'role 角色':<34} scope 範圍")
-        for username, role, scope in accounts:
-            w(f"  {username:<16} {role:<34} {scope}")
-        w("")
-        site_url = settings.SITE_URL.rstrip("/")
-        w(f"  Public site 前台:   {site_url}/")
-        w(f"  Back-office 後台:   {site_url}/backoffice/")
-        w(f"  Wagtail admin 前台管理: {site_url}/admin/")
-        w("")
+
+def print_demo_accounts(result: DemoResult, write, success=str) -> None:
+    """Print the demo figures, accounts (with the shared demo password) and the site's addresses;
+    `success` styles the heading (a management command passes `self.style.SUCCESS`)."""
+    accounts, campaign = result.accounts, result.campaign
+    stats = Shift.objects.filter(position__campaign=campaign).aggregate(
+        shifts=Count("id", distinct=True),
+        accepted=Count("signups", filter=Q(signups__status=SignupStatus.ACCEPTED)),
+    )
+    w = write
+    w("")
+    w(success("Demo data ready 示範資料已就緒"))
+    w(f"  organisations 組織: {OrgNode.objects.count()}  volunteers 志工: {Volunteer.objects.count()}  "
+      f"WMG shifts 班次: {stats['shifts']}  sign-ups 報名: {stats['accepted']}")
+    w(f"  WMG event 世壯運活動期間: {campaign.starts_on} – {campaign.ends_on}")
+    w("")
+    w("Demo accounts 示範帳號 (password 密碼: " + DEMO_PASSWORD + ")")
+    w(f"  {'account':<16} {'role 角色':<34} scope 範圍")
+    for username, role, scope in accounts:
+        w(f"  {username:<16} {role:<34} {scope}")
+    w("")
+    site_url = settings.SITE_URL.rstrip("/")
+    w(f"  Public site 前台:   {site_url}/")
+    w(f"  Back-office 後台:   {site_url}/backoffice/")
+    w(f"  Wagtail admin 前台管理: {site_url}/admin/")
+    w("")
