@@ -59,7 +59,7 @@ class UnitApplicationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from operations.services.applications import purpose_authorities
+        from operations.services.unit_applications import purpose_authorities
 
         self.fields["purpose_authority"].choices = [("", "---------")] + [
             (node.pk, node.display_name) for node in purpose_authorities().order_by("path")

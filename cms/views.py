@@ -29,7 +29,7 @@ def _language() -> str:
 
 def unit_application_serve(page, request, *args, **kwargs):
     from operations.models import OrgNode
-    from operations.services.applications import unit_application_submit
+    from operations.services.unit_applications import unit_application_submit
 
     reference = None
     if request.GET.get("done") and request.session.get(SESSION_REFERENCE):
