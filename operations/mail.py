@@ -41,7 +41,10 @@ def site_link(path: str) -> str:
 
 def _render(name: str, context: dict, *, autoescape: bool) -> str:
     template = get_template(name).template  # the engine's Template: render with our own Context
-    return template.render(Context(context, autoescape=autoescape))
+    rendered = template.render(Context(context, autoescape=autoescape))
+    # A plain str, not the SafeString the engine returns: the text parts are not HTML, and the HTML layout
+    # must escape the text it is given.
+    return str.__str__(rendered)
 
 
 def render_templated_mail(template: str, context: dict, language: str | None = None) -> tuple[str, str, str]:
@@ -53,7 +56,7 @@ def render_templated_mail(template: str, context: dict, language: str | None = N
         try:
             html = _render(f"{base}.html", context, autoescape=True)
         except TemplateDoesNotExist:
-            html = _render(f"{TEMPLATE_DIR}/base.html", {"subject": subject, "text": text}, autoescape=True)
+            html = _render(f"{TEMPLATE_DIR}/base.html", {"text": text}, autoescape=True)
     return subject, text, html
 
 
