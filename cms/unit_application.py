@@ -1,6 +1,6 @@
 """申請成為運用單位: how UnitApplicationPage answers a request (the page's `serve` calls
 `serve_unit_application`). Not a view module, so the page model can import it: the form, one service call
-(`operations.services.applications.unit_application_submit`), the page's own template."""
+(`operations.services.unit_applications.unit_application_submit`), the page's own template."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -8,7 +8,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import get_language
 
-from operations.services.applications import unit_application_submit
+from operations.services.unit_applications import unit_application_submit
 
 from .forms import UnitApplicationForm
 

@@ -7,13 +7,14 @@ claims the key of its event in `EffectLog` (unique) in the same database transac
     with effect_once(task_event_key(self)) as first:
         if not first:
             return False            # done before: a redelivery does nothing
-        send_mail(...)
+        message.send()
 
 The claim and the effect commit together: if the task fails (or the worker dies) before the commit, the
 claim is rolled back and the redelivered task does the work; once committed, every later run skips it.
 On PostgreSQL a concurrent duplicate waits on the unique index until the first one commits. The one
 window left is an SMTP server that accepted the mail while the process died before the commit (a few
-milliseconds); that is the limit of any mail system without transactional delivery."""
+milliseconds); that is the limit of any mail system without transactional delivery. E-mail uses this
+through `operations.mail.send_templated_mail`, the one way mail leaves."""
 from __future__ import annotations
 
 import contextlib
@@ -52,19 +53,3 @@ def claim(key: str, *, task_name: str = "") -> bool:
             f"VALUES (%s, %s, %s) ON CONFLICT ({q('key')}) DO NOTHING RETURNING {q('id')}",
             [key[:200], task_name[:200], timezone.now()])
         return cursor.fetchone() is not None
-
-
-def send_mail_once(task, subject: str, body: str, recipients: list[str], *, key: str | None = None) -> bool:
-    """Send one plain-text e-mail for the event of `task` (a bound Celery task) exactly once: False when a
-    redelivered task finds it sent; SMTP trouble retries the task later (the claim is rolled back)."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-
-    with effect_once(key or task_event_key(task), task_name=task.name) as first:
-        if not first:  # a redelivered task: the e-mail went out already
-            return False
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-        except OSError as exc:  # SMTP trouble: try again later
-            raise task.retry(exc=exc) from exc
-    return True

@@ -14,12 +14,14 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from ..identity import normalize_id_number, validate_id_number
+from ..identity import mask_id_number, normalize_id_number, validate_id_number
+from ..mail import mail_language, send_templated_mail, site_link
 from ..models import AuditAction, Language, Skill, User, Volunteer
 from ..outbox import enqueue
 from .audit import audit_record
@@ -424,3 +426,53 @@ def volunteer_renew_calendar_link(*, volunteer: Volunteer, actor: User, ip_addre
                  changes={"calendar_link": ["", "renewed"]})
     volunteer.calendar_key = locked.calendar_key
     return volunteer_calendar_token(locked)
+
+
+# --- E-mail -----------------------------------------------------------------------------------------
+
+ACCOUNT_EMAILS = {"confirm_email", "account_hint", "account_hint_reset", "password_reset", "registration_attempt"}
+
+
+def _recovery_links() -> dict[str, str]:
+    return {"login_link": site_link(reverse("volunteer:login")),
+            "forgot_account_link": site_link(reverse("volunteer:forgot_account")),
+            "forgot_password_link": site_link(reverse("volunteer:forgot_password"))}
+
+
+def account_notify(*, user_id: int | None, kind: str, task=None) -> bool:
+    """Registration confirmation, forgot-account hint (optionally with a password link), password link,
+    "someone tried to register with your details" (`kind` in ACCOUNT_EMAILS). Sent only to the address
+    registered on the account (or its volunteer record), in the account's language; links carry it too."""
+    if user_id is None:
+        return False
+    user = User.objects.select_related("volunteer").filter(pk=user_id).first()
+    if user is None or kind not in ACCOUNT_EMAILS:
+        return False
+    volunteer = getattr(user, "volunteer", None)
+    address = user.email or (volunteer.email if volunteer else "")
+    if not address:
+        return False
+    language = mail_language(user.preferred_language)
+    with translation.override(language):
+        context = {"user": user, "volunteer": volunteer, "kind": kind, "site_url": site_link("")}
+        if kind == "confirm_email":
+            context["link"] = site_link(reverse("volunteer:confirm_email", args=email_confirmation_path(user)))
+        if kind in ("password_reset", "account_hint_reset"):
+            context["reset_link"] = site_link(reverse("volunteer:password_reset_confirm",
+                                                      args=password_reset_path(user)))
+        if kind == "registration_attempt":
+            context.update(_recovery_links())
+        if kind.startswith("account_hint"):
+            context["account_hint"] = user.username  # sent only to the owner's registered mailbox
+            context["masked_id"] = mask_id_number(volunteer.id_number) if volunteer else ""
+    return send_templated_mail("account", context, address, language, task=task)
+
+
+def registration_notice_send(*, address: str, language: str, task=None) -> bool:
+    """To an e-mail address typed in a registration whose identity document is already on file: the
+    registration could not be completed; log in, recover the account, or register with the address the
+    unit recorded (or with TaipeiPass). Same count of e-mails as a new registration, in the form's language."""
+    language = mail_language(language)
+    with translation.override(language):
+        context = {"kind": "registration_incomplete", "site_url": site_link(""), **_recovery_links()}
+    return send_templated_mail("account", context, address, language, task=task)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..identity import mask_id_number, normalize_id_number, validate_id_number
+from ..mail import send_templated_mail
 from ..models import (
     ROLE_NODE_KINDS,
     ROLE_RANK,
@@ -352,9 +354,22 @@ def user_update_profile(*, user: User, **fields) -> User:
     return user
 
 
+
+# --- E-mail -----------------------------------------------------------------------------------------
+
+def grant_notify(*, grant_id: int, task=None) -> bool:
+    """Tell the holder of a new role, in their language, what they may do now (after the grant's commit,
+    from `tasks.send_role_granted_email`). Nothing for a grant that is gone or a user without an address."""
+    grant = RoleGrant.objects.select_related("user", "node").filter(pk=grant_id).first()
+    if grant is None or not grant.user.email:
+        return False
+    return send_templated_mail("role_granted", {"grant": grant, "site_url": settings.SITE_URL}, grant.user.email,
+                               grant.user.preferred_language, task=task)
+
+
 __all__ = [
     "grant_create", "grant_revoke", "volunteer_create", "volunteer_update", "volunteer_reveal_id",
-    "membership_add", "membership_end", "user_update_profile", "user_roles",
+    "membership_add", "membership_end", "user_update_profile", "user_roles", "grant_notify",
 ]
 
 

@@ -20,9 +20,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ..effects import task_event_key
+from ..mail import mail_language, send_templated_mail, site_link
 from ..models import (
     GuardianConsent,
     RosterImport,
@@ -260,3 +263,63 @@ def _import(job: RosterImport, records: list[dict], shifts: list[Shift]) -> dict
                 raise ValidationError(_("The seats changed while importing; please upload again."))
     transaction.on_commit(invalidate_recruitment_progress)
     return counts, [v.pk for v in volunteers]
+
+
+# --- E-mail -----------------------------------------------------------------------------------------
+
+def roster_import_notify(*, import_id: int, task=None) -> bool:
+    """Tell whoever uploaded a roster, in the language of the upload, how the import went."""
+    job = RosterImport.objects.select_related("created_by").filter(pk=import_id).first()
+    if job is None or not job.created_by.email:
+        return False
+    return send_templated_mail("roster_result", {"job": job, "site_url": settings.SITE_URL}, job.created_by.email,
+                               job.language, task=task)
+
+
+def roster_members_notify(*, import_id: int, volunteer_ids: list[int], task=None) -> int:
+    """One batch of a group roster's people: each is told, in their language, that the group signed them
+    up, for which shifts and with which status (once per person and roster). One connection for the batch;
+    on a mail-server failure the task is retried with only the people not yet written to. The number sent."""
+    from django.core.mail import get_connection
+
+    job = RosterImport.objects.select_related("created_by").filter(pk=import_id, team__isnull=True).first()
+    if job is None:
+        return 0
+    representative = getattr(job.created_by, "volunteer", None)
+    representative = representative.name if representative is not None else str(job.created_by)
+    shift_ids = list(job.shifts.values_list("pk", flat=True))
+    volunteers = {v.pk: v for v in Volunteer.objects.select_related("user").filter(pk__in=volunteer_ids)
+                  .exclude(email="")}
+    signups: dict[int, list] = {}
+    for signup in (
+        Signup.objects.filter(volunteer_id__in=list(volunteers), shift_id__in=shift_ids)
+        .exclude(status__in=[SignupStatus.CANCELLED, SignupStatus.REJECTED])
+        .select_related("shift__position__campaign", "shift__position__venue")
+        .order_by("shift__date", "shift__start_time", "shift_id")
+    ):
+        signups.setdefault(signup.volunteer_id, []).append(signup)
+    sent = 0
+    pending = [pk for pk in volunteer_ids if pk in volunteers and signups.get(pk)]
+    connection = get_connection()
+    try:
+        connection.open()
+        for index, pk in enumerate(pending):
+            volunteer = volunteers[pk]
+            user = volunteer.user
+            if user is not None and not user.notify_by_email:
+                continue
+            language = mail_language(user.preferred_language if user else None)
+            unsubscribe = ""
+            if user is not None:  # the notice can be turned off in the account's preferences
+                with translation.override(language):
+                    unsubscribe = site_link(reverse("volunteer:preferences"))
+            context = {"job": job, "volunteer": volunteer, "has_account": user is not None,
+                       "signups": signups[pk], "representative": representative, "site_url": site_link("")}
+            key = task_event_key(task, import_id, pk) if task is not None else ""
+            if send_templated_mail("roster_member", context, volunteer.email, language, task=task, key=key,
+                                   unsubscribe_url=unsubscribe, connection=connection,
+                                   retry_args=(import_id, pending[index:])):
+                sent += 1
+    finally:
+        connection.close()
+    return sent

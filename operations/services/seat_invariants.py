@@ -13,11 +13,11 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..mail import send_templated_mail
 from ..models import Shift, Signup, SignupMode, SignupStatus
 from ..roles import Role
 from . import seats
@@ -103,15 +103,16 @@ def seat_invariants_alert(findings: list[SeatFinding], *, repaired: dict[int, di
     from ..models import RoleGrant
 
     lines = [str(f) for f in findings]
-    if repaired:
-        lines += ["", "Repaired:"] + [f"shift {pk}: {changes}" for pk, changes in repaired.items() if changes]
-    body = "\n".join(lines)
-    logger.error("Seat invariant findings (%s):\n%s", len(findings), body)
+    repairs = [(pk, changes) for pk, changes in (repaired or {}).items() if changes]
+    if repairs:
+        lines += ["", "Repaired:"] + [f"shift {pk}: {changes}" for pk, changes in repairs]
+    logger.error("Seat invariant findings (%s):\n%s", len(findings), "\n".join(lines))
     recipients = {email for _name, email in getattr(settings, "ADMINS", [])}
     recipients |= set(RoleGrant.objects.filter(role=Role.SYSTEM_ADMIN, user__is_active=True)
                       .exclude(user__email="").values_list("user__email", flat=True))
-    if recipients:
-        send_mail(f"[seats] {len(findings)} invariant finding(s)", body, settings.SERVER_EMAIL, sorted(recipients))
+    if recipients:  # from the nightly Celery task or an operator's command: sent at once, in English
+        send_templated_mail("seat_invariants_alert", {"findings": findings, "repaired": repairs}, sorted(recipients),
+                            "en", from_email=settings.SERVER_EMAIL)
 
 
 def seat_invariants_check(*, repair: bool = False, alert: bool = True) -> tuple[list[SeatFinding], dict[int, dict]]:

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from ..effects import task_event_key
+from ..mail import mail_language, send_templated_mail, site_link
 from ..models import (
     Campaign,
     GuardianConsent,
@@ -485,3 +489,72 @@ def guardian_consent_upload(*, volunteer: Volunteer, campaign: Campaign, file, g
             storage = consent.file.storage
             transaction.on_commit(lambda: storage.delete(replaced))
     return consent
+
+
+# --- E-mail -----------------------------------------------------------------------------------------
+
+SIGNUP_EVENTS = {"accepted", "waitlisted", "applied", "rejected", "cancelled", "promoted", "demoted",
+                 "skipped_overlap"}
+
+
+def _signup_mail(signup: Signup, event: str, *, task, key: str = "") -> bool:
+    """Sign-up e-mails are notifications the volunteer can turn off (`notify_by_email`, `notify_reminders`):
+    they carry List-Unsubscribe with the preferences page when the volunteer has an account."""
+    user = signup.volunteer.user
+    language = mail_language(user.preferred_language if user else None)
+    unsubscribe = ""
+    if user is not None:
+        with translation.override(language):
+            unsubscribe = site_link(reverse("volunteer:preferences"))
+    return send_templated_mail("signup", {"signup": signup, "event": event, "site_url": settings.SITE_URL},
+                               signup.volunteer.email, language, task=task, key=key, unsubscribe_url=unsubscribe)
+
+
+def signup_notify(*, signup_id: int, event: str, task=None) -> bool:
+    """Tell a volunteer, in their language, what happened to their sign-up (`event` in SIGNUP_EVENTS).
+    Nothing without an address or when their account turned sign-up e-mails off."""
+    if event not in SIGNUP_EVENTS:
+        return False
+    signup = (
+        Signup.objects.select_related("volunteer__user", "shift__position__campaign", "shift__position__venue")
+        .filter(pk=signup_id)
+        .first()
+    )
+    if signup is None or not signup.volunteer.email:
+        return False
+    user = signup.volunteer.user
+    if user is not None and not user.notify_by_email:
+        return False
+    # "Passed over because you hold an overlapping seat" may recur at every freed seat: told once per sign-up.
+    key = task_event_key(task, signup_id, event) if task is not None and event == "skipped_overlap" else ""
+    return _signup_mail(signup, event, task=task, key=key)
+
+
+def shift_reminders_queue(*, day: datetime.date | None = None) -> int:
+    """Queue a reminder for every accepted sign-up of the shifts of `day` (tomorrow by default) whose
+    volunteer has an address and did not turn reminders off; the number queued."""
+    target = day or timezone.localdate() + datetime.timedelta(days=1)
+    ids = list(
+        Signup.objects.filter(shift__date=target, status=SignupStatus.ACCEPTED)
+        .exclude(volunteer__email="")
+        .exclude(volunteer__user__notify_reminders=False)
+        .values_list("id", flat=True)
+    )
+    for signup_id in ids:
+        enqueue("operations.tasks.send_shift_reminder", signup_id)
+    return len(ids)
+
+
+def signup_remind(*, signup_id: int, task=None) -> bool:
+    """The day-before reminder of an accepted sign-up: once per sign-up and shift date."""
+    signup = (
+        Signup.objects.select_related("volunteer__user", "shift__position__campaign", "shift__position__venue")
+        .filter(pk=signup_id, status=SignupStatus.ACCEPTED).first()
+    )
+    if signup is None or not signup.volunteer.email:
+        return False
+    user = signup.volunteer.user
+    if user is not None and not user.notify_reminders:
+        return False
+    key = task_event_key(task, signup_id, signup.shift.date) if task is not None else ""
+    return _signup_mail(signup, "reminder", task=task, key=key)

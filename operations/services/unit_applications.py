@@ -1,24 +1,36 @@
-"""Review of applications to become a volunteer-using unit (module 2). The public form submits with
-`services.applications.unit_application_submit`; an authority officer in scope approves or rejects here.
+"""Applications to become a volunteer-using unit (module 2): the public form submits with
+`unit_application_submit` (the applicant gets the reference number by e-mail); an authority officer in
+scope approves or rejects.
 
 Approving creates the unit under the chosen purpose authority, its first administrator account (a
 RoleGrant unit_admin) and e-mails that person a link to set their password. Rejecting needs a reason and
-e-mails the applicant. Both are audited; the e-mails leave after the commit."""
+e-mails the applicant. Both are audited; every e-mail goes through the outbox and Celery after the commit."""
 from __future__ import annotations
 
 import logging
+import secrets
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from ..models import ApplicationStatus, AuditAction, OrgKind, OrgNode, Role, UnitApplication, User
+from ..mail import send_templated_mail
+from ..models import (
+    ApplicationStatus,
+    AuditAction,
+    OrgKind,
+    OrgNode,
+    RegistrationType,
+    Role,
+    UnitApplication,
+    User,
+)
 from ..outbox import enqueue
 from ..roles import AUTHORITIES
 from .audit import audit_record
@@ -29,6 +41,55 @@ from .teams import new_team_code
 logger = logging.getLogger(__name__)
 
 REVIEWER_ROLES = AUTHORITIES
+
+APPLICATION_FIELDS = (
+    "organisation_name", "organisation_name_en", "category", "registration_type", "registration_number",
+    "purpose_authority", "city", "district", "address", "contact_person", "contact_phone", "contact_email",
+    "service_summary", "certificate", "submitted_language",
+)
+
+
+# --- Submission (public site) ---------------------------------------------------------------------
+
+def _new_reference() -> str:
+    return f"UA{timezone.localdate():%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+@transaction.atomic
+def unit_application_submit(*, submission_key: str | None = None, **fields) -> UnitApplication:
+    """Create a pending application to become a unit (from the public site). Resubmitting the same form
+    (same `submission_key`) returns the first application instead of creating a duplicate. The applicant
+    receives the reference number by e-mail after the commit."""
+    unknown = set(fields) - set(APPLICATION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown application fields: {sorted(unknown)}")
+    if submission_key:
+        existing = UnitApplication.objects.filter(submission_key=submission_key).first()
+        if existing:
+            return existing
+    authority = fields.get("purpose_authority")
+    if authority is not None and authority.kind not in (OrgKind.PURPOSE_AUTHORITY, OrgKind.COMPETENT_AUTHORITY):
+        raise ValidationError({"purpose_authority": _("Choose a purpose authority.")})
+    if fields.get("registration_type") in (RegistrationType.REGISTERED, RegistrationType.CORPORATION):
+        if not fields.get("registration_number"):
+            raise ValidationError(
+                {"registration_number": _("Registered organisations must give their registration certificate number.")}
+            )
+    application = UnitApplication(reference=_new_reference(), submission_key=submission_key or None, **fields)
+    application.full_clean()
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError:
+        if submission_key:  # the same form arrived twice at the same moment
+            return UnitApplication.objects.get(submission_key=submission_key)
+        raise
+    enqueue("operations.tasks.send_unit_application_received_email", application.pk)
+    return application
+
+
+
+# --- Review (back-office) -------------------------------------------------------------------------
 
 
 def _load_pending(actor, application: UnitApplication) -> UnitApplication:
@@ -102,15 +163,14 @@ def unit_application_approve(*, actor, application: UnitApplication, purpose_aut
         changes={"status": [ApplicationStatus.PENDING, ApplicationStatus.APPROVED], "unit": unit.code,
                  "admin": user.get_username(), "new_account": created},
     )
-    unit_application_send_welcome(application=application, user=user, on_commit=True)
+    unit_application_send_welcome(application=application, user=user)
     return application
 
 
-def unit_application_send_welcome(*, application: UnitApplication, user: User, on_commit: bool = False) -> None:
-    """E-mail the new unit administrator their set-password link (again, when asked)."""
-
-    # Through the outbox (after the commit, retried while the broker or the mail server is away); the
-    # resend button calls this outside a transaction, where it goes at once.
+@transaction.atomic
+def unit_application_send_welcome(*, application: UnitApplication, user: User) -> None:
+    """E-mail the new unit administrator their set-password link (on approval, and again when asked):
+    through the outbox, so by Celery after the commit, retried while the broker or the mail server is away."""
     enqueue("operations.tasks.send_unit_application_decision_email", application.pk, "approved", user.pk)
 
 
@@ -131,3 +191,34 @@ def unit_application_reject(*, actor, application: UnitApplication, reason: str)
     )
     enqueue("operations.tasks.send_unit_application_decision_email", application.pk, "rejected")
     return application
+
+
+# --- E-mail -----------------------------------------------------------------------------------------
+
+def unit_application_notify_received(*, application_id: int, task=None) -> bool:
+    """The applicant gets the reference number, in the language of the form they filled in."""
+    application = UnitApplication.objects.filter(pk=application_id).first()
+    if application is None:
+        return False
+    return send_templated_mail("unit_application_received", {"application": application, "site_url": settings.SITE_URL},
+                               application.contact_email, application.submitted_language, task=task)
+
+
+def unit_application_notify_decision(*, application_id: int, decision: str, user_id: int | None = None,
+                                     task=None) -> bool:
+    """"approved": to the new unit administrator (`user_id`), in their language, with the set-password
+    link; "rejected": to the applicant, in the form's language, with the reason."""
+    application = UnitApplication.objects.filter(pk=application_id).first()
+    if application is None or decision not in ("approved", "rejected"):
+        return False
+    if decision == "approved":
+        user = User.objects.filter(pk=user_id).first()
+        if user is None or not user.email:
+            return False
+        address, language = user.email, user.preferred_language
+        context = {"application": application, "user": user, "link": set_password_link(user),
+                   "site_url": settings.SITE_URL}
+    else:
+        address, language = application.contact_email, application.submitted_language
+        context = {"application": application, "reason": application.decision_reason, "site_url": settings.SITE_URL}
+    return send_templated_mail(f"unit_application_{decision}", context, address, language, task=task)

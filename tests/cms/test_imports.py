@@ -8,7 +8,7 @@ from tests.import_graph import cycles, imports, internal_graph, modules
 # Plumbing modules of operations that cms may also use, none of which holds a model, a query or a rule:
 # names in the visitor's language (the Chinese-fallback marker), the transactional outbox that queues a
 # task after the commit, and the exactly-once guard of a task's effect (both used by the newsletter mail).
-PLUMBING = {"operations.localised", "operations.outbox", "operations.effects"}
+PLUMBING = {"operations.localised", "operations.outbox", "operations.effects", "operations.mail"}
 ALLOWED_PREFIXES = ("operations.selectors", "operations.services")
 
 
@@ -35,7 +35,7 @@ def test_the_walker_sees_function_level_and_relative_imports():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert not _allowed("operations.models") and not _allowed("operations.models.geo")
     assert not _allowed("operations.views") and not _allowed("operations.scoping")
-    assert _allowed("operations.selectors.public") and _allowed("operations.services.applications")
+    assert _allowed("operations.selectors.public") and _allowed("operations.services.unit_applications")
     assert _allowed("operations.outbox.enqueue") and not _allowed("operations.outboxes")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from operations.models import ApplicationStatus, Membership, OrgNode, RoleGrant, ServicePlan, Volunteer
-from operations.services.applications import unit_application_submit
+from operations.services.unit_applications import unit_application_submit
 
 PASSWORD = "demo-2025-volunteer"
 

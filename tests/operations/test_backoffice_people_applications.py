@@ -21,8 +21,11 @@ from operations.models import (
     UnitApplication,
     User,
 )
-from operations.services.applications import unit_application_submit
-from operations.services.unit_applications import unit_application_approve, unit_application_reject
+from operations.services.unit_applications import (
+    unit_application_approve,
+    unit_application_reject,
+    unit_application_submit,
+)
 from tests.conftest import fresh
 
 

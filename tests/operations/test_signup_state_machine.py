@@ -152,7 +152,7 @@ def test_a_skipped_volunteer_is_told_once_however_often_seats_free(event, office
     assert newcomer.status == SignupStatus.ACCEPTED
     with django_capture_on_commit_callbacks(execute=True):
         signup_decide(signup=newcomer, actor=officer, decision="rejected", reason="重複報名")  # and again
-    skipped = render_to_string("operations/email/signup_subject.txt", {
+    skipped = render_to_string("emails/signup_subject.txt", {
         "signup": Signup.objects.get(volunteer=waiting, shift=event.morning), "event": "skipped_overlap"}).strip()
     assert [m.subject for m in mail.outbox if m.to == ["waiting@example.com"]].count(skipped) == 1
 
