@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from volunteer_site.params import BoundedModelForm
 
 from ..models import OrgNode
-from ..services.organisations import PROFILE_FIELDS
+from ..services.organisations import UNIT_PROFILE_FIELDS
 
 
 class UnitProfileForm(BoundedModelForm):
@@ -13,7 +13,7 @@ class UnitProfileForm(BoundedModelForm):
 
     class Meta:
         model = OrgNode
-        fields = [f for f in PROFILE_FIELDS if f not in ("is_venue", "sports", "sports_en")]
+        fields = [f for f in UNIT_PROFILE_FIELDS if f not in ("is_venue", "sports", "sports_en")]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
     def _post_clean(self):

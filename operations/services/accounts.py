@@ -28,7 +28,7 @@ from .audit import audit_record
 
 MOBILE_RE = re.compile(r"^09\d{8}$")
 IDENTITY_FIELDS = ("id_type", "id_number", "name", "sex", "birth_date")
-PROFILE_FIELDS = (
+VOLUNTEER_PROFILE_FIELDS = (
     "english_name", "phone", "email", "city", "district", "address",
     "emergency_contact_name", "emergency_contact_phone", "emergency_contact_relation",
 )
@@ -324,7 +324,7 @@ def volunteer_update_profile(*, volunteer: Volunteer, actor: User, data: dict) -
     if volunteer.user_id != actor.pk:
         raise ValidationError(_("You can only change your own profile."))
     changes = {}
-    allowed = PROFILE_FIELDS + (() if volunteer.identity_verified_at else IDENTITY_FIELDS)
+    allowed = VOLUNTEER_PROFILE_FIELDS + (() if volunteer.identity_verified_at else IDENTITY_FIELDS)
     for field in IDENTITY_FIELDS:
         if field in data and volunteer.identity_verified_at and data[field] != getattr(volunteer, field):
             raise ValidationError({field: _("Verified identity fields cannot be changed here. "

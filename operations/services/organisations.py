@@ -10,7 +10,7 @@ from ..models.organisations import check_child_kind
 from ..selectors.counting import bump_people_version
 from .audit import audit_record
 
-PROFILE_FIELDS = (
+UNIT_PROFILE_FIELDS = (
     "name", "name_en", "category", "registration_type", "registration_number", "city", "district", "district_en",
     "address", "address_en", "contact_person", "phone", "email", "website", "description", "is_venue", "sports", "sports_en",
 )
@@ -45,7 +45,7 @@ def orgnode_create(*, actor, parent: OrgNode | None, kind: str, code: str, name:
     check_child_kind(parent.kind if parent else None, kind)
     if OrgNode.objects.filter(code=code).exists():
         raise ValidationError({"code": _("This code is already used by another organisation.")})
-    unknown = set(fields) - set(PROFILE_FIELDS)
+    unknown = set(fields) - set(UNIT_PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
     node = OrgNode(kind=kind, code=code, name=name, **fields)
@@ -59,7 +59,7 @@ def orgnode_create(*, actor, parent: OrgNode | None, kind: str, code: str, name:
 def orgnode_update(*, actor, node: OrgNode, **fields) -> OrgNode:
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
     _require(actor, "operations.orgnode.change", node)
-    unknown = set(fields) - set(PROFILE_FIELDS)
+    unknown = set(fields) - set(UNIT_PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
     changes = {}

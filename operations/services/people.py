@@ -338,12 +338,12 @@ def membership_end(*, actor, membership: Membership, left_on: datetime.date, rea
 
 # --- Own profile ---------------------------------------------------------------------------------
 
-PROFILE_FIELDS = ("first_name", "last_name", "display_name", "email", "phone", "job_title", "preferred_language")
+STAFF_PROFILE_FIELDS = ("first_name", "last_name", "display_name", "email", "phone", "job_title", "preferred_language")
 
 
 @transaction.atomic
 def user_update_profile(*, user: User, **fields) -> User:
-    unknown = set(fields) - set(PROFILE_FIELDS)
+    unknown = set(fields) - set(STAFF_PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown profile fields: {sorted(unknown)}")
     user = User.objects.select_for_update().get(pk=user.pk)
