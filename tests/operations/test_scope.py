@@ -57,8 +57,11 @@ def nodes_of(obj: Model) -> list[OrgNode]:
     name = obj._meta.model_name
     if name == "orgnode":
         return [obj]
-    if name == "volunteer":  # current and former members: units keep their service files
-        return [m.team for m in obj.memberships.all()]
+    if name == "volunteer":
+        # current and former members (units keep their service files), and the people who signed up for a
+        # shift of a position there (they came to the unit through recruitment)
+        return [m.team for m in obj.memberships.all()] + [
+            node for signup in obj.signups.all() for node in nodes_of(signup.shift.position)]
     if name == "membership":
         return [obj.team]
     if name == "auditevent":
@@ -182,6 +185,9 @@ def test_scope_in_plain_words(org, rows):
     def names(user):
         return set(Volunteer.objects.visible_to(fresh(user)).values_list("name", flat=True))
 
+    # memberships first (the sign-ups of the fixture would add people everywhere); sign-ups below
+    Signup.objects.all().delete()
+
     a = {"甲隊林美華", "甲小隊陳志明", "甲乙兩隊志工"}
     b = {"乙隊黃淑芬", "乙小隊張家豪", "乙隊離隊志工", "甲乙兩隊志工"}
     everyone = set(Volunteer.objects.values_list("name", flat=True))
@@ -207,6 +213,11 @@ def test_scope_in_plain_words(org, rows):
     assert not fresh(org.leader_a).has_perm("operations.volunteer.reveal_id", org.vol_sub_a)
     assert fresh(org.admin_a).has_perm("operations.volunteer.reveal_id", org.vol_sub_a)
     assert not fresh(org.admin_a).has_perm("operations.auditevent.view", AuditEvent.objects.filter(node=org.unit_a).first())
+    # somebody of library C who signs up for a shift at venue A comes into venue A's scope, not B's
+    venue_a = Position.objects.filter(venue=org.unit_a).first().shifts.first()
+    SignupFactory(shift=venue_a, volunteer=org.vol_c, status=SignupStatus.APPLIED)
+    assert names(org.admin_a) == a | {"丙隊李雅婷"}
+    assert names(org.admin_b) == b
 
 
 def test_inactive_users_and_closed_nodes_grant_nothing(org):
