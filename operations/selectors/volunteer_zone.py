@@ -7,7 +7,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from ..identity import mask_id_number
-from ..models import GuardianConsent, Signup, SignupStatus, Volunteer
+from ..models import Campaign, GuardianConsent, Signup, SignupStatus, Volunteer
 
 ACTIVE = (SignupStatus.APPLIED, SignupStatus.ACCEPTED, SignupStatus.WAITLISTED)
 
@@ -123,3 +123,8 @@ def my_data_rows(data: dict) -> list[tuple[str, list[str], list[list]]]:
 
 def masked(volunteer: Volunteer) -> str:
     return mask_id_number(volunteer.id_number)
+
+
+def consent_campaign(pk: int) -> Campaign:
+    """The campaign a guardian's consent form is for (campaigns are public; DoesNotExist for an unknown one)."""
+    return Campaign.objects.get(pk=pk)

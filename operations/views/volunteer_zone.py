@@ -8,7 +8,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -21,10 +21,11 @@ from volunteer_site.params import parse_ids
 
 from ..forms.rosters import RosterUploadForm
 from ..forms.volunteer_zone import ConsentForm, DeletionForm, PreferencesForm, ProfileForm
-from ..models import Campaign, GuardianConsent, RosterImport, Shift, Signup, SignupStatus, Volunteer
+from ..models import GuardianConsent, RosterImport, Shift, Signup, SignupStatus, Volunteer
 from ..selectors.browse import recruitment_page_url
 from ..selectors.volunteer_zone import (
     calendar_signups,
+    consent_campaign,
     my_data,
     my_data_rows,
     my_signups,
@@ -62,6 +63,8 @@ class VolunteerRequiredMixin(LoginRequiredMixin):
     login_url = reverse_lazy("volunteer:login")
 
     def dispatch(self, request, *args, **kwargs):
+        # Special: the volunteer zone's own base (no back-office role needed); the "scope" here is the
+        # volunteer's own record, and a staff account without one gets a page that explains, not a bare 403.
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.volunteer = volunteer_for_user(request.user)
@@ -344,7 +347,12 @@ class ConsentView(VolunteerRequiredMixin, FormView):
     zone_nav = "shifts"
 
     def dispatch(self, request, *args, **kwargs):
-        self.campaign = get_object_or_404(Campaign, pk=kwargs["campaign_id"])
+        # Special: the campaign is read before the volunteer check so that an unknown one is a 404 for all
+        # (campaigns are public; the consent itself is the volunteer's own).
+        try:
+            self.campaign = consent_campaign(kwargs["campaign_id"])
+        except ObjectDoesNotExist as exc:
+            raise Http404 from exc
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
