@@ -27,7 +27,7 @@ class AttendanceShiftTable(tables.Table):
         attrs = {"class": "data-table"}
 
     def render_name(self, record):
-        return record.name or _("Shift")
+        return record.display_name or _("Shift")
 
 
 class ServiceRecordTable(tables.Table):

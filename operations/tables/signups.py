@@ -32,10 +32,10 @@ class SignupReviewTable(tables.Table):
         attrs = {"class": "data-table"}
 
     def render_shift(self, value):
-        return f"{value.name} {value.start_time:%H:%M}–{value.end_time:%H:%M}"
+        return f"{value.display_name} {value.start_time:%H:%M}–{value.end_time:%H:%M}"
 
     def value_shift(self, value):
-        return f"{value.name} {value.start_time:%H:%M}–{value.end_time:%H:%M}"
+        return f"{value.display_name} {value.start_time:%H:%M}–{value.end_time:%H:%M}"
 
     def render_status(self, record):
         return format_html('<span class="status status-{}">{}</span>', record.status, record.get_status_display())
