@@ -13,6 +13,11 @@ interleaved so that a busy machine affects every figure alike; the median of the
 - with nginx installed (Debian `nginx` + `libnginx-mod-http-cache-purge`): the WMG landing through the
   micro-cache of deploy/nginx/public-cache.conf, and a PURGE as Wagtail's frontend cache sends it.
 
+- the opening minute replayed (`_replay`, asyncio + httpx, `BENCH_REPLAY_SECONDS`, default 6, 20 visitors
+  at once): each step drawn with the documented mix REPLAY_MIX — 45 % browse 我要當志工 (anonymous, first
+  page), 25 % filter (city, free seats, a page), 20 % sign up (a logged-in volunteer POSTs a shift), 10 %
+  cancel (a volunteer cancels a sign-up made earlier in the replay); throughput and p50/p95/p99 per step.
+
 Ratios: landing quiet ÷ bare Django (goal >= 0.5); each page during the rush ÷ quiet (goal >= 0.8);
 我要當志工 ÷ the project's trivial view (goal >= 0.25). The machine (CPUs, load) is printed with them.
 `BENCH_ONLY=opening` in `make bench` (run.py --only opening) runs this part alone.
@@ -40,6 +45,9 @@ ROUNDS = 3
 SECONDS = int(os.environ.get("BENCH_SECONDS", "2"))
 RUSH_RATE = int(os.environ.get("BENCH_RUSH_RATE", "60"))
 RUSH_WRITERS = 2
+REPLAY_SECONDS = float(os.environ.get("BENCH_REPLAY_SECONDS", "6"))
+REPLAY_VISITORS = 20
+REPLAY_MIX = (("browse", 45), ("filter", 25), ("sign up", 20), ("cancel", 10))
 
 SETTINGS = """
 import os
@@ -314,7 +322,8 @@ def inner(factor: float) -> list[tuple[str, str]]:
     campaign, landing, browse = _prepare(factor)
     shifts_total = Shift.objects.count()
     rush_seconds = SECONDS + 1.5
-    shifts, volunteers = _rush_material(campaign, int(RUSH_RATE * rush_seconds * 4 * 1.2) * ROUNDS)
+    per_round = int(RUSH_RATE * rush_seconds * 4 * 1.2)
+    shifts, volunteers = _rush_material(campaign, per_round * ROUNDS + REPLAY_VISITORS * 20)
     connection.close()
 
     tmp = tempfile.mkdtemp(prefix="opening-bench-")
@@ -351,7 +360,6 @@ def inner(factor: float) -> list[tuple[str, str]]:
     notes: dict[str, str] = {}
     signups, rush_time = 0, 0.0
     offset = 0
-    per_round = len(volunteers) // ROUNDS
     try:
         for path in [*pages.values(), "/bench/trivial/"]:  # warm both workers
             _wrk(port, path)
@@ -374,6 +382,7 @@ def inner(factor: float) -> list[tuple[str, str]]:
             done, seconds = _finish_writers(writers)
             signups += done
             rush_time += seconds
+        replay = _replay(port, browse, shifts, volunteers[offset:])
         purge = _purge_check(nginx_port, purge_port, landing) if nginx is not None else "nginx not installed: skipped"
     finally:
         for server in servers:
@@ -409,7 +418,8 @@ def inner(factor: float) -> list[tuple[str, str]]:
         figures.append((f"{label}, during the rush ({rate:.0f} sign-ups/s committed)",
                         f"{rps:.0f} req/s, {rps / calm:.2f} × quiet" + (" (goal >= 0.8)" if label != "trivial view" else
                                                                       " (the writers' own CPU share)")))
-    figures.append(("overbooked shifts after the rush", str(overbooked)))
+    figures.append(("overbooked shifts after the rush and the replay", str(overbooked)))
+    figures.extend(replay)
     if nginx is not None:
         rps = med(quiet["WMG landing through nginx"])
         figures.append(("WMG landing through the nginx micro-cache (deploy/nginx/public-cache.conf)",
@@ -417,6 +427,98 @@ def inner(factor: float) -> list[tuple[str, str]]:
     else:
         figures.append(("WMG landing through nginx", purge if nginx is None else ""))
     return figures
+
+
+def _replay(port: int, browse: str, shifts: list[int], volunteers: list[int]) -> list[tuple[str, str]]:
+    """The opening minute: REPLAY_VISITORS visitors at once, each step drawn from REPLAY_MIX."""
+    import asyncio
+    import random
+    import uuid
+
+    import httpx
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from operations.models import Signup, SignupStatus, Volunteer
+
+    rng = random.Random(2025)
+    people = []
+    for volunteer in Volunteer.objects.filter(pk__in=volunteers[:REPLAY_VISITORS * 20]).select_related("user"):
+        store = SessionStore()
+        store[SESSION_KEY] = str(volunteer.user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = volunteer.user.get_session_auth_hash()
+        store.create()
+        people.append((volunteer.pk, store.session_key))
+    steps = [name for name, weight in REPLAY_MIX for _ in range(weight)]
+    filters = ["?city=taipei&free=1", "?city=new_taipei", "?page=3", "?type=venue&free=1", "?city=taoyuan&page=2"]
+    results: dict[str, list[tuple[float, int]]] = {name: [] for name, _w in REPLAY_MIX}
+    token = "c" * 32
+    signed: list[tuple[int, str]] = []  # (volunteer, session) with a sign-up made in the replay
+
+    async def visitor(client, deadline):
+        while time.monotonic() < deadline:
+            step = rng.choice(steps)
+            if step == "cancel" and not signed:
+                step = "sign up"
+            if step == "sign up" and not people:
+                step = "browse"
+            start = time.perf_counter()
+            if step == "browse":
+                response = await client.get(browse)
+            elif step == "filter":
+                response = await client.get(browse + rng.choice(filters))
+            elif step == "sign up":
+                volunteer, session = people.pop()
+                response = await client.post("/volunteer/signup/", data={
+                    "shift": str(rng.choice(shifts)), "submission_key": uuid.uuid4().hex},
+                    headers={"X-CSRFToken": token, "Referer": f"http://127.0.0.1:{port}/"},
+                    cookies={"sessionid": session, "csrftoken": token})
+                signed.append((volunteer, session))
+            else:
+                volunteer, session = signed.pop(0)
+                signup = await asyncio.to_thread(lambda v=volunteer: Signup.objects.filter(
+                    volunteer_id=v, status__in=[SignupStatus.ACCEPTED, SignupStatus.WAITLISTED]
+                ).values_list("pk", flat=True).first())
+                start = time.perf_counter()
+                if signup is None:
+                    continue
+                response = await client.post(f"/volunteer/shifts/{signup}/cancel/", data={
+                    "submission_key": uuid.uuid4().hex},
+                    headers={"X-CSRFToken": token, "Referer": f"http://127.0.0.1:{port}/"},
+                    cookies={"sessionid": session, "csrftoken": token})
+            results[step].append((time.perf_counter() - start, response.status_code))
+
+    async def main():
+        limits = httpx.Limits(max_connections=REPLAY_VISITORS)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as client:
+            deadline = time.monotonic() + REPLAY_SECONDS
+            await asyncio.gather(*(visitor(client, deadline) for _ in range(REPLAY_VISITORS)))
+
+    began = time.perf_counter()
+    asyncio.run(main())
+    wall = time.perf_counter() - began
+    from django.db import connection
+
+    connection.close()  # the lookups ran in other threads
+    figures = []
+    for name, _weight in REPLAY_MIX:
+        done = results[name]
+        lat = sorted(t for t, _status in done)
+        bad = sum(1 for _t, status in done if status not in (200, 302))
+        if not lat:
+            continue
+        figures.append((f"opening-minute replay, {name} ({dict(REPLAY_MIX)[name]} % of steps)",
+                        f"{len(lat) / wall:.0f} req/s, p50 {_pct(lat, 50) * 1000:.0f} ms, "
+                        f"p95 {_pct(lat, 95) * 1000:.0f} ms, p99 {_pct(lat, 99) * 1000:.0f} ms, {bad} errors"))
+    return figures
+
+
+def _pct(values, q):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    return values[max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))]
 
 
 def _purge_check(port: int, purge_port: int, path: str) -> str:
