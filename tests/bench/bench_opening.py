@@ -100,7 +100,7 @@ from operations.models import Shift
 shifts = list(Shift.objects.filter(pk__in=[int(x) for x in sys.argv[1].split(",")]))
 volunteers = list(Volunteer.objects.filter(pk__in=[int(x) for x in sys.argv[2].split(",")]))
 rate, seconds = float(sys.argv[3]), float(sys.argv[4])
-done, began, n = 0, time.monotonic(), 0
+done, failed, began, n = 0, 0, time.monotonic(), 0
 for volunteer in volunteers:
     now = time.monotonic()
     if now - began > seconds:
@@ -111,10 +111,12 @@ for volunteer in volunteers:
     try:
         signup_create(volunteer=volunteer, shift=shifts[n % len(shifts)])
         done += 1
-    except Exception:
-        pass
+    except Exception as error:  # reported once: a refused sign-up is a bench set-up problem
+        if not failed:
+            print(repr(error), file=sys.stderr)
+        failed += 1
     n += 1
-print(done, time.monotonic() - began)
+print(done, time.monotonic() - began, failed)
 """
 NGINX = """
 worker_processes 1;
@@ -172,6 +174,9 @@ def run(factor: float | None = None) -> list[tuple[str, str]]:
         if out.returncode:
             sys.stderr.write(out.stderr[-6000:])
             return [("opening", f"failed (exit {out.returncode}); see the error above")]
+        for line in out.stderr.splitlines():
+            if line.startswith("rush writer"):
+                sys.stderr.write(line + "\n")
         figures = json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -248,7 +253,8 @@ def _prepare(factor: float):
     first = load_shifts.aggregate(first=Min("date"))["first"]  # the load data sit on the 2025 dates: move them
     load_shifts.update(date=F("date") + (timezone.localdate() + datetime.timedelta(days=30) - first))
     Campaign.objects.filter(code=campaign).update(starts_on=timezone.localdate() + datetime.timedelta(days=30),
-                                                  ends_on=timezone.localdate() + datetime.timedelta(days=45))
+                                                  ends_on=timezone.localdate() + datetime.timedelta(days=45),
+                                                  signup_opens_at=None, signup_closes_at=None)  # open now
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE operations_shift")
     WMGLandingPage.objects.update(campaign_code=campaign)
@@ -268,8 +274,8 @@ def _rush_material(campaign: str, n: int):
     from operations.identity import generate_national_id
     from operations.models import Shift, User, Volunteer
 
-    shifts = list(Shift.objects.filter(position__campaign__code=campaign, accepted_count__lt=F("headcount") - 5)
-                  .values_list("pk", flat=True)[:2000])
+    shifts = list(Shift.objects.filter(position__campaign__code=campaign, accepted_count__lt=F("headcount"))
+                  .order_by(F("accepted_count") - F("headcount"), "pk").values_list("pk", flat=True)[:2000])
     rng = random.Random(19)
     users = User.objects.bulk_create([User(username=f"rush{i}@bench.example", email="", password="!")
                                       for i in range(n)])
@@ -294,17 +300,19 @@ def _start_writers(tmp: str, shifts: list[int], volunteers: list[int], seconds: 
         processes.append(subprocess.Popen(
             [sys.executable, "-c", WRITER, ",".join(map(str, shifts[i::RUSH_WRITERS])), ",".join(map(str, mine)),
              str(RUSH_RATE / RUSH_WRITERS), str(seconds)],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     return processes
 
 
 def _finish_writers(processes) -> tuple[int, float]:
     done, seconds = 0, 0.0
     for process in processes:
-        out, _ = process.communicate(timeout=120)
-        parts = (out or "0 1").split()
+        out, err = process.communicate(timeout=120)
+        parts = (out or "0 1 0").split()
         done += int(parts[0])
         seconds = max(seconds, float(parts[1]))
+        if len(parts) < 3 or int(parts[2]):
+            sys.stderr.write(f"rush writer: {parts[2:] or '?'} sign-ups refused: {(err or '').strip()[-800:]}\n")
     return done, seconds
 
 
