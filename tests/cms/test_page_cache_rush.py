@@ -3,6 +3,7 @@ figures settle for a documented interval (single flight), stored anonymous pages
 session middleware, and 我要當志工 is stored without seat counts, which are filled live on every answer."""
 import datetime
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -25,6 +26,23 @@ from tests.operations.journey_support import build_event, future
 from .test_wmg import landing  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The cache's clock, moved by hand: entries expire when the test says so, however slow the machine
+    (a sleeping test would see an interval pass while a busy machine renders a page)."""
+    from django.core.cache.backends import base, locmem
+
+    offset = [time.time()]  # frozen: only `advance` moves it
+    fake = SimpleNamespace(time=lambda: offset[0])
+    monkeypatch.setattr(base, "time", fake)
+    monkeypatch.setattr(locmem, "time", fake)
+
+    def advance(seconds: float) -> None:
+        offset[0] += seconds
+
+    return advance
 
 
 def _sign_up(shift, n=1):
@@ -63,7 +81,7 @@ def test_a_page_without_figures_survives_sign_ups_and_one_with_figures_follows_t
 
 
 def test_figures_settle_for_the_interval_and_change_on_the_next_request_after_it(landing, wmg_factory, client,  # noqa: F811
-                                                                                 settings):  # noqa: F811
+                                                                                 settings, clock):
     settings.RECRUITMENT_FIGURES_MAX_AGE = 1
     wmg_factory(venues_per_city={"taipei": 1}, headcount=10, accepted=0)
     shift = Shift.objects.get()
@@ -74,11 +92,11 @@ def test_figures_settle_for_the_interval_and_change_on_the_next_request_after_it
     invalidate_recruitment_progress()
     response, queries = _queries(client, "/wmg/")
     assert "3 / 10" in response.content.decode() and queries == 0  # within the interval: the stored page
-    time.sleep(1.2)
+    clock(1.1)
     assert "5 / 10" in client.get("/wmg/").content.decode()  # the next request after the interval
 
 
-def test_figures_are_computed_by_one_process_the_others_show_the_previous_ones(wmg_factory, settings,
+def test_figures_are_computed_by_one_process_the_others_show_the_previous_ones(wmg_factory, settings, clock,
                                                                               django_assert_num_queries):
     settings.RECRUITMENT_FIGURES_MAX_AGE = 1
     wmg_factory(venues_per_city={"taipei": 1}, headcount=10, accepted=0)
@@ -88,7 +106,7 @@ def test_figures_are_computed_by_one_process_the_others_show_the_previous_ones(w
     assert recruitment_status(campaign_code="wmg-2025").overall.signed_up == 3
     _sign_up(shift, 2)
     invalidate_recruitment_progress()
-    time.sleep(1.2)
+    clock(1.1)
     stamp = figures_stamp()  # this process won the refresh of the settled version
     assert figures_stamp() == stamp  # and it stays for the interval whatever the sign-ups
     # Another process is computing the new figures: this one shows the previous ones, without a query.
@@ -99,7 +117,7 @@ def test_figures_are_computed_by_one_process_the_others_show_the_previous_ones(w
     assert recruitment_status(campaign_code="wmg-2025").overall.signed_up == 5
 
 
-def test_the_settled_version_is_read_live_by_one_process_per_interval(settings):
+def test_the_settled_version_is_read_live_by_one_process_per_interval(clock):
     from volunteer_site.cache_versions import bump_version, current_version, settled_version
 
     key = "test:settled"
@@ -108,7 +126,7 @@ def test_the_settled_version_is_read_live_by_one_process_per_interval(settings):
     assert settled_version(key, 1) == first  # within the interval
     cache.delete(f"{key}:settled")  # the settled value expired, but another process holds the refresh lock
     assert settled_version(key, 1) == first  # the previous value, no stampede on the live version
-    time.sleep(1.2)
+    clock(1.1)
     assert settled_version(key, 1) == current_version(key) != first
 
 
@@ -140,7 +158,7 @@ def test_no_shared_cache_header_when_switched_off(plain_page, client, settings):
     assert client.get("/about/")["Cache-Control"] == "private"
 
 
-def test_recruitment_page_is_stored_without_seat_counts_which_are_live_on_every_answer(client, settings):
+def test_recruitment_page_is_stored_without_seat_counts_which_are_live_on_every_answer(home_pages, client, settings):
     settings.RECRUITMENT_FIGURES_MAX_AGE = 2
     event = build_event(headcount=2)
     page = ensure_recruitment_page()
@@ -159,7 +177,7 @@ def test_recruitment_page_is_stored_without_seat_counts_which_are_live_on_every_
     assert "Full: waitlist" in english and "Taipei Dome · Competition" in english
 
 
-def test_recruitment_page_lists_new_shifts_and_keeps_a_constant_query_count(client):
+def test_recruitment_page_lists_new_shifts_and_keeps_a_constant_query_count(home_pages, client):
     event = build_event(headcount=5)
     page = ensure_recruitment_page()
     _response, small = _queries(client, page.url)
@@ -176,3 +194,36 @@ def test_recruitment_page_lists_new_shifts_and_keeps_a_constant_query_count(clie
     assert filtered > 1  # first answer rendered
     _response, filtered = _queries(client, page.url + "?city=taipei&free=1")
     assert filtered == 1
+
+
+def test_publishing_purges_the_front_cache_through_wagtail(plain_page, settings, django_capture_on_commit_callbacks):
+    """wagtail.contrib.frontend_cache with the HTTP backend (FRONTEND_CACHE_PURGE_URL): a publish sends
+    `PURGE <path>` with the page's host to the purge server of deploy/nginx."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = []
+
+    class Purge(BaseHTTPRequestHandler):
+        def do_PURGE(self):  # noqa: N802 (the HTTP method's name)
+            received.append((self.path, self.headers["Host"]))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Purge)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.WAGTAILFRONTENDCACHE = {"proxy": {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+        "LOCATION": f"http://127.0.0.1:{server.server_port}"}}
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            plain_page.title = "關於我們（更新）"
+            plain_page.save_revision().publish()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert ("/about/", "localhost") in received
