@@ -1,5 +1,5 @@
 """我要當志工 (volunteer recruitment): a Wagtail page listing open campaigns → positions → shifts with
-filters and live free-seat counts. The data comes from operations.selectors.browse (a fixed number of
+filters and live free-seat counts (exact on every request, also from the anonymous page cache). The data comes from operations.selectors.browse (a fixed number of
 queries per page, whatever the number of shifts); signing up happens in the volunteer zone."""
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ class RecruitmentPage(Page):
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("campaign_code")]
     api_fields = [APIField("intro"), APIField("campaign_code")]
     template = "cms/recruitment/recruitment_page.html"
+    # Anonymous visitors may get a stored copy whose seat cells are filled with live counts on every
+    # answer (cms/page_cache.py); the list itself follows the shift-list version.
+    public_cache = True
 
     class Meta:
         verbose_name = _("recruitment page")

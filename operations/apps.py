@@ -27,6 +27,8 @@ class OperationsConfig(AppConfig):
         auditlog.register(models.UnitApplication)
         auditlog.register(models.User, exclude_fields=["password", "last_login"])
 
+        from .selectors.browse import connect_browse_signals
         from .selectors.counting import connect_signals
 
         connect_signals()
+        connect_browse_signals()

@@ -160,16 +160,21 @@ def percent_width(value) -> int:
 @register.simple_tag
 def shift_rows(shifts):
     """The rows of a shift table on the 我要當志工 page, built in Python: this page lists 40 shifts and a
-    template loop costs several times as much per row (the browse benchmark shows it)."""
+    template loop costs several times as much per row (the browse benchmark shows it). While the page is
+    rendered for the shared page cache the seat cells are placeholders, filled with live counts on every
+    answer (cms.page_cache)."""
     from django.utils.dateformat import format as date_format
-    from django.utils.html import format_html, format_html_join
+    from django.utils.html import format_html_join
+    from django.utils.safestring import mark_safe
     from django.utils.translation import gettext
 
-    full = format_html('<span class="badge badge-warn">{}</span>', gettext("Full: waitlist"))
+    from ..page_cache import seat_placeholder, seats_html
+
+    full_label = gettext("Full: waitlist")
     rows = []
     for shift in shifts:
-        free = shift.free_seats
-        seats = format_html('<span class="seats">{} / {}</span>', free, shift.headcount) if free else full
+        placeholder = seat_placeholder(shift.pk, full_label)
+        seats = mark_safe(placeholder) if placeholder else seats_html(shift.free_seats, shift.headcount, full_label)
         rows.append((shift.pk, shift.pk, shift.pk, date_format(shift.date, "Y-m-d (D)"),
                      f"{shift.start_time:%H:%M}–{shift.end_time:%H:%M}", shift.display_name, seats))
     return format_html_join(

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import get_language
+from volunteer_site.cache_versions import bump_version, current_version, note_read
 from volunteer_site.params import DATE_MAX, DATE_MIN, clean_text, parse_id
 
 from ..localised import localised
@@ -104,6 +105,9 @@ def open_shifts(today: datetime.date | None = None):
 
 def browse_shifts(filters: BrowseFilters, *, page_number=1, page_size: int = PAGE_SIZE,
                   today: datetime.date | None = None) -> BrowseResult:
+    note_read("browse")  # for the public page cache: the list changes with shifts, not with seat counts
+    if filters.free_only:
+        note_read("seat-membership")
     qs = open_shifts(today)
     if filters.campaign:
         qs = qs.filter(position__campaign__code=filters.campaign)
@@ -154,6 +158,15 @@ def browse_shifts(filters: BrowseFilters, *, page_number=1, page_size: int = PAG
             campaign_group.positions.append(PositionGroup(position))
         campaign_group.positions[-1].shifts.append(shift)
     return BrowseResult(page=page, groups=groups, total=paginator.count)
+
+
+def live_seat_counts(shift_ids) -> dict[int, tuple[int, int]]:
+    """Headcount and accepted seats of the given shifts, in one primary-key query: the live part of a
+    cached page of shifts."""
+    if not shift_ids:
+        return {}
+    return {pk: (headcount, accepted) for pk, headcount, accepted in
+            Shift.objects.filter(pk__in=list(shift_ids)).values_list("pk", "headcount", "accepted_count")}
 
 
 @dataclass
@@ -222,3 +235,28 @@ def recruitment_page_url(language: str | None = None) -> str:
     if page is not None:
         return page.url or "/"
     return "/en/" if language.startswith("en") else "/"
+
+
+# The version of the shift lists of the public browse page: bumped when a shift, position, campaign, venue or
+# language changes, so the cached lists (without their seat counts) are made again.
+BROWSE_VERSION_KEY = "public-pages:browse-version"
+
+
+def browse_version() -> int:
+    return current_version(BROWSE_VERSION_KEY)
+
+
+def bump_browse_version(**kwargs) -> None:
+    bump_version(BROWSE_VERSION_KEY)
+
+
+def connect_browse_signals() -> None:
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from ..models import Campaign, Language, OrgNode, Position, Shift
+
+    for model in (Shift, Position, Campaign, OrgNode, Language):
+        post_save.connect(bump_browse_version, sender=model, dispatch_uid=f"browse-cache-save-{model.__name__}")
+        post_delete.connect(bump_browse_version, sender=model, dispatch_uid=f"browse-cache-del-{model.__name__}")
+    m2m_changed.connect(bump_browse_version, sender=Position.required_languages.through,
+                        dispatch_uid="browse-cache-languages")

@@ -1,10 +1,28 @@
+"""Recruitment figures shared by the public widgets (cms), the public API and the back-office dashboards.
+
+The recruitment percentage counts PEOPLE (the seed's "招募100位志工，已報名80人，百分比80%"):
+- "needed" (volunteers needed) = the sum of the positions' targets `Position.volunteers_needed`; a position
+  without a target counts its largest shift headcount (the people needed at once);
+- "signed up" = the number of DISTINCT volunteers with at least one sign-up in status ACCEPTED on a shift of
+  those positions. A volunteer with five shifts counts once; a volunteer at two venues of one city counts
+  once for the city and once overall. Applied sign-ups (reviewed campaigns, waiting for the unit's decision)
+  and waitlisted ones do not count until accepted.
+- percent = signed up × 100 ÷ needed, rounded down and capped at 100.
+Seat fill (accepted seats ÷ the sum of the shifts' headcounts, `Shift.accepted_count`) is kept as a second
+figure for staff (`seats_filled` / `seats_needed`).
+The figures are cached; every service that changes a sign-up or a headcount bumps the cache version
+after its transaction commits. Readers see that version *settled* (`settings.RECRUITMENT_FIGURES_MAX_AGE`
+seconds, 2 by default): during a rush of sign-ups the figures are recomputed at most once per interval, by
+one process (the others keep the previous figures meanwhile), and a change shows on the next request after
+the interval. Pages that show the figures note it, so the public page cache keys only those pages on them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
-from volunteer_site.cache_versions import bump_version, current_version
+from volunteer_site.cache_versions import bump_version, current_version, note_read, settled_version
 
 from ..models import Campaign, City, OrgKind, OrgNode, Position, ServicePlan, Shift, Signup, SignupStatus
 
@@ -20,6 +38,16 @@ def invalidate_recruitment_progress() -> None:
 
 def _version() -> int:
     return current_version(VERSION_KEY)
+
+
+def figures_max_age() -> int:
+    """How old (seconds) the public figures may be: they are recomputed at most once per this interval."""
+    return int(getattr(settings, "RECRUITMENT_FIGURES_MAX_AGE", 2))
+
+
+def figures_stamp() -> int:
+    """The recruitment-figures version as settled for readers (see the module docstring)."""
+    return settled_version(VERSION_KEY, figures_max_age())
 
 
 @dataclass(frozen=True)
@@ -115,12 +143,21 @@ def _compute(campaign_code: str | None) -> dict:
 def recruitment_status(*, campaign_code: str | None = None, cities: list[str] | None = None) -> RecruitmentStatus:
     """Per city: venues, volunteers needed and signed up (people) and seats; and the total, whose "signed
     up" is the distinct people over all cities (so a volunteer in two cities counts once overall).
-    Five aggregate queries on a cache miss, none on a hit. Cities are whatever cities have venues."""
-    key = f"recruitment-progress:{_version()}:{campaign_code or '*'}"
+    Five aggregate queries on a cache miss, none on a hit. Cities are whatever cities have venues.
+    Single flight: while one process computes the figures of a new version, the others show the previous
+    ones (at most the settled interval old) instead of computing them too."""
+    note_read("figures")
+    key = f"recruitment-progress:{figures_stamp()}:{campaign_code or '*'}"
     data = cache.get(key)
     if data is None:
-        data = _compute(campaign_code)
-        cache.set(key, data, TTL)
+        last_key = f"recruitment-progress:last:{campaign_code or '*'}"
+        if cache.add(f"{key}:computing", 1, 30):
+            data = _compute(campaign_code)
+            cache.set_many({key: data, last_key: data}, TTL)
+        else:
+            data = cache.get(last_key)
+            if data is None:  # nothing computed yet anywhere: nothing to show instead
+                data = _compute(campaign_code)
     codes = cities or sorted((set(data["venue_counts"]) | set(data["per_city"])) - {None, ""}, key=city_order)
     rows = []
     for code in codes:

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "wagtail_localize.locales",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
+    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
@@ -73,6 +74,9 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Stored anonymous public pages are answered here, before session, locale, auth, axes and audit
+    # (cms/page_cache.py; only requests without a session or messages cookie).
+    "cms.page_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -219,6 +223,22 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- Public pages under load (README "Front cache") -----------------------------------------------
+# The public recruitment figures may be this many seconds old: recomputed at most once per interval.
+RECRUITMENT_FIGURES_MAX_AGE = int(os.environ.get("RECRUITMENT_FIGURES_MAX_AGE", "2"))
+# Anonymous public pages say `Cache-Control: public, s-maxage=N` so that a shared cache (the nginx
+# micro-cache in deploy/) may keep them N seconds; pages with live figures or seat counts say at most
+# the figures' age. 0 sends `private` instead (no shared cache).
+PUBLIC_PAGES_SHARED_MAX_AGE = int(os.environ.get("PUBLIC_PAGES_SHARED_MAX_AGE", "30"))
+# Purge of the front cache on publish (wagtail.contrib.frontend_cache): FRONTEND_CACHE_PURGE_URL is the
+# address the PURGE requests go to (e.g. http://127.0.0.1:8080 for the nginx in deploy/); unset, no purge.
+WAGTAILFRONTENDCACHE = {}
+if os.environ.get("FRONTEND_CACHE_PURGE_URL"):
+    WAGTAILFRONTENDCACHE["proxy"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+        "LOCATION": os.environ["FRONTEND_CACHE_PURGE_URL"],
+    }
 
 # --- Celery: a real worker on Redis when CELERY_BROKER_URL is set, inline otherwise -----------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

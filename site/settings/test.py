@@ -13,6 +13,9 @@ PRIVATE_MEDIA_ROOT = BASE_DIR / ".test-private-media"  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 CAPTCHA_TEST_MODE = True  # the answer "PASSED" is accepted (any case); wrong answers still fail
+# Figures live (the tests of the settled interval switch it on): most tests check a figure right after
+# a sign-up.
+RECRUITMENT_FIGURES_MAX_AGE = 0
 AXES_ENABLED = False  # the test client's login() has no request; the lock-out tests switch it on
 
 # Several test runs may share one PostgreSQL server (CI, benchmarks, developers side by side): give each
