@@ -118,7 +118,6 @@ class UnitsNavMixin:
         return context
 
 
-
 def _serve(field_file, download_name: str):
     return private_file_response(field_file, download_name)
 
@@ -187,10 +186,6 @@ class UnitEditView(StaffRequiredMixin, FormView):
         kwargs["instance"] = OrgNode.objects.get(pk=self.unit.pk)  # a copy: the form writes into its instance
         return kwargs
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["unit"] = self.unit
-        return context
 
     def form_valid(self, form):
         try:

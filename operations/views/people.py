@@ -219,10 +219,6 @@ class VolunteerUpdateView(StaffRequiredMixin, FormView):
             form.fields["id_number"].widget.attrs["placeholder"] = self.volunteer.masked_id
         return form
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["volunteer"] = self.volunteer
-        return context
 
     def form_valid(self, form):
         data = dict(form.cleaned_data)

@@ -89,10 +89,6 @@ class PlanCreateView(_PlanFormView):
         kwargs.setdefault("initial", {})["purpose_authority"] = authority
         return kwargs
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["unit"] = self.unit
-        return context
 
     def form_valid(self, form):
         try:

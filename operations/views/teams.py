@@ -107,8 +107,6 @@ class TeamListView(StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView
         return context
 
 
-
-
 class TeamDetailView(StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     """A team: its data, its sub-teams and its members (current and former) with their actions."""
 
@@ -185,10 +183,6 @@ class _TeamActionView(StaffRequiredMixin, FormView):
     object_selector = team_detail
     object_name = "team"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["team"] = self.team
-        return context
 
     def done(self, message):
         messages.success(self.request, message)
