@@ -186,7 +186,6 @@ class UnitEditView(StaffRequiredMixin, FormView):
         kwargs["instance"] = OrgNode.objects.get(pk=self.unit.pk)  # a copy: the form writes into its instance
         return kwargs
 
-
     def form_valid(self, form):
         try:
             orgnode_update(actor=self.request.user, node=self.unit, **form.cleaned_data)

@@ -219,7 +219,6 @@ class VolunteerUpdateView(StaffRequiredMixin, FormView):
             form.fields["id_number"].widget.attrs["placeholder"] = self.volunteer.masked_id
         return form
 
-
     def form_valid(self, form):
         data = dict(form.cleaned_data)
         number = data.pop("id_number") or None

@@ -89,7 +89,6 @@ class PlanCreateView(_PlanFormView):
         kwargs.setdefault("initial", {})["purpose_authority"] = authority
         return kwargs
 
-
     def form_valid(self, form):
         try:
             plan = service_plan_create(actor=self.request.user, unit=self.unit, **form.service_data())

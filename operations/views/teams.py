@@ -183,7 +183,6 @@ class _TeamActionView(StaffRequiredMixin, FormView):
     object_selector = team_detail
     object_name = "team"
 
-
     def done(self, message):
         messages.success(self.request, message)
         return redirect("operations:team_detail", pk=self.team.pk)
