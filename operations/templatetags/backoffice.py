@@ -46,6 +46,14 @@ def backoffice_modules(context):
     ]
 
 
+def _scope_path(node) -> str:
+    """A team is named with its unit ("臺北大巨蛋 › 競賽組"): team names repeat across units."""
+    if node.kind not in ("team", "subteam"):
+        return node.display_name
+    above = [a.display_name for a in node.get_ancestors() if a.kind in ("unit", "team")]
+    return " › ".join([*above, node.display_name])
+
+
 @register.simple_tag(takes_context=True)
 def backoffice_identity(context):
     """Who is signed in, for the header: their name and each role with its scope ("運用單位管理員 · 臺北大巨蛋")."""
@@ -53,10 +61,8 @@ def backoffice_identity(context):
     user = getattr(request, "user", None) or context.get("user")
     if user is None or not user.is_authenticated:
         return None
-    roles = [
-        {"role": grant.get_role_display(), "scope": grant.node.display_name}
-        for grant in user.grants.select_related("node")
-    ]
+    roles = [{"role": grant.get_role_display(), "scope": _scope_path(grant.node)}
+             for grant in user.grants.select_related("node")]
     if not roles and user.is_superuser:
         roles = [{"role": Role.SYSTEM_ADMIN.label, "scope": ""}]
     return {"name": str(user), "roles": roles, "staff": is_staff_member(user)}

@@ -100,7 +100,7 @@ def test_header_names_the_person_their_role_and_scope_and_offers_language_and_lo
 def test_english_header_and_menu(org, login):
     client = login(org.leader_a)
     html = client.get("/en/backoffice/").content.decode()
-    assert "Team leader" in html and org.team_a.name_en in html
+    assert "Team leader" in html and f"{org.unit_a.name_en} › {org.team_a.name_en}" in html
     assert "Volunteer and team management" in NAV.search(html).group(1)
 
 
