@@ -5,7 +5,9 @@ from django.conf import settings
 from django.urls import reverse, translate_url
 from django.utils.translation import get_language
 
-from ..views.base import MODULES
+from ..roles import Role
+from ..scoping import is_staff_member
+from ..views.base import modules_for
 
 register = template.Library()
 
@@ -34,11 +36,36 @@ def language_links(context):
 
 @register.simple_tag(takes_context=True)
 def backoffice_modules(context):
+    """The side navigation: only the modules the person may open (see `views.base.MODULES`)."""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
     active = context.get("active_module", "")
-    items = []
-    for key, label, url_name in MODULES:
-        items.append({"key": key, "label": label, "url": reverse(url_name) if url_name else None, "active": key == active})
-    return items
+    return [
+        {"key": m.key, "label": m.label, "url": reverse(m.url_name), "active": m.key == active}
+        for m in modules_for(user)
+    ]
+
+
+def _scope_path(node) -> str:
+    """A team is named with its unit ("臺北大巨蛋 › 競賽組"): team names repeat across units."""
+    if node.kind not in ("team", "subteam"):
+        return node.display_name
+    above = [a.display_name for a in node.get_ancestors() if a.kind in ("unit", "team")]
+    return " › ".join([*above, node.display_name])
+
+
+@register.simple_tag(takes_context=True)
+def backoffice_identity(context):
+    """Who is signed in, for the header: their name and each role with its scope ("運用單位管理員 · 臺北大巨蛋")."""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    if user is None or not user.is_authenticated:
+        return None
+    roles = [{"role": grant.get_role_display(), "scope": _scope_path(grant.node)}
+             for grant in user.grants.select_related("node")]
+    if not roles and user.is_superuser:
+        roles = [{"role": Role.SYSTEM_ADMIN.label, "scope": ""}]
+    return {"name": str(user), "roles": roles, "staff": is_staff_member(user)}
 
 
 @register.filter

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import django_tables2 as tables2
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -11,22 +14,51 @@ from volunteer_site.params import parse_page, parse_per_page
 
 from ..scoping import is_staff_member
 
-# The 13 back-office modules of SPEC.md; a url name makes a module active.
+
+@dataclass(frozen=True)
+class Module:
+    """A back-office module in the side navigation. It is shown to a person who may use it: `permission` is a
+    verb of `rules.VERB_ROLES` (checked without an object: "holds a role that may do this somewhere") or any
+    Django permission, `predicate(user)` decides otherwise. A module without `url_name` is not built yet and
+    is never shown."""
+
+    key: str
+    label: str
+    url_name: str | None
+    permission: str | None = None
+    predicate: Callable | None = None
+
+    def allows(self, user) -> bool:
+        if not self.url_name or not (user and user.is_authenticated):
+            return False
+        if self.permission and not user.has_perm(self.permission):
+            return False
+        return self.predicate(user) if self.predicate is not None else True
+
+
+# The 13 back-office modules of SPEC.md, in the order of the side navigation.
 MODULES = [
-    ("volunteers", _("Volunteer and team management"), "operations:volunteer_list"),
-    ("units", _("Unit data"), "operations:unit_home"),
-    ("recruitment", _("Recruitment and matching"), "operations:campaign_list"),
-    ("insurance", _("Insurance"), None),
-    ("training", _("Training"), None),
-    ("attendance", _("Attendance"), "operations:attendance_list"),
-    ("applications", _("Applications"), None),
-    ("review", _("Form review"), None),
-    ("reports", _("Semi-annual and annual reports"), None),
-    ("statistics", _("Statistics"), None),
-    ("frontsite", _("Front-site management"), "wagtailadmin_home"),
-    ("system", _("System management"), "operations:audit_list"),
-    ("profile", _("My profile"), "operations:profile"),
+    Module("volunteers", _("Volunteer and team management"), "operations:volunteer_list",
+           permission="operations.volunteer.view"),
+    Module("units", _("Unit data"), "operations:unit_home", permission="operations.orgnode.view"),
+    Module("recruitment", _("Recruitment and matching"), "operations:campaign_list",
+           permission="operations.campaign.view"),
+    Module("insurance", _("Insurance"), None),
+    Module("training", _("Training"), None),
+    Module("attendance", _("Attendance"), "operations:attendance_list", permission="operations.shift.view"),
+    Module("applications", _("Applications"), None),
+    Module("review", _("Form review"), None),
+    Module("reports", _("Semi-annual and annual reports"), None),
+    Module("statistics", _("Statistics"), None),
+    Module("frontsite", _("Front-site management"), "wagtailadmin_home", permission="wagtailadmin.access_admin"),
+    Module("system", _("System management"), "operations:audit_list", permission="operations.auditevent.view"),
+    Module("profile", _("My profile"), "operations:profile", predicate=is_staff_member),
 ]
+
+
+def modules_for(user) -> list[Module]:
+    """The modules `user` may open, in menu order (the ones not built yet never appear)."""
+    return [module for module in MODULES if module.allows(user)]
 
 
 class StaffRequiredMixin(AccessMixin):

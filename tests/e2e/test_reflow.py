@@ -65,3 +65,70 @@ def test_no_public_page_is_wider_than_a_phone(browser, live_server, shot, demo_d
             shot(page, f"reflow-wmg-dialog{'-en' if prefix else '-zh'}-{width}")
         context.close()
     assert not problems, problems
+
+
+# --- The back-office ---------------------------------------------------------------------------------
+
+def _backoffice_pages() -> dict[str, str]:
+    """The main back-office pages: lists, details and a form, with objects of the Taipei Dome."""
+    from django.urls import reverse
+
+    from operations.models import OrgNode, Shift
+
+    team = OrgNode.objects.get(code="wmg-taipei-dome-competition")
+    shift = Shift.objects.filter(position__venue__code="wmg-taipei-dome").order_by("date", "start_time").first()
+    return {
+        "dashboard": reverse("operations:dashboard"),
+        "volunteers": reverse("operations:volunteer_list"),
+        "teams": reverse("operations:team_list"),
+        "team": reverse("operations:team_detail", args=[team.pk]),
+        "campaigns": reverse("operations:campaign_list"),
+        "shift": reverse("operations:shift_detail", args=[shift.pk]),
+        "attendance": reverse("operations:attendance_list"),
+        "form": reverse("operations:volunteer_create"),
+    }
+
+
+def session_cookie(username: str, base_url: str) -> dict:
+    """A logged-in session for `username`, as a browser cookie (no log-in form, no lockout counting)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from operations.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": base_url}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_backoffice_page_is_wider_than_a_phone(browser, live_server, shot, demo_data):
+    pages = _backoffice_pages()
+    problems = {}
+    for username in ("officer", "unit_admin"):
+        cookie = session_cookie(username, live_server.url)
+        for width in WIDTHS:
+            context = browser.new_context(viewport={"width": width, "height": 800})
+            context.add_cookies([cookie])
+            page = context.new_page()
+            page.set_default_timeout(15000)
+            for url in pages.values():
+                for prefix in ("", "/en"):
+                    response = page.goto(live_server.url + prefix + url)
+                    assert response.status == 200, (username, prefix + url, response.status)
+                    wide = _too_wide(page, width)
+                    if wide is not None:
+                        problems[f"{username} {prefix}{url} @ {width}px"] = wide
+            # the side navigation is folded away behind an accessible button
+            page.goto(live_server.url + pages["volunteers"])
+            toggle = page.locator("[data-nav-toggle]")
+            assert toggle.get_attribute("aria-expanded") == "false"
+            assert not page.locator("#bo-nav").is_visible()
+            toggle.click()
+            assert toggle.get_attribute("aria-expanded") == "true"
+            assert page.locator("#bo-nav").is_visible()
+            if width == 390 and username == "unit_admin":
+                shot(page, "reflow-backoffice-volunteers-menu-390")
+            context.close()
+    assert not problems, problems
