@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from .identity import IdType, generate_national_id
 from .models import (
+    Attendance,
     Campaign,
     CampaignStatus,
     FilingStatus,
@@ -46,6 +47,7 @@ from .services.people import grant_create, volunteer_create
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 DEMO_PASSWORD = "demo-2025-volunteer"
 WMG_CAMPAIGN = "wmg-2025"
+THIS_WEEK_CAMPAIGN = "taipei-dome-rehearsal"
 SHIFT_PATTERN = [("早班", datetime.time(8), datetime.time(12)), ("午班", datetime.time(12), datetime.time(16)),
                  ("晚班", datetime.time(16), datetime.time(20))]
 SHIFT_NAMES_EN = {"早班": "Morning", "午班": "Afternoon", "晚班": "Evening"}
@@ -89,6 +91,7 @@ def load_operations_demo(*, start: datetime.date, volunteers: int = 360) -> Demo
         accounts = loader.load_staff(nodes)
         loader.load_volunteers(nodes, volunteers)
         loader.load_signups(campaign)
+        loader.load_this_week(nodes)
     return DemoResult(campaign=campaign, accounts=accounts)
 
 
@@ -345,6 +348,43 @@ class _Loader:
                         signups.append(Signup(volunteer=volunteer, shift=shift, status=SignupStatus.ACCEPTED))
         Signup.objects.bulk_create(signups, batch_size=1000)
         Shift.objects.bulk_update([s for s in shifts if s.accepted_count], ["accepted_count"], batch_size=1000)
+
+    def load_this_week(self, nodes):
+        """A small reviewed campaign at the Taipei Dome around the day the demo is loaded, so that the
+        back-office home has work waiting: sign-ups to decide, shifts of the coming week with free seats,
+        and yesterday's shift where somebody checked in and never checked out."""
+        if Campaign.objects.filter(code=THIS_WEEK_CAMPAIGN).exists():
+            return
+        # the venue's administration group (the walk-through of the volunteer journey uses the competition one)
+        unit, team = nodes.get("wmg-taipei-dome"), nodes.get("wmg-taipei-dome-admin")
+        # people without an account of their own, so that no demo log-in finds sign-ups it did not make
+        competition = nodes.get("wmg-taipei-dome-competition")
+        volunteers = list(Volunteer.objects.filter(memberships__team__path__startswith=unit.path, user__isnull=True)
+                          .exclude(memberships__team__path__startswith=competition.path)
+                          .distinct().order_by("pk")[:6]) if unit and team and competition else []
+        if unit is None or len(volunteers) < 2:
+            return
+        today = timezone.localdate()
+        campaign = Campaign.objects.create(
+            unit=unit, code=THIS_WEEK_CAMPAIGN, title="臺北大巨蛋賽前場館演練志工", title_en="Taipei Dome: rehearsal volunteers",
+            description="賽前場館動線與疏散演練。", description_en="Rehearsing the venue's routes and evacuation.",
+            volunteer_type=VolunteerType.VENUE, signup_mode=SignupMode.REVIEWED, status=CampaignStatus.OPEN,
+            starts_on=today - datetime.timedelta(days=1), ends_on=today + datetime.timedelta(days=6),
+            signup_opens_at=timezone.now() - datetime.timedelta(days=14), min_age=16,
+        )
+        position = Position.objects.create(campaign=campaign, venue=unit, team=team, title="場館演練｜行政組",
+                                           title_en="Rehearsal · Administration", volunteers_needed=4)
+        begin, finish = datetime.time(9, 0), datetime.time(12, 0)
+        yesterday, soon, later = (Shift.objects.create(
+            position=position, date=today + datetime.timedelta(days=offset), start_time=begin, end_time=finish,
+            name="早班", name_en="Morning", headcount=4) for offset in (-1, 1, 3))
+        done = Signup.objects.create(volunteer=volunteers[0], shift=yesterday, status=SignupStatus.ACCEPTED)
+        Shift.objects.filter(pk=yesterday.pk).update(accepted_count=1)
+        Attendance.objects.create(signup=done, shift=yesterday, volunteer=volunteers[0],
+                                  check_in_at=timezone.make_aware(datetime.datetime.combine(yesterday.date, begin)))
+        for volunteer in volunteers[1:4]:
+            Signup.objects.create(volunteer=volunteer, shift=soon, status=SignupStatus.APPLIED)
+        Signup.objects.create(volunteer=volunteers[-1], shift=later, status=SignupStatus.APPLIED)
 
 
 def print_demo_accounts(result: DemoResult, write, success=str) -> None:
