@@ -80,7 +80,7 @@ class RegistrationForm(forms.Form):
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("The two passwords are not the same."))
         if p1:
-            from .models import User
+            from ..models import User
 
             probe = User(username=data.get("email") or data.get("phone") or "", email=data.get("email") or "",
                          first_name=data.get("name") or "")
