@@ -9,6 +9,7 @@ import uuid
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from volunteer_site.params import BoundedModelChoiceField
 
 from operations.selectors.public import (
     city_choices,
@@ -33,7 +34,7 @@ def _sniff(upload) -> str:
     return ""
 
 
-class AuthorityChoiceField(forms.ModelChoiceField):
+class AuthorityChoiceField(BoundedModelChoiceField):
     """An organisation picked by its name in the visitor's language."""
 
     def label_from_instance(self, obj):

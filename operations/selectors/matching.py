@@ -95,8 +95,13 @@ def _eligible(user, shift: Shift):
         nodes = list(OrgNode.objects.filter(scope_q(user, roles=TEAM_MANAGERS)).values_list("pk", flat=True)[
             :SMALL_SCOPE_NODES + 1])
         if len(nodes) <= SMALL_SCOPE_NODES:
-            rows = list(Membership.objects.filter(team__in=nodes).order_by().values_list("volunteer_id", flat=True)[
-                :SMALL_SCOPE + 1])
+            # members, and those in the scope through a sign-up at one of its positions (Volunteer.visible_to),
+            # in one query
+            members = Membership.objects.filter(team__in=nodes).order_by().values_list("volunteer_id", flat=True)
+            signed_up = Signup.objects.filter(
+                Q(shift__position__campaign__unit__in=nodes) | Q(shift__position__venue__in=nodes)
+                | Q(shift__position__team__in=nodes)).order_by().values_list("volunteer_id", flat=True)
+            rows = list(members.union(signed_up, all=True)[:SMALL_SCOPE + 1])
             if len(rows) <= SMALL_SCOPE:  # all of them
                 volunteers = volunteers.filter(pk__in=set(rows))
     # The rule book's filters in SQL: not busy at that time, age limits, minors only with consent, and
