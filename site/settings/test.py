@@ -26,3 +26,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
     # setdefault: processes started by the tests inherit the suffix and find the same database
     _suffix = _os.environ.setdefault("TEST_DB_SUFFIX", str(_os.getpid()))
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_suffix}"}  # noqa: F405
+
+# pytest-xdist: each test process has its own database (pytest-django adds the worker's name) and its own
+# Celery queue on the shared broker, so that one process's worker never runs another's tasks against the
+# wrong database. Processes the tests start (workers, web nodes) inherit the variable and the queue.
+_xdist_worker = __import__("os").environ.get("PYTEST_XDIST_WORKER")
+if _xdist_worker:
+    CELERY_TASK_DEFAULT_QUEUE = f"tests-{_xdist_worker}"
