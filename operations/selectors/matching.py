@@ -56,6 +56,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from ..localised import join_list
 from ..models import (
     AttendanceOutcome,
     Membership,
@@ -243,17 +244,17 @@ def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
             have = [str(lang) for lang in languages if lang.pk in spoken]
             missing = [str(lang) for lang in languages if lang.pk not in spoken]
             if have:
-                candidate.reasons.append(_("Speaks %(languages)s") % {"languages": "、".join(have)})
+                candidate.reasons.append(_("Speaks %(languages)s") % {"languages": join_list(have)})
             if missing:
-                candidate.warnings.append(_("Does not list %(languages)s") % {"languages": "、".join(missing)})
+                candidate.warnings.append(_("Does not list %(languages)s") % {"languages": join_list(missing)})
         if skills:
             owned = {skill.pk for skill in volunteer.skills.all()}
             have = [str(s) for s in skills if s.pk in owned]
             missing = [str(s) for s in skills if s.pk not in owned]
             if have:
-                candidate.reasons.append(_("Skills: %(skills)s") % {"skills": "、".join(have)})
+                candidate.reasons.append(_("Skills: %(skills)s") % {"skills": join_list(have)})
             if missing:
-                candidate.warnings.append(_("Lacks %(skills)s") % {"skills": "、".join(missing)})
+                candidate.warnings.append(_("Lacks %(skills)s") % {"skills": join_list(missing)})
         age = volunteer.age_on(shift.date)
         candidate.reasons.append(_("Age %(age)s on the day") % {"age": age})
         candidate.reasons.append(_("Free at that time (no overlapping shift)"))
