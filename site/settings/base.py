@@ -231,6 +231,9 @@ RECRUITMENT_FIGURES_MAX_AGE = int(os.environ.get("RECRUITMENT_FIGURES_MAX_AGE", 
 # micro-cache in deploy/) may keep them N seconds; pages with live figures or seat counts say at most
 # the figures' age. 0 sends `private` instead (no shared cache).
 PUBLIC_PAGES_SHARED_MAX_AGE = int(os.environ.get("PUBLIC_PAGES_SHARED_MAX_AGE", "30"))
+# Seconds a web process answers a public page from its own memory before asking the shared cache again
+# (cms/page_cache.py); 0 turns that tier off.
+PUBLIC_PAGES_LOCAL_SECONDS = float(os.environ.get("PUBLIC_PAGES_LOCAL_SECONDS", "1"))
 # Purge of the front cache on publish (wagtail.contrib.frontend_cache): FRONTEND_CACHE_PURGE_URL is the
 # address the PURGE requests go to (e.g. http://127.0.0.1:8080 for the nginx in deploy/); unset, no purge.
 WAGTAILFRONTENDCACHE = {}

@@ -16,6 +16,7 @@ CAPTCHA_TEST_MODE = True  # the answer "PASSED" is accepted (any case); wrong an
 # Figures live (the tests of the settled interval switch it on): most tests check a figure right after
 # a sign-up.
 RECRUITMENT_FIGURES_MAX_AGE = 0
+PUBLIC_PAGES_LOCAL_SECONDS = 0  # likewise: a page is read from the shared cache on every request
 AXES_ENABLED = False  # the test client's login() has no request; the lock-out tests switch it on
 
 # Several test runs may share one PostgreSQL server (CI, benchmarks, developers side by side): give each
