@@ -63,6 +63,7 @@ STAFF_VOICE = {
 
 ALERT_DAYS = (30, 7)  # policy expiry alerts, days before the end
 UPCOMING_DAYS = 14  # "uninsured on upcoming shifts"
+UPCOMING_CHOICES = (7, 14, 30, 90)
 
 
 def default_age_cap() -> int:
@@ -360,3 +361,53 @@ def units_with_uninsured(today: datetime.date, days: int = UPCOMING_DAYS) -> dic
 
 
 TEAM_KINDS = (OrgKind.TEAM, OrgKind.SUBTEAM)
+POLICY_NODE_KINDS = (OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY, OrgKind.UNIT)
+
+
+def policy_node_choices(user) -> QuerySet:
+    """The organisations the user may take a policy out for (units and authorities they manage)."""
+    from ..models import OrgNode
+    from ..roles import UNIT_MANAGERS
+
+    return (OrgNode.objects.visible_to(user, roles=UNIT_MANAGERS).filter(kind__in=POLICY_NODE_KINDS, is_active=True)
+            .order_by("path"))
+
+
+def cover_node_choices(policy: InsurancePolicy) -> QuerySet:
+    """The policy's node and the units, teams and sub-teams under it."""
+    from ..models import OrgNode
+
+    return (OrgNode.objects.filter(path__startswith=policy.node.path, is_active=True)
+            .exclude(kind=OrgKind.PURPOSE_AUTHORITY).order_by("path"))
+
+
+def cover_detail(user, pk: int) -> InsuranceCover:
+    return InsuranceCover.objects.visible_to(user).select_related("policy__node", "volunteer", "node").get(pk=pk)
+
+
+def volunteers_by_id_numbers(user, numbers: list[str]) -> dict[str, Volunteer]:
+    """The user's volunteers with these document numbers (number → volunteer); others are simply absent."""
+    found = {}
+    for start in range(0, len(numbers), 500):
+        for volunteer in Volunteer.objects.visible_to(user).filter(id_number__in=numbers[start:start + 500]):
+            found[volunteer.id_number] = volunteer
+    return found
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def insured_list(policy: InsurancePolicy, day: datetime.date, *, team=None, over_cap: bool = False) -> QuerySet:
+    """The insurer's roster on `day`: who `policy` insures, optionally only current members of `team` (and
+    its sub-teams) and only those older than the policy's age cap that day."""
+    qs = insured_by_policy(policy, day)
+    if team is not None:
+        qs = qs.filter(Exists(Membership.objects.current(day).filter(volunteer=OuterRef("pk"),
+                                                                     team__path__startswith=team.path)))
+    if over_cap:
+        qs = qs.filter(birth_date__lte=_years_before(day, policy.age_cap + 1))
+    return qs.order_by("name", "pk")
