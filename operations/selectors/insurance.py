@@ -136,6 +136,8 @@ def _shift_gate(shift: Shift, volunteer_id: int | None) -> tuple[ShiftGate, bool
     if volunteer_id is not None:
         qs = qs.annotate(insured=Exists(Volunteer.objects.filter(insured_q(shift.date), pk=volunteer_id)))
         values.append("insured")
+    if not values:
+        return gate, None
     row = dict(zip(values, qs.values_list(*values).first() or [None] * len(values), strict=True))
     if gate is None:
         from ..localised import localised
@@ -146,6 +148,12 @@ def _shift_gate(shift: Shift, volunteer_id: int | None) -> tuple[ShiftGate, bool
         gate = ShiftGate(bool(row.get("gated")), str(name), contact)
         shift._insurance_gate = gate
     return gate, (bool(row["insured"]) if volunteer_id is not None else None)
+
+
+def shift_gated(shift: Shift) -> bool:
+    """Does the insurance gate apply to `shift` (remembered on the shift object)?"""
+    gate = getattr(shift, "_insurance_gate", None)
+    return (gate or _shift_gate(shift, None)[0]).gated
 
 
 def seat_at_stake(shift: Shift, context: signup_rules.SignupContext) -> bool:
@@ -189,9 +197,7 @@ def _volunteer_filter(volunteers: QuerySet, shift: Shift) -> QuerySet:
     campaigns list everybody and say who is not insured (`insurance_notes`)."""
     if shift.position.campaign.signup_mode == SignupMode.REVIEWED:
         return volunteers
-    gate, _ = _shift_gate(shift, None) if getattr(shift, "_insurance_gate", None) is None else (
-        shift._insurance_gate, None)
-    if not gate.gated:
+    if not shift_gated(shift):
         return volunteers
     return volunteers.filter(insured_q(shift.date))
 
@@ -217,19 +223,20 @@ def attendance_refusal(volunteer: Volunteer, shift: Shift) -> str | None:
 # --- Age cap -----------------------------------------------------------------------------------------
 
 def age_caps_on(volunteer_ids, day: datetime.date) -> dict[int, int | None]:
-    """The lowest age cap of the policies covering each volunteer on `day` (None: not insured). Two
-    queries, whatever the number of volunteers."""
+    """The lowest age cap of the policies covering each volunteer on `day` (None: not insured). One
+    query (person covers and node covers through memberships, as a UNION), whatever the number of
+    volunteers."""
     ids = list(volunteer_ids)
     caps: dict[int, int | None] = dict.fromkeys(ids)
     if not ids:
         return caps
-    for vid, cap in InsuranceCover.objects.on(day).filter(volunteer_id__in=ids).values_list(
-            "volunteer_id", "policy__age_cap"):
-        caps[vid] = cap if caps[vid] is None else min(caps[vid], cap)
+    person = InsuranceCover.objects.on(day).filter(volunteer_id__in=ids).order_by().values_list(
+        "volunteer_id", "policy__age_cap")
     cap_sub = (node_covers_over_team(OuterRef("team__path"), day).order_by("policy__age_cap")
                .values("policy__age_cap")[:1])
-    for vid, cap in (Membership.objects.current(day).filter(volunteer_id__in=ids)
-                     .annotate(cap=Subquery(cap_sub)).filter(cap__isnull=False).values_list("volunteer_id", "cap")):
+    member = (Membership.objects.current(day).filter(volunteer_id__in=ids).order_by()
+              .annotate(cap=Subquery(cap_sub)).filter(cap__isnull=False).values_list("volunteer_id", "cap"))
+    for vid, cap in person.union(member, all=True):
         caps[vid] = cap if caps[vid] is None else min(caps[vid], cap)
     return caps
 
