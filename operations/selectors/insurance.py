@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
@@ -259,6 +260,24 @@ def insurance_notes(volunteers, day: datetime.date) -> dict[int, InsuranceNote]:
         limit = cap if cap is not None else default_age_cap()
         notes[v.pk] = InsuranceNote(insured=cap is not None, cap=limit, over_cap=v.age_on(day) > limit)
     return notes
+
+
+def with_insurance(signups: QuerySet) -> QuerySet:
+    """Sign-ups annotated, in the same query, with `insurance_cap` (the age cap of a policy covering the
+    volunteer on the shift's date; None: not insured) and `insurance_gated` (the gate applies to the
+    shift): the sign-up review flags the uninsured and those over the cap without a query per row."""
+    person = (InsuranceCover.objects.filter(volunteer=OuterRef("volunteer_id"), starts_on__lte=OuterRef("shift__date"),
+                                            ends_on__gte=OuterRef("shift__date"))
+              .order_by("policy__age_cap").values("policy__age_cap")[:1])
+    node_cap = (node_covers_over_team(OuterRef("team__path"), OuterRef(OuterRef("shift__date")))
+                .order_by("policy__age_cap").values("policy__age_cap")[:1])
+    member = (Membership.objects.filter(volunteer=OuterRef("volunteer_id"), joined_on__lte=OuterRef("shift__date"))
+              .filter(Q(left_on__isnull=True) | Q(left_on__gt=OuterRef("shift__date")))
+              .annotate(cap=Subquery(node_cap)).filter(cap__isnull=False).order_by("cap").values("cap")[:1])
+    return signups.annotate(
+        insurance_cap=Coalesce(Subquery(person), Subquery(member)),
+        insurance_gated=Exists(Shift.objects.filter(gated_q(), pk=OuterRef("shift_id"))),
+    )
 
 
 # --- Lists -------------------------------------------------------------------------------------------
