@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from volunteer_site.params import BoundedModelChoiceField, BoundedModelForm
 
-from ..models import InsurancePolicy, OrgNode
+from ..models import CoverScope, InsurancePolicy, OrgNode
 from ..widgets import PrivateFileInput
 from .base import DATE
 
@@ -75,6 +75,8 @@ class PeopleCoverForm(forms.Form):
 class NodeCoverForm(forms.Form):
     node = BoundedModelChoiceField(label=_("Team or organisation"), queryset=OrgNode.objects.none(),
                                    help_text=_("Choose the insured organisation itself to cover all its current members."))
+    node_scope = forms.ChoiceField(label=_("Who at that organisation"), choices=CoverScope.choices,
+                                   initial=CoverScope.MEMBERS, widget=forms.RadioSelect)
     starts_on = forms.DateField(label=_("Insured from"), required=False, widget=DATE)
     ends_on = forms.DateField(label=_("Insured until"), required=False, widget=DATE)
 

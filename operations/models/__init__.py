@@ -46,6 +46,6 @@ __all__ += ["EffectLog", "OutboxMessage", "OutboxStatus"]
 from .submissions import SubmissionKey  # noqa: E402
 
 __all__ += ["SubmissionKey"]
-from .insurance import InsuranceCover, InsurancePolicy, PolicyKind  # noqa: E402
+from .insurance import CoverScope, InsuranceCover, InsurancePolicy, PolicyKind  # noqa: E402
 
-__all__ += ["InsuranceCover", "InsurancePolicy", "PolicyKind"]
+__all__ += ["CoverScope", "InsuranceCover", "InsurancePolicy", "PolicyKind"]

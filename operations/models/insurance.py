@@ -6,8 +6,11 @@ contract covering many units). A cover row says who a policy insures from one da
 inclusive, always inside the policy's period):
 
   - a person (`volunteer`), or
-  - a node (`node`): every volunteer who is a current member, on the date asked about, of a team at or
-    below that node. "All current members of the insured node" is a node cover on the policy's own node.
+  - a node (`node`), in one of two ways (`node_scope`):
+      MEMBERS: every volunteer who is a current member, on the date asked about, of a team at or below
+      that node ("all current members of the insured node" is such a cover on the policy's own node);
+      ON_SHIFT: every volunteer accepted for a shift of that node (its campaigns, venues or teams) on
+      the day of the shift: an event's group policy whose insured list is the day's roster.
 
 The insured list on a date is therefore a query (selectors.insurance.insured_q), never a copy."""
 from __future__ import annotations
@@ -36,6 +39,11 @@ def default_age_cap() -> int:
 class PolicyKind(models.TextChoices):
     GROUP_ACCIDENT = "accident", _("Group accident insurance (意外險)")
     SPECIAL = "special", _("Special insurance")
+
+
+class CoverScope(models.TextChoices):
+    MEMBERS = "members", _("Current members of its teams")
+    ON_SHIFT = "on_shift", _("Volunteers accepted for its shifts, on the day")
 
 
 class InsurancePolicyQuerySet(models.QuerySet):
@@ -111,6 +119,8 @@ class InsuranceCover(models.Model):
                                   related_name="insurance_covers", verbose_name=_("volunteer"))
     node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="insurance_covers", verbose_name=_("team or organisation"))
+    node_scope = models.CharField(_("who at that organisation"), max_length=16, choices=CoverScope.choices,
+                                  default=CoverScope.MEMBERS)
     starts_on = models.DateField(_("insured from"), validators=DATE_VALIDATORS)
     ends_on = models.DateField(_("insured until"), validators=DATE_VALIDATORS)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

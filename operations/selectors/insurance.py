@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
 from ..models import (
+    CoverScope,
     InsuranceCover,
     InsurancePolicy,
     Membership,
@@ -85,9 +86,23 @@ def _day_refs(day):
 
 
 def node_covers_over_team(team_path_ref, day) -> QuerySet:
-    """Node covers in force on `day` whose node lies at or above the team whose path is `team_path_ref`."""
-    return InsuranceCover.objects.filter(node__isnull=False, starts_on__lte=day, ends_on__gte=day).filter(
-        StartsWith(team_path_ref, F("node__path")))
+    """Members covers in force on `day` whose node lies at or above the team whose path is `team_path_ref`."""
+    return InsuranceCover.objects.filter(node__isnull=False, node_scope=CoverScope.MEMBERS, starts_on__lte=day,
+                                         ends_on__gte=day).filter(StartsWith(team_path_ref, F("node__path")))
+
+
+SHIFT_NODES = ("position__campaign__unit", "position__venue", "position__team")
+
+
+def shift_covers(shift_prefix: str, day) -> QuerySet:
+    """"Accepted for its shifts" covers in force on `day` whose node lies at or above the organiser, venue
+    or team of the shift reached (from the outer row) through `shift_prefix` ("" on a Shift, "shift__" on
+    a sign-up)."""
+    on_node = Q(pk__in=[])
+    for field in SHIFT_NODES:
+        on_node |= Q(StartsWith(OuterRef(f"{shift_prefix}{field}__path"), F("node__path")))
+    return InsuranceCover.objects.filter(node__isnull=False, node_scope=CoverScope.ON_SHIFT, starts_on__lte=day,
+                                         ends_on__gte=day).filter(on_node)
 
 
 def insured_q(day, volunteer: str = "pk") -> Q:
@@ -98,7 +113,9 @@ def insured_q(day, volunteer: str = "pk") -> Q:
     member = (Membership.objects.filter(volunteer=OuterRef(volunteer), joined_on__lte=day1)
               .filter(Q(left_on__isnull=True) | Q(left_on__gt=day1))
               .filter(Exists(node_covers_over_team(OuterRef("team__path"), day2))))
-    return Q(Exists(person)) | Q(Exists(member))
+    on_shift = (Signup.objects.filter(volunteer=OuterRef(volunteer), status=SignupStatus.ACCEPTED, shift__date=day1)
+                .filter(Exists(shift_covers("shift__", OuterRef("shift__date")))))
+    return Q(Exists(person)) | Q(Exists(member)) | Q(Exists(on_shift))
 
 
 def _policy_over(path_ref) -> Exists:
@@ -122,6 +139,7 @@ class ShiftGate:
     gated: bool
     org: str
     contact: str
+    roster_cap: int | None = None  # an "accepted for its shifts" cover insures whoever is accepted (its cap)
 
 
 def _shift_gate(shift: Shift, volunteer_id: int | None) -> tuple[ShiftGate, bool | None]:
@@ -132,7 +150,9 @@ def _shift_gate(shift: Shift, volunteer_id: int | None) -> tuple[ShiftGate, bool
     values = []
     if gate is None:
         qs = qs.annotate(gated=Exists(Shift.objects.filter(gated_q(), pk=OuterRef("pk"))))
-        values += ["gated", "position__campaign__unit__name", "position__campaign__unit__name_en",
+        qs = qs.annotate(roster_cap=Subquery(shift_covers("", shift.date).order_by("policy__age_cap")
+                                             .values("policy__age_cap")[:1]))
+        values += ["gated", "roster_cap", "position__campaign__unit__name", "position__campaign__unit__name_en",
                    "position__campaign__unit__phone", "position__campaign__unit__email"]
     if volunteer_id is not None:
         qs = qs.annotate(insured=Exists(Volunteer.objects.filter(insured_q(shift.date), pk=volunteer_id)))
@@ -146,15 +166,14 @@ def _shift_gate(shift: Shift, volunteer_id: int | None) -> tuple[ShiftGate, bool
         name = localised(row.get("position__campaign__unit__name") or "",
                          row.get("position__campaign__unit__name_en") or "")
         contact = row.get("position__campaign__unit__phone") or row.get("position__campaign__unit__email") or "—"
-        gate = ShiftGate(bool(row.get("gated")), str(name), contact)
+        gate = ShiftGate(bool(row.get("gated")), str(name), contact, row.get("roster_cap"))
         shift._insurance_gate = gate
     return gate, (bool(row["insured"]) if volunteer_id is not None else None)
 
 
-def shift_gated(shift: Shift) -> bool:
-    """Does the insurance gate apply to `shift` (remembered on the shift object)?"""
-    gate = getattr(shift, "_insurance_gate", None)
-    return (gate or _shift_gate(shift, None)[0]).gated
+def shift_gate(shift: Shift) -> ShiftGate:
+    """The insurance gate of `shift` (remembered on the shift object)."""
+    return getattr(shift, "_insurance_gate", None) or _shift_gate(shift, None)[0]
 
 
 def seat_at_stake(shift: Shift, context: signup_rules.SignupContext) -> bool:
@@ -188,7 +207,7 @@ def check_insured(volunteer: Volunteer, shift: Shift, context: signup_rules.Sign
     if not seat_at_stake(shift, context):
         return []
     gate, insured = volunteer_insured_for(volunteer, shift)
-    if not gate.gated or insured:
+    if not gate.gated or insured or gate.roster_cap is not None:
         return []
     return [not_insured_problem(volunteer, shift, gate)]
 
@@ -198,7 +217,8 @@ def _volunteer_filter(volunteers: QuerySet, shift: Shift) -> QuerySet:
     campaigns list everybody and say who is not insured (`insurance_notes`)."""
     if shift.position.campaign.signup_mode == SignupMode.REVIEWED:
         return volunteers
-    if not shift_gated(shift):
+    gate = shift_gate(shift)
+    if not gate.gated or gate.roster_cap is not None:
         return volunteers
     return volunteers.filter(insured_q(shift.date))
 
@@ -216,7 +236,7 @@ def register() -> None:
 def attendance_refusal(volunteer: Volunteer, shift: Shift) -> str | None:
     """Why `volunteer` may not be checked in to, or credited hours for, `shift` (staff words), or None."""
     gate, insured = volunteer_insured_for(volunteer, shift)
-    if not gate.gated or insured:
+    if not gate.gated or insured:  # an accepted sign-up under an "accepted for its shifts" cover is insured
         return None
     return not_insured_problem(volunteer, shift, gate).say(STAFF_VOICE)
 
@@ -274,8 +294,10 @@ def with_insurance(signups: QuerySet) -> QuerySet:
     member = (Membership.objects.filter(volunteer=OuterRef("volunteer_id"), joined_on__lte=OuterRef("shift__date"))
               .filter(Q(left_on__isnull=True) | Q(left_on__gt=OuterRef("shift__date")))
               .annotate(cap=Subquery(node_cap)).filter(cap__isnull=False).order_by("cap").values("cap")[:1])
+    on_shift = shift_covers("", OuterRef("date")).order_by("policy__age_cap").values("policy__age_cap")[:1]
+    on_shift = Shift.objects.filter(pk=OuterRef("shift_id")).annotate(cap=Subquery(on_shift)).values("cap")[:1]
     return signups.annotate(
-        insurance_cap=Coalesce(Subquery(person), Subquery(member)),
+        insurance_cap=Coalesce(Subquery(person), Subquery(member), Subquery(on_shift)),
         insurance_gated=Exists(Shift.objects.filter(gated_q(), pk=OuterRef("shift_id"))),
     )
 
@@ -303,8 +325,11 @@ def insured_by_policy(policy: InsurancePolicy, day: datetime.date) -> QuerySet:
     person = InsuranceCover.objects.on(day).filter(policy=policy, volunteer=OuterRef("pk"))
     node_covers = InsuranceCover.objects.on(day).filter(policy=policy, node__isnull=False).filter(
         StartsWith(OuterRef("team__path"), F("node__path")))
-    member = Membership.objects.current(day).filter(volunteer=OuterRef("pk")).filter(Exists(node_covers))
-    return Volunteer.objects.filter(Q(Exists(person)) | Q(Exists(member)))
+    member = Membership.objects.current(day).filter(volunteer=OuterRef("pk")).filter(
+        Exists(node_covers.filter(node_scope=CoverScope.MEMBERS)))
+    on_shift = (Signup.objects.filter(volunteer=OuterRef("pk"), status=SignupStatus.ACCEPTED, shift__date=day)
+                .filter(Exists(shift_covers("shift__", day).filter(policy=policy))))
+    return Volunteer.objects.filter(Q(Exists(person)) | Q(Exists(member)) | Q(Exists(on_shift)))
 
 
 def insured_volunteers(user, day: datetime.date, *, policy: InsurancePolicy | None = None) -> QuerySet:
@@ -344,6 +369,7 @@ class CoverLine:
     starts_on: datetime.date
     ends_on: datetime.date
     via: str  # "" for a person cover, else the node's name
+    on_shift: bool = False  # insured on the days of accepted shifts there
 
 
 def volunteer_covers(volunteer: Volunteer, day: datetime.date | None = None) -> list[CoverLine]:
@@ -357,9 +383,24 @@ def volunteer_covers(volunteer: Volunteer, day: datetime.date | None = None) -> 
         q = Q(pk__in=[])
         for path in teams:
             q |= Q(node__path__in=[path[:i] for i in range(5, len(path) + 1, 5)])
-        for c in InsuranceCover.objects.on(day).filter(q, node__isnull=False).select_related("policy", "node"):
+        for c in InsuranceCover.objects.on(day).filter(q, node__isnull=False, node_scope=CoverScope.MEMBERS
+                                                       ).select_related("policy", "node"):
             lines.append(CoverLine(c.policy, c.starts_on, c.ends_on, str(c.node)))
+    # event policies that insure whoever is accepted for their shifts: those of the volunteer's coming shifts
+    upcoming = Signup.objects.filter(volunteer=volunteer, status=SignupStatus.ACCEPTED, shift__date__gte=day)
+    for c in (InsuranceCover.objects.filter(node_scope=CoverScope.ON_SHIFT, ends_on__gte=day)
+              .filter(Exists(upcoming.filter(shift__date__gte=OuterRef("starts_on"), shift__date__lte=OuterRef("ends_on"))
+                             .filter(_shift_under_q(OuterRef("node__path")))))
+              .select_related("policy", "node")):
+        lines.append(CoverLine(c.policy, c.starts_on, c.ends_on, str(c.node), on_shift=True))
     return sorted(lines, key=lambda line: (line.ends_on, line.policy.pk))
+
+
+def _shift_under_q(path_ref) -> Q:
+    q = Q(pk__in=[])
+    for field in SHIFT_NODES:
+        q |= Q(StartsWith(F(f"shift__{field}__path"), path_ref))
+    return q
 
 
 def policies_ending(on: datetime.date) -> QuerySet:

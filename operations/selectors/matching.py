@@ -70,7 +70,7 @@ from ..models import (
 from ..models.attendance import Attendance
 from ..roles import TEAM_MANAGERS
 from ..scoping import scope_paths, scope_q
-from .insurance import insurance_notes, shift_gated
+from .insurance import insurance_notes, shift_gate
 from .signup_rules import eligible_volunteers, refused_by_extra_checks
 
 SMALL_SCOPE, SMALL_SCOPE_NODES = 2000, 200  # memberships, organisation nodes; see _eligible
@@ -223,16 +223,21 @@ def _ranked(*, shift: Shift, eligible, languages, skills, limit: int) -> list[Vo
     return ranked
 
 
-def _insurance_lines(candidate: Candidate, note, shift: Shift, gated: bool) -> None:
+def _insurance_lines(candidate: Candidate, note, shift: Shift, gate) -> None:
     """Insured on the day, or not where the insurance gate applies (a campaign that seats at once lists
-    only the insured: the rule book's filter); older than the insurer's age cap is flagged (DOMAIN §1.7)."""
+    only the insured: the rule book's filter); an event policy insuring whoever is accepted for its shifts
+    counts; older than the insurer's age cap is flagged (DOMAIN §1.7)."""
+    cap = note.cap
     if note.insured:
         candidate.reasons.append(_("Insured on %(date)s") % {"date": shift.date.isoformat()})
-    elif gated:
+    elif gate.roster_cap is not None:
+        candidate.reasons.append(_("Insured by the organiser's event policy once accepted"))
+        cap = gate.roster_cap
+    elif gate.gated:
         candidate.warnings.append(_("Not insured on %(date)s: accepting will be refused until they are insured")
                                   % {"date": shift.date.isoformat()})
-    if note.over_cap:
-        candidate.warnings.append(_("Older than the insurer's age cap (%(cap)s) on the day") % {"cap": note.cap})
+    if candidate.volunteer.age_on(shift.date) > cap:
+        candidate.warnings.append(_("Older than the insurer's age cap (%(cap)s) on the day") % {"cap": cap})
 
 
 def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
@@ -247,7 +252,7 @@ def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
     ranked = [v for v in ranked if v.pk not in refused]
     prefetch_related_objects(ranked, "languages", "skills")
     insurance = insurance_notes(ranked, shift.date)
-    gated = shift_gated(shift)
+    gate = shift_gate(shift)
     result = []
     for volunteer in ranked:
         candidate = Candidate(volunteer)
@@ -281,6 +286,6 @@ def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
         if volunteer.no_shows:
             candidate.warnings.append(_("%(n)s no-shows so far") % {"n": volunteer.no_shows})
         candidate.warnings.append(_("Training not checked (that module is not available yet)"))
-        _insurance_lines(candidate, insurance[volunteer.pk], shift, gated)
+        _insurance_lines(candidate, insurance[volunteer.pk], shift, gate)
         result.append(candidate)
     return result

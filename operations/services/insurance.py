@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from ..mail import mail_language, send_templated_mail, site_link
 from ..models import (
+    CoverScope,
     InsuranceCover,
     InsurancePolicy,
     OrgKind,
@@ -215,17 +216,23 @@ def cover_add_people(*, actor, policy: InsurancePolicy, volunteers: list[Volunte
 
 @transaction.atomic
 def cover_add_node(*, actor, policy: InsurancePolicy, node: OrgNode | None = None,
-                   starts_on: datetime.date | None = None, ends_on: datetime.date | None = None) -> InsuranceCover:
-    """Insure the current members of the teams at or below `node` (a team, a unit … inside the policy's
-    organisation; default: the policy's own node, "all current members"). Overlapping the same node's
-    cover under this policy is refused; the same cover again is returned unchanged."""
+                   scope: str = CoverScope.MEMBERS, starts_on: datetime.date | None = None,
+                   ends_on: datetime.date | None = None) -> InsuranceCover:
+    """Insure, at `node` (a team, a unit … inside the policy's organisation; default: the policy's own node),
+    either its current members (`CoverScope.MEMBERS`: "all current members" on the policy's node) or the
+    volunteers accepted for its shifts on the days of those shifts (`CoverScope.ON_SHIFT`: an event policy
+    whose insured list is each day's roster). Overlapping the same node's cover of the same kind under this
+    policy is refused; the same cover again is returned unchanged."""
+    if scope not in CoverScope.values:
+        raise ValidationError({"node_scope": _("Choose whom the cover insures.")})
     policy = _lock_policy(policy)
     _require(actor, "operations.insurancepolicy.change", policy)
     node = node or policy.node
     if not node.path.startswith(policy.node.path):
         raise ValidationError({"node": _("Choose a team or unit inside %(org)s.") % {"org": policy.node}})
     starts_on, ends_on = _cover_period(policy, starts_on, ends_on)
-    existing = list(InsuranceCover.objects.filter(policy=policy, node=node).filter(_overlap_q(starts_on, ends_on)))
+    existing = list(InsuranceCover.objects.filter(policy=policy, node=node, node_scope=scope)
+                    .filter(_overlap_q(starts_on, ends_on)))
     for cover in existing:
         if (cover.starts_on, cover.ends_on) == (starts_on, ends_on):
             return cover
@@ -234,10 +241,10 @@ def cover_add_node(*, actor, policy: InsurancePolicy, node: OrgNode | None = Non
         raise ValidationError({"node": _("%(node)s is already covered by this policy from %(start)s to %(end)s "
                                          "(covers may not overlap).")
                                % {"node": node, "start": c.starts_on.isoformat(), "end": c.ends_on.isoformat()}})
-    cover = InsuranceCover.objects.create(policy=policy, node=node, starts_on=starts_on, ends_on=ends_on,
+    cover = InsuranceCover.objects.create(policy=policy, node=node, node_scope=scope, starts_on=starts_on, ends_on=ends_on,
                                           created_by=actor if getattr(actor, "pk", None) else None)
     audit_record(actor=actor, action="created", node=policy.node, obj=cover,
-                 changes={"cover": ["", f"{node} {starts_on} – {ends_on}"]})
+                 changes={"cover": ["", f"{node} ({scope}) {starts_on} – {ends_on}"]})
     return cover
 
 

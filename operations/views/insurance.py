@@ -173,7 +173,7 @@ class CoverNodeView(_PolicyFormPage):
     def form_valid(self, form):
         try:
             services.cover_add_node(actor=self.request.user, policy=self.policy, node=form.cleaned_data["node"],
-                                    starts_on=form.cleaned_data["starts_on"], ends_on=form.cleaned_data["ends_on"])
+                                    scope=form.cleaned_data["node_scope"], starts_on=form.cleaned_data["starts_on"], ends_on=form.cleaned_data["ends_on"])
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.form_invalid(form)

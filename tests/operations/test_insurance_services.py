@@ -298,3 +298,31 @@ def test_expiry_alerts_and_uninsured_digest_go_out_once(org, rec, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         send_insurance_alerts(TODAY.isoformat())  # the same day again: nothing new
     assert len(mail.outbox) == 2
+
+
+# --- an event policy that insures whoever is accepted for its shifts ---------------------------------
+
+def test_on_shift_cover_insures_the_accepted_on_their_days_only(org, rec, shift):
+    from operations.models import CoverScope
+
+    policy = policy_for(org.wmg, age_cap=60)
+    # before the event cover: the gate refuses
+    assert sel.NOT_INSURED in codes(signup_problems(volunteer=org.vol_c, shift=fresh_shift(shift)))
+    svc.cover_add_node(actor=None, policy=policy, scope=CoverScope.ON_SHIFT, starts_on=DAY, ends_on=DAY)
+    signup = signup_create(volunteer=fresh(org.vol_c), shift=fresh_shift(shift))  # not a member anywhere near
+    assert signup.status == SignupStatus.ACCEPTED
+    assert insured(org.vol_c, DAY) and not insured(org.vol_b, DAY)
+    assert org.vol_c in set(sel.insured_by_policy(policy, DAY))
+    assert not sel.uninsured_upcoming(fresh(org.admin_a), today=TODAY).filter(pk=signup.pk).exists()
+    # a shift of the organisation on a day outside the cover is still refused
+    later = fresh_shift(make_shift(rec.position, date=DAY + datetime.timedelta(days=1)))
+    assert sel.NOT_INSURED in codes(signup_problems(volunteer=fresh(org.vol_b), shift=later))
+    # the same kind of cover twice at the same node and time is refused; the other kind is not
+    with pytest.raises(ValidationError):
+        svc.cover_add_node(actor=None, policy=policy, scope=CoverScope.ON_SHIFT, starts_on=DAY - datetime.timedelta(days=1),
+                           ends_on=DAY)
+    svc.cover_add_node(actor=None, policy=policy, starts_on=DAY, ends_on=DAY)
+    # the zone shows the event cover; the review flags the age cap of the event policy (vol_sub_a, born 1958)
+    assert any(line.on_shift for line in sel.volunteer_covers(org.vol_c, TODAY))
+    flagged = sel.with_insurance(Signup.objects.filter(pk=signup.pk)).get()
+    assert flagged.insurance_cap == 60

@@ -88,7 +88,7 @@ def test_insure_people_by_id_number_all_or_nothing(org, login):
 def test_team_cover_and_insured_list_with_age_cap_filter(org, login):
     policy = make_policy(org, age_cap="60")
     client = login(fresh(org.admin_a))
-    response = client.post(reverse("operations:insurance_cover_node", args=[policy.pk]), {"node": org.team_a.pk})
+    response = client.post(reverse("operations:insurance_cover_node", args=[policy.pk]), {"node": org.team_a.pk, "node_scope": "members"})
     assert response.status_code == 302
     url = reverse("operations:insurance_insured", args=[policy.pk])
     html = client.get(url, {"day": TODAY.isoformat()}).content.decode()
