@@ -326,3 +326,17 @@ def test_on_shift_cover_insures_the_accepted_on_their_days_only(org, rec, shift)
     assert any(line.on_shift for line in sel.volunteer_covers(org.vol_c, TODAY))
     flagged = sel.with_insurance(Signup.objects.filter(pk=signup.pk)).get()
     assert flagged.insurance_cap == 60
+
+
+def test_each_caller_says_the_refusal_in_its_own_voice(org, shift):
+    from operations.selectors import signup_rules
+
+    policy_for(org.unit_a)
+    problem = next(p for p in signup_problems(volunteer=org.vol_a, shift=shift) if p.code == sel.NOT_INSURED)
+    assert "Ask" in problem.message or "聯絡" in problem.message  # the volunteer: whom to ask
+    roster = problem.say(signup_rules.ROSTER_VOICE)
+    staff = problem.say(signup_rules.STAFF_VOICE)
+    assert roster != problem.message and staff != problem.message and org.vol_a.name in staff
+    # a person a roster would create (no record yet) is refused the same way, without a cover query
+    newcomer = Volunteer(name="新朋友", birth_date=datetime.date(1990, 1, 1))
+    assert sel.NOT_INSURED in codes(signup_problems(volunteer=newcomer, shift=fresh_shift(shift), same_day=[]))
