@@ -151,7 +151,7 @@ def test_matching_hides_the_uninsured_where_seats_are_given_at_once(org, rec, sh
     rec.campaign.save()
     candidates = {c.volunteer.pk: c for c in match_candidates(user=fresh(org.admin_a), shift=fresh_shift(shift))}
     assert org.vol_a.pk in candidates
-    assert any("insured" in w.lower() or "保險" in w for w in candidates[org.vol_a.pk].warnings)
+    assert any("insured" in w.lower() or "未投保" in w for w in candidates[org.vol_a.pk].warnings)
 
 
 def test_signup_post_adds_one_query_for_the_gate(org, shift):
