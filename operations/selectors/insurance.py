@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Substr
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
@@ -41,6 +41,7 @@ from ..models import (
     InsurancePolicy,
     Membership,
     OrgKind,
+    OrgNode,
     Shift,
     Signup,
     SignupMode,
@@ -63,6 +64,7 @@ STAFF_VOICE = {
                        "(Insurance), or ask %(org)s."),
 }
 
+MAX_DEPTH = 5  # competent authority › purpose authority › unit › team › sub-team
 ALERT_DAYS = (30, 7)  # policy expiry alerts, days before the end
 UPCOMING_DAYS = 14  # "uninsured on upcoming shifts"
 UPCOMING_CHOICES = (7, 14, 30, 90)
@@ -85,10 +87,21 @@ def _day_refs(day):
     return OuterRef(day), OuterRef(OuterRef(day))
 
 
+def _ancestors_q(field: str, path_ref) -> Q:
+    """`field` (a node path) is the path of the node at `path_ref` or of one of its ancestors: equality
+    with the path's prefixes (a tree path is steplen characters per level), so the unique index on the
+    path answers it where a LIKE on a computed pattern could not."""
+    step = OrgNode.steplen
+    q = Q(pk__in=[])
+    for depth in range(1, MAX_DEPTH + 1):
+        q |= Q(**{field: Substr(path_ref, 1, step * depth)})
+    return q
+
+
 def node_covers_over_team(team_path_ref, day) -> QuerySet:
     """Members covers in force on `day` whose node lies at or above the team whose path is `team_path_ref`."""
     return InsuranceCover.objects.filter(node__isnull=False, node_scope=CoverScope.MEMBERS, starts_on__lte=day,
-                                         ends_on__gte=day).filter(StartsWith(team_path_ref, F("node__path")))
+                                         ends_on__gte=day).filter(_ancestors_q("node__path", team_path_ref))
 
 
 SHIFT_NODES = ("position__campaign__unit", "position__venue", "position__team")
@@ -105,16 +118,35 @@ def shift_covers(shift_prefix: str, day) -> QuerySet:
                                          ends_on__gte=day).filter(on_node)
 
 
-def insured_q(day, volunteer: str = "pk") -> Q:
+def covered_teams(day: datetime.date) -> QuerySet:
+    """Ids of the teams and sub-teams whose current members a cover insures on `day` (one set, computed
+    once by the database: each team probes the covers of its own path's prefixes)."""
+    return OrgNode.objects.filter(kind__in=(OrgKind.TEAM, OrgKind.SUBTEAM)).filter(
+        Exists(node_covers_over_team(OuterRef("path"), day))).values("pk")
+
+
+def covered_shifts(day: datetime.date) -> QuerySet:
+    """Ids of the shifts on `day` under an "accepted for its shifts" cover in force that day."""
+    return Shift.objects.filter(date=day).filter(Exists(shift_covers("", day))).values("pk")
+
+
+def insured_q(day, volunteer: str = "pk", *, many: bool = False) -> Q:
     """The rows whose volunteer (`volunteer`: "pk" on Volunteer, "volunteer_id" on a sign-up …) is insured
-    on `day` (a date, or a date field of the row such as "shift__date")."""
+    on `day` (a date, or a date field of the row such as "shift__date").
+
+    `many`: the rows are many (a unit's or the city's list) and `day` is a date: the covered teams and
+    shifts of that day are then sets the database computes once (hashed), instead of per row."""
     day1, day2 = _day_refs(day)
     person = InsuranceCover.objects.filter(volunteer=OuterRef(volunteer), starts_on__lte=day1, ends_on__gte=day1)
     member = (Membership.objects.filter(volunteer=OuterRef(volunteer), joined_on__lte=day1)
-              .filter(Q(left_on__isnull=True) | Q(left_on__gt=day1))
-              .filter(Exists(node_covers_over_team(OuterRef("team__path"), day2))))
-    on_shift = (Signup.objects.filter(volunteer=OuterRef(volunteer), status=SignupStatus.ACCEPTED, shift__date=day1)
-                .filter(Exists(shift_covers("shift__", OuterRef("shift__date")))))
+              .filter(Q(left_on__isnull=True) | Q(left_on__gt=day1)))
+    on_shift = Signup.objects.filter(volunteer=OuterRef(volunteer), status=SignupStatus.ACCEPTED, shift__date=day1)
+    if many and isinstance(day, datetime.date):
+        member = member.filter(team__in=covered_teams(day))
+        on_shift = on_shift.filter(shift__in=covered_shifts(day))
+    else:
+        member = member.filter(Exists(node_covers_over_team(OuterRef("team__path"), day2)))
+        on_shift = on_shift.filter(Exists(shift_covers("shift__", OuterRef("shift__date"))))
     return Q(Exists(person)) | Q(Exists(member)) | Q(Exists(on_shift))
 
 
@@ -220,7 +252,7 @@ def _volunteer_filter(volunteers: QuerySet, shift: Shift) -> QuerySet:
     gate = shift_gate(shift)
     if not gate.gated or gate.roster_cap is not None:
         return volunteers
-    return volunteers.filter(insured_q(shift.date))
+    return volunteers.filter(insured_q(shift.date, many=True))
 
 
 check_insured.volunteer_filter = _volunteer_filter
@@ -323,10 +355,8 @@ def insured_count(policy: InsurancePolicy, day: datetime.date) -> int:
 def insured_by_policy(policy: InsurancePolicy, day: datetime.date) -> QuerySet:
     """Volunteers insured by `policy` on `day` (the insurer's roster for that date)."""
     person = InsuranceCover.objects.on(day).filter(policy=policy, volunteer=OuterRef("pk"))
-    node_covers = InsuranceCover.objects.on(day).filter(policy=policy, node__isnull=False).filter(
-        StartsWith(OuterRef("team__path"), F("node__path")))
     member = Membership.objects.current(day).filter(volunteer=OuterRef("pk")).filter(
-        Exists(node_covers.filter(node_scope=CoverScope.MEMBERS)))
+        Exists(node_covers_over_team(OuterRef("team__path"), day).filter(policy=policy)))
     on_shift = (Signup.objects.filter(volunteer=OuterRef("pk"), status=SignupStatus.ACCEPTED, shift__date=day)
                 .filter(Exists(shift_covers("shift__", day).filter(policy=policy))))
     return Volunteer.objects.filter(Q(Exists(person)) | Q(Exists(member)) | Q(Exists(on_shift)))
@@ -334,7 +364,7 @@ def insured_by_policy(policy: InsurancePolicy, day: datetime.date) -> QuerySet:
 
 def insured_volunteers(user, day: datetime.date, *, policy: InsurancePolicy | None = None) -> QuerySet:
     """Volunteers in the user's scope insured on `day` (by `policy`, if given)."""
-    base = insured_by_policy(policy, day) if policy is not None else Volunteer.objects.filter(insured_q(day))
+    base = insured_by_policy(policy, day) if policy is not None else Volunteer.objects.filter(insured_q(day, many=True))
     return base.filter(pk__in=Volunteer.objects.visible_to(user).values("pk")) if policy is None else base
 
 
@@ -342,7 +372,7 @@ def insured_in_node(node, day: datetime.date) -> QuerySet:
     """Current members (on `day`) of the teams at or below `node` who are insured on `day`: the unit's
     "who is insured on D" (the bench measures it)."""
     members = Membership.objects.current(day).filter(volunteer=OuterRef("pk"), team__path__startswith=node.path)
-    return Volunteer.objects.filter(Exists(members)).filter(insured_q(day))
+    return Volunteer.objects.filter(Exists(members)).filter(insured_q(day, many=True))
 
 
 def uninsured_upcoming(user, *, today: datetime.date | None = None, days: int = UPCOMING_DAYS) -> QuerySet:
@@ -433,7 +463,6 @@ POLICY_NODE_KINDS = (OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY, Org
 
 def policy_node_choices(user) -> QuerySet:
     """The organisations the user may take a policy out for (units and authorities they manage)."""
-    from ..models import OrgNode
     from ..roles import UNIT_MANAGERS
 
     return (OrgNode.objects.visible_to(user, roles=UNIT_MANAGERS).filter(kind__in=POLICY_NODE_KINDS, is_active=True)
@@ -442,8 +471,6 @@ def policy_node_choices(user) -> QuerySet:
 
 def cover_node_choices(policy: InsurancePolicy) -> QuerySet:
     """The policy's node and the units, teams and sub-teams under it."""
-    from ..models import OrgNode
-
     return (OrgNode.objects.filter(path__startswith=policy.node.path, is_active=True)
             .exclude(kind=OrgKind.PURPOSE_AUTHORITY).order_by("path"))
 
