@@ -340,6 +340,23 @@ def policy_list(user) -> QuerySet:
     return InsurancePolicy.objects.visible_to(user).select_related("node")
 
 
+def policies_above(user) -> list[InsurancePolicy]:
+    """Policies taken out above the user's part of the tree that cover it (a purpose authority's joint
+    contract over a venue): shown read-only on the policy list, since their details belong to the node
+    that took them out. Policies in force or to come."""
+    from ..scoping import _grants, is_unrestricted
+
+    if is_unrestricted(user):
+        return []
+    prefixes = set()
+    for _role, path, depth in _grants(user):
+        prefixes.update(path[:OrgNode.steplen * d] for d in range(1, depth))
+    if not prefixes:
+        return []
+    return list(InsurancePolicy.objects.filter(node__path__in=prefixes, ends_on__gte=timezone.localdate())
+                .select_related("node").order_by("starts_on", "pk"))
+
+
 def policy_detail(user, pk: int) -> InsurancePolicy:
     return policy_list(user).get(pk=pk)
 

@@ -50,6 +50,7 @@ class PolicyListView(InsuranceNavMixin, StaffRequiredMixin, ExportMixin, SingleT
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_add"] = self.request.user.has_perm(CHANGE)
+        context["policies_above"] = selectors.policies_above(self.request.user)
         return context
 
 

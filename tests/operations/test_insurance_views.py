@@ -15,7 +15,7 @@ from django.utils import timezone
 from operations.models import AuditEvent, InsuranceCover, InsurancePolicy
 from operations.services import insurance as svc
 from tests.conftest import fresh
-from tests.factories import minimal_pdf
+from tests.factories import RoleGrantFactory, minimal_pdf
 
 from .journey_support import volunteer_with_account
 from .test_backoffice_recruitment_setup import accept, make_shift, rec_fixture  # noqa: F401
@@ -137,3 +137,16 @@ def test_volunteer_zone_shows_the_current_cover(org, client):
     assert "國泰產險" in html and org.unit_a.name in html
     html = client.get("/en/volunteer/").content.decode()
     assert "My insurance" in html
+
+
+def test_a_venue_sees_the_joint_policy_above_it_read_only(org, login):
+    make_policy(org, node=org.wmg, policy_number="JOINT-1")
+    html = login(fresh(org.admin_a)).get(reverse("operations:insurance_policy_list")).content.decode()
+    assert "JOINT-1" in html
+    policy = InsurancePolicy.objects.get()
+    assert login(fresh(org.admin_a)).get(reverse("operations:insurance_policy_detail", args=[policy.pk])).status_code == 404
+    # unit B's administrator is under the same authority and sees it; unit C's part is not under it
+    assert "JOINT-1" in login(fresh(org.admin_b)).get(reverse("operations:insurance_policy_list")).content.decode()
+    RoleGrantFactory(user=org.users["nobody"], node=org.unit_c)
+    assert "JOINT-1" not in login(fresh(org.users["nobody"])).get(
+        reverse("operations:insurance_policy_list")).content.decode()
