@@ -37,7 +37,7 @@ def default_age_cap() -> int:
 
 
 class PolicyKind(models.TextChoices):
-    GROUP_ACCIDENT = "accident", _("Group accident insurance (意外險)")
+    GROUP_ACCIDENT = "accident", _("Group accident insurance")
     SPECIAL = "special", _("Special insurance")
 
 

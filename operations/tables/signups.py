@@ -3,6 +3,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Signup
@@ -20,7 +21,7 @@ def insurance_flags(record) -> str:
     limit = cap if cap is not None else default_age_cap()
     if record.volunteer.age_on(record.shift.date) > limit:
         flags.append(str(_("Older than the insurer's age cap (%(cap)s) on the day") % {"cap": limit}))
-    return "；".join(flags)
+    return ("; " if (get_language() or "").startswith("en") else "；").join(flags)
 
 
 class SignupReviewTable(tables.Table):
@@ -60,7 +61,8 @@ class SignupReviewTable(tables.Table):
         flags = insurance_flags(record)
         if not flags:
             return _("Insured on the day") if getattr(record, "insurance_cap", None) is not None else "—"
-        return format_html_join(" ", '<span class="badge badge-warn">{}</span>', ((flag,) for flag in flags.split("；")))
+        return format_html_join(" ", '<span class="badge badge-warn">{}</span>', ((flag,) for flag in flags.split(
+            "; " if (get_language() or "").startswith("en") else "；")))
 
     def render_status(self, record):
         return format_html('<span class="status status-{}">{}</span>', record.status, record.get_status_display())

@@ -10,8 +10,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
@@ -149,8 +149,9 @@ class CoverPeopleView(_PolicyFormPage):
         found = selectors.volunteers_by_id_numbers(self.request.user, numbers)
         missing = [n for n in numbers if n not in found]
         if missing:
+            separator = ", " if (get_language() or "").startswith("en") else "、"
             form.add_error("id_numbers", _("Not found among your volunteers: %(numbers)s")
-                           % {"numbers": "、".join(missing[:20])})
+                           % {"numbers": separator.join(missing[:20])})
             return self.form_invalid(form)
         try:
             n = services.cover_add_people(actor=self.request.user, policy=self.policy, volunteers=list(found.values()),
