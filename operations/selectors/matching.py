@@ -35,7 +35,9 @@ order above, and the number of queries does not depend on the number of voluntee
 ranking queries). A small scope (a unit or a team: at most SMALL_SCOPE memberships) is also listed
 by id, so that the planner knows how few volunteers it has to look at.
 
-Not checked yet: training and insurance status (those modules do not exist yet; the reasons say so).
+Insurance (selectors.insurance): a campaign that seats at once lists only the volunteers insured on the day
+(the rule book's filter); otherwise the uninsured are listed with a warning, and anyone older than the
+insurer's age cap is flagged. Not checked yet: training status (the reasons say so).
 Volunteers record no availability calendar, so "availability" means "free at that time"."""
 from __future__ import annotations
 
@@ -69,6 +71,7 @@ from ..models import (
 from ..models.attendance import Attendance
 from ..roles import TEAM_MANAGERS
 from ..scoping import scope_paths, scope_q
+from .insurance import insurance_notes, shift_gate
 from .signup_rules import eligible_volunteers, refused_by_extra_checks
 
 SMALL_SCOPE, SMALL_SCOPE_NODES = 2000, 200  # memberships, organisation nodes; see _eligible
@@ -221,6 +224,23 @@ def _ranked(*, shift: Shift, eligible, languages, skills, limit: int) -> list[Vo
     return ranked
 
 
+def _insurance_lines(candidate: Candidate, note, shift: Shift, gate) -> None:
+    """Insured on the day, or not where the insurance gate applies (a campaign that seats at once lists
+    only the insured: the rule book's filter); an event policy insuring whoever is accepted for its shifts
+    counts; older than the insurer's age cap is flagged (DOMAIN §1.7)."""
+    cap = note.cap
+    if note.insured:
+        candidate.reasons.append(_("Insured on %(date)s") % {"date": shift.date.isoformat()})
+    elif gate.roster_cap is not None:
+        candidate.reasons.append(_("Insured by the organiser's event policy once accepted"))
+        cap = gate.roster_cap
+    elif gate.gated:
+        candidate.warnings.append(_("Not insured on %(date)s: accepting will be refused until they are insured")
+                                  % {"date": shift.date.isoformat()})
+    if candidate.volunteer.age_on(shift.date) > cap:
+        candidate.warnings.append(_("Older than the insurer's age cap (%(cap)s) on the day") % {"cap": cap})
+
+
 def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
     position = shift.position
     languages = list(position.required_languages.all())
@@ -232,6 +252,8 @@ def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
     refused = refused_by_extra_checks(ranked, shift)
     ranked = [v for v in ranked if v.pk not in refused]
     prefetch_related_objects(ranked, "languages", "skills")
+    insurance = insurance_notes(ranked, shift.date)
+    gate = shift_gate(shift)
     result = []
     for volunteer in ranked:
         candidate = Candidate(volunteer)
@@ -264,6 +286,7 @@ def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
             candidate.reasons.append(_("No shift yet in this campaign"))
         if volunteer.no_shows:
             candidate.warnings.append(_("%(n)s no-shows so far") % {"n": volunteer.no_shows})
-        candidate.warnings.append(_("Training and insurance not checked (those modules are not available yet)"))
+        candidate.warnings.append(_("Training not checked (that module is not available yet)"))
+        _insurance_lines(candidate, insurance[volunteer.pk], shift, gate)
         result.append(candidate)
     return result

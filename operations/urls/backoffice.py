@@ -4,6 +4,7 @@ from . import (
     audit,
     dashboard,
     files,
+    insurance,
     organisations,
     people,
     plans,
@@ -29,4 +30,5 @@ urlpatterns: list = [
     *recruitment.urlpatterns,
     *signups.urlpatterns,
     *attendance.urlpatterns,
+    *insurance.urlpatterns,
 ]

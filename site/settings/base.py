@@ -279,6 +279,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-drain": {"task": "operations.tasks.drain_outbox",
                      "schedule": float(os.environ.get("OUTBOX_DRAIN_SECONDS", "30"))},
     "outbox-purge": {"task": "operations.tasks.purge_outbox", "schedule": crontab(hour=3, minute=30)},
+    # Insurance: policy expiry alerts (30 and 7 days before) and the daily digest of accepted sign-ups
+    # without insurance, one per unit, at 08:00 Asia/Taipei.
+    "insurance-alerts": {"task": "operations.tasks.send_insurance_alerts", "schedule": crontab(hour=8, minute=0)},
 }
 
 # --- E-mail ------------------------------------------------------------------------------------
@@ -318,6 +321,9 @@ VOLUNTEER_SITE = {
     "INSURER_AGE_CAP": int(os.environ.get("INSURER_AGE_CAP", "80")),
     "BACKOFFICE_PAGE_SIZE": 25,
 }
+# The insurance gate (selectors.insurance): by default it applies to the shifts of organisations that record
+# a policy here; True applies it to every shift (nobody uninsured is seated anywhere).
+INSURANCE_GATE_ALL = env_bool("INSURANCE_GATE_ALL", False)
 
 # JSON lines on stderr (LOG_FORMAT=json, the default) with the request id of the request or task that
 # wrote them; LOG_FORMAT=text for people reading a terminal (make run).
