@@ -34,6 +34,13 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.serviceplan.file": AUTHORITIES,
     "operations.unitapplication.view": AUTHORITIES,
     "operations.unitapplication.review": AUTHORITIES,
+    # training (backoffice module 5): courses are offered down their organiser's subtree (selectors.training)
+    "operations.course.view": ALL_STAFF,
+    "operations.course.change": UNIT_MANAGERS,
+    "operations.trainingsession.view": ALL_STAFF,
+    "operations.trainingsession.change": UNIT_MANAGERS,
+    "operations.trainingcertificate.view": ALL_STAFF,
+    "operations.trainingcertificate.change": TEAM_MANAGERS,
 }
 
 

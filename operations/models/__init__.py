@@ -46,3 +46,17 @@ __all__ += ["EffectLog", "OutboxMessage", "OutboxStatus"]
 from .submissions import SubmissionKey  # noqa: E402
 
 __all__ += ["SubmissionKey"]
+from .training import (  # noqa: E402
+    CertificateSequence,
+    CertificateSource,
+    Course,
+    CourseKind,
+    Enrolment,
+    EnrolmentStatus,
+    TrainingCertificate,
+    TrainingRequirement,
+    TrainingSession,
+)
+
+__all__ += ["CertificateSequence", "CertificateSource", "Course", "CourseKind", "Enrolment", "EnrolmentStatus",
+            "TrainingCertificate", "TrainingRequirement", "TrainingSession"]

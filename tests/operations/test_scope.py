@@ -75,6 +75,14 @@ def nodes_of(obj: Model) -> list[OrgNode]:
         return nodes_of(obj.position)
     if name in ("signup", "attendance"):
         return nodes_of(obj.shift.position)
+    if name == "course":
+        return [obj.organiser]
+    if name == "trainingsession":
+        return [obj.host]
+    if name == "enrolment":
+        return [obj.session.host]
+    if name == "trainingcertificate":  # the volunteer's: visible to whoever sees the volunteer
+        return nodes_of(obj.volunteer)
     if name == "unitapplication":  # addressed to an authority; without one only the root's officers see it
         return [obj.purpose_authority] if obj.purpose_authority else []
     raise AssertionError(f"{obj._meta.label} is scoped: say here which nodes its rows belong to")
@@ -136,6 +144,10 @@ def rows(org):
                 registration_type="agency", purpose_authority=authority, city="taipei", address="市府路1號",
                 contact_person="申請人", contact_phone="02-1234-5678", contact_email=f"apply{i}@example.org",
             )
+    if "course" in models:
+        from tests.operations.test_training_views import training_scope_rows
+
+        training_scope_rows(org)
     return r
 
 
