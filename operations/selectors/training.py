@@ -38,6 +38,7 @@ from ..models import (
     UnitCategory,
     Volunteer,
 )
+from ..roles import UNIT_MANAGERS
 from . import signup_rules
 from .signup_rules import Problem, SignupContext
 
@@ -295,10 +296,10 @@ def certificate_of_volunteer(volunteer: Volunteer, pk) -> TrainingCertificate:
     return volunteer.training_certificates.select_related("course", "organiser").get(pk=pk)
 
 
-def sequence_choices(user) -> QuerySet:
-    """Organisation nodes the user may issue certificates for (their courses' organisers)."""
-    return OrgNode.objects.visible_to(user).filter(kind__in=(OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY,
-                                                             OrgKind.UNIT))
+def managed_nodes(user) -> QuerySet:
+    """Authorities and units the user manages: who may organise a course or hold a session."""
+    return OrgNode.objects.visible_to(user, roles=UNIT_MANAGERS).filter(
+        kind__in=(OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY, OrgKind.UNIT))
 
 
 # --- A volunteer's record ----------------------------------------------------------------------------
@@ -331,7 +332,7 @@ def training_record(volunteer: Volunteer) -> TrainingRecord:
     certificates = certificates_of(volunteer)
     holdings = [Holding(c.kind, c.category, c.course_id, c.completed_on) for c in certificates]
     enrolments = list(volunteer.enrolments.exclude(status=EnrolmentStatus.CANCELLED).select_related(
-        "session__course", "session__host").order_by("-session__date"))
+        "session__course", "session__host", "certificate").order_by("-session__date"))
     hours = {}
     for category, day, total in (ServiceRecord.objects.filter(volunteer=volunteer).values_list(
             "category", "date", "hours")):

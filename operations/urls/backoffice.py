@@ -11,6 +11,7 @@ from . import (
     signups,
     staff,
     teams,
+    training,
     unit_applications,
 )
 
@@ -29,4 +30,5 @@ urlpatterns: list = [
     *recruitment.urlpatterns,
     *signups.urlpatterns,
     *attendance.urlpatterns,
+    *training.urlpatterns,
 ]

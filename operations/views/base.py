@@ -44,7 +44,7 @@ MODULES = [
     Module("recruitment", _("Recruitment and matching"), "operations:campaign_list",
            permission="operations.campaign.view"),
     Module("insurance", _("Insurance"), None),
-    Module("training", _("Training"), None),
+    Module("training", _("Training"), "operations:course_list", permission="operations.course.view"),
     Module("attendance", _("Attendance"), "operations:attendance_list", permission="operations.shift.view"),
     Module("applications", _("Applications"), None),
     Module("review", _("Form review"), None),

@@ -15,14 +15,14 @@ from tests.factories import UserFactory
 NAV = re.compile(r'<nav id="bo-nav"[^>]*>(.*?)</nav>', re.S)
 LINK = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)</a>')
 
-NOT_BUILT = {"insurance", "training", "applications", "review", "reports", "statistics"}
+NOT_BUILT = {"insurance", "applications", "review", "reports", "statistics"}
 # role → the modules it sees, besides the dashboard link
 EXPECTED = {
-    "sysadmin": {"volunteers", "units", "recruitment", "attendance", "system", "profile"},
-    "officer_root": {"volunteers", "units", "recruitment", "attendance", "system", "profile"},
-    "admin_a": {"volunteers", "units", "recruitment", "attendance", "profile"},
-    "leader_a": {"volunteers", "units", "recruitment", "attendance", "profile"},
-    "subleader_a": {"volunteers", "units", "recruitment", "attendance", "profile"},
+    "sysadmin": {"volunteers", "units", "recruitment", "training", "attendance", "system", "profile"},
+    "officer_root": {"volunteers", "units", "recruitment", "training", "attendance", "system", "profile"},
+    "admin_a": {"volunteers", "units", "recruitment", "training", "attendance", "profile"},
+    "leader_a": {"volunteers", "units", "recruitment", "training", "attendance", "profile"},
+    "subleader_a": {"volunteers", "units", "recruitment", "training", "attendance", "profile"},
 }
 
 

@@ -171,6 +171,33 @@ MATRIX: dict[str, Spec] = {
     "checkin": Spec(kwargs=lambda o, inside: {"token": "not-a-valid-token"}, ok=403, volunteer_side=True),
     "my_qr": Spec(ok=403, volunteer_side=True),
     "my_qr_svg": Spec(ok=403, volunteer_side=True),
+    # training (module 5): a course is offered down its organiser's subtree (course A is unit A's, so everybody on
+    # the A side reads it); sessions belong to the unit holding them; certificates follow their volunteer
+    "course_list": Spec(),
+    "course_export": Spec(kwargs=_fmt()),
+    "course_create": Spec(verb=UNIT_MGR),
+    "course_detail": Spec(kwargs=_pk("course_in", "course_out")),
+    "course_edit": Spec(kwargs=_pk("course_in", "course_out"), level="unit", verb=UNIT_MGR, post=True),
+    "session_create": Spec(kwargs=_pk("course_in", "course_out"), verb=UNIT_MGR, verb_first=True, post=True),
+    "session_detail": Spec(kwargs=_pk("session_in", "session_out"), level="unit"),
+    "session_edit": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, post=True),
+    "session_enrol": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, post=True),
+    "session_attendance": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, ok=302,
+                               post=True),
+    "session_complete": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, ok=302,
+                             post=True),
+    "enrolment_cancel": Spec(kwargs=_pk("enrolment_in", "enrolment_out"), level="unit", verb=UNIT_MGR, ok=302),
+    "certificate_list": Spec(),
+    "certificate_export": Spec(kwargs=_fmt()),
+    "certificate_import": Spec(verb=TEAM_MGR),
+    "certificate_template": Spec(kwargs=_fmt(), verb=TEAM_MGR),
+    "certificate_pdf": Spec(kwargs=_pk("certificate_in", "certificate_out")),
+    "certificate_create": Spec(kwargs=_pk("vol_sub_a", "vol_c"), verb=TEAM_MGR, verb_first=True, post=True),
+    "volunteer_training": Spec(kwargs=_pk("vol_sub_a", "vol_c")),
+    "training_gaps": Spec(),
+    "training_gap_export": Spec(kwargs=_fmt(), ok=302),  # without a unit chosen: back to the list, with a message
+    "campaign_training_requirement": Spec(kwargs=_pk("campaign_in", "campaign_out"), verb=UNIT_MGR),
+    "position_training_requirement": Spec(kwargs=_pk("position_in", "position_out"), verb=UNIT_MGR),
     # public: an invalid link shows "this link is no longer valid" to anyone
     "set_password": Spec(kwargs=lambda o, inside: {"uidb64": "MQ", "token": "set-password"}, public=True, anon=200),
 }
@@ -240,6 +267,9 @@ def objects(org):
                 file="rosters/matrix.csv", original_name="matrix.csv")
     o.roster_in = RosterImport.objects.create(team=o.sub_a, created_by=o.leader_a, **done)
     o.roster_out = RosterImport.objects.create(team=o.team_c, created_by=o.sysadmin, **done)
+    from tests.operations.test_training_views import training_matrix_objects
+
+    training_matrix_objects(o)
     return o
 
 
