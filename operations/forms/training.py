@@ -99,10 +99,10 @@ class CertificateForm(forms.Form):
                                  required=False)
     course_name = forms.CharField(label=_("Course name"), max_length=200)
     organiser_name = forms.CharField(label=_("Organiser"), max_length=200,
-                                     help_text=_("For example 臺北e大, 新北市政府社會局."))
+                                     help_text=_("For example Taipei e-learning, or a city's social welfare department."))
     hours = forms.DecimalField(label=_("Hours"), min_value=0.5, max_value=999, decimal_places=1, max_digits=5)
     completed_on = forms.DateField(label=_("Completed on"), widget=DATE)
-    number = forms.CharField(label=_("Certificate number (結業證書字號)"), max_length=64)
+    number = forms.CharField(label=_("Certificate number"), max_length=64)
     source = forms.ChoiceField(label=_("Source"), choices=[c for c in CertificateSource.choices
                                                          if c[0] != CertificateSource.COURSE])
     online = forms.BooleanField(label=_("Taken online"), required=False)

@@ -33,7 +33,7 @@ class CourseKind(models.TextChoices):
 
 class CertificateSource(models.TextChoices):
     COURSE = "course", _("A session held on this platform")
-    ELEARNING = "elearning", _("Taipei e-learning (臺北e大)")
+    ELEARNING = "elearning", _("Taipei e-learning")
     OTHER_CITY = "other_city", _("Another city or county")
     PAPER = "paper", _("Paper certificate")
 

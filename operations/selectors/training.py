@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy as _
 
 from ..localised import localised
 from ..models import (
@@ -48,22 +48,22 @@ COURSE_MISSING = "training_course_missing"
 TRAINING_CODES = frozenset({BASIC_MISSING, SPECIAL_MISSING, COURSE_MISSING})
 
 VOLUNTEER_VOICE = {
-    BASIC_MISSING: _lazy("This shift needs the basic volunteer training (基礎訓練, 6 hours). Take it at %(where)s."),
-    SPECIAL_MISSING: _lazy("This shift needs the special training for %(category)s (特殊訓練). Take it at %(where)s."),
-    COURSE_MISSING: _lazy("This shift needs the course “%(course)s”. Take it at %(where)s."),
+    BASIC_MISSING: _("This shift needs the basic volunteer training (6 hours). Take it at %(where)s."),
+    SPECIAL_MISSING: _("This shift needs the special training for %(category)s. Take it at %(where)s."),
+    COURSE_MISSING: _("This shift needs the course “%(course)s”. Take it at %(where)s."),
 }
 ROSTER_VOICE = {
-    BASIC_MISSING: _lazy("No basic training on record (take it at %(where)s)."),
-    SPECIAL_MISSING: _lazy("Not trained for %(category)s: the special training is missing (take it at %(where)s)."),
-    COURSE_MISSING: _lazy("Has not completed “%(course)s” (take it at %(where)s)."),
+    BASIC_MISSING: _("No basic training on record (take it at %(where)s)."),
+    SPECIAL_MISSING: _("Not trained for %(category)s: the special training is missing (take it at %(where)s)."),
+    COURSE_MISSING: _("Has not completed “%(course)s” (take it at %(where)s)."),
 }
 STAFF_VOICE = {
-    BASIC_MISSING: _lazy("%(name)s has no basic training on record."),
-    SPECIAL_MISSING: _lazy("%(name)s is not trained for %(category)s (special training missing)."),
-    COURSE_MISSING: _lazy("%(name)s has not completed “%(course)s”."),
+    BASIC_MISSING: _("%(name)s has no basic training on record."),
+    SPECIAL_MISSING: _("%(name)s is not trained for %(category)s (special training missing)."),
+    COURSE_MISSING: _("%(name)s has not completed “%(course)s”."),
 }
 # Where the basic and special courses are taken when no particular course is named.
-DEFAULT_WHERE = _lazy("Taipei e-learning (臺北e大, elearning.taipei) or a session under “My training” in the "
+DEFAULT_WHERE = _("Taipei e-learning (elearning.taipei) or a session under “My training” in the "
                       "volunteer zone")
 
 

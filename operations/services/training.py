@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from ..identity import normalize_id_number
 from ..models import (
@@ -55,10 +55,10 @@ ENROLMENT_TRANSITIONS = TransitionTable(
         "cancel": (frozenset({EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED}), EnrolmentStatus.CANCELLED),
     },
     refusals={
-        "enrol": _lazy("This person is already enrolled or waiting for this session."),
-        "waitlist": _lazy("This person is already enrolled or waiting for this session."),
-        "promote": _lazy("Only somebody on the waitlist can be given a seat."),
-        "cancel": _lazy("This enrolment is already cancelled."),
+        "enrol": gettext_lazy("This person is already enrolled or waiting for this session."),
+        "waitlist": gettext_lazy("This person is already enrolled or waiting for this session."),
+        "promote": gettext_lazy("Only somebody on the waitlist can be given a seat."),
+        "cancel": gettext_lazy("This enrolment is already cancelled."),
     },
 )
 
@@ -504,7 +504,7 @@ def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMP
                 problems.append(_("“%(column)s” is too long or holds control characters.") % {"column": zh})
         kind = KIND_VALUES.get(cells.get("kind", "").lower()) or KIND_VALUES.get(cells.get("kind", ""))
         if cells.get("kind") and kind is None:
-            problems.append(_("Kind must be 基礎, 特殊 or 在職."))
+            problems.append(_("Kind must be basic, special or in-service (基礎, 特殊, 在職)."))
         category = ""
         if cells.get("category"):
             category = categories.get(cells["category"]) or categories.get(cells["category"].lower(), "")
@@ -528,7 +528,7 @@ def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMP
         if cells.get("source"):
             source = SOURCE_VALUES.get(cells["source"]) or SOURCE_VALUES.get(cells["source"].lower())
             if source is None:
-                problems.append(_("Source must be 臺北e大, 他縣市 or 紙本."))
+                problems.append(_("Source must be Taipei e-learning, another city or paper (臺北e大, 他縣市, 紙本)."))
         organiser_name = " ".join(cells.get("organiser_name", "").split())
         records.append({"row": number, "id_number": normalize_id_number(cells.get("id_number", "")),
                         "name": cells.get("name", ""), "kind": kind, "category": category,
