@@ -35,7 +35,9 @@ order above, and the number of queries does not depend on the number of voluntee
 ranking queries). A small scope (a unit or a team: at most SMALL_SCOPE memberships) is also listed
 by id, so that the planner knows how few volunteers it has to look at.
 
-Not checked yet: training and insurance status (those modules do not exist yet; the reasons say so).
+Training (selectors.training): people the training gate refuses are not hidden. When the trained fill fewer
+than `limit` places, the untrained follow them, ranked the same way, each with the training they lack (a
+staff member cannot assign them until it is done). Not checked yet: insurance (the reasons say so).
 Volunteers record no availability calendar, so "availability" means "free at that time"."""
 from __future__ import annotations
 
@@ -68,6 +70,7 @@ from ..models import (
 from ..models.attendance import Attendance
 from ..roles import TEAM_MANAGERS
 from ..scoping import scope_paths, scope_q
+from . import training
 from .signup_rules import eligible_volunteers, refused_by_extra_checks
 
 SMALL_SCOPE, SMALL_SCOPE_NODES = 2000, 200  # memberships, organisation nodes; see _eligible
@@ -85,7 +88,7 @@ def _count(qs, name="n"):
                              output_field=IntegerField()), Value(0))
 
 
-def _eligible(user, shift: Shift):
+def _eligible(user, shift: Shift, skip=()):
     """The hard filters: scope, then the rule book (selectors.signup_rules.eligible_volunteers)."""
     volunteers = Volunteer.objects.visible_to(user, roles=TEAM_MANAGERS)
     if scope_paths(user, roles=TEAM_MANAGERS) is not None:
@@ -106,7 +109,7 @@ def _eligible(user, shift: Shift):
                 volunteers = volunteers.filter(pk__in=set(rows))
     # The rule book's filters in SQL: not busy at that time, age limits, minors only with consent, and
     # the registered checks that can filter in SQL (the others are asked of the ranked list).
-    return eligible_volunteers(volunteers, shift)
+    return eligible_volunteers(volunteers, shift, skip=skip)
 
 
 SIGNALS = ("in_team", "language_matches", "skill_matches", "in_venue")
@@ -228,6 +231,15 @@ def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
         return []
     ranked = _ranked(shift=shift, eligible=_eligible(user, shift), languages=languages, skills=skills,
                      limit=limit)
+    need = training.shift_need(shift)
+    untrained: set[int] = set()
+    if need and len(ranked) < limit:
+        # the people the training gate refuses, after the trained, with what they lack
+        rest = _eligible(user, shift, skip=(training.check_training,)).exclude(pk__in=[v.pk for v in ranked])
+        more = _ranked(shift=shift, eligible=rest, languages=languages, skills=skills, limit=limit - len(ranked))
+        training.prefetch_holdings(more)
+        untrained = {v.pk for v in more}
+        ranked += more
     refused = refused_by_extra_checks(ranked, shift)
     ranked = [v for v in ranked if v.pk not in refused]
     prefetch_related_objects(ranked, "languages", "skills")
@@ -263,6 +275,10 @@ def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
             candidate.reasons.append(_("No shift yet in this campaign"))
         if volunteer.no_shows:
             candidate.warnings.append(_("%(n)s no-shows so far") % {"n": volunteer.no_shows})
-        candidate.warnings.append(_("Training and insurance not checked (those modules are not available yet)"))
+        if volunteer.pk in untrained:
+            candidate.warnings += [p.say(training.STAFF_VOICE) for p in training.training_problems(volunteer, need)]
+        elif need:
+            candidate.reasons.append(_("Has the required training"))
+        candidate.warnings.append(_("Insurance not checked (that module is not available yet)"))
         result.append(candidate)
     return result

@@ -27,13 +27,14 @@ from operations.models import (
     UnitCategory,
 )
 from operations.selectors import training as sel
+from operations.selectors.matching import match_candidates
 from operations.selectors.signup_rules import codes
 from operations.services import training as svc
 from operations.services.signups import signup_create, signup_decide, signup_problems
 from tests.conftest import fresh
 
 from .test_backoffice_recruitment_setup import extra_volunteer, make_shift, rec_fixture  # noqa: F401
-from .test_signup_rules import assign_codes, roster_codes, roster_of_one, suggested  # noqa: F401
+from .test_signup_rules import assign_codes, roster_codes, roster_of_one  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -111,8 +112,13 @@ def test_named_course_on_a_position_is_refused_by_every_caller(rec, shift, wmg_c
     assert roster_codes(rec, untrained, fresh_shift(shift)) == [sel.COURSE_MISSING]
     assert roster_codes(rec, trained, fresh_shift(shift)) == []
     assert assign_codes(rec, untrained, fresh_shift(shift)) == [sel.COURSE_MISSING]
-    found = suggested(rec, fresh_shift(shift))
-    assert trained.pk in found and untrained.pk not in found
+    # the suggested matches list the untrained after the trained, with what they lack
+    candidates = match_candidates(user=fresh(rec.org.admin_a), shift=fresh_shift(shift), limit=50)
+    order = [c.volunteer.pk for c in candidates]
+    assert order.index(trained.pk) < order.index(untrained.pk)
+    gap = next(c for c in candidates if c.volunteer.pk == untrained.pk)
+    assert any("世壯運志工特殊訓練" in w for w in gap.warnings)
+    assert not any("世壯運志工特殊訓練" in w for c in candidates if c.volunteer.pk == trained.pk for w in c.warnings)
     assert signup_create(volunteer=trained, shift=fresh_shift(shift)).status == SignupStatus.ACCEPTED
 
 
