@@ -145,3 +145,40 @@ def training_certificate_pdf(*, certificate) -> bytes:
                    f"Certificate {certificate.number}, {certificate.hours} h, completed {day:%Y-%m-%d}.",
                    new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def training_sheet_pdf(*, session, roster: list, printed_by: str = "") -> bytes:
+    """A training session's sign-in sheet (課程簽到表): the course, date, place, then every enrolled person
+    with boxes for the signature and the attendance tick."""
+    pdf = _pdf()
+    pdf.set_title("課程簽到表")
+    pdf.add_page()
+    pdf.set_font("cjk", size=16)
+    pdf.cell(0, 10, "課程簽到表 Training sign-in sheet", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=11)
+    course = session.course
+    roc = f"{session.date.year - 1911}/{session.date:%m/%d}"
+    for line in (f"{_('Course')}：{course.display_title}（{course.hours} h）",
+                 f"{_('Date and time')}：{session.date:%Y-%m-%d}（{roc}） {session.start_time:%H:%M}–{session.end_time:%H:%M}",
+                 f"{_('Place')}：{session.place or session.online_url}    {_('Instructor')}：{session.instructor or '—'}"):
+        pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    widths = [10, 50, 40, 50, 40]
+    headers = ["#", _("Name"), _("Mobile phone"), _("Signature"), _("Present")]
+    pdf.set_font("cjk", size=10)
+    pdf.set_fill_color(230, 236, 245)
+    for width, header in zip(widths, headers, strict=True):
+        pdf.cell(width, 8, header, border=1, align="C", fill=True)
+    pdf.ln()
+    for number, enrolment in enumerate(roster, start=1):
+        phone = enrolment.volunteer.phone
+        masked_phone = f"{phone[:4]}***{phone[-3:]}" if len(phone) >= 8 else phone
+        present = "✓" if enrolment.attended else ""
+        for width, value in zip(widths, [str(number), enrolment.volunteer.name, masked_phone, "", present], strict=True):
+            pdf.cell(width, 9, value, border=1, align="C" if width <= 40 else "L")
+        pdf.ln()
+    pdf.ln(4)
+    pdf.set_font("cjk", size=9)
+    printed = _("Printed")
+    pdf.cell(0, 6, f"{printed}：{timezone.localtime():%Y-%m-%d %H:%M}  {printed_by}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

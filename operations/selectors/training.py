@@ -170,12 +170,14 @@ def holdings_of(volunteer: Volunteer) -> list[Holding]:
 
 def prefetch_holdings(volunteers) -> None:
     """`holdings_of` for many volunteers in one query (the suggested matches)."""
-    found: dict[int, list[Holding]] = {v.pk: [] for v in volunteers}
-    for volunteer_id, *row in TrainingCertificate.objects.filter(volunteer_id__in=list(found)).order_by().values_list(
-            "volunteer_id", "kind", "category", "course_id", "completed_on"):
-        found[volunteer_id].append(Holding(*row))
+    found: dict[int, list[Holding]] = {v.pk: [] for v in volunteers if v.pk}
+    ids = list(found)
+    for start in range(0, len(ids), 1000):
+        for volunteer_id, *row in TrainingCertificate.objects.filter(volunteer_id__in=ids[start:start + 1000]).order_by(
+                ).values_list("volunteer_id", "kind", "category", "course_id", "completed_on"):
+            found[volunteer_id].append(Holding(*row))
     for volunteer in volunteers:
-        volunteer._training_holdings = found[volunteer.pk]
+        volunteer._training_holdings = found.get(volunteer.pk, [])
 
 
 def basic_on(holdings: list[Holding]) -> datetime.date | None:

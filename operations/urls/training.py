@@ -13,6 +13,7 @@ urlpatterns: list = [
     path("training/sessions/<int:pk>/", views.SessionDetailView.as_view(), name="session_detail"),
     path("training/sessions/<int:pk>/edit/", views.SessionEditView.as_view(), name="session_edit"),
     path("training/sessions/<int:pk>/enrol/", views.SessionEnrolView.as_view(), name="session_enrol"),
+    path("training/sessions/<int:pk>/sheet.pdf", views.SessionSheetPdfView.as_view(), name="session_sheet_pdf"),
     path("training/sessions/<int:pk>/attendance/", views.SessionAttendanceView.as_view(), name="session_attendance"),
     path("training/sessions/<int:pk>/complete/", views.SessionCompleteView.as_view(), name="session_complete"),
     path("training/enrolments/<int:pk>/cancel/", views.EnrolmentCancelView.as_view(), name="enrolment_cancel"),

@@ -37,7 +37,7 @@ from ..models import (
     UnitCategory,
     Volunteer,
 )
-from ..pdf import CJKFontMissing, training_certificate_pdf
+from ..pdf import CJKFontMissing, training_certificate_pdf, training_sheet_pdf
 from ..roles import UNIT_MANAGERS
 from ..selectors import training as sel
 from ..selectors.people import volunteer_detail
@@ -232,6 +232,25 @@ class SessionDetailView(TrainingNavMixin, StaffRequiredMixin, TemplateView):
             complete_form=kwargs.get("complete_form") or CompleteForm(session=self.session),
         )
         return context
+
+
+class SessionSheetPdfView(StaffRequiredMixin, View):
+    """The printable sign-in sheet of the session (text PDF, Chinese font embedded)."""
+
+    object_selector = sel.session_detail
+    object_name = "session"
+    permission = "operations.trainingsession.view"
+
+    def get(self, request, pk):
+        roster = [e for e in sel.session_roster(self.session) if e.status == EnrolmentStatus.ENROLLED]
+        try:
+            pdf = training_sheet_pdf(session=self.session, roster=roster, printed_by=str(request.user))
+        except CJKFontMissing as exc:
+            return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="training-sheet-{self.session.date:%Y%m%d}-{pk}.pdf"'
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class SessionAttendanceView(StaffRequiredMixin, View):

@@ -181,6 +181,7 @@ MATRIX: dict[str, Spec] = {
     "session_create": Spec(kwargs=_pk("course_in", "course_out"), verb=UNIT_MGR, verb_first=True, post=True),
     "session_detail": Spec(kwargs=_pk("session_in", "session_out"), level="unit"),
     "session_edit": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, post=True),
+    "session_sheet_pdf": Spec(kwargs=_pk("session_in", "session_out"), level="unit"),
     "session_enrol": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, post=True),
     "session_attendance": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, ok=302,
                                post=True),

@@ -123,6 +123,17 @@ def test_a_unit_admin_runs_a_session_from_course_to_certificate(org, login):
     assert pdf.status_code in (200, 503)
     if pdf.status_code == 200:
         assert pdf.content.startswith(b"%PDF")
+    sheet = client.get(reverse("operations:session_sheet_pdf", args=[session.pk]))
+    assert sheet.status_code in (200, 503)
+    if sheet.status_code == 200:
+        import io
+
+        from pypdf import PdfReader
+
+        text = PdfReader(io.BytesIO(sheet.content)).pages[0].extract_text().replace(" ", "").replace("\x00", "")
+        assert "課程簽到表" in text and rows[0].volunteer.name in text
+        text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().replace(" ", "").replace("\x00", "")
+        assert "結業證書" in text and certificate.number in text
     record = client.get(reverse("operations:volunteer_training", args=[rows[0].volunteer_id])).content.decode()
     assert certificate.number in record
 
