@@ -68,6 +68,12 @@ def _require(condition: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
+def _audit_node(actor) -> OrgNode | None:
+    """Where a record about a volunteer's certificate is filed: the top of the actor's part of the tree, so
+    that the officers above it read it in the audit log."""
+    return OrgNode.objects.visible_to(actor, roles=TEAM_MANAGERS).order_by("depth", "path").first()
+
+
 def _manages(actor, node: OrgNode, roles=UNIT_MANAGERS) -> bool:
     return OrgNode.objects.visible_to(actor, roles=roles).filter(pk=node.pk).exists()
 
@@ -405,7 +411,7 @@ def certificate_create(*, actor, volunteer: Volunteer, **data) -> TrainingCertif
             certificate = TrainingCertificate.objects.create(volunteer=volunteer, recorded_by=actor, **data)
     except IntegrityError as exc:  # the same number entered at the same moment
         raise ValidationError({"number": _("This certificate number is already recorded.")}) from exc
-    audit_record(actor=actor, action=AuditAction.CREATED, node=None, obj=certificate,
+    audit_record(actor=actor, action=AuditAction.CREATED, node=_audit_node(actor), obj=certificate,
                  changes={"volunteer": ["", volunteer.masked_id]})
     return certificate
 
@@ -594,7 +600,7 @@ def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMP
         if not all(c.pk for c in created):  # SQLite before 3.35 returns no ids: read them back
             created = list(TrainingCertificate.objects.filter(
                 issuer__in={r["issuer"] for r in records}, number__in=[r["number"] for r in records]))
-        audit_record_many(actor=actor, action=AuditAction.CREATED, node=None, objects=created,
+        audit_record_many(actor=actor, action=AuditAction.CREATED, node=_audit_node(actor), objects=created,
                           changes={"import": ["", name[:100]]})
     return {"created": len(created), "seconds": round(time.monotonic() - started, 2)}
 

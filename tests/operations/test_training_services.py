@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from operations.models import (
+    AuditEvent,
     CertificateSource,
     Course,
     CourseKind,
@@ -257,6 +258,9 @@ def test_completion_issues_numbers_in_sequence_once_and_only_to_those_present(re
     roc = TODAY.year - 1911
     assert [c.number for c in issued] == [f"DOSW-{roc}-00001", f"DOSW-{roc}-00002"]
     assert svc.session_complete(actor=fresh(rec.org.admin_a), session=session) == []  # a repeat issues nothing
+    audited = AuditEvent.objects.filter(node=rec.org.unit_a)
+    assert audited.filter(object_type="operations.trainingcertificate").count() == 2
+    assert audited.filter(object_type="operations.enrolment").count() == 3 + 3  # enrolled, then attendance
     assert not TrainingCertificate.objects.filter(volunteer=people[2]).exists()
     with pytest.raises(ValidationError):
         svc.enrolment_cancel(enrolment=rows[0], actor=fresh(rec.org.admin_a))
