@@ -229,3 +229,12 @@ def test_english_training_pages_show_no_chinese_but_names(org, login):
         for name in ("甲場館", "基礎, 特殊, 在職", "臺北e大, 他縣市, 紙本"):
             main = main.replace(name, "")
         assert not CJK_RE.search(main), (url, CJK_RE.findall(main)[:10])
+
+
+@pytest.mark.django_db
+def test_volunteer_page_shows_the_training_summary(org, login):
+    _certificate(org.vol_sub_a, "SUM-1")
+    _certificate(org.vol_sub_a, "SUM-2", kind=CourseKind.SPECIAL, category=UnitCategory.SOCIAL_WELFARE)
+    html = login(org.subleader_a).get(reverse("operations:volunteer_detail", args=[org.vol_sub_a.pk])).content.decode()
+    assert "2024-01-01" in html and reverse("operations:volunteer_training", args=[org.vol_sub_a.pk]) in html
+    assert "社福類" in html  # trained for social welfare since the later date
