@@ -11,6 +11,7 @@ import datetime
 import time
 from decimal import Decimal, InvalidOperation
 
+from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -317,6 +318,46 @@ def attendance_record(*, actor, session: TrainingSession, present: set[int], abs
             enrolment.save(update_fields=["attended", "updated_at"])
             changed += 1
     return changed
+
+
+CHECKIN_SALT = "operations.training.checkin"
+CHECKIN_OPENS_BEFORE = datetime.timedelta(minutes=60)
+
+
+def session_qr_token(*, session: TrainingSession) -> str:
+    """The token in a session's QR code (shown in the room): the session and its date, signed."""
+    return signing.dumps({"s": session.pk, "d": session.date.isoformat()}, salt=CHECKIN_SALT, compress=True)
+
+
+@transaction.atomic
+def enrolment_self_check_in(*, volunteer: Volunteer, token: str, now: datetime.datetime | None = None) -> Enrolment:
+    """A volunteer scans the session's QR code: marked present when enrolled, on the session's day, from an
+    hour before it starts until it ends. Scanning again changes nothing."""
+    now = now or timezone.now()
+    try:
+        payload = signing.loads(token, salt=CHECKIN_SALT)
+    except signing.BadSignature as exc:
+        raise ValidationError(_("This QR code is not valid."), code="bad_token") from exc
+    session = TrainingSession.objects.select_related("course", "host").filter(pk=payload.get("s")).first()
+    if session is None or payload.get("d") != session.date.isoformat():
+        raise ValidationError(_("This QR code is not valid."), code="bad_token")
+    starts = timezone.make_aware(datetime.datetime.combine(session.date, session.start_time))
+    ends = timezone.make_aware(datetime.datetime.combine(session.date, session.end_time))
+    if timezone.localdate(now) != session.date:
+        raise ValidationError(_("This QR code is for the session on %(date)s.") % {"date": session.date.isoformat()},
+                              code="wrong_day")
+    if now < starts - CHECKIN_OPENS_BEFORE or now > ends:
+        raise ValidationError(_("Check-in is open from an hour before the session until it ends."), code="closed")
+    enrolment = Enrolment.objects.select_for_update(of=("self",)).filter(session=session, volunteer=volunteer).first()
+    if enrolment is None or enrolment.status != EnrolmentStatus.ENROLLED:
+        raise ValidationError(_("You are not enrolled in this session; ask the organiser at the door."),
+                              code="not_enrolled")
+    if not enrolment.attended:
+        audit_record(actor=volunteer.user, action=AuditAction.UPDATED, node=session.host, obj=enrolment,
+                     changes={"attended": [str(enrolment.attended), "True"], "method": ["", "qr"]})
+        enrolment.attended = True
+        enrolment.save(update_fields=["attended", "updated_at"])
+    return enrolment
 
 
 def roc_year(day: datetime.date) -> int:

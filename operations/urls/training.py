@@ -14,6 +14,7 @@ urlpatterns: list = [
     path("training/sessions/<int:pk>/edit/", views.SessionEditView.as_view(), name="session_edit"),
     path("training/sessions/<int:pk>/enrol/", views.SessionEnrolView.as_view(), name="session_enrol"),
     path("training/sessions/<int:pk>/sheet.pdf", views.SessionSheetPdfView.as_view(), name="session_sheet_pdf"),
+    path("training/sessions/<int:pk>/qr.svg", views.SessionQrSvgView.as_view(), name="session_qr_svg"),
     path("training/sessions/<int:pk>/attendance/", views.SessionAttendanceView.as_view(), name="session_attendance"),
     path("training/sessions/<int:pk>/complete/", views.SessionCompleteView.as_view(), name="session_complete"),
     path("training/enrolments/<int:pk>/cancel/", views.EnrolmentCancelView.as_view(), name="enrolment_cancel"),
@@ -41,5 +42,6 @@ volunteer_urlpatterns: list = [
     path("training/courses/", views.PublicSessionListView.as_view(), name="training_sessions"),
     path("training/courses/<int:pk>/", views.PublicSessionDetailView.as_view(), name="training_session"),
     path("training/courses/<int:pk>/enrol/", views.EnrolView.as_view(), name="training_enrol"),
+    path("training/checkin/<str:token>/", views.TrainingCheckinView.as_view(), name="training_checkin"),
     path("training/enrolments/<int:pk>/cancel/", views.MyEnrolmentCancelView.as_view(), name="training_cancel"),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,6 +45,7 @@ from ..selectors.recruitment import campaign_detail, position_detail
 from ..selectors.volunteer_zone import volunteer_for_user
 from ..services import training as svc
 from ..tables.training import CertificateTable, CourseTable, GapTable
+from .attendance import qr_svg_response
 from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
 from .exports import ExportMixin, table_export_response
 from .volunteer_zone import VolunteerRequiredMixin
@@ -251,6 +252,18 @@ class SessionSheetPdfView(StaffRequiredMixin, View):
         response["Content-Disposition"] = f'inline; filename="training-sheet-{self.session.date:%Y%m%d}-{pk}.pdf"'
         response["Cache-Control"] = "no-store"
         return response
+
+
+class SessionQrSvgView(StaffRequiredMixin, View):
+    """The session's QR code (SVG, made on our server): volunteers scan it in the room to be marked present."""
+
+    object_selector = sel.session_detail
+    object_name = "session"
+    permission = "operations.trainingsession.view"
+
+    def get(self, request, pk):
+        token = svc.session_qr_token(session=self.session)
+        return qr_svg_response(request.build_absolute_uri(reverse("volunteer:training_checkin", args=[token])))
 
 
 class SessionAttendanceView(StaffRequiredMixin, View):
@@ -640,6 +653,24 @@ class EnrolView(VolunteerRequiredMixin, View):
         else:
             messages.success(request, _("You are enrolled."))
         return redirect("volunteer:training")
+
+
+class TrainingCheckinView(VolunteerRequiredMixin, View):
+    """What the session's QR code opens: GET asks to confirm, POST marks the volunteer present."""
+
+    template_name = "operations/training/checkin.html"
+
+    def get(self, request, token):
+        return render(request, self.template_name, {"volunteer": self.volunteer, "zone_nav": "training"})
+
+    def post(self, request, token):
+        try:
+            enrolment = svc.enrolment_self_check_in(volunteer=self.volunteer, token=token)
+        except ValidationError as exc:
+            return render(request, self.template_name, {"volunteer": self.volunteer, "zone_nav": "training",
+                                                        "error": " ".join(exc.messages)}, status=400)
+        return render(request, self.template_name, {"volunteer": self.volunteer, "zone_nav": "training",
+                                                    "done": enrolment})
 
 
 class MyEnrolmentCancelView(VolunteerRequiredMixin, View):

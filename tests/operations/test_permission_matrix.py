@@ -182,6 +182,7 @@ MATRIX: dict[str, Spec] = {
     "session_detail": Spec(kwargs=_pk("session_in", "session_out"), level="unit"),
     "session_edit": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, post=True),
     "session_sheet_pdf": Spec(kwargs=_pk("session_in", "session_out"), level="unit"),
+    "session_qr_svg": Spec(kwargs=_pk("session_in", "session_out"), level="unit"),
     "session_enrol": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, post=True),
     "session_attendance": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, ok=302,
                                post=True),

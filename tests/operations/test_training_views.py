@@ -238,3 +238,36 @@ def test_volunteer_page_shows_the_training_summary(org, login):
     html = login(org.subleader_a).get(reverse("operations:volunteer_detail", args=[org.vol_sub_a.pk])).content.decode()
     assert "2024-01-01" in html and reverse("operations:volunteer_training", args=[org.vol_sub_a.pk]) in html
     assert "社福類" in html  # trained for social welfare since the later date
+
+
+@pytest.mark.django_db
+def test_qr_check_in_marks_the_enrolled_present_once_and_refuses_the_rest(org, client, login):
+    from operations.services.training import enrolment_self_check_in, session_qr_token
+
+    now = timezone.now()
+    local = timezone.localtime(now)
+    session = TrainingSession.objects.create(
+        course=_course(org.root, "志願服務基礎訓練"), host=org.unit_a, date=local.date(),
+        start_time=(local - datetime.timedelta(minutes=30)).time().replace(second=0, microsecond=0)
+        if local.hour >= 1 else datetime.time(0, 0),
+        end_time=datetime.time(23, 59), place="教室", capacity=5)
+    enrolment = Enrolment.objects.create(session=session, volunteer=org.vol_a, status=EnrolmentStatus.ENROLLED)
+    token = session_qr_token(session=session)
+    svg = login(org.admin_a).get(reverse("operations:session_qr_svg", args=[session.pk]))
+    assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
+    client.force_login(_with_account(org.vol_a))
+    for _ in range(2):  # a second scan changes nothing
+        response = client.post(reverse("volunteer:training_checkin", args=[token]))
+        assert response.status_code == 200
+    assert Enrolment.objects.get(pk=enrolment.pk).attended is True
+    assert AuditEvent.objects.filter(object_type="operations.enrolment", object_id=str(enrolment.pk)).count() == 1
+    response = client.post(reverse("volunteer:training_checkin", args=["forged-token"]))
+    assert response.status_code == 400 and response.context["error"]
+    client.force_login(_with_account(org.vol_b))  # not enrolled
+    response = client.post(reverse("volunteer:training_checkin", args=[token]))
+    assert response.status_code == 400
+    assert not Enrolment.objects.filter(volunteer=org.vol_b).exists()
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):  # another day
+        enrolment_self_check_in(volunteer=org.vol_a, token=token, now=now + datetime.timedelta(days=1))
