@@ -32,8 +32,11 @@ run: $(STAMP)
 	$(BIN)/python manage.py load_demo_data
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The suite runs in one process per CPU (pytest-xdist); TEST_PROCESSES=0 runs it in this process.
+TEST_PROCESSES ?= auto
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --durations=20
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -m e2e

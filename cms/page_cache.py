@@ -28,12 +28,18 @@ Correctness first:
   entries nor make over-long keys;
 - anonymous public answers carry `Cache-Control: public, max-age=0, s-maxage=N` for a shared cache in
   front (README "Front cache"); N is `PUBLIC_PAGES_SHARED_MAX_AGE`, at most the figures' age for pages
-  with live figures or seats."""
+  with live figures or seats;
+- each web process keeps the copies it served in the last `PUBLIC_PAGES_LOCAL_SECONDS` (1 s; 0 turns it
+  off, as the tests do) in its own memory, at most `LOCAL_ENTRIES` of them: a page that thousands load at
+  once costs one shared-cache read per process per second instead of four per request. What a publish or
+  the figures change therefore shows at most that second later; seat counts are still filled on every
+  answer."""
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+import time
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -54,7 +60,10 @@ MAX_QUERY_LENGTH = 200  # longer query strings are no page's own parameters: not
 LIVE_SEATS = "seats"  # a page with seat placeholders (filled on every answer)
 SEAT_MEMBERSHIP = "seat-membership"  # which shifts are listed depends on the seat counts (the free filter)
 
+LOCAL_ENTRIES = 256  # copies a process keeps in its own memory (see the module docstring)
+
 _seat_marks: ContextVar[dict | None] = ContextVar("seat_marks", default=None)
+_local: dict[str, tuple[float, dict]] = {}  # address → (expires at, monotonic clock; stored entry)
 
 
 def bump_content_version(**kwargs) -> None:
@@ -78,17 +87,61 @@ def _personal_request(request) -> bool:
             or "HTTP_AUTHORIZATION" in request.META)
 
 
-def cache_key(request) -> str | None:
-    """The key under which an anonymous GET of this address finds its copy (or the note of what the copy
-    depends on); None when the request may not be answered from the shared cache."""
+def _address(request) -> str | None:
+    """Language and address of an anonymous GET that may be answered from a stored copy, else None."""
     if request.method not in ("GET", "HEAD") or _personal_request(request):
         return None
     if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_LENGTH:
         return None
     language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    digest = hashlib.sha256(address.encode()).hexdigest()
+    return f"{language}:{request.scheme}://{request.get_host()}{request.get_full_path()}"
+
+
+def _key_of(address: str) -> str:
+    language, _sep, rest = address.partition(":")
+    digest = hashlib.sha256(rest.encode()).hexdigest()
     return f"public-page:{_content_version()}:{language}:{digest}"
+
+
+def cache_key(request) -> str | None:
+    """The key under which an anonymous GET of this address finds its copy (or the note of what the copy
+    depends on); None when the request may not be answered from the shared cache."""
+    address = _address(request)
+    return None if address is None else _key_of(address)
+
+
+def _local_seconds() -> float:
+    return float(getattr(settings, "PUBLIC_PAGES_LOCAL_SECONDS", 1))
+
+
+def _local_get(address: str) -> dict | None:
+    held = _local.get(address)
+    if held is None:
+        return None
+    if held[0] <= time.monotonic():
+        _local.pop(address, None)
+        return None
+    return held[1]
+
+
+def _local_put(address: str, entry: dict, seconds: float) -> None:
+    if len(_local) >= LOCAL_ENTRIES:
+        now = time.monotonic()
+        for stale in [a for a, (until, _e) in _local.items() if until <= now]:
+            _local.pop(stale, None)
+        if len(_local) >= LOCAL_ENTRIES:
+            _local.clear()
+    _local[address] = (time.monotonic() + seconds, entry)
+
+
+def _answer(entry: dict):
+    """A fresh response from a stored entry (the stored one is never handed out: later middleware and
+    the seat filling change the object they get)."""
+    stored = entry["response"]
+    response = HttpResponse(stored.content, status=stored.status_code)
+    for header, value in stored.items():
+        response[header] = value
+    return _fill_seats(response, entry["seats"]) if entry["seats"] else response
 
 
 def _stamps(deps) -> str:
@@ -207,11 +260,20 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        key = cache_key(request)
-        if key is None:
+        address = _address(request)
+        if address is None:
             return self.get_response(request)
+        local_seconds = _local_seconds()
+        if local_seconds > 0:
+            entry = _local_get(address)
+            if entry is not None:
+                return _answer(entry)
+        key = _key_of(address)
         entry = _lookup(key)
         if entry is not None:
+            if local_seconds > 0:
+                _local_put(address, entry, local_seconds)
+                return _answer(entry)
             response = entry["response"]
             return _fill_seats(response, entry["seats"]) if entry["seats"] else response
         plan = request._public_page_plan = {}

@@ -39,3 +39,8 @@ class OperationsConfig(AppConfig):
 
         connect_signals()
         connect_browse_signals()
+
+        from .selectors import insurance
+
+        auditlog.register(models.InsurancePolicy, exclude_fields=["updated_at"])
+        insurance.register()  # the insurance gate joins the sign-up rule book

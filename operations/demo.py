@@ -92,6 +92,7 @@ def load_operations_demo(*, start: datetime.date, volunteers: int = 360) -> Demo
         loader.load_volunteers(nodes, volunteers)
         loader.load_signups(campaign)
         loader.load_this_week(nodes)
+        loader.load_insurance(nodes, campaign)
         from .demo_training import load_training_demo
 
         load_training_demo(nodes=nodes, rehearsal_code=THIS_WEEK_CAMPAIGN)
@@ -352,6 +353,9 @@ class _Loader:
         Signup.objects.bulk_create(signups, batch_size=1000)
         Shift.objects.bulk_update([s for s in shifts if s.accepted_count], ["accepted_count"], batch_size=1000)
 
+    def load_insurance(self, nodes, campaign: Campaign):
+        _load_insurance(nodes, campaign)
+
     def load_this_week(self, nodes):
         """A small reviewed campaign at the Taipei Dome around the day the demo is loaded, so that the
         back-office home has work waiting: sign-ups to decide, shifts of the coming week with free seats,
@@ -388,6 +392,66 @@ class _Loader:
         for volunteer in volunteers[1:4]:
             Signup.objects.create(volunteer=volunteer, shift=soon, status=SignupStatus.APPLIED)
         Signup.objects.create(volunteer=volunteers[-1], shift=later, status=SignupStatus.APPLIED)
+
+
+INSURANCE_JOINT_POLICY = "WMG-GA-0001"
+INSURANCE_UNIT_POLICY = "TPH-GA-0001"
+HOSPITAL_CAMPAIGN = "tp-hospital-guides"
+
+
+def _load_insurance(nodes, campaign: Campaign) -> None:
+    """Insurance (志工保險) so that every gate can be seen: the WMG committee's joint policy insures the current
+    members of every venue team and, on the days of their shifts, whoever is accepted for a WMG shift; the
+    city hospital's own policy insures its guide team only (ending in 30 days, so today's alert goes out),
+    and a campaign of its care team this week has an accepted volunteer without insurance: listed under
+    "uninsured on upcoming shifts", flagged in the sign-up review, refused at check-in; newcomers who sign
+    up there are refused with the hospital's phone number."""
+    from .models import CoverScope, InsurancePolicy, PolicyKind
+    from .services.insurance import cover_add_node, policy_create
+
+    committee, hospital = nodes.get("wmg-committee"), nodes.get("tp-hospital")
+    guides, care = nodes.get("hosp-guide"), nodes.get("hosp-care")
+    if not (committee and hospital and guides and care) or InsurancePolicy.objects.filter(
+            policy_number__in=[INSURANCE_JOINT_POLICY, INSURANCE_UNIT_POLICY]).exists():
+        return
+    today = timezone.localdate()
+    joint = policy_create(
+        actor=None, node=committee, insurer="臺灣產物保險", policy_number=INSURANCE_JOINT_POLICY,
+        kind=PolicyKind.GROUP_ACCIDENT, starts_on=today - datetime.timedelta(days=60),
+        ends_on=max(campaign.ends_on, today) + datetime.timedelta(days=30), death_disability_cover=3_000_000,
+        medical_per_injury=30_000, hospital_per_day=2_000, premium=250, min_insured=5, age_cap=80,
+        commuting_note="含執勤前後往返途中各 2 小時內", notes="衛福部志工意外團體保險共同供應契約（雙北世壯運執委會）")
+    cover_add_node(actor=None, policy=joint, node=committee, scope=CoverScope.MEMBERS)
+    cover_add_node(actor=None, policy=joint, node=committee, scope=CoverScope.ON_SHIFT)
+    own = policy_create(
+        actor=None, node=hospital, insurer="富邦產物保險", policy_number=INSURANCE_UNIT_POLICY,
+        kind=PolicyKind.GROUP_ACCIDENT, starts_on=today - datetime.timedelta(days=335),
+        ends_on=today + datetime.timedelta(days=30), death_disability_cover=1_000_000, medical_per_injury=30_000,
+        hospital_per_day=1_000, premium=250, min_insured=5, age_cap=75, commuting_note="含往返途中一小時內")
+    cover_add_node(actor=None, policy=own, node=guides, scope=CoverScope.MEMBERS)
+    if Campaign.objects.filter(code=HOSPITAL_CAMPAIGN).exists():
+        return
+    insured = Volunteer.objects.filter(memberships__team__path__startswith=guides.path,
+                                       memberships__left_on__isnull=True).distinct().order_by("pk").first()
+    uninsured = Volunteer.objects.filter(memberships__team__path__startswith=care.path).exclude(
+        memberships__team__path__startswith=guides.path).distinct().order_by("pk").first()
+    if insured is None or uninsured is None:
+        return
+    hospital_campaign = Campaign.objects.create(
+        unit=hospital, code=HOSPITAL_CAMPAIGN, title="聯合醫院門診引導志工", title_en="City Hospital: outpatient guides",
+        description="協助門診民眾掛號、報到與動線引導。", description_en="Helping outpatients register and find their way.",
+        volunteer_type=VolunteerType.VENUE, signup_mode=SignupMode.INSTANT, status=CampaignStatus.OPEN,
+        starts_on=today, ends_on=today + datetime.timedelta(days=13), min_age=16,
+        signup_opens_at=timezone.now() - datetime.timedelta(days=7),
+    )
+    position = Position.objects.create(campaign=hospital_campaign, venue=hospital, team=care, title="門診引導｜關懷組",
+                                       title_en="Outpatient guide · Care", volunteers_needed=4)
+    for offset in (2, 4):
+        shift = Shift.objects.create(position=position, date=today + datetime.timedelta(days=offset),
+                                     start_time=datetime.time(9, 0), end_time=datetime.time(12, 0), name="早班",
+                                     name_en="Morning", headcount=4, accepted_count=2)
+        Signup.objects.create(volunteer=insured, shift=shift, status=SignupStatus.ACCEPTED, decided_at=timezone.now())
+        Signup.objects.create(volunteer=uninsured, shift=shift, status=SignupStatus.ACCEPTED, decided_at=timezone.now())
 
 
 def print_demo_accounts(result: DemoResult, write, success=str) -> None:

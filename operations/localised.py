@@ -24,6 +24,24 @@ def english_wanted() -> bool:
     return (get_language() or "").startswith("en")
 
 
+def list_separator() -> str:
+    """Between the items of a list written out in a sentence or a cell: 、 in Chinese, a comma in English."""
+    return ", " if english_wanted() else "、"
+
+
+def join_list(items) -> str:
+    """`items` as one string in the visitor's language (see list_separator)."""
+    return list_separator().join(str(item) for item in items)
+
+
+def join_list_html(items) -> str:
+    """`items` joined for a template: each item escaped (or rendered through its __html__, such as a
+    ChineseFallback), separated by list_separator()."""
+    from django.utils.html import format_html_join
+
+    return format_html_join(list_separator(), "{}", ((item,) for item in items))
+
+
 def localised(chinese: str, english: str) -> str:
     """`english` on the English site when given; otherwise `chinese` (marked when it is Chinese text
     shown on the English site)."""

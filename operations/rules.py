@@ -34,6 +34,9 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.serviceplan.file": AUTHORITIES,
     "operations.unitapplication.view": AUTHORITIES,
     "operations.unitapplication.review": AUTHORITIES,
+    # insurance (志工保險): policies of a unit or authority, their covers, the insurer's roster
+    "operations.insurancepolicy.view": UNIT_MANAGERS,
+    "operations.insurancepolicy.change": UNIT_MANAGERS,
     # training (backoffice module 5): courses are offered down their organiser's subtree (selectors.training)
     "operations.course.view": ALL_STAFF,
     "operations.course.change": UNIT_MANAGERS,

@@ -162,3 +162,28 @@ def purge_submission_keys() -> int:
     from .services.submissions import submission_keys_purge
 
     return submission_keys_purge()
+
+
+@shared_task(acks_late=True)
+def send_insurance_alerts(day: str | None = None) -> int:
+    """Celery beat, daily: policy expiry alerts (30 and 7 days before) and the per-unit digest of accepted
+    sign-ups without insurance."""
+    import datetime
+
+    from .services.insurance import insurance_alerts_queue
+
+    return insurance_alerts_queue(today=datetime.date.fromisoformat(day) if day else None)
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_insurance_expiry_alert(self, policy_id: int, days: int) -> bool:
+    from .services.insurance import insurance_expiry_alert_send
+
+    return insurance_expiry_alert_send(policy_id=policy_id, days=days, task=self)
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_uninsured_digest(self, unit_id: int, day: str) -> bool:
+    from .services.insurance import insurance_uninsured_digest_send
+
+    return insurance_uninsured_digest_send(unit_id=unit_id, day=day, task=self)

@@ -26,7 +26,7 @@ class ServicePlanForm(BoundedModelForm):
         }
         help_texts = {
             "certificate": _("PDF, PNG or JPEG, at most 5 MB. Required for registered organisations."),
-            "filing_reference": _("The reference number (文號) of the authority's letter."),
+            "filing_reference": _("The reference number of the authority's letter."),
         }
 
     def __init__(self, *args, authorities=None, may_file=False, **kwargs):

@@ -44,7 +44,7 @@ class CampaignForm(BoundedModelForm):
             self.fields["unit"].queryset = unit_queryset
         if plan_queryset is not None:
             self.fields["service_plan"].queryset = plan_queryset
-        self.fields["service_plan"].help_text = _("A campaign can only open with a filed (備案) service plan.")
+        self.fields["service_plan"].help_text = _("A campaign can only open with a filed service plan.")
 
     def _post_clean(self):
         # The date, age and plan rules are checked by the service (one source of messages for every

@@ -46,6 +46,9 @@ __all__ += ["EffectLog", "OutboxMessage", "OutboxStatus"]
 from .submissions import SubmissionKey  # noqa: E402
 
 __all__ += ["SubmissionKey"]
+from .insurance import CoverScope, InsuranceCover, InsurancePolicy, PolicyKind  # noqa: E402
+
+__all__ += ["CoverScope", "InsuranceCover", "InsurancePolicy", "PolicyKind"]
 from .training import (  # noqa: E402
     CertificateSequence,
     CertificateSource,

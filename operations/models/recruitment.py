@@ -74,7 +74,7 @@ class ScopedQuerySet(models.QuerySet):
 class FilingStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted for filing")
-    FILED = "filed", _("Filed (備案)")
+    FILED = "filed", _("Filed")
     REJECTED = "rejected", _("Returned")
 
 
@@ -329,7 +329,7 @@ class Shift(models.Model):
     date = models.DateField(_("date"), db_index=True, validators=DATE_VALIDATORS)
     start_time = models.TimeField(_("starts at"))
     end_time = models.TimeField(_("ends at"))
-    name = models.CharField(_("shift name"), max_length=50, blank=True, help_text=_("For example 早班 (morning)."))
+    name = models.CharField(_("shift name"), max_length=50, blank=True, help_text=_("For example “Morning”."))
     name_en = models.CharField(_("shift name (English)"), max_length=50, blank=True,
                                help_text=_("For example Morning. Shown on the English site."))
     headcount = models.PositiveIntegerField(_("headcount"))

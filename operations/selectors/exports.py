@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..identity import mask_id_number
-from ..localised import localised
+from ..localised import join_list, localised
 from ..models import Language, Membership, Sex, Volunteer
 
 CHUNK = 2000
@@ -81,6 +81,6 @@ def _export_chunk(batch: list[tuple], sex_labels: dict, english: bool, full_ids:
             birth_date,
             phone,
             email,
-            "、".join(teams.get(pk, ())),
-            "、".join(languages.get(pk, ())),
+            join_list(teams.get(pk, ())),
+            join_list(languages.get(pk, ())),
         ]

@@ -35,9 +35,12 @@ order above, and the number of queries does not depend on the number of voluntee
 ranking queries). A small scope (a unit or a team: at most SMALL_SCOPE memberships) is also listed
 by id, so that the planner knows how few volunteers it has to look at.
 
+Insurance (selectors.insurance): a campaign that seats at once lists only the volunteers insured on the day
+(the rule book's filter); otherwise the uninsured are listed with a warning, and anyone older than the
+insurer's age cap is flagged.
 Training (selectors.training): people the training gate refuses are not hidden. When the trained fill fewer
 than `limit` places, the untrained follow them, ranked the same way, each with the training they lack (a
-staff member cannot assign them until it is done). Not checked yet: insurance (the reasons say so).
+staff member cannot assign them until it is done).
 Volunteers record no availability calendar, so "availability" means "free at that time"."""
 from __future__ import annotations
 
@@ -58,6 +61,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from ..localised import join_list
 from ..models import (
     AttendanceOutcome,
     Membership,
@@ -71,6 +75,7 @@ from ..models.attendance import Attendance
 from ..roles import TEAM_MANAGERS
 from ..scoping import scope_paths, scope_q
 from . import training
+from .insurance import insurance_notes, shift_gate
 from .signup_rules import eligible_volunteers, refused_by_extra_checks
 
 SMALL_SCOPE, SMALL_SCOPE_NODES = 2000, 200  # memberships, organisation nodes; see _eligible
@@ -223,6 +228,23 @@ def _ranked(*, shift: Shift, eligible, languages, skills, limit: int) -> list[Vo
     return ranked
 
 
+def _insurance_lines(candidate: Candidate, note, shift: Shift, gate) -> None:
+    """Insured on the day, or not where the insurance gate applies (a campaign that seats at once lists
+    only the insured: the rule book's filter); an event policy insuring whoever is accepted for its shifts
+    counts; older than the insurer's age cap is flagged (DOMAIN §1.7)."""
+    cap = note.cap
+    if note.insured:
+        candidate.reasons.append(_("Insured on %(date)s") % {"date": shift.date.isoformat()})
+    elif gate.roster_cap is not None:
+        candidate.reasons.append(_("Insured by the organiser's event policy once accepted"))
+        cap = gate.roster_cap
+    elif gate.gated:
+        candidate.warnings.append(_("Not insured on %(date)s: accepting will be refused until they are insured")
+                                  % {"date": shift.date.isoformat()})
+    if candidate.volunteer.age_on(shift.date) > cap:
+        candidate.warnings.append(_("Older than the insurer's age cap (%(cap)s) on the day") % {"cap": cap})
+
+
 def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
     position = shift.position
     languages = list(position.required_languages.all())
@@ -243,6 +265,8 @@ def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
     refused = refused_by_extra_checks(ranked, shift)
     ranked = [v for v in ranked if v.pk not in refused]
     prefetch_related_objects(ranked, "languages", "skills")
+    insurance = insurance_notes(ranked, shift.date)
+    gate = shift_gate(shift)
     result = []
     for volunteer in ranked:
         candidate = Candidate(volunteer)
@@ -255,17 +279,17 @@ def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
             have = [str(lang) for lang in languages if lang.pk in spoken]
             missing = [str(lang) for lang in languages if lang.pk not in spoken]
             if have:
-                candidate.reasons.append(_("Speaks %(languages)s") % {"languages": "、".join(have)})
+                candidate.reasons.append(_("Speaks %(languages)s") % {"languages": join_list(have)})
             if missing:
-                candidate.warnings.append(_("Does not list %(languages)s") % {"languages": "、".join(missing)})
+                candidate.warnings.append(_("Does not list %(languages)s") % {"languages": join_list(missing)})
         if skills:
             owned = {skill.pk for skill in volunteer.skills.all()}
             have = [str(s) for s in skills if s.pk in owned]
             missing = [str(s) for s in skills if s.pk not in owned]
             if have:
-                candidate.reasons.append(_("Skills: %(skills)s") % {"skills": "、".join(have)})
+                candidate.reasons.append(_("Skills: %(skills)s") % {"skills": join_list(have)})
             if missing:
-                candidate.warnings.append(_("Lacks %(skills)s") % {"skills": "、".join(missing)})
+                candidate.warnings.append(_("Lacks %(skills)s") % {"skills": join_list(missing)})
         age = volunteer.age_on(shift.date)
         candidate.reasons.append(_("Age %(age)s on the day") % {"age": age})
         candidate.reasons.append(_("Free at that time (no overlapping shift)"))
@@ -279,6 +303,6 @@ def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
             candidate.warnings += [p.say(training.STAFF_VOICE) for p in training.training_problems(volunteer, need)]
         elif need:
             candidate.reasons.append(_("Has the required training"))
-        candidate.warnings.append(_("Insurance not checked (that module is not available yet)"))
+        _insurance_lines(candidate, insurance[volunteer.pk], shift, gate)
         result.append(candidate)
     return result

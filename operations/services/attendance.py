@@ -29,6 +29,7 @@ from ..models import (
     SignupStatus,
     Volunteer,
 )
+from ..selectors.insurance import attendance_refusal
 from .audit import audit_record
 
 SHIFT_SALT = "operations.attendance.shift-qr"
@@ -154,10 +155,19 @@ def _check_window(shift: Shift, action: str, at: datetime.datetime) -> None:
                               % {"hours": int(CHECK_OUT_CLOSES_AFTER.total_seconds() // 3600)})
 
 
+def _refuse_uninsured(volunteer, shift) -> None:
+    """Nobody is checked in to, or credited hours for, a shift on a date they are not insured (DOMAIN §1.7;
+    the insurance gate, selectors.insurance)."""
+    refusal = attendance_refusal(volunteer, shift)
+    if refusal:
+        raise ValidationError(refusal, code="not_insured")
+
+
 def _apply(*, attendance: Attendance, action: str, at: datetime.datetime, method: str, by) -> Attendance:
     if attendance.signup.status != SignupStatus.ACCEPTED:
         raise ValidationError(_("Only accepted volunteers can be checked in."))
     if action == "in":
+        _refuse_uninsured(attendance.volunteer, attendance.shift)
         if attendance.check_in_at is not None:
             raise ValidationError(_("%(name)s already checked in at %(time)s.")
                                   % {"name": attendance.volunteer.name, "time": _fmt(attendance.check_in_at)})
@@ -303,6 +313,10 @@ def attendance_correct(*, actor, signup: Signup, check_in_at: datetime.datetime 
             errors["check_in_at"] = [_("The check-in time is more than 12 hours away from the shift.")]
         if check_out_at is not None and check_out_at - check_in_at > datetime.timedelta(hours=16):
             errors["check_out_at"] = [_("A single attendance cannot be longer than 16 hours.")]
+    if not errors and check_in_at is not None:
+        refusal = attendance_refusal(signup.volunteer, signup.shift)
+        if refusal:
+            errors["__all__"] = [refusal]
     if errors:
         raise ValidationError(errors)
     if not actor.has_perm("operations.attendance.correct", signup.shift):

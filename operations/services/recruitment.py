@@ -52,7 +52,7 @@ def campaign_open_errors(*, campaign: Campaign) -> list[str]:
     errors = []
     if plan.filing_status != FilingStatus.FILED:
         errors.append(
-            _("The service plan “%(plan)s” has not been filed (備案) yet; the campaign cannot open.") % {"plan": plan.title}
+            _("The service plan “%(plan)s” has not been filed yet; the campaign cannot open.") % {"plan": plan.title}
         )
     if campaign.starts_on < plan.starts_on or campaign.ends_on > plan.ends_on:
         errors.append(
@@ -188,7 +188,7 @@ def shift_pattern_plan(*, position: Position, date_from: datetime.date, date_to:
         errors.append(_("Add at least one shift (name, start, end and headcount)."))
     for slot in slots:
         if not slot.name.strip():
-            errors.append(_("Every shift needs a name (for example 早班)."))
+            errors.append(_("Every shift needs a name (for example “Morning”)."))
         if slot.end <= slot.start:
             errors.append(_("The shift %(shift)s ends before it starts.") % {"shift": _slot_label(slot)})
         if slot.headcount < 0:

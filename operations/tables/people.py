@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ..localised import join_list, join_list_html
 from ..models import Volunteer
 
 
@@ -13,10 +14,12 @@ class VolunteerTable(tables.Table):
     # the database may return equal rows in another order on the next page (rows skipped or repeated).
     name = tables.Column(verbose_name=_("Name"), order_by=("name", "pk"), attrs={"td": {"class": "nowrap"}},
                          linkify=lambda record: reverse("operations:volunteer_detail", args=[record.pk]))
-    masked_id = tables.Column(verbose_name=_("ID number"), accessor="id_number", orderable=False)
-    sex = tables.Column(verbose_name=_("Sex"), order_by=("sex", "pk"))
-    age = tables.Column(verbose_name=_("Age"), accessor="birth_date", order_by=("-birth_date", "pk"))
-    phone = tables.Column(verbose_name=_("Mobile phone"), orderable=False)
+    masked_id = tables.Column(verbose_name=_("ID number"), accessor="id_number", orderable=False,
+                              attrs={"td": {"class": "nowrap"}})
+    sex = tables.Column(verbose_name=_("Sex"), order_by=("sex", "pk"), attrs={"td": {"class": "nowrap"}})
+    age = tables.Column(verbose_name=_("Age"), accessor="birth_date", order_by=("-birth_date", "pk"),
+                        attrs={"td": {"class": "nowrap"}})
+    phone = tables.Column(verbose_name=_("Mobile phone"), orderable=False, attrs={"td": {"class": "nowrap"}})
     teams = tables.Column(verbose_name=_("Current teams"), accessor="pk", orderable=False, empty_values=())
     languages = tables.Column(verbose_name=_("Languages"), accessor="pk", orderable=False, empty_values=())
     created_at = tables.DateColumn(verbose_name=_("Registered"), format="Y-m-d", order_by=("created_at", "pk"),
@@ -40,8 +43,8 @@ class VolunteerTable(tables.Table):
         if not memberships:
             return "—"
         paths = getattr(self, "team_paths", {})
-        return format_html_join("、", "{}", ((paths.get(m.team_id, m.team.display_name),) for m in memberships))
+        return join_list_html(paths.get(m.team_id, m.team.display_name) for m in memberships)
 
     def render_languages(self, record):
         names = [str(lang) for lang in record.languages.all()]
-        return "、".join(names) if names else "—"
+        return join_list(names) if names else "—"

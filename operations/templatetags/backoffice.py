@@ -5,6 +5,7 @@ from django.conf import settings
 from django.urls import reverse, translate_url
 from django.utils.translation import get_language
 
+from ..localised import join_list_html
 from ..roles import Role
 from ..scoping import is_staff_member
 from ..views.base import modules_for
@@ -66,6 +67,19 @@ def backoffice_identity(context):
     if not roles and user.is_superuser:
         roles = [{"role": Role.SYSTEM_ADMIN.label, "scope": ""}]
     return {"name": str(user), "roles": roles, "staff": is_staff_member(user)}
+
+
+@register.filter
+def join_local(items, attribute=""):
+    """A list in a cell or a sentence, separated as the page's language writes lists (、 or a comma);
+    `attribute` (dotted, e.g. "team.display_name") picks what each item shows."""
+    if attribute:
+        def pick(item):
+            for name in attribute.split("."):
+                item = getattr(item, name)
+            return item
+        items = [pick(item) for item in items]
+    return join_list_html(items)
 
 
 @register.filter

@@ -4,6 +4,7 @@ from . import (
     audit,
     dashboard,
     files,
+    insurance,
     organisations,
     people,
     plans,
@@ -30,5 +31,6 @@ urlpatterns: list = [
     *recruitment.urlpatterns,
     *signups.urlpatterns,
     *attendance.urlpatterns,
+    *insurance.urlpatterns,
     *training.urlpatterns,
 ]

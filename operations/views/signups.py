@@ -11,6 +11,7 @@ from volunteer_site.params import parse_ids
 from ..filters.signups import SignupFilter
 from ..forms.signups import DecisionForm
 from ..models import SignupStatus
+from ..selectors.insurance import with_insurance
 from ..selectors.recruitment import campaign_list
 from ..selectors.signups import signup_list
 from ..services.recruitment import (
@@ -34,7 +35,7 @@ class SignupReviewView(StaffRequiredMixin, ExportMixin, SingleTableMixin, Filter
     template_name = "operations/recruitment/signup_review.html"
 
     def get_queryset(self):
-        return signup_list(self.request.user)
+        return with_insurance(signup_list(self.request.user))
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

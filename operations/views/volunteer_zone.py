@@ -23,6 +23,7 @@ from ..forms.rosters import RosterUploadForm
 from ..forms.volunteer_zone import ConsentForm, DeletionForm, PreferencesForm, ProfileForm
 from ..models import GuardianConsent, RosterImport, Shift, Signup, SignupStatus, Volunteer
 from ..selectors.browse import recruitment_page_url
+from ..selectors.insurance import volunteer_covers
 from ..selectors.volunteer_zone import (
     calendar_signups,
     consent_campaign,
@@ -93,6 +94,7 @@ class ZoneHomeView(VolunteerRequiredMixin, TemplateView):
         context["calendar_url"] = self.request.build_absolute_uri(
             reverse("volunteer:calendar", args=[calendar_token(self.volunteer)]))
         context["recruitment_url"] = recruitment_page_url()
+        context["insurance_covers"] = volunteer_covers(self.volunteer)
         return context
 
 

@@ -16,6 +16,7 @@ CAPTCHA_TEST_MODE = True  # the answer "PASSED" is accepted (any case); wrong an
 # Figures live (the tests of the settled interval switch it on): most tests check a figure right after
 # a sign-up.
 RECRUITMENT_FIGURES_MAX_AGE = 0
+PUBLIC_PAGES_LOCAL_SECONDS = 0  # likewise: a page is read from the shared cache on every request
 AXES_ENABLED = False  # the test client's login() has no request; the lock-out tests switch it on
 
 # Several test runs may share one PostgreSQL server (CI, benchmarks, developers side by side): give each
@@ -26,3 +27,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
     # setdefault: processes started by the tests inherit the suffix and find the same database
     _suffix = _os.environ.setdefault("TEST_DB_SUFFIX", str(_os.getpid()))
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_suffix}"}  # noqa: F405
+
+# pytest-xdist: each test process has its own database (pytest-django adds the worker's name) and its own
+# Celery queue on the shared broker, so that one process's worker never runs another's tasks against the
+# wrong database. Processes the tests start (workers, web nodes) inherit the variable and the queue.
+_xdist_worker = __import__("os").environ.get("PYTEST_XDIST_WORKER")
+if _xdist_worker:
+    CELERY_TASK_DEFAULT_QUEUE = f"tests-{_xdist_worker}"

@@ -60,6 +60,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 RECRUITMENT_FIGURES_MAX_AGE = 2  # the production default (the tests read figures live)
 PUBLIC_PAGES_SHARED_MAX_AGE = 30
+PUBLIC_PAGES_LOCAL_SECONDS = 1  # the production default (the tests turn it off)
 if os.environ.get("FRONTEND_CACHE_PURGE_URL"):
     WAGTAILFRONTENDCACHE = {"proxy": {"BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
                                       "LOCATION": os.environ["FRONTEND_CACHE_PURGE_URL"]}}

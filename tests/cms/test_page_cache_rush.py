@@ -227,3 +227,44 @@ def test_publishing_purges_the_front_cache_through_wagtail(plain_page, settings,
         server.shutdown()
         server.server_close()
     assert ("/about/", "localhost") in received
+
+
+def test_each_process_answers_from_its_own_memory_for_a_second(plain_page, home_pages, client, settings, monkeypatch):
+    """The per-process tier: within PUBLIC_PAGES_LOCAL_SECONDS a stored page is answered without any
+    shared-cache read (a publish shows at most that second later); afterwards the shared cache is asked
+    again; personal requests never get the copy; seat counts stay live; a handed-out copy is fresh."""
+    from cms import page_cache
+
+    settings.PUBLIC_PAGES_LOCAL_SECONDS = 1
+    monkeypatch.setattr(page_cache, "_local", {})
+    now = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: now[0])
+    client.get("/about/")  # rendered and stored in the shared cache
+    client.get("/about/")  # read from the shared cache, remembered by this process
+    reads = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda *a, **k: reads.append(a[0]) or real_get(*a, **k))
+    first = client.get("/about/")
+    assert reads == [] and first.status_code == 200
+    first["X-Changed-By-A-Middleware"] = "1"
+    assert "X-Changed-By-A-Middleware" not in client.get("/about/")  # a fresh response every time
+    plain_page.title = "關於本站"
+    plain_page.save_revision().publish()  # bumps the content version
+    assert "關於本站" not in client.get("/about/").content.decode()  # within the second: the held copy
+    now[0] += 1.01
+    assert "關於本站" in client.get("/about/").content.decode()  # then the shared cache (and a new render)
+    assert reads
+    client.cookies["messages"] = "waiting"
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/about/")
+    assert len(queries) > 0  # personal: rendered, not the held copy
+    del client.cookies["messages"]
+    settings.RECRUITMENT_FIGURES_MAX_AGE = 2
+    event = build_event(headcount=2)
+    page = ensure_recruitment_page()
+    client.get(page.url)
+    client.get(page.url)
+    assert "2 / 2" in client.get(page.url).content.decode()
+    _sign_up(event.morning)
+    assert "1 / 2" in client.get(page.url).content.decode()  # held page, live seat counts
+    assert len(page_cache._local) <= page_cache.LOCAL_ENTRIES

@@ -28,6 +28,11 @@ OVERFLOWING = """(width) => {
 }"""
 
 
+SCROLLING_TABLES = """() => [...document.querySelectorAll('.table-container, table')]
+  .filter(el => el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)
+  .map(el => (el.closest('section')?.querySelector('h2')?.textContent || el.className).trim())"""
+
+
 def _too_wide(page, width: int) -> list[str] | None:
     if page.evaluate("document.documentElement.scrollWidth") <= width:
         return None
@@ -78,6 +83,13 @@ def _backoffice_pages() -> dict[str, str]:
     team = OrgNode.objects.get(code="wmg-taipei-dome-competition")
     shift = Shift.objects.filter(position__venue__code="wmg-taipei-dome").order_by("date", "start_time").first()
     return {
+        "fill rates": reverse("operations:fill_rates"),
+        "generate shifts": reverse("operations:shift_generate", args=[shift.position_id]),
+        "day sheet": reverse("operations:attendance_shift", args=[shift.pk]),
+        "venue live": reverse("operations:venue_live", args=[shift.position.venue_id]),
+        "organisation tree": reverse("operations:org_tree"),
+        "review sign-ups": reverse("operations:signup_review"),
+        "service plans": reverse("operations:plan_list"),
         "dashboard": reverse("operations:dashboard"),
         "volunteers": reverse("operations:volunteer_list"),
         "teams": reverse("operations:team_list"),
@@ -120,6 +132,10 @@ def test_no_backoffice_page_is_wider_than_a_phone(browser, live_server, shot, de
                     wide = _too_wide(page, width)
                     if wide is not None:
                         problems[f"{username} {prefix}{url} @ {width}px"] = wide
+                    # nor does a table scroll sideways inside its box: on phones tables become cards
+                    boxed = page.evaluate(SCROLLING_TABLES) if width < 761 else []
+                    if boxed:
+                        problems[f"{username} {prefix}{url} @ {width}px: table scrolls in its box"] = boxed
             # the side navigation is folded away behind an accessible button
             page.goto(live_server.url + pages["volunteers"])
             toggle = page.locator("[data-nav-toggle]")

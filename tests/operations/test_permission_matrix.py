@@ -171,6 +171,20 @@ MATRIX: dict[str, Spec] = {
     "checkin": Spec(kwargs=lambda o, inside: {"token": "not-a-valid-token"}, ok=403, volunteer_side=True),
     "my_qr": Spec(ok=403, volunteer_side=True),
     "my_qr_svg": Spec(ok=403, volunteer_side=True),
+    # insurance (志工保險): policy A is unit A's, policy C unit C's; covers hang from them
+    "insurance_policy_list": Spec(verb=UNIT_MGR),
+    "insurance_policy_export": Spec(kwargs=_fmt(), verb=UNIT_MGR),
+    "insurance_policy_create": Spec(verb=UNIT_MGR),
+    "insurance_uninsured": Spec(),
+    "insurance_uninsured_export": Spec(kwargs=_fmt()),
+    "insurance_policy_detail": Spec(kwargs=_pk("policy_in", "policy_out"), level="unit", verb=UNIT_MGR),
+    "insurance_policy_edit": Spec(kwargs=_pk("policy_in", "policy_out"), level="unit", verb=UNIT_MGR, post=True),
+    "insurance_policy_document": Spec(kwargs=_pk("policy_in", "policy_out"), level="unit", verb=UNIT_MGR),
+    "insurance_cover_people": Spec(kwargs=_pk("policy_in", "policy_out"), level="unit", verb=UNIT_MGR, post=True),
+    "insurance_cover_node": Spec(kwargs=_pk("policy_in", "policy_out"), level="unit", verb=UNIT_MGR, post=True),
+    "insurance_insured": Spec(kwargs=_pk("policy_in", "policy_out"), level="unit", verb=UNIT_MGR),
+    "insurance_insured_export": Spec(kwargs=_fmt(_pk("policy_in", "policy_out")), level="unit", verb=UNIT_MGR),
+    "insurance_cover_end": Spec(kwargs=_pk("cover_in", "cover_out"), level="unit", verb=UNIT_MGR, post=True),
     # training (module 5): a course is offered down its organiser's subtree (course A is unit A's, so everybody on
     # the A side reads it); sessions belong to the unit holding them; certificates follow their volunteer
     "course_list": Spec(),
@@ -269,6 +283,17 @@ def objects(org):
                 file="rosters/matrix.csv", original_name="matrix.csv")
     o.roster_in = RosterImport.objects.create(team=o.sub_a, created_by=o.leader_a, **done)
     o.roster_out = RosterImport.objects.create(team=o.team_c, created_by=o.sysadmin, **done)
+    from operations.models import InsuranceCover, InsurancePolicy
+
+    private_storage().save("insurance-policies/a.pdf", ContentFile(b"%PDF-1.4 test"))
+    period = dict(insurer="國泰產險", starts_on=timezone.localdate(), ends_on=timezone.localdate(),
+                  document="insurance-policies/a.pdf")
+    o.policy_in = InsurancePolicy.objects.create(node=o.unit_a, policy_number="IN", **period)
+    o.policy_out = InsurancePolicy.objects.create(node=o.unit_c, policy_number="OUT", **period)
+    o.cover_in = InsuranceCover.objects.create(policy=o.policy_in, node=o.team_a, starts_on=timezone.localdate(),
+                                               ends_on=timezone.localdate())
+    o.cover_out = InsuranceCover.objects.create(policy=o.policy_out, volunteer=o.vol_c,
+                                                starts_on=timezone.localdate(), ends_on=timezone.localdate())
     from tests.operations.test_training_views import training_matrix_objects
 
     training_matrix_objects(o)

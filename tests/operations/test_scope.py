@@ -75,6 +75,10 @@ def nodes_of(obj: Model) -> list[OrgNode]:
         return nodes_of(obj.position)
     if name in ("signup", "attendance"):
         return nodes_of(obj.shift.position)
+    if name == "insurancepolicy":
+        return [obj.node]
+    if name == "insurancecover":  # a cover belongs to its policy's organisation
+        return [obj.policy.node]
     if name == "course":
         return [obj.organiser]
     if name == "trainingsession":
@@ -144,6 +148,15 @@ def rows(org):
                 registration_type="agency", purpose_authority=authority, city="taipei", address="市府路1號",
                 contact_person="申請人", contact_phone="02-1234-5678", contact_email=f"apply{i}@example.org",
             )
+    if "insurancepolicy" in models:
+        for key in ("unit_a", "unit_b", "unit_c", "wmg"):
+            policy = models["insurancepolicy"].objects.create(
+                node=org.nodes[key], insurer="國泰產險", policy_number=f"P-{key}", starts_on=datetime.date(2025, 1, 1),
+                ends_on=datetime.date(2025, 12, 31))
+            models["insurancecover"].objects.create(policy=policy, node=org.nodes[key], starts_on=policy.starts_on,
+                                                    ends_on=policy.ends_on)
+            models["insurancecover"].objects.create(policy=policy, volunteer=org.vol_c, starts_on=policy.starts_on,
+                                                    ends_on=policy.ends_on)
     if "course" in models:
         from tests.operations.test_training_views import training_scope_rows
 

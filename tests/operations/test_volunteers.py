@@ -310,3 +310,20 @@ def test_english_back_office_shows_english_labels(org, login):
     assert "Add a volunteer" not in chinese
     assert "Current teams" not in chinese
     assert "甲場館志工隊" in chinese
+
+
+def test_lists_in_a_cell_are_separated_as_the_language_writes_them(org, login):
+    """Languages and teams in a cell: 、 on the Chinese pages, a comma on the English ones (no Chinese
+    punctuation on English pages)."""
+    from tests.factories import LanguageFactory
+
+    org.vol_a.languages.set([LanguageFactory(code="sep-zh", name="華語", name_en="Mandarin"),
+                             LanguageFactory(code="sep-en", name="英語", name_en="English")])
+    client = login(org.admin_a)
+    english = client.get(f"/en/backoffice/volunteers/{org.vol_a.pk}/").content.decode()
+    assert "English, Mandarin" in english or "Mandarin, English" in english
+    assert "、" not in english.split("<main", 1)[1]
+    chinese = client.get(f"/backoffice/volunteers/{org.vol_a.pk}/").content.decode()
+    assert "英語、華語" in chinese or "華語、英語" in chinese
+    listing = client.get("/en/backoffice/volunteers/").content.decode()
+    assert "Mandarin, English" in listing or "English, Mandarin" in listing

@@ -421,10 +421,13 @@ class Command(BaseCommand):
                         self._delete_scale(spec)
                     if not options["delete"]:
                         getattr(self, f"_generate_{spec.name}")(spec)
-                        self._analyze(spec)
+                        if not owns_transaction:
+                            self._analyze(spec)
                     commit_started = time.perf_counter()
                 if owns_transaction:
                     self._record(PhaseTiming(spec.name, "commit", time.perf_counter() - commit_started))
+                    if not options["delete"]:
+                        self._analyze(spec)  # after the commit: with VACUUM on PostgreSQL
             transaction.on_commit(bump_people_version)  # cached list counts (COPY sends no signals)
             if options["delete"]:
                 with transaction.atomic():
@@ -825,7 +828,9 @@ class Command(BaseCommand):
 
     # --- statistics, deletion, report ----------------------------------------------------------
     def _analyze(self, spec: ScaleSpec) -> None:
-        """Refresh the planner statistics of the tables just filled (COPY does not)."""
+        """Refresh the planner statistics of the tables just filled (COPY does not), and on PostgreSQL their
+        visibility maps too (VACUUM, as autovacuum would shortly after a real load), so that index-only
+        scans need no heap visits. VACUUM cannot run inside a transaction: then only ANALYZE."""
         tables = [OrgNode, User, RoleGrant, Volunteer, Membership]
         if spec.name == "city":
             tables += [Volunteer.languages.through, Volunteer.skills.through]
@@ -833,7 +838,8 @@ class Command(BaseCommand):
             tables += [Position, Shift, Signup]
         with self._phase(spec.name, "analyze") as phase, connection.cursor() as cursor:
             for model in tables:
-                cursor.execute(f"ANALYZE {_quote(model._meta.db_table)}")
+                vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+                cursor.execute(f"{'VACUUM ANALYZE' if vacuum else 'ANALYZE'} {_quote(model._meta.db_table)}")
             phase.rows = 0
 
     def _delete_scale(self, spec: ScaleSpec) -> None:

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('operations', '0015_volunteer_name_index'),
+        ('operations', '0017_insurance'),
     ]
 
     operations = [
