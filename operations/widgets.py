@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -19,7 +20,7 @@ class FastSelect(forms.Select):
             final.setdefault("required", True)
         selected = set(self.format_value(value))
         parts = [f"<select{flatatt(final)}>"]
-        for option_value, option_label in self.choices:
+        for option_value, option_label in self._choice_pairs():
             if isinstance(option_label, (list, tuple)):
                 parts.append(f'<optgroup label="{escape(option_value)}">')
                 parts.extend(self._option(v, label, selected) for v, label in option_label)
@@ -28,6 +29,22 @@ class FastSelect(forms.Select):
                 parts.append(self._option(option_value, option_label, selected))
         parts.append("</select>")
         return mark_safe("\n".join(parts))
+
+    def _choice_pairs(self):
+        """The choices; for a model whose `choice_labels(queryset)` gives (pk, label) pairs from plain
+        values (OrgNode: 1,500 units for a city-wide officer), without building a model instance per
+        option, unless the field labels its options its own way."""
+        choices = self.choices
+        if isinstance(choices, ModelChoiceIterator):
+            field = choices.field
+            labels = getattr(field.queryset.model, "choice_labels", None)
+            if (labels is not None and getattr(field, "null_label", None) is None
+                    and type(field).label_from_instance is forms.ModelChoiceField.label_from_instance):
+                if field.empty_label is not None:
+                    yield "", field.empty_label
+                yield from labels(field.queryset)
+                return
+        yield from choices
 
     @staticmethod
     def _option(value, label, selected) -> str:

@@ -116,6 +116,13 @@ class OrgNode(MP_Node):
     def __str__(self):
         return str(self.display_name)
 
+    @classmethod
+    def choice_labels(cls, queryset):
+        """(pk, display name) of each node of `queryset`, in its order, read as plain values (what a
+        long <select> of nodes needs; see widgets.FastSelect)."""
+        for pk, name, name_en in queryset.values_list("pk", "name", "name_en"):
+            yield pk, str(localised(name, name_en))
+
     @property
     def display_name(self) -> str:
         """In the current language; the Chinese one, marked, when no English form was entered."""

@@ -48,7 +48,7 @@ class InsuredTable(tables.Table):
     def render_age(self, record):
         age = record.age_on(self.day)
         if self.cap is not None and age > self.cap:
-            return f"{age} ({_('over the age cap')} {self.cap})"
+            return _("%(age)s (over the age cap of %(cap)s)") % {"age": age, "cap": self.cap}
         return age
 
 
