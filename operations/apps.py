@@ -26,6 +26,13 @@ class OperationsConfig(AppConfig):
         auditlog.register(models.Signup, exclude_fields=["attendance", "updated_at"])
         auditlog.register(models.UnitApplication)
         auditlog.register(models.User, exclude_fields=["password", "last_login"])
+        auditlog.register(models.Course)
+        auditlog.register(models.TrainingSession, exclude_fields=["enrolled_count", "updated_at"])
+        auditlog.register(models.TrainingRequirement)
+
+        from .selectors.training import register as register_training_gate
+
+        register_training_gate()  # the training gate joins the sign-up rule book
 
         from .selectors.browse import connect_browse_signals
         from .selectors.counting import connect_signals

@@ -93,6 +93,9 @@ def load_operations_demo(*, start: datetime.date, volunteers: int = 360) -> Demo
         loader.load_signups(campaign)
         loader.load_this_week(nodes)
         loader.load_insurance(nodes, campaign)
+        from .demo_training import load_training_demo
+
+        load_training_demo(nodes=nodes, rehearsal_code=THIS_WEEK_CAMPAIGN)
     return DemoResult(campaign=campaign, accounts=accounts)
 
 

@@ -112,3 +112,73 @@ def day_sheet_pdf(*, shift, roster: list, printed_by: str = "") -> bytes:
     pdf.cell(0, 6, f"{printed}：{timezone.localtime():%Y-%m-%d %H:%M}  {printed_by}", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 8, f"{signature}：______________________", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def training_certificate_pdf(*, certificate) -> bytes:
+    """A training certificate (結業證書) as a text PDF in Chinese: name, course, kind and category, hours,
+    organiser, completion date (also in ROC years) and the certificate number."""
+    pdf = _pdf()
+    pdf.set_title("結業證書")
+    pdf.add_page()
+    pdf.set_font("cjk", size=26)
+    pdf.ln(20)
+    pdf.cell(0, 16, "結業證書", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=12)
+    pdf.cell(0, 8, f"字號：{certificate.number}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(12)
+    day = certificate.completed_on
+    roc = f"民國{day.year - 1911}年{day.month}月{day.day}日"
+    kind = {"basic": "基礎訓練", "special": "特殊訓練", "in_service": "在職訓練"}.get(certificate.kind, "")
+    category = certificate.get_category_display() if certificate.category else ""
+    pdf.set_font("cjk", size=14)
+    text = (f"　　{certificate.volunteer.name} 君參加 {certificate.organiser_name} 辦理之「{certificate.course_name}」"
+            f"（{kind}{'，' + category if category else ''}），計 {certificate.hours} 小時，"
+            f"於{roc}結業，特發此證。")
+    pdf.multi_cell(0, 10, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(20)
+    pdf.set_font("cjk", size=12)
+    pdf.cell(0, 8, f"辦理單位：{certificate.organiser_name}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, f"結業日期：{day:%Y-%m-%d}（{roc}）", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(10)
+    pdf.set_font("cjk", size=9)
+    pdf.multi_cell(0, 5, "依志願服務法第九條辦理之教育訓練。Training under Art. 9 of the Volunteer Service Act. "
+                   f"Certificate {certificate.number}, {certificate.hours} h, completed {day:%Y-%m-%d}.",
+                   new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def training_sheet_pdf(*, session, roster: list, printed_by: str = "") -> bytes:
+    """A training session's sign-in sheet (課程簽到表): the course, date, place, then every enrolled person
+    with boxes for the signature and the attendance tick."""
+    pdf = _pdf()
+    pdf.set_title("課程簽到表")
+    pdf.add_page()
+    pdf.set_font("cjk", size=16)
+    pdf.cell(0, 10, "課程簽到表 Training sign-in sheet", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=11)
+    course = session.course
+    roc = f"{session.date.year - 1911}/{session.date:%m/%d}"
+    for line in (f"{_('Course')}：{course.display_title}（{course.hours} h）",
+                 f"{_('Date and time')}：{session.date:%Y-%m-%d}（{roc}） {session.start_time:%H:%M}–{session.end_time:%H:%M}",
+                 f"{_('Place')}：{session.place or session.online_url}    {_('Instructor')}：{session.instructor or '—'}"):
+        pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    widths = [10, 50, 40, 50, 40]
+    headers = ["#", _("Name"), _("Mobile phone"), _("Signature"), _("Present")]
+    pdf.set_font("cjk", size=10)
+    pdf.set_fill_color(230, 236, 245)
+    for width, header in zip(widths, headers, strict=True):
+        pdf.cell(width, 8, header, border=1, align="C", fill=True)
+    pdf.ln()
+    for number, enrolment in enumerate(roster, start=1):
+        phone = enrolment.volunteer.phone
+        masked_phone = f"{phone[:4]}***{phone[-3:]}" if len(phone) >= 8 else phone
+        present = "✓" if enrolment.attended else ""
+        for width, value in zip(widths, [str(number), enrolment.volunteer.name, masked_phone, "", present], strict=True):
+            pdf.cell(width, 9, value, border=1, align="C" if width <= 40 else "L")
+        pdf.ln()
+    pdf.ln(4)
+    pdf.set_font("cjk", size=9)
+    printed = _("Printed")
+    pdf.cell(0, 6, f"{printed}：{timezone.localtime():%Y-%m-%d %H:%M}  {printed_by}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

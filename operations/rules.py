@@ -37,6 +37,13 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     # insurance (志工保險): policies of a unit or authority, their covers, the insurer's roster
     "operations.insurancepolicy.view": UNIT_MANAGERS,
     "operations.insurancepolicy.change": UNIT_MANAGERS,
+    # training (backoffice module 5): courses are offered down their organiser's subtree (selectors.training)
+    "operations.course.view": ALL_STAFF,
+    "operations.course.change": UNIT_MANAGERS,
+    "operations.trainingsession.view": ALL_STAFF,
+    "operations.trainingsession.change": UNIT_MANAGERS,
+    "operations.trainingcertificate.view": ALL_STAFF,
+    "operations.trainingcertificate.change": TEAM_MANAGERS,
 }
 
 

@@ -49,3 +49,17 @@ __all__ += ["SubmissionKey"]
 from .insurance import CoverScope, InsuranceCover, InsurancePolicy, PolicyKind  # noqa: E402
 
 __all__ += ["CoverScope", "InsuranceCover", "InsurancePolicy", "PolicyKind"]
+from .training import (  # noqa: E402
+    CertificateSequence,
+    CertificateSource,
+    Course,
+    CourseKind,
+    Enrolment,
+    EnrolmentStatus,
+    TrainingCertificate,
+    TrainingRequirement,
+    TrainingSession,
+)
+
+__all__ += ["CertificateSequence", "CertificateSource", "Course", "CourseKind", "Enrolment", "EnrolmentStatus",
+            "TrainingCertificate", "TrainingRequirement", "TrainingSession"]

@@ -37,7 +37,10 @@ by id, so that the planner knows how few volunteers it has to look at.
 
 Insurance (selectors.insurance): a campaign that seats at once lists only the volunteers insured on the day
 (the rule book's filter); otherwise the uninsured are listed with a warning, and anyone older than the
-insurer's age cap is flagged. Not checked yet: training status (the reasons say so).
+insurer's age cap is flagged.
+Training (selectors.training): people the training gate refuses are not hidden. When the trained fill fewer
+than `limit` places, the untrained follow them, ranked the same way, each with the training they lack (a
+staff member cannot assign them until it is done).
 Volunteers record no availability calendar, so "availability" means "free at that time"."""
 from __future__ import annotations
 
@@ -71,6 +74,7 @@ from ..models import (
 from ..models.attendance import Attendance
 from ..roles import TEAM_MANAGERS
 from ..scoping import scope_paths, scope_q
+from . import training
 from .insurance import insurance_notes, shift_gate
 from .signup_rules import eligible_volunteers, refused_by_extra_checks
 
@@ -89,7 +93,7 @@ def _count(qs, name="n"):
                              output_field=IntegerField()), Value(0))
 
 
-def _eligible(user, shift: Shift):
+def _eligible(user, shift: Shift, skip=()):
     """The hard filters: scope, then the rule book (selectors.signup_rules.eligible_volunteers)."""
     volunteers = Volunteer.objects.visible_to(user, roles=TEAM_MANAGERS)
     if scope_paths(user, roles=TEAM_MANAGERS) is not None:
@@ -110,7 +114,7 @@ def _eligible(user, shift: Shift):
                 volunteers = volunteers.filter(pk__in=set(rows))
     # The rule book's filters in SQL: not busy at that time, age limits, minors only with consent, and
     # the registered checks that can filter in SQL (the others are asked of the ranked list).
-    return eligible_volunteers(volunteers, shift)
+    return eligible_volunteers(volunteers, shift, skip=skip)
 
 
 SIGNALS = ("in_team", "language_matches", "skill_matches", "in_venue")
@@ -249,6 +253,15 @@ def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
         return []
     ranked = _ranked(shift=shift, eligible=_eligible(user, shift), languages=languages, skills=skills,
                      limit=limit)
+    need = training.shift_need(shift)
+    untrained: set[int] = set()
+    if need and len(ranked) < limit:
+        # the people the training gate refuses, after the trained, with what they lack
+        rest = _eligible(user, shift, skip=(training.check_training,)).exclude(pk__in=[v.pk for v in ranked])
+        more = _ranked(shift=shift, eligible=rest, languages=languages, skills=skills, limit=limit - len(ranked))
+        training.prefetch_holdings(more)
+        untrained = {v.pk for v in more}
+        ranked += more
     refused = refused_by_extra_checks(ranked, shift)
     ranked = [v for v in ranked if v.pk not in refused]
     prefetch_related_objects(ranked, "languages", "skills")
@@ -286,7 +299,10 @@ def match_candidates(*, user, shift: Shift, limit: int = 30) -> list[Candidate]:
             candidate.reasons.append(_("No shift yet in this campaign"))
         if volunteer.no_shows:
             candidate.warnings.append(_("%(n)s no-shows so far") % {"n": volunteer.no_shows})
-        candidate.warnings.append(_("Training not checked (that module is not available yet)"))
+        if volunteer.pk in untrained:
+            candidate.warnings += [p.say(training.STAFF_VOICE) for p in training.training_problems(volunteer, need)]
+        elif need:
+            candidate.reasons.append(_("Has the required training"))
         _insurance_lines(candidate, insurance[volunteer.pk], shift, gate)
         result.append(candidate)
     return result

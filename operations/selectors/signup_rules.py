@@ -315,11 +315,12 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def eligible_volunteers(volunteers: QuerySet, shift: Shift) -> QuerySet:
+def eligible_volunteers(volunteers: QuerySet, shift: Shift, *, skip: Iterable[Check] = ()) -> QuerySet:
     """`volunteers` less those the rule book refuses for a staff assignment to `shift`, in SQL (the
     suggested matches): age limits and guardian consent on the service date, any active sign-up at an
     overlapping time (this shift included), and registered checks that give a `volunteer_filter`. The
-    sign-up window is not asked: staff may assign outside it."""
+    sign-up window is not asked: staff may assign outside it. Registered checks in `skip` are not applied
+    (the suggested matches list the people a gate refuses after the others, with the gap)."""
     campaign = shift.position.campaign
     busy = Signup.objects.filter(Q(volunteer=OuterRef("pk"), status__in=ACTIVE_STATUSES) & same_time_q(shift))
     volunteers = volunteers.exclude(Exists(busy))
@@ -331,7 +332,7 @@ def eligible_volunteers(volunteers: QuerySet, shift: Shift) -> QuerySet:
     volunteers = volunteers.filter(Q(birth_date__lte=_years_before(shift.date, ADULT_AGE)) | Exists(consent))
     for check in EXTRA_CHECKS:
         volunteer_filter = getattr(check, "volunteer_filter", None)
-        if volunteer_filter is not None:
+        if volunteer_filter is not None and check not in skip:
             volunteers = volunteer_filter(volunteers, shift)
     return volunteers
 

@@ -40,6 +40,7 @@ from ..outbox import enqueue
 from ..selectors import signup_rules
 from ..selectors.recruitment import invalidate_recruitment_progress
 from ..selectors.signup_rules import ACTIVE_STATUSES
+from ..selectors.training import prefetch_holdings
 from .roster_files import (  # noqa: F401 - the parser's names, as callers of this module know them
     CONTENT_TYPES,
     ROSTER_COLUMNS,
@@ -170,6 +171,7 @@ def _validate(job: RosterImport, rows: list[list[str]]):
         # The rest of the rule book, with what matched volunteers have on file read in bulk: consents and
         # active sign-ups on the days of the chosen shifts (new people have neither).
         matched_ids = [v.pk for v in existing.values()]
+        prefetch_holdings(list(existing.values()))  # the training gate's certificates, in bulk
         consents = defaultdict(set)
         for volunteer_id, campaign_id in GuardianConsent.objects.filter(volunteer_id__in=matched_ids).values_list(
                 "volunteer_id", "campaign_id"):

@@ -12,6 +12,7 @@ from . import (
     signups,
     staff,
     teams,
+    training,
     unit_applications,
 )
 
@@ -31,4 +32,5 @@ urlpatterns: list = [
     *signups.urlpatterns,
     *attendance.urlpatterns,
     *insurance.urlpatterns,
+    *training.urlpatterns,
 ]

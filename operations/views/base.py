@@ -45,7 +45,7 @@ MODULES = [
            permission="operations.campaign.view"),
     Module("insurance", _("Insurance"), "operations:insurance_policy_list",
            permission="operations.insurancepolicy.view"),
-    Module("training", _("Training"), None),
+    Module("training", _("Training"), "operations:course_list", permission="operations.course.view"),
     Module("attendance", _("Attendance"), "operations:attendance_list", permission="operations.shift.view"),
     Module("applications", _("Applications"), None),
     Module("review", _("Form review"), None),

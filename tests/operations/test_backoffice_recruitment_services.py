@@ -248,7 +248,8 @@ def test_matching_ranks_in_scope_free_volunteers_with_reasons(rec):
     assert names[0] == rec.org.vol_sub_a.name  # member of team A (sub-team) and speaks English
     reasons = " ".join(candidates[0].reasons)
     assert "英語" in reasons
-    assert any("訓練" in w or "Training" in w for w in candidates[0].warnings)  # not checked yet, said so
+    # training and insurance are both checked now: no "not checked" warning is left
+    assert not any("尚未檢查" in w or "not checked" in w for w in candidates[0].warnings)
 
 
 def test_matching_respects_age_and_guardian_consent(rec):

@@ -157,6 +157,8 @@ def test_matching_hides_the_uninsured_where_seats_are_given_at_once(org, rec, sh
 def test_signup_post_adds_one_query_for_the_gate(org, shift):
     policy = policy_for(org.unit_a)
     svc.cover_add_node(actor=None, policy=policy, node=org.team_a)
+    # the training gate reads the shift's training requirement once, then from the cache (none here)
+    signup_problems(volunteer=org.vol_a, shift=fresh_shift(shift), same_day=[], consents=set())
     problems_shift = fresh_shift(shift)
     with CaptureQueriesContext(connection) as ctx:
         signup_problems(volunteer=org.vol_a, shift=problems_shift, same_day=[], consents=set())

@@ -274,8 +274,9 @@ def test_a_position_without_team_or_venue_ranks_by_requirements_only(m):
 # Shift → position, campaign, team, venue (when the caller did not select them); required languages and
 # skills; the user's grants; the size of a restricted scope (2); the organisation nodes of the team
 # and venue; at most two queries per pool (near, skilled, others); languages and skills of the result;
-# insurance: the shift's gate, and the covers and age caps of the result.
-MAX_QUERIES = 4 + 2 + 1 + 2 + 1 + 6 + 2 + 2
+# insurance: the shift's gate, and the covers and age caps of the result; the shift's training requirement
+# (none here; read once, then cached).
+MAX_QUERIES = 4 + 2 + 1 + 2 + 1 + 6 + 2 + 2 + 1
 
 
 @pytest.mark.parametrize("user_key", ["officer_root", "officer_wmg", "admin_a"])

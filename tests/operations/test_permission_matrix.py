@@ -185,6 +185,35 @@ MATRIX: dict[str, Spec] = {
     "insurance_insured": Spec(kwargs=_pk("policy_in", "policy_out"), level="unit", verb=UNIT_MGR),
     "insurance_insured_export": Spec(kwargs=_fmt(_pk("policy_in", "policy_out")), level="unit", verb=UNIT_MGR),
     "insurance_cover_end": Spec(kwargs=_pk("cover_in", "cover_out"), level="unit", verb=UNIT_MGR, post=True),
+    # training (module 5): a course is offered down its organiser's subtree (course A is unit A's, so everybody on
+    # the A side reads it); sessions belong to the unit holding them; certificates follow their volunteer
+    "course_list": Spec(),
+    "course_export": Spec(kwargs=_fmt()),
+    "course_create": Spec(verb=UNIT_MGR),
+    "course_detail": Spec(kwargs=_pk("course_in", "course_out")),
+    "course_edit": Spec(kwargs=_pk("course_in", "course_out"), level="unit", verb=UNIT_MGR, post=True),
+    "session_create": Spec(kwargs=_pk("course_in", "course_out"), verb=UNIT_MGR, verb_first=True, post=True),
+    "session_detail": Spec(kwargs=_pk("session_in", "session_out"), level="unit"),
+    "session_edit": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, post=True),
+    "session_sheet_pdf": Spec(kwargs=_pk("session_in", "session_out"), level="unit"),
+    "session_qr_svg": Spec(kwargs=_pk("session_in", "session_out"), level="unit"),
+    "session_enrol": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, post=True),
+    "session_attendance": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, ok=302,
+                               post=True),
+    "session_complete": Spec(kwargs=_pk("session_in", "session_out"), level="unit", verb=UNIT_MGR, ok=302,
+                             post=True),
+    "enrolment_cancel": Spec(kwargs=_pk("enrolment_in", "enrolment_out"), level="unit", verb=UNIT_MGR, ok=302),
+    "certificate_list": Spec(),
+    "certificate_export": Spec(kwargs=_fmt()),
+    "certificate_import": Spec(verb=TEAM_MGR),
+    "certificate_template": Spec(kwargs=_fmt(), verb=TEAM_MGR),
+    "certificate_pdf": Spec(kwargs=_pk("certificate_in", "certificate_out")),
+    "certificate_create": Spec(kwargs=_pk("vol_sub_a", "vol_c"), verb=TEAM_MGR, verb_first=True, post=True),
+    "volunteer_training": Spec(kwargs=_pk("vol_sub_a", "vol_c")),
+    "training_gaps": Spec(),
+    "training_gap_export": Spec(kwargs=_fmt(), ok=302),  # without a unit chosen: back to the list, with a message
+    "campaign_training_requirement": Spec(kwargs=_pk("campaign_in", "campaign_out"), verb=UNIT_MGR),
+    "position_training_requirement": Spec(kwargs=_pk("position_in", "position_out"), verb=UNIT_MGR),
     # public: an invalid link shows "this link is no longer valid" to anyone
     "set_password": Spec(kwargs=lambda o, inside: {"uidb64": "MQ", "token": "set-password"}, public=True, anon=200),
 }
@@ -265,6 +294,9 @@ def objects(org):
                                                ends_on=timezone.localdate())
     o.cover_out = InsuranceCover.objects.create(policy=o.policy_out, volunteer=o.vol_c,
                                                 starts_on=timezone.localdate(), ends_on=timezone.localdate())
+    from tests.operations.test_training_views import training_matrix_objects
+
+    training_matrix_objects(o)
     return o
 
 

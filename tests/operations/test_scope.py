@@ -79,6 +79,14 @@ def nodes_of(obj: Model) -> list[OrgNode]:
         return [obj.node]
     if name == "insurancecover":  # a cover belongs to its policy's organisation
         return [obj.policy.node]
+    if name == "course":
+        return [obj.organiser]
+    if name == "trainingsession":
+        return [obj.host]
+    if name == "enrolment":
+        return [obj.session.host]
+    if name == "trainingcertificate":  # the volunteer's: visible to whoever sees the volunteer
+        return nodes_of(obj.volunteer)
     if name == "unitapplication":  # addressed to an authority; without one only the root's officers see it
         return [obj.purpose_authority] if obj.purpose_authority else []
     raise AssertionError(f"{obj._meta.label} is scoped: say here which nodes its rows belong to")
@@ -149,6 +157,10 @@ def rows(org):
                                                     ends_on=policy.ends_on)
             models["insurancecover"].objects.create(policy=policy, volunteer=org.vol_c, starts_on=policy.starts_on,
                                                     ends_on=policy.ends_on)
+    if "course" in models:
+        from tests.operations.test_training_views import training_scope_rows
+
+        training_scope_rows(org)
     return r
 
 
