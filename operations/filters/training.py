@@ -9,12 +9,20 @@ from ..models import CertificateSource, Course, CourseKind, TrainingCertificate,
 from .base import SEARCH, FilterSet
 
 
+class OfferedSelect(forms.NullBooleanSelect):
+    """Either state or both; Django's own labels ("Unknown") would read as if the state were unknown."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("unknown", "---------"), ("true", _("Offered")), ("false", _("No longer offered")))
+
+
 class CourseFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search",
                                   widget=forms.TextInput(attrs={**SEARCH, "placeholder": _("Course title")}))
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=CourseKind.choices)
     category = django_filters.ChoiceFilter(label=_("Service category"), choices=UnitCategory.choices)
-    is_active = django_filters.BooleanFilter(label=_("Offered"))
+    is_active = django_filters.BooleanFilter(label=_("Offered"), widget=OfferedSelect)
 
     class Meta:
         model = Course
