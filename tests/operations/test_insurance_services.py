@@ -342,3 +342,27 @@ def test_each_caller_says_the_refusal_in_its_own_voice(org, shift):
     # a person a roster would create (no record yet) is refused the same way, without a cover query
     newcomer = Volunteer(name="新朋友", birth_date=datetime.date(1990, 1, 1))
     assert sel.NOT_INSURED in codes(signup_problems(volunteer=newcomer, shift=fresh_shift(shift), same_day=[]))
+
+
+def test_a_stored_gate_follows_a_policy_recorded_later(django_assert_max_num_queries):
+    """The shift's gate is kept in the cache; a policy recorded afterwards (or a cover) is seen by the next
+    check, and a shift that is not gated costs no query once its gate is stored."""
+    from operations.models import InsurancePolicy
+    from operations.selectors import insurance
+    from tests.operations.journey_support import build_event, volunteer_with_account
+
+    event = build_event()
+    person = volunteer_with_account(email="later@example.tw")
+    shift = Shift.objects.select_related("position__campaign").get(pk=event.morning.pk)
+    assert insurance.volunteer_insured_for(person, shift)[0].gated is False  # no policy anywhere yet
+    fresh = Shift.objects.select_related("position__campaign").get(pk=shift.pk)
+    person = Volunteer.objects.get(pk=person.pk)
+    with django_assert_max_num_queries(0):
+        assert insurance.volunteer_insured_for(person, fresh)[0].gated is False  # the stored gate
+    InsurancePolicy.objects.create(
+        node=event.dome, insurer="Test insurer", policy_number="LATER-1", starts_on=shift.date,
+        ends_on=shift.date, age_cap=75)
+    fresh = Shift.objects.select_related("position__campaign").get(pk=shift.pk)
+    person = Volunteer.objects.get(pk=person.pk)
+    gate, insured = insurance.volunteer_insured_for(person, fresh)
+    assert gate.gated is True and insured is False
