@@ -4,10 +4,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import django_tables2 as tables2
+from django.contrib import messages
 from django.contrib.auth.mixins import AccessMixin
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 from volunteer_site.params import parse_page, parse_per_page
@@ -151,6 +153,21 @@ def scoped_or_404(getter, *args, **kwargs):
 
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
+
+
+def saved_by_service(view, form, call, *, success: str, redirect_to, refusals=(ValidationError,)):
+    """A valid form's service call: on a refusal (`refusals`; a PermissionDenied among them is shown like a
+    ValidationError) the form again with the service's messages, else `success` and a redirect to
+    `redirect_to` (a URL, or a function of the service's result giving one)."""
+    try:
+        result = call()
+    except refusals as exc:
+        if isinstance(exc, PermissionDenied):
+            exc = ValidationError(str(exc))
+        add_service_errors(form, exc)
+        return view.form_invalid(form)
+    messages.success(view.request, success)
+    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
 
 
 def add_service_errors(form, exc) -> None:

@@ -9,21 +9,23 @@ from types import SimpleNamespace
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
 from ..filters.insurance import InsuredForm, PolicyFilter, UninsuredFilter
 from ..forms.insurance import CoverEndForm, NodeCoverForm, PeopleCoverForm, PolicyForm
+from ..localised import join_list
 from ..models import InsurancePolicy
 from ..selectors import insurance as selectors
 from ..selectors.audit import object_history
 from ..services import insurance as services
 from ..tables.insurance import InsuredTable, PolicyTable, UninsuredTable
-from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip
+from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip, saved_by_service
 from .exports import ExportMixin, volunteer_export_response
 from .organisations import _serve
 
@@ -65,14 +67,11 @@ class PolicyCreateView(InsuranceNavMixin, StaffRequiredMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        try:
-            policy = services.policy_create(actor=self.request.user, node=form.cleaned_data["node"],
-                                            **form.service_data())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The insurance policy has been saved."))
-        return redirect("operations:insurance_policy_detail", pk=policy.pk)
+        return saved_by_service(
+            self, form, lambda: services.policy_create(actor=self.request.user, node=form.cleaned_data["node"],
+                                                       **form.service_data()),
+            success=_("The insurance policy has been saved."),
+            redirect_to=lambda policy: reverse("operations:insurance_policy_detail", args=[policy.pk]))
 
 
 class PolicyEditView(InsuranceNavMixin, StaffRequiredMixin, FormView):
@@ -89,13 +88,11 @@ class PolicyEditView(InsuranceNavMixin, StaffRequiredMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        try:
-            services.policy_update(actor=self.request.user, policy=self.policy, **form.service_data())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The insurance policy has been saved."))
-        return redirect("operations:insurance_policy_detail", pk=self.policy.pk)
+        return saved_by_service(
+            self, form, lambda: services.policy_update(actor=self.request.user, policy=self.policy,
+                                                       **form.service_data()),
+            success=_("The insurance policy has been saved."),
+            redirect_to=reverse("operations:insurance_policy_detail", args=[self.policy.pk]))
 
 
 class PolicyDetailView(InsuranceNavMixin, StaffRequiredMixin, TemplateView):
@@ -149,9 +146,8 @@ class CoverPeopleView(_PolicyFormPage):
         found = selectors.volunteers_by_id_numbers(self.request.user, numbers)
         missing = [n for n in numbers if n not in found]
         if missing:
-            separator = ", " if (get_language() or "").startswith("en") else "、"
             form.add_error("id_numbers", _("Not found among your volunteers: %(numbers)s")
-                           % {"numbers": separator.join(missing[:20])})
+                           % {"numbers": join_list(missing[:20])})
             return self.form_invalid(form)
         try:
             n = services.cover_add_people(actor=self.request.user, policy=self.policy, volunteers=list(found.values()),
@@ -196,14 +192,12 @@ class CoverEndView(InsuranceNavMixin, StaffRequiredMixin, FormView):
         return {"last_day": timezone.localdate()}
 
     def form_valid(self, form):
-        try:
-            services.cover_end(actor=self.request.user, cover=self.cover, last_day=form.cleaned_data["last_day"],
-                               reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The cover has been ended."))
-        return redirect("operations:insurance_policy_detail", pk=self.cover.policy_id)
+        return saved_by_service(
+            self, form, lambda: services.cover_end(actor=self.request.user, cover=self.cover,
+                                                   last_day=form.cleaned_data["last_day"],
+                                                   reason=form.cleaned_data["reason"]),
+            success=_("The cover has been ended."),
+            redirect_to=reverse("operations:insurance_policy_detail", args=[self.cover.policy_id]))
 
 
 class InsuredListView(InsuranceNavMixin, StaffRequiredMixin, SingleTableMixin, TemplateView):

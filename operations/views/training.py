@@ -46,7 +46,14 @@ from ..selectors.volunteer_zone import volunteer_for_user
 from ..services import training as svc
 from ..tables.training import CertificateTable, CourseTable, GapTable
 from .attendance import qr_svg_response
-from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip, scoped_or_404
+from .base import (
+    SingleTableMixin,
+    StaffRequiredMixin,
+    add_service_errors,
+    client_ip,
+    saved_by_service,
+    scoped_or_404,
+)
 from .exports import ExportMixin, table_export_response
 from .volunteer_zone import VolunteerRequiredMixin
 
@@ -105,14 +112,11 @@ class CourseCreateView(TrainingNavMixin, StaffRequiredMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        try:
-            course = svc.course_create(actor=self.request.user, organiser=form.cleaned_data["organiser"],
-                                       **form.service_data())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The course has been saved."))
-        return redirect("operations:course_detail", pk=course.pk)
+        return saved_by_service(
+            self, form, lambda: svc.course_create(actor=self.request.user, organiser=form.cleaned_data["organiser"],
+                                                  **form.service_data()),
+            success=_("The course has been saved."),
+            redirect_to=lambda course: reverse("operations:course_detail", args=[course.pk]))
 
 
 class CourseEditView(TrainingNavMixin, StaffRequiredMixin, FormView):
@@ -129,13 +133,10 @@ class CourseEditView(TrainingNavMixin, StaffRequiredMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        try:
-            svc.course_update(actor=self.request.user, course=self.course, **form.service_data())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The course has been saved."))
-        return redirect("operations:course_detail", pk=self.course.pk)
+        return saved_by_service(
+            self, form, lambda: svc.course_update(actor=self.request.user, course=self.course, **form.service_data()),
+            success=_("The course has been saved."),
+            redirect_to=reverse("operations:course_detail", args=[self.course.pk]))
 
 
 class CourseDetailView(TrainingNavMixin, StaffRequiredMixin, TemplateView):
@@ -173,16 +174,11 @@ class SessionCreateView(TrainingNavMixin, StaffRequiredMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        try:
-            session = svc.session_create(actor=self.request.user, course=self.course, host=form.cleaned_data["host"],
-                                         **form.service_data())
-        except (ValidationError, PermissionDenied) as exc:
-            if isinstance(exc, PermissionDenied):
-                exc = ValidationError(str(exc))
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The session has been saved."))
-        return redirect("operations:session_detail", pk=session.pk)
+        return saved_by_service(
+            self, form, lambda: svc.session_create(actor=self.request.user, course=self.course,
+                                                   host=form.cleaned_data["host"], **form.service_data()),
+            success=_("The session has been saved."), refusals=(ValidationError, PermissionDenied),
+            redirect_to=lambda session: reverse("operations:session_detail", args=[session.pk]))
 
 
 class SessionEditView(TrainingNavMixin, StaffRequiredMixin, FormView):
@@ -204,13 +200,11 @@ class SessionEditView(TrainingNavMixin, StaffRequiredMixin, FormView):
         return context
 
     def form_valid(self, form):
-        try:
-            svc.session_update(actor=self.request.user, session=self.session, **form.service_data())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The session has been saved."))
-        return redirect("operations:session_detail", pk=self.session.pk)
+        return saved_by_service(
+            self, form, lambda: svc.session_update(actor=self.request.user, session=self.session,
+                                                   **form.service_data()),
+            success=_("The session has been saved."),
+            redirect_to=reverse("operations:session_detail", args=[self.session.pk]))
 
 
 class SessionDetailView(TrainingNavMixin, StaffRequiredMixin, TemplateView):
@@ -553,14 +547,10 @@ class _RequirementView(TrainingNavMixin, StaffRequiredMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        try:
-            svc.requirement_set(actor=self.request.user, category=form.cleaned_data["category"],
-                                courses=form.cleaned_data["courses"], **self.target())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The training requirement has been saved."))
-        return redirect(self.back_url())
+        return saved_by_service(
+            self, form, lambda: svc.requirement_set(actor=self.request.user, category=form.cleaned_data["category"],
+                                                    courses=form.cleaned_data["courses"], **self.target()),
+            success=_("The training requirement has been saved."), redirect_to=self.back_url())
 
 
 class CampaignRequirementView(_RequirementView):
