@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..identity import mask_id_number, normalize_id_number, validate_id_number
+from ..localised import join_list
 from ..mail import send_templated_mail
 from ..models import (
     ROLE_NODE_KINDS,
@@ -69,7 +70,7 @@ def grant_create(*, actor, user: User, node: OrgNode, role: str, notify: bool = 
     if not node.is_active:
         raise ValidationError(_("This organisation is closed; roles cannot be granted on it."), code="closed")
     if node.kind not in ROLE_NODE_KINDS[role]:
-        kinds = "、".join(str(OrgKind(k).label) for k in sorted(ROLE_NODE_KINDS[role]))
+        kinds = join_list(str(OrgKind(k).label) for k in sorted(ROLE_NODE_KINDS[role]))
         raise ValidationError(
             _("The role %(role)s can only be granted on: %(kinds)s.") % {"role": role.label, "kinds": kinds},
             code="role_kind",

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ..localised import join_list
 from ..models import (
     Campaign,
     CampaignStatus,
@@ -229,7 +230,7 @@ def shift_pattern_plan(*, position: Position, date_from: datetime.date, date_to:
             if plan.start < shift.end_time and shift.start_time < plan.end:
                 clashes.append(str(shift))
     if clashes:
-        shown = "、".join(sorted(set(clashes))[:5])
+        shown = join_list(sorted(set(clashes))[:5])
         raise ValidationError(
             _("%(n)s planned shifts overlap shifts this position already has (%(shifts)s). Change the pattern "
               "or the dates; nothing was created.") % {"n": len(clashes), "shifts": shown}

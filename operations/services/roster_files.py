@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from volunteer_site.params import clean_text, has_control_characters
 
 from ..identity import IdType, guess_id_type, normalize_id_number, validate_id_number
+from ..localised import join_list
 from ..models import Sex, Volunteer
 
 PROGRESS_EVERY = 250
@@ -399,7 +400,7 @@ def check_roster_rows(
     missing = [c.header for c in ROSTER_COLUMNS if c.required and c.key not in mapping]
     if missing:
         return [{"row": 1, "messages": [_("Missing columns: %(cols)s. Please use the template.")
-                                        % {"cols": "、".join(missing)}]}], []
+                                        % {"cols": join_list(missing)}]}], []
     messages: list[str] = []
     if min_rows is not None and total < min_rows:
         messages.append(_("A group roster needs at least %(n)s people; sign up individually otherwise.")

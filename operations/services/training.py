@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..identity import normalize_id_number
+from ..localised import join_list
 from ..models import (
     AuditAction,
     Campaign,
@@ -534,7 +535,7 @@ def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMP
     missing = [f"{zh} {en}" for key, zh, en, required in IMPORT_COLUMNS if required and key not in mapping]
     if missing:
         raise ValidationError(_("These columns are missing: %(columns)s. Download the template.")
-                              % {"columns": "、".join(missing)})
+                              % {"columns": join_list(missing)})
     categories = _category_values()
     records, errors = [], []
     for number, row in enumerate(rows[1:], start=2):
