@@ -528,12 +528,18 @@ class GapListView(TrainingNavMixin, StaffRequiredMixin, TemplateView):
 # --- What a campaign or a position requires -----------------------------------------------------------
 
 class _RequirementView(TrainingNavMixin, StaffRequiredMixin, FormView):
+    """What a campaign or a position requires: the subclass's `object_name` ("campaign" or "position")
+    names the object, the service's keyword and the detail page to go back to."""
+
     template_name = "operations/training/requirement_form.html"
     module = "recruitment"
     form_class = RequirementForm
 
     def target(self) -> dict:
-        raise NotImplementedError
+        return {self.object_name: getattr(self, self.object_name)}
+
+    def back_url(self):
+        return reverse(f"operations:{self.object_name}_detail", args=[getattr(self, self.object_name).pk])
 
     def get_initial(self):
         requirement = sel.requirement_of(**self.target())
@@ -558,23 +564,11 @@ class CampaignRequirementView(_RequirementView):
     object_name = "campaign"
     permission = "operations.campaign.change"
 
-    def target(self):
-        return {"campaign": self.campaign}
-
-    def back_url(self):
-        return reverse("operations:campaign_detail", args=[self.campaign.pk])
-
 
 class PositionRequirementView(_RequirementView):
     object_selector = position_detail
     object_name = "position"
     permission = "operations.position.change"
-
-    def target(self):
-        return {"position": self.position}
-
-    def back_url(self):
-        return reverse("operations:position_detail", args=[self.position.pk])
 
 
 # --- The volunteer's side -----------------------------------------------------------------------------
