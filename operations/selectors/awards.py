@@ -46,6 +46,14 @@ def award_units(user) -> QuerySet:
         kind__in=(OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY, OrgKind.UNIT)).order_by("path")
 
 
+def nominating_units(user) -> QuerySet:
+    """Where the user may nominate from: the nodes they manage."""
+    from ..roles import UNIT_MANAGERS
+
+    return OrgNode.objects.visible_to(user, roles=UNIT_MANAGERS).filter(
+        kind__in=(OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY, OrgKind.UNIT)).order_by("path")
+
+
 def call_year(today: datetime.date | None = None) -> int:
     return (today or timezone.localdate()).year
 

@@ -351,3 +351,31 @@ def record_book_date(volunteer_id: int) -> datetime.date | None:
         return None
     row = next(iter(_record_book_dates().filter(volunteer_id=volunteer_id).values_list("d", flat=True)), None)
     return _date(row)
+
+
+# --- Back-office reads (through the scope) ---------------------------------------------------------------
+
+def record_list(user) -> QuerySet:
+    """Service records at the units in the user's part of the tree."""
+    return ServiceRecord.objects.visible_to(user).select_related("volunteer", "unit")
+
+
+def record_detail(user, pk) -> ServiceRecord:
+    return record_list(user).select_related("recorded_by", "misuse_by", "hour_import").get(pk=pk)
+
+
+def record_changes(record: ServiceRecord) -> list:
+    return list(record.changes.select_related("changed_by").order_by("changed_at", "id"))
+
+
+def entry_units(user) -> QuerySet:
+    """Units the user may record hours for."""
+    from ..models import OrgKind
+    from ..roles import UNIT_MANAGERS
+
+    return OrgNode.objects.visible_to(user, roles=UNIT_MANAGERS).filter(kind=OrgKind.UNIT).order_by("path")
+
+
+def volunteer_by_document(user, id_number: str, name: str) -> Volunteer | None:
+    """The volunteer in the user's scope with this document number and name (None when not found)."""
+    return Volunteer.objects.visible_to(user).filter(id_number=id_number, name=name).first()

@@ -2,8 +2,10 @@
 from . import (
     attendance,
     audit,
+    awards,
     dashboard,
     files,
+    hours,
     insurance,
     organisations,
     people,
@@ -33,4 +35,6 @@ urlpatterns: list = [
     *attendance.urlpatterns,
     *insurance.urlpatterns,
     *training.urlpatterns,
+    *hours.urlpatterns,
+    *awards.urlpatterns,
 ]

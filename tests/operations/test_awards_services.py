@@ -33,7 +33,7 @@ def scheme(org):
     return s
 
 
-def hours(org, v, unit, total: str, *, start=D(2024, 1, 1), per_day="8"):
+def hours(org, v, unit, total: str, *, start=datetime.date(2024, 1, 1), per_day="8"):
     certify(v, CourseKind.BASIC, on=D(2023, 1, 1))
     certify(v, CourseKind.SPECIAL, unit.category, on=D(2023, 1, 1))
     left, day = Decimal(total), start

@@ -34,12 +34,12 @@ TODAY = timezone.localdate()
 SPORTS = UnitCategory.SPORTS
 
 
-def trained(v, on=D(2023, 1, 1)):
+def trained(v, on=datetime.date(2023, 1, 1)):
     certify(v, CourseKind.BASIC, on=on)
     certify(v, CourseKind.SPECIAL, SPORTS, on=on)
 
 
-def enter(org, *, actor=None, volunteer=None, day=D(2024, 5, 1), hours="3.5", **kw):
+def enter(org, *, actor=None, volunteer=None, day=datetime.date(2024, 5, 1), hours="3.5", **kw):
     return svc.hours_record_create(actor=fresh(actor or org.admin_a), volunteer=volunteer or org.vol_a,
                                    unit=kw.pop("unit", org.unit_a), date=day, content=kw.pop("content", "服務台值勤"),
                                    hours=Decimal(hours), people_served=kw.pop("people_served", 12), **kw)
