@@ -32,7 +32,7 @@ D = datetime.date
 SPORTS = UnitCategory.SPORTS
 
 
-def record(volunteer, unit, day=D(2024, 5, 1), hours="3", **kw):
+def record(volunteer, unit, day=datetime.date(2024, 5, 1), hours="3", **kw):
     return ServiceRecord.objects.create(volunteer=volunteer, unit=unit, date=day, category=unit.category,
                                         content=kw.pop("content", "服務台"), minutes=int(Decimal(hours) * 60),
                                         hours=Decimal(hours), source=kw.pop("source", HourSource.STAFF), **kw)
@@ -46,7 +46,7 @@ def hours_matrix_objects(o):
     return o
 
 
-def trained(v, category=SPORTS, on=D(2023, 1, 1)):
+def trained(v, category=SPORTS, on=datetime.date(2023, 1, 1)):
     certify(v, CourseKind.BASIC, on=on)
     certify(v, CourseKind.SPECIAL, category, on=on)
 
@@ -55,7 +55,7 @@ def trained(v, category=SPORTS, on=D(2023, 1, 1)):
 def test_the_list_filters_and_exports(org, login):
     record(org.vol_a, org.unit_a, content="服務台甲")
     record(org.vol_sub_a, org.unit_a, content="病房乙", misuse_note="冒用", misuse_at=datetime.datetime.now(
-        datetime.timezone.utc))
+        datetime.UTC))
     record(org.vol_c, org.unit_c, content="丙館")
     client = login(org.admin_a)
     page = client.get(reverse("operations:hours_list")).content.decode()
