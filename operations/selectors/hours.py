@@ -179,14 +179,26 @@ def _date(value) -> datetime.date | None:
 
 # --- Totals (many volunteers at once) -------------------------------------------------------------------
 
+#: a scope of at most this many volunteers is read once and passed as ids (the statement then reads the
+#: ledger through the (volunteer, category, date) index); a larger one stays a subquery
+IDS_INLINE = 5000
+
+
+def _materialise(volunteers):
+    if not isinstance(volunteers, QuerySet):
+        return volunteers
+    ids = list(volunteers.order_by().values_list("pk", flat=True)[:IDS_INLINE + 1])
+    return ids if len(ids) <= IDS_INLINE else volunteers
+
+
 def countable_totals(*, volunteers=None, start: datetime.date | None = None, end: datetime.date | None = None,
                      categories: Iterable[str] | None = None, unit: OrgNode | None = None,
                      min_hours: Decimal | None = None, by_category: bool = False) -> dict:
     """Countable hours per volunteer (or per (volunteer, category) with `by_category`) of the records
     dated `start`…`end`, in `categories` (None: all), at units under `unit` (None: anywhere), for
     `volunteers` (None: everyone; an id, ids or a Volunteer queryset — pass the caller's scope).
-    With `min_hours`, only those reaching it. One query."""
-    sql, params, count_from, _status = _ledger(volunteers=volunteers, start=start, end=end, unit=unit,
+    With `min_hours`, only those reaching it. One query (two for a scope given as a queryset)."""
+    sql, params, count_from, _status = _ledger(volunteers=_materialise(volunteers), start=start, end=end, unit=unit,
                                                categories=categories)
     keys = "r.volunteer_id, r.category" if by_category else "r.volunteer_id"
     counted = f"r.misuse_at IS NULL AND r.category <> '' AND r.date >= {count_from}"

@@ -28,7 +28,7 @@ from ..services import awards as svc
 from ..tables.hours import NominationTable
 from .base import SingleTableMixin, StaffRequiredMixin, client_ip, saved_by_service, scoped_or_404
 from .exports import ExportMixin, table_export_response
-from .hours import HoursNavMixin
+from .hours import HoursNavMixin, working_context
 
 MODULE = "applications"
 
@@ -114,10 +114,10 @@ class _LevelVolunteerMixin:
         scheme = self.level.scheme
         year = self.year()
         cutoff = scheme.cutoff_for(year)
+        working = explain(self.volunteer, start=scheme.counting_starts_on, end=cutoff,
+                          categories=scheme.unit_categories or None)
         context.update(level=self.level, volunteer=self.volunteer, year=year, cutoff=cutoff,
-                       working=explain(self.volunteer, start=scheme.counting_starts_on, end=cutoff,
-                                       categories=scheme.unit_categories or None),
-                       receipts=sel.receipts_of(self.volunteer))
+                       receipts=sel.receipts_of(self.volunteer), **working_context(self.request, working))
         return context
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
+from volunteer_site.params import get_page
 
 from ..exports import CONTENT_TYPES
 from ..filters.hours import HourRecordFilter
@@ -34,6 +36,18 @@ MODULE = "applications"
 def working_groups(working) -> list:
     return [(_("Year"), working.by_year()), (_("Unit"), working.by_unit()),
             (_("Service category"), working.by_category())]
+
+
+LINES_PER_PAGE = 50
+
+
+def working_context(request, working) -> dict:
+    """What `hours/_working.html` shows: the totals, the groups and one page of the records."""
+    page = get_page(Paginator(working.lines, LINES_PER_PAGE), request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"working": working, "working_groups": working_groups(working), "lines_page": page,
+            "lines_query": query.urlencode()}
 
 
 def _detail_url(record) -> str:
@@ -68,6 +82,7 @@ class HourRecordListView(HoursNavMixin, StaffRequiredMixin, ExportMixin, SingleT
 class HourRecordDetailView(HoursNavMixin, StaffRequiredMixin, TemplateView):
     template_name = "operations/hours/record_detail.html"
     module = MODULE
+    role_permission = "operations.servicerecord.view"
     object_selector = sel.record_detail
     object_name = "record"
     permission = "operations.servicerecord.view"
@@ -243,8 +258,7 @@ class VolunteerWorkingView(HoursNavMixin, StaffRequiredMixin, TemplateView):
         start = end = None
         if form.is_bound and form.is_valid():
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        working = sel.explain(self.volunteer, start=start, end=end)
-        context.update(form=form, working=working, working_groups=working_groups(working))
+        context.update(form=form, **working_context(self.request, sel.explain(self.volunteer, start=start, end=end)))
         return context
 
 
@@ -259,6 +273,5 @@ class MyHoursView(VolunteerRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        working = sel.explain(self.volunteer)
-        context.update(working=working, working_groups=working_groups(working))
+        context.update(working_context(self.request, sel.explain(self.volunteer)))
         return context

@@ -218,8 +218,8 @@ MATRIX: dict[str, Spec] = {
     # service hours and awards (module 7): records belong to their unit; award levels are reference data (one side)
     "hours_list": Spec(verb=UNIT_MGR),
     "hours_export": Spec(kwargs=_fmt(), verb=UNIT_MGR),
-    "hours_create": Spec(verb=UNIT_MGR, post=True),
-    "hours_import": Spec(verb=UNIT_MGR, post=True),
+    "hours_create": Spec(verb=UNIT_MGR),
+    "hours_import": Spec(verb=UNIT_MGR),
     "hours_template": Spec(kwargs=_fmt(), verb=UNIT_MGR),
     "hours_detail": Spec(kwargs=_pk("hours_in", "hours_out"), level="unit", verb=UNIT_MGR, verb_first=True),
     "hours_correct": Spec(kwargs=_pk("hours_in", "hours_out"), level="unit", verb=UNIT_MGR, post=True),
