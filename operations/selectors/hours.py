@@ -204,7 +204,7 @@ def countable_totals(*, volunteers=None, start: datetime.date | None = None, end
     counted = f"r.misuse_at IS NULL AND r.category <> '' AND r.date >= {count_from}"
     query = f"SELECT {keys}, SUM(r.hours) {sql} AND {counted} GROUP BY {keys}"
     if min_hours is not None:
-        query += " HAVING SUM(r.hours) >= %s"
+        query += " HAVING SUM(r.hours) >= CAST(%s AS NUMERIC)"  # SQLite would compare a text parameter
         params = [*params, Decimal(min_hours)]
     with connection.cursor() as cursor:
         cursor.execute(query, params)
