@@ -4,9 +4,11 @@
 can never disagree."""
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, Expression, Q
 
 from .roles import Role
 
@@ -94,3 +96,54 @@ def has_any_role(user, roles: Iterable[str] | None = None) -> bool:
 def is_staff_member(user) -> bool:
     """May use the back-office at all: holds at least one grant (or is a superuser)."""
     return has_any_role(user)
+
+
+# -- Reaching a row through any of several relations ------------------------------------------------------------
+#
+# "Visible through a membership OR through a sign-up" written as `EXISTS(a) OR EXISTS(b)` makes PostgreSQL hash both
+# subqueries in full before it returns the first row (the planner cannot turn an OR of EXISTS into semi-joins): a
+# city-wide officer's first page of 25 volunteers cost 150-200 ms of hashing 195,000 memberships. One EXISTS over
+# `a UNION ALL b` is checked row by row through the indexes instead (first page ~5 ms, a search ~10x faster), but
+# a deep page or a full count then pays that check for every row it skips. Both forms select the same rows; the
+# paginator's deep pages and the cached count ask for the hashed form with `hashed_reach()`.
+
+_HASHED_REACH = contextvars.ContextVar("hashed_reach", default=False)
+
+
+@contextlib.contextmanager
+def hashed_reach():
+    """Inside this block, `reached_through` compiles to the OR of EXISTS (hashed subplans): cheaper when most
+    rows of a large table are read (a deep OFFSET, a COUNT)."""
+    token = _HASHED_REACH.set(True)
+    try:
+        yield
+    finally:
+        _HASHED_REACH.reset(token)
+
+
+class _ReachedThrough(Expression):
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, per_row, hashed):
+        super().__init__(output_field=BooleanField())
+        self.per_row, self.hashed = per_row, hashed
+
+    def get_source_expressions(self):
+        return [self.per_row, self.hashed]
+
+    def set_source_expressions(self, exprs):
+        self.per_row, self.hashed = exprs
+
+    def as_sql(self, compiler, connection):
+        return compiler.compile(self.hashed if _HASHED_REACH.get() else self.per_row)
+
+
+def reached_through(*subqueries):
+    """A filter that is true when any of `subqueries` (querysets correlated with OuterRef, each selecting one
+    column) has a row. Pass to `.filter()`."""
+    first, *rest = subqueries
+    hashed = Q(Exists(first))
+    for subquery in rest:
+        hashed |= Q(Exists(subquery))
+    return _ReachedThrough(Exists(first.union(*rest, all=True)) if rest else Exists(first), hashed)

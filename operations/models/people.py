@@ -6,14 +6,14 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..identity import IdType, mask_id_number
 from ..roles import Role
-from ..scoping import is_unrestricted, scope_q
+from ..scoping import is_unrestricted, reached_through, scope_q
 from ..storage import private_storage, volunteer_photo_upload_to
 from .geo import City
 from .organisations import OrgKind, OrgNode
@@ -151,10 +151,10 @@ class VolunteerQuerySet(models.QuerySet):
         for field in ("campaign__unit", "venue", "team"):  # the position's scope (recruitment.POSITION_SCOPE)
             part = scope_q(user, f"shift__position__{field}", roles=roles)
             via_signup |= part
-        return self.filter(
-            Exists(Membership.objects.filter(scope_q(user, "team", roles=roles), volunteer=OuterRef("pk")))
-            | Exists(signup_model.objects.filter(via_signup, volunteer=OuterRef("pk")))
-        )
+        return self.filter(reached_through(
+            Membership.objects.filter(scope_q(user, "team", roles=roles), volunteer=OuterRef("pk")).values("volunteer"),
+            signup_model.objects.filter(via_signup, volunteer=OuterRef("pk")).values("volunteer"),
+        ))
 
 
 class Volunteer(models.Model):

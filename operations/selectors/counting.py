@@ -18,6 +18,8 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from volunteer_site.cache_versions import bump_version, current_version
 
+from ..scoping import hashed_reach
+
 COUNT_TTL = 30
 VERSION_KEY = "operations:people-data-version"
 
@@ -36,7 +38,8 @@ def cached_count(queryset: QuerySet) -> int:
     key = f"operations:count:{current_version(VERSION_KEY)}:{digest}"
     count = cache.get(key)
     if count is None:
-        count = queryset.count()
+        with hashed_reach():  # every row is read: hashing the scope's subqueries once is cheaper
+            count = queryset.count()
         cache.set(key, count, COUNT_TTL)
     return count
 
@@ -44,8 +47,9 @@ def cached_count(queryset: QuerySet) -> int:
 class CachedCountPaginator(Paginator):
     """A django-tables2 paginator whose total comes from `cached_count`, and whose deep pages are read with a
     deferred join: past `DEEP_OFFSET` rows, the page's primary keys are found first by a narrow query (the
-    sort keys and the key, which PostgreSQL can answer from an index), then only those rows are loaded with
-    their prefetches. The plain OFFSET would build and discard every full row before the page."""
+    sort keys and the key, which PostgreSQL can answer from an index, with the scope in its hashed form:
+    `scoping.hashed_reach`), then only those rows are loaded with their prefetches. The plain OFFSET would
+    build and discard every full row before the page."""
 
     DEEP_OFFSET = 1000
 
@@ -67,7 +71,8 @@ class CachedCountPaginator(Paginator):
         if queryset is None or bottom < self.DEEP_OFFSET:
             return super().page(number)
         top = min(bottom + self.per_page, self.count)
-        pks = list(queryset.values_list("pk", flat=True)[bottom:top])
+        with hashed_reach():  # the rows skipped by OFFSET are checked against a hash, not one by one
+            pks = list(queryset.values_list("pk", flat=True)[bottom:top])
         loaded = {record.pk: record for record in queryset.filter(pk__in=pks)}
         records = [loaded[pk] for pk in pks if pk in loaded]
         rows = type(self.object_list)(data=records, table=self.object_list.table)
