@@ -104,7 +104,9 @@ def is_staff_member(user) -> bool:
 # subqueries in full before it returns the first row (the planner cannot turn an OR of EXISTS into semi-joins): a
 # city-wide officer's first page of 25 volunteers cost 150-200 ms of hashing 195,000 memberships. One EXISTS over
 # `a UNION ALL b` is checked row by row through the indexes instead (first page ~5 ms, a search ~10x faster), but
-# a deep page or a full count then pays that check for every row it skips. Both forms select the same rows; the
+# a deep page or a full count then pays that check for every row it skips, and so does a narrow scope (a unit's
+# 120 volunteers among 150,000: hashing them is cheap, checking 150,000 rows one by one is not). Both forms select
+# the same rows. The row-by-row form is used for wide scopes (a grant on an authority: `wide_scope`); the
 # paginator's deep pages and the cached count ask for the hashed form with `hashed_reach()`.
 
 _HASHED_REACH = contextvars.ContextVar("hashed_reach", default=False)
@@ -121,13 +123,23 @@ def hashed_reach():
         _HASHED_REACH.reset(token)
 
 
+WIDE_DEPTH = 2  # a grant on the competent or a purpose authority
+
+
+def wide_scope(user, roles: Iterable[str] | None = None) -> bool:
+    """Does the user's scope include a whole authority (most rows of a large table)?"""
+    roles = set(roles) if roles is not None else None
+    return _active(user) and any(depth <= WIDE_DEPTH for role, _path, depth in _grants(user)
+                                 if roles is None or role in roles)
+
+
 class _ReachedThrough(Expression):
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, per_row, hashed):
+    def __init__(self, per_row, hashed, prefer_per_row=True):
         super().__init__(output_field=BooleanField())
-        self.per_row, self.hashed = per_row, hashed
+        self.per_row, self.hashed, self.prefer_per_row = per_row, hashed, prefer_per_row
 
     def get_source_expressions(self):
         return [self.per_row, self.hashed]
@@ -136,14 +148,15 @@ class _ReachedThrough(Expression):
         self.per_row, self.hashed = exprs
 
     def as_sql(self, compiler, connection):
-        return compiler.compile(self.hashed if _HASHED_REACH.get() else self.per_row)
+        per_row = self.prefer_per_row and not _HASHED_REACH.get()
+        return compiler.compile(self.per_row if per_row else self.hashed)
 
 
-def reached_through(*subqueries):
+def reached_through(*subqueries, wide: bool = True):
     """A filter that is true when any of `subqueries` (querysets correlated with OuterRef, each selecting one
-    column) has a row. Pass to `.filter()`."""
+    column) has a row. Pass to `.filter()`; `wide=False` (a narrow scope) always uses the hashed form."""
     first, *rest = subqueries
     hashed = Q(Exists(first))
     for subquery in rest:
         hashed |= Q(Exists(subquery))
-    return _ReachedThrough(Exists(first.union(*rest, all=True)) if rest else Exists(first), hashed)
+    return _ReachedThrough(Exists(first.union(*rest, all=True)) if rest else Exists(first), hashed, wide)

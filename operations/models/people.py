@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..identity import IdType, mask_id_number
 from ..roles import Role
-from ..scoping import is_unrestricted, reached_through, scope_q
+from ..scoping import is_unrestricted, reached_through, scope_q, wide_scope
 from ..storage import private_storage, volunteer_photo_upload_to
 from .geo import City
 from .organisations import OrgKind, OrgNode
@@ -154,6 +154,7 @@ class VolunteerQuerySet(models.QuerySet):
         return self.filter(reached_through(
             Membership.objects.filter(scope_q(user, "team", roles=roles), volunteer=OuterRef("pk")).values("volunteer"),
             signup_model.objects.filter(via_signup, volunteer=OuterRef("pk")).values("volunteer"),
+            wide=wide_scope(user, roles=roles),
         ))
 
 

@@ -33,6 +33,7 @@ from operations.models import (
     Volunteer,
 )
 from operations.rules import VERB_ROLES
+from operations.scoping import hashed_reach, wide_scope
 from operations.services.organisations import orgnode_close
 from tests.conftest import GRANTS, fresh
 from tests.factories import (
@@ -183,6 +184,8 @@ def test_visible_to_is_exactly_the_users_part_of_the_tree(org, rows, user_key):
         visible = list(model.objects.visible_to(user, roles=roles))
         assert len(visible) == len(set(visible)), f"{model.__name__}: duplicates in the scoped list"
         assert set(visible) == expected_visible(org, user_key, model, roles), (model.__name__, roles)
+        with hashed_reach():  # the form deep pages and counts use (scoping.reached_through) selects the same
+            assert set(model.objects.visible_to(user, roles=roles)) == set(visible), (model.__name__, roles)
 
 
 @pytest.mark.parametrize("user_key", list(GRANTS))
@@ -428,3 +431,15 @@ def test_team_leader_cannot_grant_roles(org, login):
 
 def test_unit_admin_cannot_read_the_audit_trail(org, login):
     assert login(org.admin_a).get("/backoffice/audit/").status_code == 403
+
+
+def test_wide_scopes_check_volunteers_row_by_row_and_narrow_ones_hash(org):
+    """The plan, not the rows: an authority's officer reads the first page of volunteers through one EXISTS
+    over membership UNION ALL sign-up (row by row through the indexes); a unit's administrator, deep pages and
+    counts through hashed subqueries."""
+    wide, narrow = fresh(org.officer_wmg), fresh(org.admin_a)
+    assert wide_scope(wide) and not wide_scope(narrow)
+    assert "UNION ALL" in str(Volunteer.objects.visible_to(wide).query)
+    assert "UNION" not in str(Volunteer.objects.visible_to(narrow).query)
+    with hashed_reach():
+        assert "UNION" not in str(Volunteer.objects.visible_to(wide).query)
