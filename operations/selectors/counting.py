@@ -141,7 +141,10 @@ def _from_key(order: list[tuple[str, bool]], key: tuple) -> Q:
         condition = {column: value for (column, _d), value in zip(order[:i], key[:i], strict=True)}
         condition[f"{name}__{lookup}"] = key[i]
         found |= Q(**condition)
-    return found
+    # the same bound on the first column alone, which the sort index can seek to (PostgreSQL reads the OR above
+    # as a filter)
+    first, descending = order[0]
+    return Q(**{f"{first}__{'lte' if descending else 'gte'}": key[0]}) & found
 
 
 def connect_signals() -> None:
