@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('operations', '0018_training'),
+        ('operations', '0019_hours_awards'),
     ]
 
     operations = [

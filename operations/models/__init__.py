@@ -63,6 +63,22 @@ from .training import (  # noqa: E402
 
 __all__ += ["CertificateSequence", "CertificateSource", "Course", "CourseKind", "Enrolment", "EnrolmentStatus",
             "TrainingCertificate", "TrainingRequirement", "TrainingSession"]
+from .attendance import MAX_HOURS_PER_DAY, ChangeKind, HourImport, HourSource, ServiceRecordChange  # noqa: E402
+
+__all__ += ["MAX_HOURS_PER_DAY", "ChangeKind", "HourImport", "HourSource", "ServiceRecordChange"]
+from .awards import (  # noqa: E402
+    OPEN_NOMINATION,
+    AwardLevel,
+    AwardNomination,
+    AwardReceipt,
+    AwardScheme,
+    CalendarStep,
+    NominationStatus,
+    Prerequisite,
+)
+
+__all__ += ["OPEN_NOMINATION", "AwardLevel", "AwardNomination", "AwardReceipt", "AwardScheme", "CalendarStep",
+            "NominationStatus", "Prerequisite"]
 from .reviews import (  # noqa: E402
     CHAINS,
     Decision,

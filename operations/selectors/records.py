@@ -79,3 +79,12 @@ def service_ids_of(volunteer: Volunteer) -> list[ServiceId]:
 def my_service_id(volunteer: Volunteer, pk) -> ServiceId:
     return ServiceId.objects.select_related("unit", "volunteer").get(
         volunteer=volunteer, pk=pk, status=ServiceIdStatus.VALID)
+
+
+def record_book_dates() -> QuerySet:
+    """The record-book date of each volunteer (first issue of a book not cancelled): the hours selector
+    counts hours from it when the training dates are unknown (registered in `AppConfig.ready`)."""
+    from django.db.models import F
+
+    return (RecordBook.objects.exclude(status=BookStatus.CANCELLED)
+            .values("volunteer_id").annotate(d=F("issued_on")))
