@@ -119,7 +119,7 @@ def certificate_cancel(*, actor, application: CertificateApplication, reason: st
     if not reason:
         raise ValidationError({"reason": _("Give the reason for cancelling.")})
     with transaction.atomic():
-        application = CertificateApplication.objects.select_for_update().select_related("unit").get(pk=application.pk)
+        application = CertificateApplication.objects.select_for_update(of=("self",)).select_related("unit").get(pk=application.pk)
         roles = AUTHORITIES if application.kind == CertificateKind.HONOR_CARD else UNIT_MANAGERS
         if not OrgNode.objects.visible_to(actor, roles=roles).filter(pk=application.unit_id).exists():
             raise PermissionDenied(_("You cannot cancel this certificate."))

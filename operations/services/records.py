@@ -104,7 +104,7 @@ def batch_create(*, actor, unit: OrgNode, volunteers: list[Volunteer],
     if len(volunteers) > MAX_BATCH:
         raise ValidationError({"volunteers": _("At most %(n)s people in one batch.") % {"n": MAX_BATCH}})
     with transaction.atomic():
-        locked = list(Volunteer.objects.select_for_update().filter(pk__in=[v.pk for v in volunteers])
+        locked = list(Volunteer.objects.select_for_update(of=("self",)).filter(pk__in=[v.pk for v in volunteers])
                       .select_related("record_book").order_by("pk"))
         visible = set(Volunteer.objects.visible_to(actor, roles=UNIT_MANAGERS).filter(
             pk__in=[v.pk for v in locked]).values_list("pk", flat=True))
@@ -161,7 +161,7 @@ def batch_review_outcome(*, review, actor) -> None:
 
 
 def _lock_book(book: RecordBook) -> RecordBook:
-    return RecordBook.objects.select_for_update().select_related("volunteer").get(pk=book.pk)
+    return RecordBook.objects.select_for_update(of=("self",)).select_related("volunteer").get(pk=book.pk)
 
 
 def _may_change_book(actor, book: RecordBook) -> bool:
@@ -261,7 +261,7 @@ def service_id_cancel(*, actor, service_id: ServiceId, reason: str) -> ServiceId
     if not reason:
         raise ValidationError({"reason": _("Give the reason for cancelling.")})
     with transaction.atomic():
-        service_id = ServiceId.objects.select_for_update().select_related("unit").get(pk=service_id.pk)
+        service_id = ServiceId.objects.select_for_update(of=("self",)).select_related("unit").get(pk=service_id.pk)
         if not _manages(actor, service_id.unit):
             raise PermissionDenied(_("You do not manage this unit."))
         if service_id.status == ServiceIdStatus.CANCELLED:
