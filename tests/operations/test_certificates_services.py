@@ -57,7 +57,7 @@ def officer_a(org):
     return user
 
 
-def hours(volunteer, unit, total, start=D(2024, 3, 1), step=Decimal("7.5")):
+def hours(volunteer, unit, total, start=datetime.date(2024, 3, 1), step=Decimal("7.5")):  # noqa: B008
     day, left = start, Decimal(total)
     while left > 0:
         chunk = min(step, left)
