@@ -44,6 +44,22 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.trainingsession.change": UNIT_MANAGERS,
     "operations.trainingcertificate.view": ALL_STAFF,
     "operations.trainingcertificate.change": TEAM_MANAGERS,
+    # service hours (各項申請: the ledger, corrections, misuse) and award schemes (awards)
+    "operations.servicerecord.view": ALL_STAFF,
+    "operations.servicerecord.change": UNIT_MANAGERS,
+    "operations.awardnomination.view": UNIT_MANAGERS,
+    "operations.awardnomination.change": UNIT_MANAGERS,
+    # review chain (表單審核): who reads the reviews of their part; deciding a step is decided per step
+    # (models.reviews.ROLE_GROUPS, services.reviews.may_decide)
+    "operations.review.view": UNIT_MANAGERS,
+    "operations.review.decide": UNIT_MANAGERS,
+    # record books and service IDs (紀錄冊, 志願服務證); certificates (績效證明書, 榮譽卡)
+    "operations.recordbook.view": UNIT_MANAGERS,
+    "operations.recordbook.apply": UNIT_MANAGERS,
+    "operations.recordbook.change": AUTHORITIES,
+    "operations.serviceid.change": UNIT_MANAGERS,
+    "operations.certificateapplication.view": UNIT_MANAGERS,
+    "operations.certificateapplication.apply": UNIT_MANAGERS,
 }
 
 

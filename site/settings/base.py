@@ -288,6 +288,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Insurance: policy expiry alerts (30 and 7 days before) and the daily digest of accepted sign-ups
     # without insurance, one per unit, at 08:00 Asia/Taipei.
     "insurance-alerts": {"task": "operations.tasks.send_insurance_alerts", "schedule": crontab(hour=8, minute=0)},
+    # Review chain: reminders of forms on their chain's reminder day (a performance certificate's day 5) and
+    # of overdue forms, to the people who decide the waiting step, at 08:30 Asia/Taipei.
+    "review-reminders": {"task": "operations.tasks.send_review_reminders", "schedule": crontab(hour=8, minute=30)},
 }
 
 # --- E-mail ------------------------------------------------------------------------------------

@@ -214,6 +214,30 @@ MATRIX: dict[str, Spec] = {
     "training_gap_export": Spec(kwargs=_fmt(), ok=302),  # without a unit chosen: back to the list, with a message
     "campaign_training_requirement": Spec(kwargs=_pk("campaign_in", "campaign_out"), verb=UNIT_MGR),
     "position_training_requirement": Spec(kwargs=_pk("position_in", "position_out"), verb=UNIT_MGR),
+    # review chain (表單審核): reviews belong to the form's unit (batch A: unit A; batch C: unit C); unit
+    # managers and the authorities above read them; deciding is checked per step by the service
+    "review_queue": Spec(verb=UNIT_MGR),
+    "review_list": Spec(verb=UNIT_MGR),
+    "review_detail": Spec(kwargs=_pk("review_in", "review_out"), level="unit", verb=UNIT_MGR, post=True),
+    # record books and service IDs follow their volunteer (sub-team A's / team C's), read by unit managers
+    "record_book_list": Spec(verb=UNIT_MGR),
+    "record_book_detail": Spec(kwargs=_pk("book_in", "book_out"), level="unit", verb=UNIT_MGR, post=True),
+    "record_book_batch_list": Spec(verb=UNIT_MGR),
+    "record_book_batch_create": Spec(verb=UNIT_MGR),
+    "record_book_batch_detail": Spec(kwargs=_pk("batch_in", "batch_out"), level="unit", verb=UNIT_MGR),
+    "service_id_list": Spec(verb=UNIT_MGR),
+    "service_id_pdf": Spec(kwargs=_pk("sid_in", "sid_out"), level="unit", verb=UNIT_MGR),
+    "service_id_cancel": Spec(kwargs=_pk("sid_in", "sid_out"), level="unit", verb=UNIT_MGR, post=True),
+    "service_id_create": Spec(kwargs=_pk("vol_sub_a", "vol_c"), verb=UNIT_MGR, verb_first=True, post=True),
+    # certificates (績效證明書, 榮譽卡) belong to the unit they were applied for through
+    "certificate_application_list": Spec(verb=UNIT_MGR),
+    "certificate_application_detail": Spec(kwargs=_pk("cert_in", "cert_out"), level="unit", verb=UNIT_MGR),
+    "certificate_application_pdf": Spec(kwargs=_pk("cert_in", "cert_out"), level="unit", verb=UNIT_MGR),
+    "certificate_application_cancel": Spec(kwargs=_pk("cert_in", "cert_out"), level="unit", verb=UNIT_MGR,
+                                           post=True),
+    "certificate_application_create": Spec(kwargs=lambda o, inside: {"pk": (o.vol_sub_a if inside else o.vol_c).pk,
+                                                                     "kind": "performance"},
+                                           verb=UNIT_MGR, verb_first=True, post=True),
     # public: an invalid link shows "this link is no longer valid" to anyone
     "set_password": Spec(kwargs=lambda o, inside: {"uidb64": "MQ", "token": "set-password"}, public=True, anon=200),
 }
@@ -297,6 +321,9 @@ def objects(org):
     from tests.operations.test_training_views import training_matrix_objects
 
     training_matrix_objects(o)
+    from tests.operations.test_reviews_views import review_matrix_objects
+
+    review_matrix_objects(o)
     return o
 
 
