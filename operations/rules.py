@@ -44,6 +44,9 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.trainingsession.change": UNIT_MANAGERS,
     "operations.trainingcertificate.view": ALL_STAFF,
     "operations.trainingcertificate.change": TEAM_MANAGERS,
+    # statistics (module 10): figures of the user's part of the tree; the national export carries full IDs
+    "operations.statistics.view": ALL_STAFF,
+    "operations.national_export.download": UNIT_MANAGERS,
 }
 
 

@@ -11,6 +11,7 @@ from . import (
     recruitment,
     signups,
     staff,
+    statistics,
     teams,
     training,
     unit_applications,
@@ -33,4 +34,5 @@ urlpatterns: list = [
     *attendance.urlpatterns,
     *insurance.urlpatterns,
     *training.urlpatterns,
+    *statistics.urlpatterns,
 ]
