@@ -12,6 +12,6 @@ urlpatterns: list = [
              name=f"{question.url_name}_export"),
     )],
     path("statistics/national-export/", views.NationalExportView.as_view(), name="national_export"),
-    path("statistics/national-export/<slug:record>.<str:fmt>", views.NationalExportDownloadView.as_view(),
+    path("statistics/national-export/export.<str:fmt>", views.NationalExportDownloadView.as_view(),
          name="national_export_download"),
 ]

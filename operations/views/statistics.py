@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -194,20 +194,27 @@ class NationalExportView(StatisticsNavMixin, StaffRequiredMixin, TemplateView):
             context.update(
                 unit=unit, start=start, end=end, problem_count=total, problems=problems,
                 records=[(key, label, national.row_count(key, unit, start, end),
-                          [(fmt.upper(), reverse("operations:national_export_download", args=[key, fmt])
-                            + "?" + query.urlencode()) for fmt in NATIONAL_FORMATS])
+                          [(fmt.upper(), reverse("operations:national_export_download", args=[fmt])
+                            + "?" + _with(query, record=key)) for fmt in NATIONAL_FORMATS])
                          for key, label in national.RECORD_TYPES.items()],
                 layouts=[(national.RECORD_TYPES[key], columns) for key, columns in national.LAYOUTS.items()])
         return context
+
+
+def _with(query, **values) -> str:
+    query = query.copy()
+    for key, value in values.items():
+        query[key] = value
+    return query.urlencode()
 
 
 class NationalExportDownloadView(StaffRequiredMixin, View):
     role_permission = NATIONAL
 
     def get(self, request, *args, **kwargs):
-        record, fmt = kwargs["record"], kwargs["fmt"]
+        record, fmt = request.GET.get("record", ""), kwargs["fmt"]
         if record not in national.LAYOUTS:
-            raise Http404
+            return HttpResponse(_("Unknown kind of records."), status=400, content_type="text/plain; charset=utf-8")
         if fmt not in NATIONAL_FORMATS:
             return HttpResponse(_("Unknown export format."), status=400, content_type="text/plain; charset=utf-8")
         form = NationalExportForm(request.GET, units=national.export_units(request.user))
