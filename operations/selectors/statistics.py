@@ -342,15 +342,12 @@ def training_completion(scope: StatsScope) -> Figure:
 
 def insurance_coverage(scope: StatsScope) -> Figure:
     day = scope.day
-    aggregates = {}
-    for band, low, high in AGE_BANDS:
-        aggregates[f"in|{band}"] = Count("pk", filter=Q(insured=True) & age_band_q(day, low, high))
-        aggregates[f"out|{band}"] = Count("pk", filter=Q(insured=False) & age_band_q(day, low, high))
-    people = members_on(scope).alias(insured=Exists(Volunteer.objects.filter(insured_q(day, many=True),
-                                                                               pk=OuterRef("pk"))))
-    totals = people.aggregate(**aggregates)
-    insured = [totals[f"in|{band}"] or 0 for band, _l, _h in AGE_BANDS]
-    not_insured = [totals[f"out|{band}"] or 0 for band, _l, _h in AGE_BANDS]
+    bands = {band: Count("pk", filter=age_band_q(day, low, high)) for band, low, high in AGE_BANDS}
+    people = members_on(scope)
+    everybody = people.aggregate(**bands)
+    covered = people.filter(insured_q(day, many=True)).aggregate(**bands)
+    insured = [covered[band] or 0 for band, _l, _h in AGE_BANDS]
+    not_insured = [(everybody[band] or 0) - (covered[band] or 0) for band, _l, _h in AGE_BANDS]
     everyone = sum(insured) + sum(not_insured)
     figure = Figure(
         title=_("Insurance coverage"),
