@@ -60,6 +60,9 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.serviceid.change": UNIT_MANAGERS,
     "operations.certificateapplication.view": UNIT_MANAGERS,
     "operations.certificateapplication.apply": UNIT_MANAGERS,
+    # statistics (module 10): figures of the user's part of the tree; the national export carries full IDs
+    "operations.statistics.view": ALL_STAFF,
+    "operations.national_export.download": UNIT_MANAGERS,
 }
 
 

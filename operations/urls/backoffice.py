@@ -14,6 +14,7 @@ from . import (
     reviews,
     signups,
     staff,
+    statistics,
     teams,
     training,
     unit_applications,
@@ -39,4 +40,5 @@ urlpatterns: list = [
     *reviews.urlpatterns,
     *records.urlpatterns,
     *certificates.urlpatterns,
+    *statistics.urlpatterns,
 ]

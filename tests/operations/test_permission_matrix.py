@@ -73,6 +73,9 @@ def _fmt(inner=None):
     return kwargs
 
 
+STATISTICS_PAGES = ["statistics_sex_age", "statistics_categories", "statistics_hours", "statistics_joining",
+                    "statistics_training", "statistics_insurance", "statistics_recruitment", "statistics_event"]
+
 MATRIX: dict[str, Spec] = {
     # shell and profile
     "dashboard": Spec(),
@@ -238,6 +241,13 @@ MATRIX: dict[str, Spec] = {
     "certificate_application_create": Spec(kwargs=lambda o, inside: {"pk": (o.vol_sub_a if inside else o.vol_c).pk,
                                                                      "kind": "performance"},
                                            verb=UNIT_MGR, verb_first=True, post=True),
+    # statistics (module 10): figures of the user's own part of the tree, for every staff role; the national
+    # export (full identity numbers) for unit managers; without a unit chosen the download answers 400
+    "statistics_home": Spec(),
+    **{name: Spec() for name in STATISTICS_PAGES},
+    **{f"{name}_export": Spec(kwargs=_fmt()) for name in STATISTICS_PAGES},
+    "national_export": Spec(verb=UNIT_MGR),
+    "national_export_download": Spec(kwargs=_fmt(), verb=UNIT_MGR, ok=400, extra={"record": "volunteers"}),
     # public: an invalid link shows "this link is no longer valid" to anyone
     "set_password": Spec(kwargs=lambda o, inside: {"uidb64": "MQ", "token": "set-password"}, public=True, anon=200),
 }
