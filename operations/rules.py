@@ -44,6 +44,11 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.trainingsession.change": UNIT_MANAGERS,
     "operations.trainingcertificate.view": ALL_STAFF,
     "operations.trainingcertificate.change": TEAM_MANAGERS,
+    # personal-data rights (系統管理): the competent authority's queue (selectors.privacy.may_use_queue), and the
+    # role matrix with the grants of the viewer's part of the tree
+    "operations.privacyrequest.view": AUTHORITIES,
+    "operations.privacyrequest.decide": AUTHORITIES,
+    "operations.rolegrant.view": AUTHORITIES,
 }
 
 

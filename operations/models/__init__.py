@@ -63,3 +63,6 @@ from .training import (  # noqa: E402
 
 __all__ += ["CertificateSequence", "CertificateSource", "Course", "CourseKind", "Enrolment", "EnrolmentStatus",
             "TrainingCertificate", "TrainingRequirement", "TrainingSession"]
+from .privacy import PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus  # noqa: E402
+
+__all__ += ["PrivacyRequest", "PrivacyRequestKind", "PrivacyRequestStatus"]

@@ -8,7 +8,9 @@ from . import (
     organisations,
     people,
     plans,
+    privacy,
     recruitment,
+    roles,
     signups,
     staff,
     teams,
@@ -33,4 +35,6 @@ urlpatterns: list = [
     *attendance.urlpatterns,
     *insurance.urlpatterns,
     *training.urlpatterns,
+    *privacy.urlpatterns,
+    *roles.urlpatterns,
 ]
