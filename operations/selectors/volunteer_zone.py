@@ -220,7 +220,7 @@ def _labels():
 
     sections = {
         "profile": _("Account and profile"), "memberships": _("Team memberships"),
-        "signups": _("Sign-ups (applications for shifts)"), "attendance": _("Attendance"),
+        "signups": _("Sign-ups (applications for shifts)"), "attendance": _("Attendance at shifts"),
         "service_records": _("Service records"), "training_enrolments": _("Training enrolments"),
         "training_certificates": _("Training certificates"), "insurance_covers": _("Insurance cover"),
         "group_rosters": _("Group rosters uploaded"), "guardian_consents": _("Guardian consents"),

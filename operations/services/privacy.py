@@ -164,11 +164,11 @@ def privacy_request_refuse(*, actor: User, request: PrivacyRequest, note: str,
     refused deletion re-opens the account. Decided once."""
     _require_decider(actor)
     note = (note or "").strip()[:NOTE_MAX]
-    if not note:
-        raise ValidationError({"note": _("Give the reason for refusing; the person is told.")})
     request = _lock_request(request.pk)
     if not request.is_pending:
         return request
+    if not note:
+        raise ValidationError({"note": _("Give the reason for refusing; the person is told.")})
     if request.kind == PrivacyRequestKind.DELETION and request.user_id:
         User.objects.filter(pk=request.user_id).update(deletion_requested_at=None)
     request.status = PrivacyRequestStatus.REFUSED

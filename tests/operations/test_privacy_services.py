@@ -321,9 +321,9 @@ def test_my_data_holds_attendance_service_records_training_insurance_and_request
 @pytest.mark.skipif(__import__("django.db").db.connection.vendor != "postgresql",
                     reason="needs PostgreSQL row locks (DATABASE_URL)")
 def test_two_officers_completing_at_once_decide_once(org, django_capture_on_commit_callbacks):
-    from .journey_support import race
-
     from django.db import transaction
+
+    from .journey_support import race
 
     user = with_account(org.vol_a)
     with transaction.atomic():  # the seat counter and the accepted sign-up commit together
