@@ -41,7 +41,9 @@ class PrivacyRequest(models.Model):
     # the account that asked; the account itself is deleted when a deletion request is completed
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="privacy_requests", verbose_name=_("account"))
-    node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="+", verbose_name=_("answered by"))
+    # the competent authority; empty only before the organisation tree exists (then system administrators see it)
+    node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("answered by"))
     details = models.TextField(_("details"), blank=True)
     due_on = models.DateField(_("due on"), db_index=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)

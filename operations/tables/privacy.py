@@ -31,7 +31,7 @@ class PrivacyRequestTable(tables.Table):
     def render_due_on(self, value, record):
         text = value.strftime("%Y-%m-%d")
         if record.is_pending and value < timezone.localdate():
-            return f"{text} ({_('overdue')})"
+            return _("%(day)s (overdue)") % {"day": text}
         return text
 
     def value_due_on(self, value):

@@ -13,7 +13,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from operations.models import AuditAction, AuditEvent, PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus, User
+from operations.models import (
+    AuditAction,
+    AuditEvent,
+    PrivacyRequest,
+    PrivacyRequestKind,
+    PrivacyRequestStatus,
+    User,
+)
 from operations.rules import VERB_ROLES
 from operations.services import privacy as svc
 from operations.services.audit import audit_record
