@@ -48,7 +48,7 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     # role matrix with the grants of the viewer's part of the tree
     "operations.privacyrequest.view": AUTHORITIES,
     "operations.privacyrequest.decide": AUTHORITIES,
-    "operations.rolegrant.view": AUTHORITIES,
+    "operations.orgnode.view_grants": AUTHORITIES,
 }
 
 

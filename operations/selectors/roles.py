@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "view": _("view"),
     "change": _("create and change"),
     "manage_grants": _("grant and revoke roles"),
+    "view_grants": _("see who holds which role"),
     "reveal_id": _("reveal the full identity number"),
     "export": _("export"),
     "decide": _("decide"),

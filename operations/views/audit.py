@@ -24,7 +24,7 @@ class SystemNavMixin:
         user = self.request.user
         context["system_nav"] = {"audit": user.has_perm("operations.auditevent.view"),
                                  "privacy": may_use_queue(user),
-                                 "roles": user.has_perm("operations.rolegrant.view")}
+                                 "roles": user.has_perm("operations.orgnode.view_grants")}
         return context
 
 

@@ -15,7 +15,7 @@ from .audit import SystemNavMixin
 from .base import SingleTableMixin, StaffRequiredMixin, client_ip
 from .exports import ExportMixin, table_export_response
 
-VIEW = "operations.rolegrant.view"
+VIEW = "operations.orgnode.view_grants"
 
 
 def _chosen_role(request) -> str:
