@@ -63,6 +63,11 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     # statistics (module 10): figures of the user's part of the tree; the national export carries full IDs
     "operations.statistics.view": ALL_STAFF,
     "operations.national_export.download": UNIT_MANAGERS,
+    # personal-data rights (系統管理): the competent authority's queue (selectors.privacy.may_use_queue), and the
+    # role matrix with the grants of the viewer's part of the tree
+    "operations.privacyrequest.view": AUTHORITIES,
+    "operations.privacyrequest.decide": AUTHORITIES,
+    "operations.orgnode.view_grants": AUTHORITIES,
 }
 
 

@@ -212,3 +212,35 @@ def send_review_reminder(self, review_id: int, day: str) -> bool:
     from .services.reviews import review_reminder_send
 
     return review_reminder_send(review_id=review_id, day=day, task=self)
+# --- Personal-data rights (PDPA): decisions told to the person, due-date reminders, the retention job ---------
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_privacy_request_result(self, request_id: int, address: str, language: str) -> bool:
+    from .services.privacy import privacy_request_notify
+
+    return privacy_request_notify(request_id=request_id, address=address, language=language, task=self)
+
+
+@shared_task(acks_late=True)
+def send_privacy_reminders(day: str | None = None) -> int:
+    """Celery beat, daily: a digest of personal-data requests overdue or coming due to the competent authority."""
+    import datetime
+
+    from .services.privacy import privacy_reminders_queue
+
+    return privacy_reminders_queue(today=datetime.date.fromisoformat(day) if day else None)
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_privacy_due_digest(self, day: str) -> bool:
+    from .services.privacy import privacy_due_digest_send
+
+    return privacy_due_digest_send(day=day, task=self)
+
+
+@shared_task(acks_late=True)
+def run_privacy_retention() -> int:
+    """Celery beat, nightly: anonymise volunteers inactive beyond PRIVACY["RETENTION_YEARS"] (one batch)."""
+    from .services.privacy import privacy_retention_run
+
+    return privacy_retention_run(dry_run=False).anonymised

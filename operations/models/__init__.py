@@ -106,3 +106,6 @@ __all__ += ["BookStatus", "IssueKind", "NumberSequence", "RecordBook", "RecordBo
 from .certificates import CertificateApplication, CertificateKind, CertificateStatus  # noqa: E402
 
 __all__ += ["CertificateApplication", "CertificateKind", "CertificateStatus"]
+from .privacy import PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus  # noqa: E402
+
+__all__ += ["PrivacyRequest", "PrivacyRequestKind", "PrivacyRequestStatus"]

@@ -187,6 +187,11 @@ class Volunteer(models.Model):
     identity_verified_by = models.CharField(_("identity verified by"), max_length=32, blank=True)
     # Part of the private calendar-feed link; a new key (renewal) makes every earlier link stop working.
     calendar_key = models.CharField(_("calendar link key"), max_length=32, blank=True, default="")
+    # Personal-data rights (PDPA Art.3, Art.11; services.privacy): processing stopped at the volunteer's
+    # request; personal data deleted except what units must keep; anonymised (nothing identifies them).
+    processing_stopped_at = models.DateTimeField(_("processing stopped at"), null=True, blank=True)
+    data_deleted_at = models.DateTimeField(_("personal data deleted at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

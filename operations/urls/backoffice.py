@@ -9,9 +9,11 @@ from . import (
     organisations,
     people,
     plans,
+    privacy,
     records,
     recruitment,
     reviews,
+    roles,
     signups,
     staff,
     statistics,
@@ -41,4 +43,6 @@ urlpatterns: list = [
     *records.urlpatterns,
     *certificates.urlpatterns,
     *statistics.urlpatterns,
+    *privacy.urlpatterns,
+    *roles.urlpatterns,
 ]

@@ -37,7 +37,7 @@ TEAM_MGR = UNIT_MGR | {"leader_a"}
 AUTH = frozenset({"sysadmin", "officer_root", "officer_wmg"})
 UNRESTRICTED = frozenset({"sysadmin", "officer_root"})
 # who sees an object that lies at this level on the A side of the tree (root › WMG › unit A › team A › sub A)
-VISIBLE = {"sub": ALL, "team": TEAM_MGR, "unit": UNIT_MGR, "authority": AUTH}
+VISIBLE = {"sub": ALL, "team": TEAM_MGR, "unit": UNIT_MGR, "authority": AUTH, "root": UNRESTRICTED}
 
 
 @dataclass(frozen=True)
@@ -248,6 +248,17 @@ MATRIX: dict[str, Spec] = {
     **{f"{name}_export": Spec(kwargs=_fmt()) for name in STATISTICS_PAGES},
     "national_export": Spec(verb=UNIT_MGR),
     "national_export_download": Spec(kwargs=_fmt(), verb=UNIT_MGR, ok=400, extra={"record": "volunteers"}),
+    # system management: the audit log's export, the competent authority's queue of personal-data requests
+    # (both requests hang from the root authority: officers of a purpose authority hold the verb, not the queue),
+    # the role matrix and the grants of the viewer's part of the tree
+    "audit_export": Spec(kwargs=_fmt(), verb=AUTH),
+    "privacy_request_list": Spec(verb=UNRESTRICTED),
+    "privacy_request_export": Spec(kwargs=_fmt(), verb=UNRESTRICTED),
+    "privacy_request_detail": Spec(kwargs=_pk("privacy_in", "privacy_out"), level="root", verb=UNRESTRICTED,
+                                   verb_first=True, post=True),
+    "role_matrix": Spec(verb=AUTH),
+    "role_grant_export": Spec(kwargs=_fmt(), verb=AUTH),
+    "role_matrix_export": Spec(kwargs=_fmt(), verb=AUTH),
     # public: an invalid link shows "this link is no longer valid" to anyone
     "set_password": Spec(kwargs=lambda o, inside: {"uidb64": "MQ", "token": "set-password"}, public=True, anon=200),
 }
@@ -334,6 +345,13 @@ def objects(org):
     from tests.operations.test_reviews_views import review_matrix_objects
 
     review_matrix_objects(o)
+    from operations.models import PrivacyRequest, PrivacyRequestKind
+
+    due = timezone.localdate()
+    o.privacy_in = PrivacyRequest.objects.create(kind=PrivacyRequestKind.DELETION, volunteer=o.vol_sub_a, node=o.root,
+                                                 due_on=due)
+    o.privacy_out = PrivacyRequest.objects.create(kind=PrivacyRequestKind.CORRECTION, volunteer=o.vol_c, node=o.root,
+                                                  due_on=due, details="生日有誤")
     return o
 
 

@@ -88,6 +88,8 @@ def nodes_of(obj: Model) -> list[OrgNode]:
         return [obj.session.host]
     if name == "trainingcertificate":  # the volunteer's: visible to whoever sees the volunteer
         return nodes_of(obj.volunteer)
+    if name == "privacyrequest":  # answered by the competent authority; without one only the unrestricted see it
+        return [obj.node] if obj.node else []
     if name == "unitapplication":  # addressed to an authority; without one only the root's officers see it
         return [obj.purpose_authority] if obj.purpose_authority else []
     raise AssertionError(f"{obj._meta.label} is scoped: say here which nodes its rows belong to")
@@ -158,6 +160,10 @@ def rows(org):
                                                     ends_on=policy.ends_on)
             models["insurancecover"].objects.create(policy=policy, volunteer=org.vol_c, starts_on=policy.starts_on,
                                                     ends_on=policy.ends_on)
+    if "privacyrequest" in models:
+        for i, (volunteer, node) in enumerate(((org.vol_a, org.root), (org.vol_c, org.root), (org.vol_b, None))):
+            models["privacyrequest"].objects.create(kind="correction", volunteer=volunteer, node=node,
+                                                    due_on=datetime.date(2025, 6, 1), details=f"更正{i}")
     if "course" in models:
         from tests.operations.test_training_views import training_scope_rows
 
