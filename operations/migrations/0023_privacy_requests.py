@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('operations', '0018_training'),
+        ('operations', '0020_records_reviews_certificates'),
     ]
 
     operations = [
