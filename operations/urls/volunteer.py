@@ -1,5 +1,5 @@
 """The volunteer zone and account pages (志工專區), mounted at /volunteer/."""
-from . import accounts, hours, training, volunteer_zone
+from . import accounts, certificates, hours, records, training, volunteer_zone
 
 app_name = "volunteer"
 
@@ -8,4 +8,6 @@ urlpatterns: list = [
     *volunteer_zone.urlpatterns,
     *training.volunteer_urlpatterns,
     *hours.volunteer_urlpatterns,
+    *records.volunteer_urlpatterns,
+    *certificates.volunteer_urlpatterns,
 ]

@@ -15,17 +15,17 @@ from tests.factories import UserFactory
 NAV = re.compile(r'<nav id="bo-nav"[^>]*>(.*?)</nav>', re.S)
 LINK = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)</a>')
 
-NOT_BUILT = {"review", "reports", "statistics"}
+NOT_BUILT = {"reports"}
 # role → the modules it sees, besides the dashboard link
 EXPECTED = {
-    "sysadmin": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "applications", "system",
-                 "profile"},
+    "sysadmin": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "applications", "review",
+                 "system", "statistics", "profile"},
     "officer_root": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "applications",
-                     "system", "profile"},
-    "admin_a": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "applications",
-                "profile"},
-    "leader_a": {"volunteers", "units", "recruitment", "training", "attendance", "profile"},
-    "subleader_a": {"volunteers", "units", "recruitment", "training", "attendance", "profile"},
+                     "review", "system", "statistics", "profile"},
+    "admin_a": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "applications", "review",
+                "statistics", "profile"},
+    "leader_a": {"volunteers", "units", "recruitment", "training", "attendance", "statistics", "profile"},
+    "subleader_a": {"volunteers", "units", "recruitment", "training", "attendance", "statistics", "profile"},
 }
 
 

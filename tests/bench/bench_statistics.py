@@ -1,0 +1,200 @@
+"""Statistics benchmark (figures only, nothing asserted about speed): every statistics page over the city load
+data (`generate_load_data --scale city`: 150,000 volunteers, 1,500 units, 3,000 teams) plus service records
+written here in bulk (`BENCH_STATS_RECORDS`, 2,000,000 by default × --factor: two years of hours, spread
+over the members of every unit), the goal being a statistics page ≤ 500 ms p95 for the city (issue 16).
+
+Each page is requested through Django's test client (filters parsed, figure computed, chart and table
+rendered) for the period of the last full year:
+  1. as the administrators of `SAMPLES` different units (their own unit's figures), p50 and p95;
+  2. as the city's authority officer (the figures of all 1,500 units), p50 and p95;
+with the number of queries of one request. The national export's dry run and its largest layout (the
+hours of one unit for a year) are timed too.
+
+`run()` creates a fresh PostgreSQL database next to DATABASE_URL, migrates it, generates the city load data,
+measures in a child process and drops the database. Without PostgreSQL it reports "skipped".
+Standalone: `.venv/bin/python tests/bench/bench_statistics.py [--factor 0.02]`, or with
+`--database-url URL` to measure a database that already holds the city load data."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = int(os.environ.get("BENCH_STATS_SAMPLES", "10"))
+RECORDS = int(os.environ.get("BENCH_STATS_RECORDS", "2000000"))
+
+
+def _pct(values, q):
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def run(factor: float | None = None, database_url: str | None = None) -> list[tuple[str, str]]:
+    url = database_url or os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or \
+        "postgres://postgres@127.0.0.1:5432/postgres"
+    if urlsplit(url).scheme not in ("postgres", "postgresql"):
+        print("statistics: skipped (needs PostgreSQL in DATABASE_URL)")
+        return [("statistics", "skipped: needs PostgreSQL")]
+    env_base = {**os.environ, "DJANGO_SETTINGS_MODULE": "volunteer_site.settings.test", "CELERY_BROKER_URL": "",
+                "BENCH_STATS_FACTOR": str(factor or 1)}
+    if database_url:
+        return _inner_run({**env_base, "DATABASE_URL": database_url})
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"statistics_bench_{os.getpid()}"
+    admin = psycopg.connect(url, autocommit=True)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    env = {**env_base, "DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}"))}
+    try:
+        python = sys.executable
+        subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+        started = time.perf_counter()
+        generate = [python, "manage.py", "generate_load_data", "--scale", "city"]
+        if factor:
+            generate += ["--factor", str(factor)]
+        subprocess.run(generate, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        print(f"statistics: city load data generated in {time.perf_counter() - started:.0f} s")
+        return _inner_run(env)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _inner_run(env) -> list[tuple[str, str]]:
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--inner"], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    if out.returncode:
+        sys.stderr.write(out.stderr[-3000:])
+        return [("statistics", f"failed (exit {out.returncode})")]
+    results = [tuple(pair) for pair in json.loads(out.stdout.strip().splitlines()[-1])]
+    for label, figure in results:
+        print(f"  {label:<70} {figure}")
+    return results
+
+
+def _service_records(year: int, wanted: int) -> int:
+    """Service records over the city's memberships, in one INSERT … SELECT: each member gets records on
+    days spread over `year` − 1 and `year`, at their team's unit, in the unit's category."""
+    from django.db import connection
+
+    from operations.models import Membership, ServiceRecord
+
+    have = ServiceRecord.objects.count()
+    if have >= wanted:
+        return have
+    members = Membership.objects.count() or 1
+    per_member = max(1, -(-(wanted - have) // members))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO operations_servicerecord (volunteer_id, unit_id, date, category, content, minutes, hours,
+                                                  people_served, created_at, updated_at)
+            SELECT m.volunteer_id, u.id, make_date(%s, 1, 1) + ((m.id * 37 + g * 53) %% 730)::int, u.category, '服務',
+                   (1 + (m.id + g) %% 8) * 30, (1 + (m.id + g) %% 8) * 0.5, (m.id + g) %% 7, now(), now()
+            FROM operations_membership m
+            JOIN operations_orgnode t ON t.id = m.team_id
+            JOIN operations_orgnode u ON u.path = substr(t.path, 1, length(t.path) - 5) AND u.kind = 'unit'
+            CROSS JOIN generate_series(1, %s) g
+            """, [year - 1, per_member])
+        cursor.execute("ANALYZE")
+    return ServiceRecord.objects.count()
+
+
+def inner() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "volunteer_site.settings.test")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from operations.models import OrgNode, User, Volunteer
+    from operations.roles import Role
+    from operations.selectors import national_export
+    from operations.views.statistics import QUESTIONS
+
+    factor = float(os.environ.get("BENCH_STATS_FACTOR", "1") or 1)
+    year = timezone.localdate().year - 1
+    started = time.perf_counter()
+    records = _service_records(year, int(RECORDS * factor))
+    results: list[tuple[str, str]] = [
+        ("city volunteers in the database", f"{Volunteer.objects.count():,}"),
+        ("service records in the database (written here)", f"{records:,} ({time.perf_counter() - started:.1f} s)"),
+    ]
+    period = {"start": f"{year}-01-01", "end": f"{year}-12-31"}
+    officer = User.objects.get(username="load-city-officer")
+    unit_admins = list(User.objects.filter(grants__role=Role.UNIT_ADMIN, username__startswith="load-city-unit-")
+                       .order_by("username")[:SAMPLES])
+
+    def timed(client, url, data=None):
+        with CaptureQueriesContext(connection) as ctx:
+            t = time.perf_counter()
+            response = client.get(url, data or period)
+            if getattr(response, "streaming", False):
+                b"".join(response.streaming_content)
+            elapsed = (time.perf_counter() - t) * 1000
+        assert response.status_code == 200, (url, response.status_code)
+        return elapsed, len(ctx.captured_queries)
+
+    for question in QUESTIONS:
+        url = reverse(f"operations:{question.url_name}")
+        unit_times, queries = [], 0
+        for user in unit_admins:
+            client = Client()
+            client.force_login(user)
+            timed(client, url)  # the session and the user's grants, as a browser's second page
+            elapsed, queries = timed(client, url)
+            unit_times.append(elapsed)
+        results.append((f"{question.slug}: a unit ({len(unit_admins)} units, {queries} queries)",
+                        f"p50 {statistics.median(unit_times):.0f} ms, p95 {_pct(unit_times, 95):.0f} ms"))
+        client = Client()
+        client.force_login(officer)
+        timed(client, url)
+        city_times = []
+        for _ in range(max(5, SAMPLES // 2)):
+            elapsed, queries = timed(client, url)
+            city_times.append(elapsed)
+        results.append((f"{question.slug}: the city ({queries} queries)",
+                        f"p50 {statistics.median(city_times):.0f} ms, p95 {_pct(city_times, 95):.0f} ms"))
+
+    unit = OrgNode.objects.get(pk=unit_admins[0].grants.first().node_id) if unit_admins else None
+    if unit is not None:
+        import datetime
+
+        start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        t = time.perf_counter()
+        total, _problems = national_export.dry_run(unit, start, end)
+        results.append((f"national export: dry run of one unit's year ({total:,} problems)",
+                        f"{(time.perf_counter() - t) * 1000:.0f} ms"))
+        client = Client()
+        client.force_login(unit_admins[0])
+        elapsed, _q = timed(client, reverse("operations:national_export_download", args=["csv"]),
+                            {**period, "record": "hours", "unit": unit.pk})
+        results.append((f"national export: one unit's hours of a year as CSV "
+                        f"({national_export.row_count('hours', unit, start, end):,} rows)", f"{elapsed:.0f} ms"))
+    print(json.dumps(results, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--inner", action="store_true")
+    parser.add_argument("--factor", type=float, default=None)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    if args.inner:
+        inner()
+    else:
+        run(args.factor, args.database_url)
