@@ -115,7 +115,9 @@ def _ledger(*, volunteers=None, start=None, end=None, unit: OrgNode | None = Non
         if volunteers is not None:
             book_qs = book_qs.filter(volunteer_id__in=_ids_or_qs(volunteers))
         book_sql, book_params = book_qs.order_by().values("volunteer_id", "d").query.sql_with_params()
-        joins.append(f"LEFT JOIN ({book_sql}) rb ON rb.volunteer_id = r.volunteer_id")
+        # one row per volunteer whatever the factory gives (the earliest date), so no record is counted twice
+        joins.append(f"LEFT JOIN (SELECT b0.volunteer_id, MIN(b0.d) AS d FROM ({book_sql}) b0 GROUP BY b0.volunteer_id) rb "
+                     f"ON rb.volunteer_id = r.volunteer_id")
         params += list(book_params)
         book = "rb.d"
     if with_unit_name:

@@ -132,6 +132,7 @@ def test_record_book_date_when_training_dates_unknown(org):
     certify(w, CourseKind.SPECIAL, SPORTS, on=D(2024, 4, 1))   # training known: it decides
     assert sel.countable_hours(v) == 0
     # the record-book module registers the date of each volunteer's book; here certificates stand in for it
+    before = sel._record_book_dates
     sel.register_record_book_dates(lambda: TrainingCertificate.objects.filter(kind=CourseKind.IN_SERVICE).values(
         "volunteer_id").annotate(d=Min("completed_on")))
     try:
@@ -141,7 +142,7 @@ def test_record_book_date_when_training_dates_unknown(org):
         assert sel.countable_hours(w) == 0
         assert sel.explain(v).dates[0].record_book_on == D(2024, 2, 1)
     finally:
-        sel.register_record_book_dates(None)
+        sel.register_record_book_dates(before)
 
 
 def test_scope_queryset_and_totals_agree_with_a_row_by_row_reference(org):

@@ -200,13 +200,14 @@ def test_hours_count_from_the_later_of_basic_and_special(rec):
     from operations.models import Volunteer
     from operations.selectors import hours
 
+    before = hours._record_book_dates
     hours.register_record_book_dates(lambda: Volunteer.objects.filter(pk=other.pk).annotate(
         volunteer_id=Cast("pk", output_field=models.BigIntegerField()),
         d=Value(datetime.date(2024, 1, 1), output_field=models.DateField())))
     try:
         assert sel.counted_hours(other, SW) == Decimal("1")
     finally:
-        hours.register_record_book_dates(None)
+        hours.register_record_book_dates(before)
 
 
 # --- sessions and enrolment ---------------------------------------------------------------------
