@@ -96,6 +96,9 @@ def load_operations_demo(*, start: datetime.date, volunteers: int = 360) -> Demo
         from .demo_training import load_training_demo
 
         load_training_demo(nodes=nodes, rehearsal_code=THIS_WEEK_CAMPAIGN)
+        from .demo_hours import load_hours_demo
+
+        load_hours_demo(nodes=nodes)
         from .demo_reviews import load_reviews_demo
 
         load_reviews_demo(nodes=nodes)

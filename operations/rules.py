@@ -45,7 +45,7 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.trainingcertificate.view": ALL_STAFF,
     "operations.trainingcertificate.change": TEAM_MANAGERS,
     # service hours (各項申請: the ledger, corrections, misuse) and award schemes (awards)
-    "operations.servicerecord.view": ALL_STAFF,
+    "operations.servicerecord.view": UNIT_MANAGERS,
     "operations.servicerecord.change": UNIT_MANAGERS,
     "operations.awardnomination.view": UNIT_MANAGERS,
     "operations.awardnomination.change": UNIT_MANAGERS,

@@ -179,20 +179,53 @@ def _date(value) -> datetime.date | None:
 
 # --- Totals (many volunteers at once) -------------------------------------------------------------------
 
+#: a scope of at most this many volunteers is read once and passed as ids (the statement then reads the
+#: ledger through the (volunteer, category, date) index); a larger one stays a subquery
+IDS_INLINE = 5000
+#: at most this many candidates are passed on as ids (each id is a parameter, three times)
+MAX_CANDIDATES = 15000
+
+
+def _materialise(volunteers):
+    if not isinstance(volunteers, QuerySet):
+        return volunteers
+    ids = list(volunteers.order_by().values_list("pk", flat=True)[:IDS_INLINE + 1])
+    return ids if len(ids) <= IDS_INLINE else volunteers
+
+
 def countable_totals(*, volunteers=None, start: datetime.date | None = None, end: datetime.date | None = None,
                      categories: Iterable[str] | None = None, unit: OrgNode | None = None,
                      min_hours: Decimal | None = None, by_category: bool = False) -> dict:
     """Countable hours per volunteer (or per (volunteer, category) with `by_category`) of the records
     dated `start`…`end`, in `categories` (None: all), at units under `unit` (None: anywhere), for
     `volunteers` (None: everyone; an id, ids or a Volunteer queryset — pass the caller's scope).
-    With `min_hours`, only those reaching it. One query."""
+    With `min_hours`, only those reaching it. One query (two for a scope given as a queryset).
+
+    With `min_hours` over a large scope (everyone, or more than IDS_INLINE people), the candidates are found
+    first: those whose recorded hours (misuse excluded) in the period and categories reach `min_hours` — the
+    countable hours never exceed them — in one pass over the covering index, then the exact statement runs
+    for the candidates in the scope. The answer is the same; the join with the training dates is made for
+    hundreds of people instead of everyone."""
+    volunteers = _materialise(volunteers)
+    if min_hours is not None and not by_category and (volunteers is None or isinstance(volunteers, QuerySet)):
+        candidates = _candidates(start=start, end=end, categories=categories, unit=unit, min_hours=min_hours)
+        if len(candidates) > MAX_CANDIDATES:  # a threshold most people reach: the plain statement is as good
+            pass
+        elif isinstance(volunteers, QuerySet):
+            inside: list[int] = []
+            for first in range(0, len(candidates), IDS_INLINE):
+                inside += volunteers.filter(pk__in=candidates[first:first + IDS_INLINE]).order_by().values_list(
+                    "pk", flat=True)
+            volunteers = inside
+        else:
+            volunteers = candidates
     sql, params, count_from, _status = _ledger(volunteers=volunteers, start=start, end=end, unit=unit,
                                                categories=categories)
     keys = "r.volunteer_id, r.category" if by_category else "r.volunteer_id"
     counted = f"r.misuse_at IS NULL AND r.category <> '' AND r.date >= {count_from}"
     query = f"SELECT {keys}, SUM(r.hours) {sql} AND {counted} GROUP BY {keys}"
     if min_hours is not None:
-        query += " HAVING SUM(r.hours) >= %s"
+        query += " HAVING SUM(r.hours) >= CAST(%s AS NUMERIC)"  # SQLite would compare a text parameter
         params = [*params, Decimal(min_hours)]
     with connection.cursor() as cursor:
         cursor.execute(query, params)
@@ -200,6 +233,31 @@ def countable_totals(*, volunteers=None, start: datetime.date | None = None, end
     if by_category:
         return {(vid, cat): _decimal(total) for vid, cat, total in rows}
     return {vid: _decimal(total) for vid, total in rows}
+
+
+def _candidates(*, start, end, categories, unit, min_hours) -> list[int]:
+    """Volunteers whose recorded hours (not misuse, with a category) reach `min_hours`: a superset of those
+    whose countable hours do."""
+    records = _table(ServiceRecord)
+    where, params = ["r.misuse_at IS NULL", "r.category <> ''"], []
+    if start is not None:
+        where.append("r.date >= %s")
+        params.append(start)
+    if end is not None:
+        where.append("r.date <= %s")
+        params.append(end)
+    if categories is not None:
+        cats = sorted(set(categories))
+        where.append(f"r.category IN ({', '.join(['%s'] * len(cats))})" if cats else "1 = 0")
+        params += cats
+    if unit is not None:
+        where.append(f"r.unit_id IN (SELECT id FROM {_table(OrgNode)} WHERE path LIKE %s)")
+        params.append(unit.path + "%")
+    query = (f"SELECT r.volunteer_id FROM {records} r WHERE {' AND '.join(where)} GROUP BY r.volunteer_id "
+             f"HAVING SUM(r.hours) >= CAST(%s AS NUMERIC)")
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*params, Decimal(min_hours)])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def countable_hours(volunteer: Volunteer | int, *, start=None, end=None, categories=None,
@@ -351,3 +409,31 @@ def record_book_date(volunteer_id: int) -> datetime.date | None:
         return None
     row = next(iter(_record_book_dates().filter(volunteer_id=volunteer_id).values_list("d", flat=True)), None)
     return _date(row)
+
+
+# --- Back-office reads (through the scope) ---------------------------------------------------------------
+
+def record_list(user) -> QuerySet:
+    """Service records at the units in the user's part of the tree."""
+    return ServiceRecord.objects.visible_to(user).select_related("volunteer", "unit")
+
+
+def record_detail(user, pk) -> ServiceRecord:
+    return record_list(user).select_related("recorded_by", "misuse_by", "hour_import").get(pk=pk)
+
+
+def record_changes(record: ServiceRecord) -> list:
+    return list(record.changes.select_related("changed_by").order_by("changed_at", "id"))
+
+
+def entry_units(user) -> QuerySet:
+    """Units the user may record hours for."""
+    from ..models import OrgKind
+    from ..roles import UNIT_MANAGERS
+
+    return OrgNode.objects.visible_to(user, roles=UNIT_MANAGERS).filter(kind=OrgKind.UNIT).order_by("path")
+
+
+def volunteer_by_document(user, id_number: str, name: str) -> Volunteer | None:
+    """The volunteer in the user's scope with this document number and name (None when not found)."""
+    return Volunteer.objects.visible_to(user).filter(id_number=id_number, name=name).first()

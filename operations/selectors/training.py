@@ -340,36 +340,32 @@ class TrainingRecord:
 
 def training_record(volunteer: Volunteer) -> TrainingRecord:
     """Certificates, sessions enrolled in, and per category: trained since, and the service hours that
-    count (from that day) out of all hours recorded in the category. Four queries."""
+    count (`selectors.hours`: from that day, misuse excluded) out of all hours recorded in the category. Five queries."""
     certificates = certificates_of(volunteer)
     holdings = [Holding(c.kind, c.category, c.course_id, c.completed_on) for c in certificates]
     enrolments = list(volunteer.enrolments.exclude(status=EnrolmentStatus.CANCELLED).select_related(
         "session__course", "session__host", "certificate").order_by("-session__date"))
-    hours = {}
-    for category, day, total in (ServiceRecord.objects.filter(volunteer=volunteer).values_list(
-            "category", "date", "hours")):
-        hours.setdefault(category, []).append((day, total))
-    categories = sorted({h.category for h in holdings if h.category} | {c for c in hours if c})
+    from .hours import countable_totals  # the one definition of the hours that count (misuse excluded)
+
+    totals = dict(ServiceRecord.objects.filter(volunteer=volunteer).order_by().values("category").annotate(
+        total=Sum("hours")).values_list("category", "total"))
+    counted = {category: h for (_v, category), h in countable_totals(volunteers=volunteer.pk,
+                                                                     by_category=True).items()}
+    categories = sorted({h.category for h in holdings if h.category} | {c for c in totals if c})
     rows = []
     for category in categories:
-        start = hours_count_from(holdings, category)
-        records = hours.get(category, [])
         rows.append(CategoryStatus(
             category, str(UnitCategory(category).label), basic_on(holdings), special_on(holdings, category),
-            trained_on(holdings, category),
-            counted_hours=sum((h for d, h in records if start is not None and d >= start), Decimal("0")),
-            total_hours=sum((h for _d, h in records), Decimal("0"))))
+            trained_on(holdings, category), counted_hours=counted.get(category, Decimal("0")),
+            total_hours=Decimal(totals.get(category) or 0)))
     return TrainingRecord(certificates, enrolments, rows)
 
 
-def counted_hours(volunteer: Volunteer, category: str, *, record_book_on: datetime.date | None = None) -> Decimal:
-    """Service hours in `category` that count (from `hours_count_from`)."""
-    start = hours_count_from(holdings_of(volunteer), category, record_book_on)
-    if start is None:
-        return Decimal("0")
-    total = ServiceRecord.objects.filter(volunteer=volunteer, category=category, date__gte=start).aggregate(
-        total=Sum("hours"))["total"]
-    return total or Decimal("0")
+def counted_hours(volunteer: Volunteer, category: str) -> Decimal:
+    """Service hours in `category` that count: `selectors.hours.countable_hours` (training gate and misuse)."""
+    from .hours import countable_hours
+
+    return countable_hours(volunteer, categories=[category])
 
 
 # --- Open sessions for volunteers (volunteer zone, public course page) --------------------------------

@@ -117,6 +117,8 @@ def _locked(record: ServiceRecord) -> ServiceRecord:
 def _fmt(value) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.1")))
     return "" if value is None else str(value)
 
 

@@ -2,9 +2,11 @@
 from . import (
     attendance,
     audit,
+    awards,
     certificates,
     dashboard,
     files,
+    hours,
     insurance,
     organisations,
     people,
@@ -39,4 +41,6 @@ urlpatterns: list = [
     *reviews.urlpatterns,
     *records.urlpatterns,
     *certificates.urlpatterns,
+    *hours.urlpatterns,
+    *awards.urlpatterns,
 ]

@@ -1,5 +1,5 @@
 """The volunteer zone and account pages (志工專區), mounted at /volunteer/."""
-from . import accounts, certificates, records, training, volunteer_zone
+from . import accounts, certificates, hours, records, training, volunteer_zone
 
 app_name = "volunteer"
 
@@ -9,4 +9,5 @@ urlpatterns: list = [
     *training.volunteer_urlpatterns,
     *records.volunteer_urlpatterns,
     *certificates.volunteer_urlpatterns,
+    *hours.volunteer_urlpatterns,
 ]

@@ -60,6 +60,7 @@ class Spec:
     # anybody else outside the scope
     any_user: bool = False
     deny: int = 403  # the answer when the verb is missing (private files: 404, as if out of scope)
+    one_side: bool = False  # the object is reference data outside the tree (an award level): no "outside" side
 
 
 def _pk(name_in, name_out):
@@ -238,6 +239,32 @@ MATRIX: dict[str, Spec] = {
     "certificate_application_create": Spec(kwargs=lambda o, inside: {"pk": (o.vol_sub_a if inside else o.vol_c).pk,
                                                                      "kind": "performance"},
                                            verb=UNIT_MGR, verb_first=True, post=True),
+    # service hours and awards (module 7): records belong to their unit; award levels are reference data (one side)
+    "hours_list": Spec(verb=UNIT_MGR),
+    "hours_export": Spec(kwargs=_fmt(), verb=UNIT_MGR),
+    "hours_create": Spec(verb=UNIT_MGR),
+    "hours_import": Spec(verb=UNIT_MGR),
+    "hours_template": Spec(kwargs=_fmt(), verb=UNIT_MGR),
+    "hours_detail": Spec(kwargs=_pk("hours_in", "hours_out"), level="unit", verb=UNIT_MGR, verb_first=True),
+    "hours_correct": Spec(kwargs=_pk("hours_in", "hours_out"), level="unit", verb=UNIT_MGR, post=True),
+    "hours_misuse": Spec(kwargs=_pk("hours_in", "hours_out"), level="unit", verb=UNIT_MGR, post=True),
+    "hours_lift_misuse": Spec(kwargs=_pk("hours_in", "hours_out"), level="unit", verb=UNIT_MGR, post=True),
+    "hours_working": Spec(kwargs=_pk("vol_sub_a", "vol_c"), verb=UNIT_MGR, verb_first=True),
+    "award_schemes": Spec(verb=UNIT_MGR),
+    "award_eligible": Spec(kwargs=lambda o, inside: {"pk": o.award_level.pk}, verb=UNIT_MGR, verb_first=True,
+                           one_side=True),
+    "award_eligible_export": Spec(kwargs=lambda o, inside: {"pk": o.award_level.pk, "fmt": "csv"}, verb=UNIT_MGR,
+                                  verb_first=True, one_side=True),
+    "award_nominate": Spec(kwargs=lambda o, inside: {"pk": o.award_level.pk,
+                                                     "volunteer": (o.vol_sub_a if inside else o.vol_c).pk},
+                           verb=UNIT_MGR, verb_first=True, post=True),
+    "award_receipt": Spec(kwargs=lambda o, inside: {"pk": o.award_level.pk,
+                                                    "volunteer": (o.vol_sub_a if inside else o.vol_c).pk},
+                          verb=UNIT_MGR, verb_first=True, post=True),
+    "award_nominations": Spec(verb=UNIT_MGR),
+    "award_nomination_export": Spec(kwargs=_fmt(), verb=UNIT_MGR),
+    "award_recognitions": Spec(verb=UNIT_MGR),
+    "award_recognition_export": Spec(kwargs=_fmt(), verb=UNIT_MGR),
     # public: an invalid link shows "this link is no longer valid" to anyone
     "set_password": Spec(kwargs=lambda o, inside: {"uidb64": "MQ", "token": "set-password"}, public=True, anon=200),
 }
@@ -321,6 +348,9 @@ def objects(org):
     from tests.operations.test_training_views import training_matrix_objects
 
     training_matrix_objects(o)
+    from tests.operations.test_hours_views import hours_matrix_objects
+
+    hours_matrix_objects(o)
     from tests.operations.test_reviews_views import review_matrix_objects
 
     review_matrix_objects(o)
@@ -361,7 +391,7 @@ USERS = ["anon", "nobody", *LEVEL_USERS]
 def sides(name: str) -> tuple[bool, ...]:
     spec = MATRIX[name]
     has_object = spec.kwargs is not None and not (spec.kwargs(_Probe(), True).keys() <= {"fmt", "token"})
-    return (True, False) if has_object and not spec.public else (True,)
+    return (True, False) if has_object and not spec.public and not spec.one_side else (True,)
 
 
 def _client(objects, user_key):

@@ -60,18 +60,22 @@ from operations.models import (
     Role,
     RoleGrant,
     ServicePlan,
+    ServiceRecord,
     Sex,
     Shift,
     Signup,
     SignupMode,
     SignupStatus,
     Skill,
+    TrainingCertificate,
     UnitCategory,
     User,
     Volunteer,
     VolunteerType,
 )
 from operations.selectors.counting import bump_people_version
+
+from ._load_hours import generate_hours
 
 # --- Sizes (SPEC.md "Data scale"); every count is multiplied by --factor ------------------------
 CITY_COUNTS = {"units": 1_500, "teams": 3_000, "volunteers": 150_000}
@@ -619,6 +623,11 @@ class Command(BaseCommand):
             )
             phase.rows = len(rows)
             self.counts.add("memberships", len(rows))
+            team_place = {team_ids[i]: (unit_ids[u], unit_rows[u][NODE_COLUMNS.index("category")])
+                          for i, u in enumerate(team_unit)}
+            volunteer_units: dict[int, list[tuple[int, str]]] = {}
+            for row in rows:
+                volunteer_units.setdefault(row[0], []).append(team_place[row[1]])
 
         with self._phase("city", "languages and skills") as phase:
             language_ids = self._code_table(Language, DEFAULT_LANGUAGES, "languages")
@@ -636,6 +645,10 @@ class Command(BaseCommand):
             phase.rows = len(language_rows) + len(skill_rows)
             self.counts.add("volunteer languages", len(language_rows))
             self.counts.add("volunteer skills", len(skill_rows))
+
+        # service hours and training certificates (module 7): 2,000,000 records, see _load_hours
+        generate_hours(self, rng=random.Random(self.seed + 7), factor=self.factor, volunteer_units=volunteer_units,
+                       scaled=scaled)
 
     def _code_table(self, model, defaults, label: str) -> list[int]:
         """The ids of a code table (languages, skills), filling it with a default set when it is empty."""
@@ -833,7 +846,7 @@ class Command(BaseCommand):
         scans need no heap visits. VACUUM cannot run inside a transaction: then only ANALYZE."""
         tables = [OrgNode, User, RoleGrant, Volunteer, Membership]
         if spec.name == "city":
-            tables += [Volunteer.languages.through, Volunteer.skills.through]
+            tables += [Volunteer.languages.through, Volunteer.skills.through, ServiceRecord, TrainingCertificate]
         else:
             tables += [Position, Shift, Signup]
         with self._phase(spec.name, "analyze") as phase, connection.cursor() as cursor:
