@@ -99,6 +99,9 @@ def load_operations_demo(*, start: datetime.date, volunteers: int = 360) -> Demo
         from .demo_hours import load_hours_demo
 
         load_hours_demo(nodes=nodes)
+        from .demo_reviews import load_reviews_demo
+
+        load_reviews_demo(nodes=nodes)
     return DemoResult(campaign=campaign, accounts=accounts)
 
 

@@ -50,6 +50,7 @@ PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_MIN_SIZE = (240, 320)  # width, height in pixels: a one-inch photo scanned at 220 dpi
 PHOTO_MAX_SIZE = (600, 800)  # stored at most this large
 PHOTO_MAX_PIXELS = 40_000_000
+KIND_CODES = {"record_book": "RB", "service_id": "ID"}  # in the default number prefix: WMG-RB-115-000001
 
 
 def roc_year(day: datetime.date) -> int:
@@ -64,7 +65,7 @@ def next_number(*, issuer: OrgNode, kind: str, day: datetime.date, prefix: str =
         try:
             with transaction.atomic():
                 NumberSequence.objects.create(issuer=issuer, kind=kind,
-                                              prefix=prefix or f"{issuer.code.upper()}-{kind.upper()}-")
+                                              prefix=prefix or f"{issuer.code.upper()}-{KIND_CODES.get(kind, 'N')}-")
         except IntegrityError:
             pass  # created by a concurrent issue
         sequence = NumberSequence.objects.select_for_update().get(issuer=issuer, kind=kind)

@@ -88,3 +88,10 @@ def roc_date(value):
     if not value:
         return ""
     return f"{value.year - 1911}/{value:%m/%d}"
+
+
+@register.filter
+def may(user, permission: str) -> bool:
+    """`{% if user|may:"operations.recordbook.view" %}`: the user holds a role that may do this somewhere
+    (our permission names have a second dot, which the `perms` proxy cannot spell)."""
+    return bool(user and user.is_authenticated and user.has_perm(permission))

@@ -100,7 +100,7 @@ def test_service_id_issued_once_per_unit_and_cancelled_with_a_reason(org):
                                  expires_on=datetime.date(2029, 1, 4))
     again = svc.service_id_issue(actor=org.admin_a, volunteer=volunteer, unit=org.unit_a, issued_on=day,
                                  expires_on=datetime.date(2029, 1, 4))
-    assert first.pk == again.pk and first.number.startswith("VENUE-A-SERVICE_ID-115-")
+    assert first.pk == again.pk and first.number.startswith("VENUE-A-ID-115-")
     with pytest.raises(PermissionDenied):
         svc.service_id_issue(actor=org.admin_b, volunteer=volunteer, unit=org.unit_b, issued_on=day,
                              expires_on=datetime.date(2029, 1, 4))
