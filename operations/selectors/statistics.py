@@ -114,6 +114,7 @@ class Figure:
     notes: list[str] = field(default_factory=list)
     headline: list[tuple[str, str]] = field(default_factory=list)
     max_value: float | None = None
+    computed_at: datetime.datetime | None = None  # set when the figure is kept in the cache (views)
 
     @property
     def headers(self) -> list[str]:

@@ -15,14 +15,14 @@ from tests.factories import UserFactory
 NAV = re.compile(r'<nav id="bo-nav"[^>]*>(.*?)</nav>', re.S)
 LINK = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)</a>')
 
-NOT_BUILT = {"applications", "review", "reports", "statistics"}
+NOT_BUILT = {"applications", "review", "reports"}
 # role → the modules it sees, besides the dashboard link
 EXPECTED = {
-    "sysadmin": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "system", "profile"},
-    "officer_root": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "system", "profile"},
-    "admin_a": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "profile"},
-    "leader_a": {"volunteers", "units", "recruitment", "training", "attendance", "profile"},
-    "subleader_a": {"volunteers", "units", "recruitment", "training", "attendance", "profile"},
+    "sysadmin": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "statistics", "system", "profile"},
+    "officer_root": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "statistics", "system", "profile"},
+    "admin_a": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "statistics", "profile"},
+    "leader_a": {"volunteers", "units", "recruitment", "training", "attendance", "statistics", "profile"},
+    "subleader_a": {"volunteers", "units", "recruitment", "training", "attendance", "statistics", "profile"},
 }
 
 
