@@ -138,9 +138,12 @@ class Figure:
 # --- The scope of a figure -----------------------------------------------------------------------------
 
 def node_choices(user):
-    """Nodes a figure may be narrowed to: authorities, units and teams of the user's part of the tree."""
-    return OrgNode.objects.visible_to(user).filter(
-        kind__in=(OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY, OrgKind.UNIT, OrgKind.TEAM))
+    """Nodes a figure may be narrowed to: the authorities and units of the user's part of the tree; its teams
+    and sub-teams when it holds no unit (a team leader). A city-wide list of 4,500 teams would be most of
+    the page."""
+    nodes = OrgNode.objects.visible_to(user)
+    above_teams = nodes.filter(kind__in=(OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY, OrgKind.UNIT))
+    return above_teams if above_teams.exists() else nodes.filter(kind__in=(OrgKind.TEAM, OrgKind.SUBTEAM))
 
 
 def _team_nodes(scope: StatsScope) -> list[tuple[int, str]]:

@@ -264,6 +264,7 @@ def test_a_unit_sees_only_its_own_figures(org):
     assert sum(sum(v) for _n, v in stats.volunteers_by_sex_age(other).series) == 0
     assert dict(stats.hours_by_month(other).headline)["Service hours"] == "0.0"
     assert org.unit_b not in stats.node_choices(fresh(org.admin_a))
+    assert set(stats.node_choices(fresh(org.leader_a))) == {org.team_a, org.sub_a}  # no unit of their own
     assert sum(sum(v) for _n, v in stats.volunteers_by_sex_age(scope(org.subleader_a)).series) == 1
 
 
