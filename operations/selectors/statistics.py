@@ -14,7 +14,7 @@ Definitions (README "Statistics"):
 - new / leaving in a month = distinct volunteers with a membership of the scope starting / ending that
   month (a move between two teams of the scope counts in both);
 - trained on D = a basic certificate and a special one (of the category, when one is chosen) completed
-  on or before D; insured on D = `selectors.insurance.insured_q` (a person cover, a members cover of a
+  on or before D; insured on D = `selectors.insurance.insured_q` (as `insured_on`) (a person cover, a members cover of a
   team above them, or an "on shift" cover on a shift that day);
 - recruitment: people as on the public site (distinct volunteers with an accepted sign-up ÷ the positions'
   targets), over time by the day their sign-up was accepted (the decision, else the sign-up itself).
@@ -39,6 +39,7 @@ from ..models import (
     Campaign,
     City,
     CourseKind,
+    InsuranceCover,
     Membership,
     OrgKind,
     OrgNode,
@@ -53,7 +54,7 @@ from ..models import (
     Volunteer,
 )
 from ..scoping import scope_q
-from .insurance import insured_q
+from .insurance import covered_shifts, covered_teams
 from .recruitment import campaign_list, city_order
 
 FTE_HOURS = Decimal("2080")  # hours of one full-time equivalent (DOMAIN §1.12)
@@ -344,12 +345,27 @@ def training_completion(scope: StatsScope) -> Figure:
     return figure
 
 
+def insured_on(day: datetime.date) -> Q:
+    """Volunteers insured on `day`, as `selectors.insurance.insured_q` says, with the day's covered teams and
+    shifts read first (two small queries): over a city's 150,000 members PostgreSQL otherwise probes the
+    covers of every membership's team once per row (7 s instead of well under one)."""
+    teams = [row["pk"] for row in covered_teams(day)]
+    shifts = [row["pk"] for row in covered_shifts(day)]
+    q = Q(Exists(InsuranceCover.objects.filter(volunteer=OuterRef("pk"), starts_on__lte=day, ends_on__gte=day)))
+    if teams:
+        q |= Q(Exists(Membership.objects.current(day).filter(volunteer=OuterRef("pk"), team_id__in=teams)))
+    if shifts:
+        q |= Q(Exists(Signup.objects.filter(volunteer=OuterRef("pk"), status=SignupStatus.ACCEPTED,
+                                            shift_id__in=shifts)))
+    return q
+
+
 def insurance_coverage(scope: StatsScope) -> Figure:
     day = scope.day
     bands = {band: Count("pk", filter=age_band_q(day, low, high)) for band, low, high in AGE_BANDS}
     people = members_on(scope)
     everybody = people.aggregate(**bands)
-    covered = people.filter(insured_q(day, many=True)).aggregate(**bands)
+    covered = people.filter(insured_on(day)).aggregate(**bands)
     insured = [covered[band] or 0 for band, _l, _h in AGE_BANDS]
     not_insured = [(everybody[band] or 0) - (covered[band] or 0) for band, _l, _h in AGE_BANDS]
     everyone = sum(insured) + sum(not_insured)

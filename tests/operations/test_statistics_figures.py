@@ -14,6 +14,7 @@ from django.utils import translation
 
 from operations.models import (
     CourseKind,
+    CoverScope,
     InsuranceCover,
     InsurancePolicy,
     Membership,
@@ -22,8 +23,10 @@ from operations.models import (
     SignupStatus,
     TrainingCertificate,
     UnitCategory,
+    Volunteer,
 )
 from operations.selectors import statistics as stats
+from operations.selectors.insurance import insured_q
 from tests.conftest import fresh
 from tests.factories import (
     CampaignFactory,
@@ -198,6 +201,18 @@ def test_insurance_coverage(org):
     assert insured["30–49"] == 1 and insured["65+"] == 1  # vol_a 36, vol_sub_a 67 on D
     earlier = stats.insurance_coverage(scope(org.officer_wmg, end=datetime.date(2026, 6, 29)))
     assert sum(column(earlier, "Insured").values()) == 3
+    # an "accepted for its shifts" cover insures vol_sub_b on the day of their shift only
+    shift = ShiftFactory(position=PositionFactory(campaign=CampaignFactory(unit=org.unit_b), venue=org.unit_b), date=D)
+    SignupFactory(volunteer=org.vol_sub_b, shift=shift, status=SignupStatus.ACCEPTED)
+    joint = InsurancePolicy.objects.create(node=org.wmg, insurer="富邦產險", policy_number="J1",
+                                           starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2026, 12, 31))
+    InsuranceCover.objects.create(policy=joint, node=org.wmg, node_scope=CoverScope.ON_SHIFT,
+                                  starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2026, 12, 31))
+    on_shift = stats.insurance_coverage(scope(org.officer_wmg))
+    assert sum(column(on_shift, "Insured").values()) == 3
+    for day in (D, D - datetime.timedelta(days=1)):  # the same people as the insurance module's own query
+        assert set(Volunteer.objects.filter(stats.insured_on(day))) == set(
+            Volunteer.objects.filter(insured_q(day, many=True)))
 
 
 def _campaign(org):
