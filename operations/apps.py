@@ -44,3 +44,10 @@ class OperationsConfig(AppConfig):
 
         auditlog.register(models.InsurancePolicy, exclude_fields=["updated_at"])
         insurance.register()  # the insurance gate joins the sign-up rule book
+
+        from .selectors.hours import register_record_book_dates
+        from .selectors.records import record_book_dates
+
+        register_record_book_dates(record_book_dates)  # hours count from the record-book date when needed
+        auditlog.register(models.RecordBook, exclude_fields=["updated_at"])
+        auditlog.register(models.ServiceId)

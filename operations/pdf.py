@@ -182,3 +182,90 @@ def training_sheet_pdf(*, session, roster: list, printed_by: str = "") -> bytes:
     printed = _("Printed")
     pdf.cell(0, 6, f"{printed}：{timezone.localtime():%Y-%m-%d %H:%M}  {printed_by}", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _roc(day) -> str:
+    return f"民國{day.year - 1911}年{day.month}月{day.day}日"
+
+
+def service_id_pdf(*, service_id, photo: bytes | None = None) -> bytes:
+    """A service ID (志願服務證) card, 86 × 54 mm, as a text PDF: the volunteer's name and photo, the issuing
+    unit, the number, the issue and expiry dates (Art.12; 志願服務證及服務紀錄冊管理辦法)."""
+    import io
+
+    from fpdf import FPDF
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    font = find_cjk_font()
+    pdf = FPDF(orientation="L", unit="mm", format=(54, 86))
+    kwargs = {"collection_font_number": TC_INDEX_IN_TTC} if font.suffix.lower() == ".ttc" else {}
+    pdf.add_font("cjk", fname=str(font), **kwargs)
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_title("志願服務證")
+    pdf.add_page()
+    pdf.set_margins(4, 4, 4)
+    pdf.set_xy(4, 4)
+    pdf.set_font("cjk", size=11)
+    pdf.cell(78, 6, "志願服務證 Volunteer service ID", align="C", new_x="LMARGIN", new_y="NEXT")
+    if photo:
+        pdf.image(io.BytesIO(photo), x=62, y=13, w=20, h=26)
+    else:
+        pdf.rect(62, 13, 20, 26)
+    pdf.set_font("cjk", size=9)
+    pdf.set_xy(4, 13)
+    for line in (f"姓名：{service_id.volunteer.name}",
+                 f"證號：{service_id.number}",
+                 f"發證單位：{service_id.unit.display_name}",
+                 f"發證日期：{service_id.issued_on:%Y-%m-%d}",
+                 f"有效日期：{service_id.expires_on:%Y-%m-%d}"):
+        pdf.cell(56, 5.5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=6)
+    pdf.set_xy(4, 46)
+    pdf.multi_cell(78, 3, "本證僅供識別志工身分之用，不得借予他人使用（志願服務法第十二條）。", align="C")
+    return bytes(pdf.output())
+
+
+def certificate_pdf(*, application, verify_url: str) -> bytes:
+    """A performance certificate (志願服務績效證明書) or an honor card (志願服務榮譽卡) as a text PDF in Chinese
+    with its verification number and the address of the public verification page."""
+    pdf = _pdf()
+    honor = application.kind == "honor_card"
+    title = "志願服務榮譽卡" if honor else "志願服務績效證明書"
+    pdf.set_title(title)
+    pdf.add_page()
+    pdf.set_font("cjk", size=24)
+    pdf.ln(16)
+    pdf.cell(0, 14, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=11)
+    pdf.cell(0, 8, f"驗證編號：{application.number}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(10)
+    pdf.set_font("cjk", size=14)
+    volunteer = application.volunteer
+    since = application.seniority_from
+    if honor:
+        text = (f"　　{volunteer.name} 君自{_roc(since) if since else '—'}起參與志願服務，"
+                f"服務年資滿三年，服務時數計 {application.hours} 小時，符合志願服務法第二十條規定，"
+                f"發給志願服務榮譽卡。")
+    else:
+        text = (f"　　{volunteer.name} 君自{_roc(since) if since else '—'}起於 {application.unit.display_name} "
+                f"參與志願服務，服務時數計 {application.hours} 小時，績效良好，特予證明。")
+    pdf.multi_cell(0, 10, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    pdf.set_font("cjk", size=12)
+    lines = [f"運用單位：{application.unit.display_name}",
+             f"時數採計至：{application.hours_to:%Y-%m-%d}" if application.hours_to else "",
+             f"發給日期：{application.issued_on:%Y-%m-%d}（{_roc(application.issued_on)}）"]
+    if honor and application.valid_from:
+        lines.append(f"有效期間：{application.valid_from:%Y-%m-%d} 至 {application.valid_until:%Y-%m-%d}")
+    for line in filter(None, lines):
+        pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    if not honor:
+        pdf.ln(10)
+        pdf.cell(0, 8, "業務承辦人：__________　志工督導：__________　負責人：__________",
+                 new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(10)
+    pdf.set_font("cjk", size=9)
+    kind = "Honor card" if honor else "Performance certificate"
+    pdf.multi_cell(0, 5, f"{kind} {application.number}: {application.hours} h, issued {application.issued_on:%Y-%m-%d}. "
+                   f"查驗真偽 Verify: {verify_url}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -44,9 +44,30 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.trainingsession.change": UNIT_MANAGERS,
     "operations.trainingcertificate.view": ALL_STAFF,
     "operations.trainingcertificate.change": TEAM_MANAGERS,
+    # service hours (各項申請: the ledger, corrections, misuse) and award schemes (awards)
+    "operations.servicerecord.view": ALL_STAFF,
+    "operations.servicerecord.change": UNIT_MANAGERS,
+    "operations.awardnomination.view": UNIT_MANAGERS,
+    "operations.awardnomination.change": UNIT_MANAGERS,
+    # review chain (表單審核): who reads the reviews of their part; deciding a step is decided per step
+    # (models.reviews.ROLE_GROUPS, services.reviews.may_decide)
+    "operations.review.view": UNIT_MANAGERS,
+    "operations.review.decide": UNIT_MANAGERS,
+    # record books and service IDs (紀錄冊, 志願服務證); certificates (績效證明書, 榮譽卡)
+    "operations.recordbook.view": UNIT_MANAGERS,
+    "operations.recordbook.apply": UNIT_MANAGERS,
+    "operations.recordbook.change": AUTHORITIES,
+    "operations.serviceid.change": UNIT_MANAGERS,
+    "operations.certificateapplication.view": UNIT_MANAGERS,
+    "operations.certificateapplication.apply": UNIT_MANAGERS,
     # statistics (module 10): figures of the user's part of the tree; the national export carries full IDs
     "operations.statistics.view": ALL_STAFF,
     "operations.national_export.download": UNIT_MANAGERS,
+    # personal-data rights (系統管理): the competent authority's queue (selectors.privacy.may_use_queue), and the
+    # role matrix with the grants of the viewer's part of the tree
+    "operations.privacyrequest.view": AUTHORITIES,
+    "operations.privacyrequest.decide": AUTHORITIES,
+    "operations.orgnode.view_grants": AUTHORITIES,
 }
 
 

@@ -187,3 +187,60 @@ def send_uninsured_digest(self, unit_id: int, day: str) -> bool:
     from .services.insurance import insurance_uninsured_digest_send
 
     return insurance_uninsured_digest_send(unit_id=unit_id, day=day, task=self)
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_review_email(self, review_id: int, version: int) -> int:
+    """The e-mail of one review transition (to the next reviewers, or to the submitter)."""
+    from .services.reviews import review_email_send
+
+    return review_email_send(review_id=review_id, version=version, task=self)
+
+
+@shared_task(acks_late=True)
+def send_review_reminders(day: str | None = None) -> int:
+    """Celery beat, daily: reminders of reviews on their chain's reminder day and of overdue reviews."""
+    import datetime
+
+    from .services.reviews import review_reminders_queue
+
+    return review_reminders_queue(today=datetime.date.fromisoformat(day) if day else None)
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_review_reminder(self, review_id: int, day: str) -> bool:
+    from .services.reviews import review_reminder_send
+
+    return review_reminder_send(review_id=review_id, day=day, task=self)
+# --- Personal-data rights (PDPA): decisions told to the person, due-date reminders, the retention job ---------
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_privacy_request_result(self, request_id: int, address: str, language: str) -> bool:
+    from .services.privacy import privacy_request_notify
+
+    return privacy_request_notify(request_id=request_id, address=address, language=language, task=self)
+
+
+@shared_task(acks_late=True)
+def send_privacy_reminders(day: str | None = None) -> int:
+    """Celery beat, daily: a digest of personal-data requests overdue or coming due to the competent authority."""
+    import datetime
+
+    from .services.privacy import privacy_reminders_queue
+
+    return privacy_reminders_queue(today=datetime.date.fromisoformat(day) if day else None)
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_privacy_due_digest(self, day: str) -> bool:
+    from .services.privacy import privacy_due_digest_send
+
+    return privacy_due_digest_send(day=day, task=self)
+
+
+@shared_task(acks_late=True)
+def run_privacy_retention() -> int:
+    """Celery beat, nightly: anonymise volunteers inactive beyond PRIVACY["RETENTION_YEARS"] (one batch)."""
+    from .services.privacy import privacy_retention_run
+
+    return privacy_retention_run(dry_run=False).anonymised

@@ -63,3 +63,49 @@ from .training import (  # noqa: E402
 
 __all__ += ["CertificateSequence", "CertificateSource", "Course", "CourseKind", "Enrolment", "EnrolmentStatus",
             "TrainingCertificate", "TrainingRequirement", "TrainingSession"]
+from .attendance import MAX_HOURS_PER_DAY, ChangeKind, HourImport, HourSource, ServiceRecordChange  # noqa: E402
+
+__all__ += ["MAX_HOURS_PER_DAY", "ChangeKind", "HourImport", "HourSource", "ServiceRecordChange"]
+from .awards import (  # noqa: E402
+    OPEN_NOMINATION,
+    AwardLevel,
+    AwardNomination,
+    AwardReceipt,
+    AwardScheme,
+    CalendarStep,
+    NominationStatus,
+    Prerequisite,
+)
+
+__all__ += ["OPEN_NOMINATION", "AwardLevel", "AwardNomination", "AwardReceipt", "AwardScheme", "CalendarStep",
+            "NominationStatus", "Prerequisite"]
+from .reviews import (  # noqa: E402
+    CHAINS,
+    Decision,
+    FormType,
+    Review,
+    ReviewAction,
+    ReviewEvent,
+    ReviewState,
+)
+
+__all__ += ["CHAINS", "Decision", "FormType", "Review", "ReviewAction", "ReviewEvent", "ReviewState"]
+from .records import (  # noqa: E402
+    BookStatus,
+    IssueKind,
+    NumberSequence,
+    RecordBook,
+    RecordBookBatch,
+    RecordBookBatchEntry,
+    ServiceId,
+    ServiceIdStatus,
+)
+
+__all__ += ["BookStatus", "IssueKind", "NumberSequence", "RecordBook", "RecordBookBatch", "RecordBookBatchEntry",
+            "ServiceId", "ServiceIdStatus"]
+from .certificates import CertificateApplication, CertificateKind, CertificateStatus  # noqa: E402
+
+__all__ += ["CertificateApplication", "CertificateKind", "CertificateStatus"]
+from .privacy import PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus  # noqa: E402
+
+__all__ += ["PrivacyRequest", "PrivacyRequestKind", "PrivacyRequestStatus"]

@@ -93,8 +93,26 @@ class ServiceRecordQuerySet(ScopedQuerySet):
     scope_fields = ("unit",)
 
 
+class HourSource(models.TextChoices):
+    """Where a service record came from: every source writes the same ledger (`ServiceRecord`)."""
+
+    ATTENDANCE = "attendance", _("Shift attendance")
+    STAFF = "staff", _("Entered by staff")
+    IMPORT = "import", _("Hour-slip import")
+
+
+#: the most hours one record (and one volunteer's day) may hold
+MAX_HOURS_PER_DAY = 24
+
+
 class ServiceRecord(models.Model):
-    """A service record (服務紀錄): date, unit, category, content, hours, people served, recorded by."""
+    """A service record (服務紀錄): date, unit, category, content, hours, people served, recorded by.
+
+    The one ledger of service hours: shift attendance writes here (`services.attendance.service_record_sync`),
+    staff enter service that is not a shift, and hour slips are imported (`services.hours`). A correction
+    keeps the old values and its reason (`ServiceRecordChange`); a misuse annotation (DOMAIN §1.6,
+    志願服務證及服務紀錄冊管理辦法 Art.6) keeps the record but excludes it from every count
+    (`selectors.hours`)."""
 
     volunteer = models.ForeignKey("operations.Volunteer", on_delete=models.CASCADE, related_name="service_records")
     unit = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="service_records", verbose_name=_("unit"))
@@ -111,6 +129,16 @@ class ServiceRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("recorded by"),
     )
+    source = models.CharField(_("source"), max_length=16, choices=HourSource.choices, default=HourSource.ATTENDANCE)
+    hour_import = models.ForeignKey("operations.HourImport", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="records", verbose_name=_("import"))
+    misuse_note = models.CharField(_("misuse annotation"), max_length=255, blank=True)
+    misuse_at = models.DateTimeField(_("annotated as misuse at"), null=True, blank=True)
+    misuse_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("annotated by"),
+    )
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -122,8 +150,69 @@ class ServiceRecord(models.Model):
         ordering = ["-date", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(hours__gte=0), name="service_record_hours_not_negative"),
+            models.CheckConstraint(condition=Q(hours__lte=MAX_HOURS_PER_DAY), name="service_record_hours_max"),
+            models.CheckConstraint(condition=Q(source="attendance") | Q(hours__gt=0),
+                                   name="service_record_entered_hours_positive"),
+            models.CheckConstraint(condition=Q(misuse_at__isnull=True) | ~Q(misuse_note=""),
+                                   name="service_record_misuse_has_note"),
         ]
-        indexes = [models.Index(fields=["volunteer", "date"], name="service_record_volunteer_date")]
+        indexes = [
+            models.Index(fields=["volunteer", "date"], name="service_record_volunteer_date"),
+            # countable hours: the rows that may count, read by volunteer and category without the table
+            models.Index(fields=["volunteer", "category", "date"], include=["hours"],
+                         condition=Q(misuse_at__isnull=True), name="service_record_countable"),
+            models.Index(fields=["unit", "date"], name="service_record_unit_date"),
+        ]
 
     def __str__(self):
         return f"{self.volunteer} {self.date} {self.hours} h"
+
+    @property
+    def is_misuse(self) -> bool:
+        return self.misuse_at is not None
+
+
+class ChangeKind(models.TextChoices):
+    CORRECTION = "correction", _("Correction")
+    MISUSE = "misuse", _("Annotated as misuse")
+    MISUSE_LIFTED = "misuse_lifted", _("Misuse annotation lifted")
+
+
+class ServiceRecordChange(models.Model):
+    """A correction or a misuse annotation of a service record: the old and new values and the reason."""
+
+    record = models.ForeignKey(ServiceRecord, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(_("kind"), max_length=16, choices=ChangeKind.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)  # {"hours": ["3.0", "2.5"]}
+    reason = models.CharField(_("reason"), max_length=255)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("changed by"))
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service record change")
+        verbose_name_plural = _("service record changes")
+        ordering = ["changed_at", "id"]
+
+    def __str__(self):
+        return f"{self.record_id} {self.kind}"
+
+
+class HourImport(models.Model):
+    """An hour-slip import (時數單匯入): who uploaded what, and how many records it created (all rows or
+    none)."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+", verbose_name=_("uploaded by"))
+    original_name = models.CharField(_("file name"), max_length=255)
+    created_records = models.PositiveIntegerField(_("records created"), default=0)
+    total_hours = models.DecimalField(_("hours"), max_digits=12, decimal_places=1, default=0)
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hour-slip import")
+        verbose_name_plural = _("hour-slip imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.original_name

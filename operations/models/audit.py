@@ -24,6 +24,10 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Failed log-in")
     FILE_DOWNLOADED = "file_downloaded", _("Private file downloaded")
     VOLUNTEER_LOOKUP = "volunteer_lookup", _("Registered volunteer looked up")
+    PRIVACY_REQUESTED = "privacy_requested", _("Personal-data request made")
+    PRIVACY_COMPLETED = "privacy_completed", _("Personal-data request completed")
+    PRIVACY_REFUSED = "privacy_refused", _("Personal-data request refused")
+    ANONYMISED = "anonymised", _("Volunteer anonymised")
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -6,14 +6,14 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..identity import IdType, mask_id_number
 from ..roles import Role
-from ..scoping import is_unrestricted, scope_q
+from ..scoping import is_unrestricted, reached_through, scope_q, wide_scope
 from ..storage import private_storage, volunteer_photo_upload_to
 from .geo import City
 from .organisations import OrgKind, OrgNode
@@ -151,10 +151,11 @@ class VolunteerQuerySet(models.QuerySet):
         for field in ("campaign__unit", "venue", "team"):  # the position's scope (recruitment.POSITION_SCOPE)
             part = scope_q(user, f"shift__position__{field}", roles=roles)
             via_signup |= part
-        return self.filter(
-            Exists(Membership.objects.filter(scope_q(user, "team", roles=roles), volunteer=OuterRef("pk")))
-            | Exists(signup_model.objects.filter(via_signup, volunteer=OuterRef("pk")))
-        )
+        return self.filter(reached_through(
+            Membership.objects.filter(scope_q(user, "team", roles=roles), volunteer=OuterRef("pk")).values("volunteer"),
+            signup_model.objects.filter(via_signup, volunteer=OuterRef("pk")).values("volunteer"),
+            wide=wide_scope(user, roles=roles),
+        ))
 
 
 class Volunteer(models.Model):
@@ -186,6 +187,11 @@ class Volunteer(models.Model):
     identity_verified_by = models.CharField(_("identity verified by"), max_length=32, blank=True)
     # Part of the private calendar-feed link; a new key (renewal) makes every earlier link stop working.
     calendar_key = models.CharField(_("calendar link key"), max_length=32, blank=True, default="")
+    # Personal-data rights (PDPA Art.3, Art.11; services.privacy): processing stopped at the volunteer's
+    # request; personal data deleted except what units must keep; anonymised (nothing identifies them).
+    processing_stopped_at = models.DateTimeField(_("processing stopped at"), null=True, blank=True)
+    data_deleted_at = models.DateTimeField(_("personal data deleted at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

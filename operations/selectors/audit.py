@@ -20,3 +20,8 @@ def object_history(obj, *, limit: int = 20) -> list[LogEntry]:
 def recent_audit_events(user, *, limit: int = 8) -> list[AuditEvent]:
     """The latest audit records of the user's part of the tree."""
     return list(AuditEvent.objects.visible_to(user).select_related("node")[:limit])
+
+
+def audit_list(user):
+    """The audit records of the user's part of the tree, for the filtered list and its export."""
+    return AuditEvent.objects.visible_to(user).select_related("node")

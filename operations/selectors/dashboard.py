@@ -24,6 +24,7 @@ from ..rules import VERB_ROLES
 from .attendance import shifts_that_need
 from .plans import plans_due
 from .recruitment import campaign_list
+from .reviews import my_queue_count
 from .unit_applications import pending_application_count
 
 #: how far ahead "shifts coming up" looks, and how far back failed imports are shown
@@ -60,6 +61,7 @@ class WorkQueue:
     applications_waiting: int | None
     failed_imports: list
     window: tuple[datetime.date, datetime.date]
+    reviews_waiting: int | None = None
 
 
 def upcoming_shifts(user, need: str, *, today: datetime.date | None = None):
@@ -95,6 +97,7 @@ def work_queue(user, *, today: datetime.date | None = None) -> WorkQueue:
         applications_waiting=(pending_application_count(user) if may("operations.unitapplication.view") else None),
         failed_imports=failed,
         window=upcoming_window(today),
+        reviews_waiting=my_queue_count(user) if may("operations.review.decide") else None,
     )
 
 

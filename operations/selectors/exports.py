@@ -24,18 +24,7 @@ def volunteer_export_rows(*, user, queryset, full_ids: bool = False) -> tuple[li
     queryset = queryset.prefetch_related(None)
     count = queryset.count()
     if full_ids:
-        from django.db.models import Exists, OuterRef
-
-        from ..rules import VERB_ROLES
-        from ..scoping import is_unrestricted, scope_q
-
-        roles = VERB_ROLES["operations.volunteer.reveal_id"]
-        if is_unrestricted(user, roles=roles):
-            queryset = queryset.annotate(reveal_ok=Value(True))
-        else:
-            queryset = queryset.annotate(reveal_ok=Exists(
-                Membership.objects.filter(scope_q(user, "team", roles=roles), volunteer=OuterRef("pk"))
-            ))
+        queryset = _with_reveal(user, queryset)
 
     def rows():
         # Plain column tuples, read in chunks from a server-side cursor, and per chunk of CHUNK volunteers
@@ -54,6 +43,43 @@ def volunteer_export_rows(*, user, queryset, full_ids: bool = False) -> tuple[li
                 batch = []
         if batch:
             yield from _export_chunk(batch, sex_labels, english, full_ids)
+
+    return headers, rows(), count
+
+
+def _with_reveal(user, queryset):
+    """`queryset` annotated with `reveal_ok`: may `user` see this volunteer's full identity number (the
+    volunteer.reveal_id verb, in its scope)."""
+    from django.db.models import Exists, OuterRef
+
+    from ..rules import VERB_ROLES
+    from ..scoping import is_unrestricted, scope_q
+
+    roles = VERB_ROLES["operations.volunteer.reveal_id"]
+    if is_unrestricted(user, roles=roles):
+        return queryset.annotate(reveal_ok=Value(True))
+    return queryset.annotate(reveal_ok=Exists(
+        Membership.objects.filter(scope_q(user, "team", roles=roles), volunteer=OuterRef("pk"))
+    ))
+
+
+def insurer_roster_rows(*, user, queryset, full_ids: bool = False) -> tuple[list[str], Iterator[list], int]:
+    """The insurer's roster of the insured on a date: name, sex, date of birth and identity number, as
+    insurers ask for it (DOMAIN §1.7), nothing else. Numbers are masked unless `full_ids` is asked for by a
+    user who may reveal them (only the rows in their reveal scope; the caller audits it)."""
+    headers = [_("Name"), _("Sex"), _("Date of birth"), _("ID number")]
+    queryset = queryset.prefetch_related(None)
+    count = queryset.count()
+    if full_ids:
+        queryset = _with_reveal(user, queryset)
+    columns = ["name", "sex", "birth_date", "id_number"] + (["reveal_ok"] if full_ids else [])
+
+    def rows():
+        sex_labels = {value: str(label) for value, label in Sex.choices}
+        for row in queryset.values_list(*columns).iterator(chunk_size=CHUNK):
+            name, sex, birth_date, id_number = row[:4]
+            revealed = full_ids and row[4]
+            yield [name, sex_labels.get(sex, sex), birth_date, id_number if revealed else mask_id_number(id_number)]
 
     return headers, rows(), count
 

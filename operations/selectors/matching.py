@@ -95,7 +95,7 @@ def _count(qs, name="n"):
 
 def _eligible(user, shift: Shift, skip=()):
     """The hard filters: scope, then the rule book (selectors.signup_rules.eligible_volunteers)."""
-    volunteers = Volunteer.objects.visible_to(user, roles=TEAM_MANAGERS)
+    volunteers = Volunteer.objects.visible_to(user, roles=TEAM_MANAGERS).filter(processing_stopped_at__isnull=True)
     if scope_paths(user, roles=TEAM_MANAGERS) is not None:
         # A small scope (a unit, a team) is also listed by id: the same volunteers, but the planner then
         # knows how few they are, probes indexes for them and never walks the whole name index looking

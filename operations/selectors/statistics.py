@@ -8,9 +8,9 @@ Definitions (README "Statistics"):
   and — with a category — of a unit of that service category;
 - age on D in whole years, the birthday counting from the day itself (born 2008-06-30 is 18 on
   2026-06-30); the ministry's bands <12, 12–17, 18–29, 30–49, 50–54, 55–64, 65+;
-- hours = service records (服務紀錄, from shift attendance) dated in the period, of units in the scope,
-  in the record's own service category; every recorded hour (the countable-hours rules of training and
-  misuse are applied where the hours ledger computes them);
+- hours = service records (服務紀錄: shift attendance and the other sources of the hours ledger) dated in
+  the period, of units in the scope, in the record's own service category, without those annotated as
+  misuse; hours before training are included (the per-volunteer countable hours are `selectors.hours`);
 - new / leaving in a month = distinct volunteers with a membership of the scope starting / ending that
   month (a move between two teams of the scope counts in both);
 - trained on D = a basic certificate and a special one (of the category, when one is chosen) completed
@@ -187,7 +187,8 @@ def members_on(scope: StatsScope, day: datetime.date | None = None):
 
 
 def service_records(scope: StatsScope):
-    records = ServiceRecord.objects.visible_to(scope.user).filter(date__gte=scope.start, date__lte=scope.end)
+    records = ServiceRecord.objects.visible_to(scope.user).filter(date__gte=scope.start, date__lte=scope.end,
+                                                                  misuse_at__isnull=True)
     if scope.node is not None:
         if scope.node.kind in (OrgKind.TEAM, OrgKind.SUBTEAM):
             records = records.filter(attendance__shift__position__team__path__startswith=scope.node.path)
@@ -284,7 +285,8 @@ def hours_by_month(scope: StatsScope) -> Figure:
     figure.headline = [(_("Service hours"), _hours(total_hours)),
                        (_("Full-time equivalents (hours ÷ 2,080)"), f"{total_hours / FTE_HOURS:,.2f}"),
                        (_("Service records"), f"{records:,}"), (_("People served"), f"{served:,}")]
-    figure.notes = [_("Hours are those recorded from shift attendance (0.5-hour steps, travel excluded).")]
+    figure.notes = [_("Hours are the recorded service hours (0.5-hour steps, travel excluded), without those "
+                      "annotated as misuse.")]
     return figure
 
 

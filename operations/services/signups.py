@@ -141,9 +141,11 @@ def _clash_error(volunteer: Volunteer, clash: Signup) -> str:
 
 def promote_waitlist(*, shift: Shift) -> list[Signup]:
     """Fill free seats of `shift` from its waitlist, first come first served. Call with the shift row locked
-    (inside the transaction that freed the seats). A volunteer who holds a seat on an overlapping shift is
-    passed over (and told); their place in the queue is kept for a later seat."""
+    (inside the transaction that freed the seats). A volunteer who holds a seat on an overlapping shift, or
+    whom a registered gate refuses on the service date (not insured, not trained for it: the same checks as
+    a staff acceptance), is passed over (and told why); their place in the queue is kept for a later seat."""
     current = Shift.objects.only("headcount", "accepted_count").get(pk=shift.pk)
+    gated = None  # the shift with its campaign, read once if somebody is to be promoted
     free = current.headcount - current.accepted_count
     promoted = []
     if free <= 0:
@@ -160,6 +162,11 @@ def promote_waitlist(*, shift: Shift) -> list[Signup]:
         SIGNUP_TRANSITIONS.step("promote", signup.status)
         if _seat_clash(rows, shift) is not None:
             _notify(signup.pk, "skipped_overlap")
+            continue
+        if gated is None:
+            gated = Shift.objects.select_related("position__campaign").get(pk=shift.pk)
+        if signup_rules.signup_check(signup.volunteer, gated, only=()):  # the registered gates only
+            _notify(signup.pk, "skipped_gate")
             continue
         if not take_seat(shift.pk):
             break
@@ -494,7 +501,9 @@ def guardian_consent_upload(*, volunteer: Volunteer, campaign: Campaign, file, g
 # --- E-mail -----------------------------------------------------------------------------------------
 
 SIGNUP_EVENTS = {"accepted", "waitlisted", "applied", "rejected", "cancelled", "promoted", "demoted",
-                 "skipped_overlap"}
+                 "skipped_overlap", "skipped_gate"}
+# Told once per sign-up: being passed over may recur at every freed seat.
+ONCE_PER_SIGNUP = {"skipped_overlap", "skipped_gate"}
 
 
 def _signup_mail(signup: Signup, event: str, *, task, key: str = "") -> bool:
@@ -506,7 +515,12 @@ def _signup_mail(signup: Signup, event: str, *, task, key: str = "") -> bool:
     if user is not None:
         with translation.override(language):
             unsubscribe = site_link(reverse("volunteer:preferences"))
-    return send_templated_mail("signup", {"signup": signup, "event": event, "site_url": settings.SITE_URL},
+    reasons = []
+    if event == "skipped_gate":  # what the gates say now, in the volunteer's words and language
+        with translation.override(language):
+            reasons = [str(p.message) for p in signup_rules.signup_check(signup.volunteer, signup.shift, only=())]
+    return send_templated_mail("signup", {"signup": signup, "event": event, "site_url": settings.SITE_URL,
+                                          "reasons": reasons},
                                signup.volunteer.email, language, task=task, key=key, unsubscribe_url=unsubscribe)
 
 
@@ -525,8 +539,7 @@ def signup_notify(*, signup_id: int, event: str, task=None) -> bool:
     user = signup.volunteer.user
     if user is not None and not user.notify_by_email:
         return False
-    # "Passed over because you hold an overlapping seat" may recur at every freed seat: told once per sign-up.
-    key = task_event_key(task, signup_id, event) if task is not None and event == "skipped_overlap" else ""
+    key = task_event_key(task, signup_id, event) if task is not None and event in ONCE_PER_SIGNUP else ""
     return _signup_mail(signup, event, task=task, key=key)
 
 

@@ -1,5 +1,5 @@
 """The volunteer zone and account pages (志工專區), mounted at /volunteer/."""
-from . import accounts, training, volunteer_zone
+from . import accounts, certificates, records, training, volunteer_zone
 
 app_name = "volunteer"
 
@@ -7,4 +7,6 @@ urlpatterns: list = [
     *accounts.urlpatterns,
     *volunteer_zone.urlpatterns,
     *training.volunteer_urlpatterns,
+    *records.volunteer_urlpatterns,
+    *certificates.volunteer_urlpatterns,
 ]

@@ -37,6 +37,7 @@ class DashboardView(StaffRequiredMixin, TemplateView):
             ("plans_due", _("Service plans with a result report due"), _link("operations:plan_due_list")),
             ("applications_waiting", _("Unit applications waiting for review"),
              _link("operations:application_list", status="pending")),
+            ("reviews_waiting", _("Reviews in my queue"), _link("operations:review_queue")),
         ]
         return [{"key": key, "label": label, "url": url, "count": getattr(queue, key)}
                 for key, label, url in items if getattr(queue, key) is not None]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from ..exports import CONTENT_TYPES, spreadsheet_response
-from ..selectors.exports import volunteer_export_rows
+from ..selectors.exports import insurer_roster_rows, volunteer_export_rows
 from ..services.exports import export_record
 from .base import client_ip
 
@@ -32,6 +32,16 @@ def volunteer_export_response(*, user, queryset, fmt: str, ip_address: str | Non
     export_record(actor=user, what="volunteers", fmt=fmt, row_count=count, ip_address=ip_address,
                   ids="full" if full_ids else "masked")
     return spreadsheet_response(filename="volunteers", headers=headers, rows=rows, fmt=fmt, title=_("Volunteers"))
+
+
+def insurer_roster_response(*, user, queryset, fmt: str, ip_address: str | None = None, full_ids: bool = False):
+    """The insurer's roster as a spreadsheet (see `selectors.exports.insurer_roster_rows`), recorded."""
+    if fmt not in CONTENT_TYPES:
+        return _unknown_format()
+    headers, rows, count = insurer_roster_rows(user=user, queryset=queryset, full_ids=full_ids)
+    export_record(actor=user, what="insurer roster", fmt=fmt, row_count=count, ip_address=ip_address,
+                  ids="full" if full_ids else "masked")
+    return spreadsheet_response(filename="insured", headers=headers, rows=rows, fmt=fmt, title=_("Insured"))
 
 
 def table_export_response(*, user, what: str, headers: list[str], rows: Iterable[list], count: int, fmt: str,

@@ -26,7 +26,7 @@ from ..selectors.audit import object_history
 from ..services import insurance as services
 from ..tables.insurance import InsuredTable, PolicyTable, UninsuredTable
 from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip, saved_by_service
-from .exports import ExportMixin, volunteer_export_response
+from .exports import ExportMixin, insurer_roster_response
 from .organisations import _serve
 
 VIEW = "operations.insurancepolicy.view"
@@ -248,8 +248,8 @@ class InsuredExportView(InsuredListView):
             messages.error(request, _("The filters are not valid; nothing was exported."))
             return redirect("operations:insurance_insured", pk=self.policy.pk)
         _day, queryset = self.filtered()
-        return volunteer_export_response(user=request.user, queryset=queryset.order_by("name", "id"),
-                                         fmt=kwargs["fmt"], ip_address=client_ip(request), full_ids=full_ids)
+        return insurer_roster_response(user=request.user, queryset=queryset.order_by("name", "id"),
+                                       fmt=kwargs["fmt"], ip_address=client_ip(request), full_ids=full_ids)
 
 
 class UninsuredView(InsuranceNavMixin, StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):

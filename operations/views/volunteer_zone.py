@@ -34,7 +34,6 @@ from ..selectors.volunteer_zone import (
     volunteer_for_user,
 )
 from ..services.accounts import (
-    account_deletion_request,
     user_set_notification_preferences,
     volunteer_calendar_token,
     volunteer_from_calendar_token,
@@ -50,6 +49,7 @@ from ..services.signups import (
     signup_create_many,
 )
 from ..services.submissions import submission_key_new, submission_once
+from .base import add_service_errors
 
 MAX_SHIFTS_PER_REQUEST = 50
 
@@ -271,6 +271,76 @@ class MyDataView(VolunteerRequiredMixin, View):
         return response
 
 
+class MyDataPageView(VolunteerRequiredMixin, TemplateView):
+    """Everything held about me on screen (PDPA Art.3: read), the downloads, and my personal-data requests."""
+
+    template_name = "operations/volunteer/my_data.html"
+    zone_nav = "data"
+
+    def get_context_data(self, **kwargs):
+        from ..selectors.privacy import my_requests
+        from ..selectors.volunteer_zone import my_data_sections
+
+        context = super().get_context_data(**kwargs)
+        context.update(sections=my_data_sections(my_data(self.volunteer)), requests=my_requests(self.volunteer))
+        return context
+
+
+class PrivacyRequestCreateView(VolunteerRequiredMixin, FormView):
+    """Ask to stop processing (PDPA Art.11 par.2–4) or to correct data (Art.11 par.1): a tracked request."""
+
+    zone_nav = "data"
+    template_name = "operations/volunteer/privacy_request_form.html"
+
+    def get_form_class(self):
+        from ..forms.privacy import CorrectionForm, StopProcessingForm
+        from ..models import PrivacyRequestKind
+
+        forms = {PrivacyRequestKind.STOP_PROCESSING: StopProcessingForm, PrivacyRequestKind.CORRECTION: CorrectionForm}
+        if self.kwargs["kind"] not in forms:
+            raise Http404
+        return forms[self.kwargs["kind"]]
+
+    def get_context_data(self, **kwargs):
+        from ..models import PrivacyRequestKind
+
+        context = super().get_context_data(**kwargs)
+        context["kind"] = self.kwargs["kind"]
+        context["kind_label"] = PrivacyRequestKind(self.kwargs["kind"]).label
+        return context
+
+    def form_valid(self, form):
+        from ..services.privacy import privacy_request_submit
+
+        try:
+            request = privacy_request_submit(user=self.request.user, kind=self.kwargs["kind"],
+                                             details=form.cleaned_data["details"],
+                                             ip_address=self.request.META.get("REMOTE_ADDR") or None)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("We received your request. The Department of Social Welfare answers it by "
+                                         "%(due)s; you will be told by e-mail.") % {"due": request.due_on.isoformat()})
+        return redirect("volunteer:privacy_request", pk=request.pk)
+
+
+class MyPrivacyRequestView(VolunteerRequiredMixin, TemplateView):
+    """One of my requests (somebody else's answers 404)."""
+
+    template_name = "operations/volunteer/privacy_request.html"
+    zone_nav = "data"
+
+    def get_context_data(self, **kwargs):
+        from ..selectors.privacy import my_request
+
+        context = super().get_context_data(**kwargs)
+        try:
+            context["privacy_request"] = my_request(self.volunteer, kwargs["pk"])
+        except ObjectDoesNotExist as exc:
+            raise Http404 from exc
+        return context
+
+
 class DeletionView(VolunteerRequiredMixin, FormView):
     template_name = "operations/volunteer/delete_account.html"
     form_class = DeletionForm
@@ -279,7 +349,16 @@ class DeletionView(VolunteerRequiredMixin, FormView):
     def form_valid(self, form):
         from django.contrib.auth import logout
 
-        account_deletion_request(user=self.request.user, reason=form.cleaned_data["reason"])
+        from ..models import PrivacyRequestKind
+        from ..services.privacy import privacy_request_submit
+
+        try:
+            privacy_request_submit(user=self.request.user, kind=PrivacyRequestKind.DELETION,
+                                   details=form.cleaned_data["reason"],
+                                   ip_address=self.request.META.get("REMOTE_ADDR") or None)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
         logout(self.request)
         messages.success(self.request, _("We received your request. Your account is closed and your data will be "
                                          "deleted within 30 days, except records the law requires us to keep."))

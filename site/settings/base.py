@@ -288,6 +288,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Insurance: policy expiry alerts (30 and 7 days before) and the daily digest of accepted sign-ups
     # without insurance, one per unit, at 08:00 Asia/Taipei.
     "insurance-alerts": {"task": "operations.tasks.send_insurance_alerts", "schedule": crontab(hour=8, minute=0)},
+    # Review chain: reminders of forms on their chain's reminder day (a performance certificate's day 5) and
+    # of overdue forms, to the people who decide the waiting step, at 08:30 Asia/Taipei.
+    "review-reminders": {"task": "operations.tasks.send_review_reminders", "schedule": crontab(hour=8, minute=30)},
 }
 
 # --- E-mail ------------------------------------------------------------------------------------
@@ -404,3 +407,23 @@ BACKUP_DIR = os.environ.get("BACKUP_DIR", "")
 # "media=/srv/volunteer/media,private=/srv/volunteer/private"; empty: MEDIA_ROOT (+ PRIVATE_MEDIA_ROOT)
 BACKUP_FILE_ROOTS = dict(item.split("=", 1) for item in env_list("BACKUP_FILE_ROOTS") if "=" in item) or None
 PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "")
+
+# --- Personal-data rights (PDPA Art.3, Art.11; operations.services.privacy) ---------------------------------
+# A request is due PRIVACY_DUE_DAYS after it is made; the competent authority's staff get a digest of the
+# requests due within PRIVACY_REMIND_DAYS (and overdue ones) every morning. Volunteers with no activity for
+# PRIVACY_RETENTION_YEARS (no service, sign-up, training, cover, open membership or log-in) are anonymised
+# by the nightly retention job: PDPA Art.11 par.3 asks for deletion once the purpose has ended, and the
+# personal service file of Volunteer Service Act Art.11 is kept that long after the last service.
+PRIVACY = {
+    "DUE_DAYS": int(os.environ.get("PRIVACY_DUE_DAYS", "30")),
+    "REMIND_DAYS": (7, 1),
+    "RETENTION_YEARS": int(os.environ.get("PRIVACY_RETENTION_YEARS", "5")),
+    "RETENTION_BATCH": int(os.environ.get("PRIVACY_RETENTION_BATCH", "500")),
+}
+CELERY_BEAT_SCHEDULE.update({
+    # Personal-data requests due within a week, tomorrow or overdue: one digest to the competent authority, 08:15.
+    "privacy-request-reminders": {"task": "operations.tasks.send_privacy_reminders",
+                                  "schedule": crontab(hour=8, minute=15)},
+    # Anonymise volunteers inactive for longer than PRIVACY["RETENTION_YEARS"], nightly at 04:15.
+    "privacy-retention": {"task": "operations.tasks.run_privacy_retention", "schedule": crontab(hour=4, minute=15)},
+})

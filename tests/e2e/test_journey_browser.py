@@ -112,7 +112,7 @@ def test_register_confirm_login_find_sign_up_and_cancel(browser, page, live_serv
     shot(page, "journey-14-profile-zh")
     page.goto(f"{base}/en/volunteer/roster/")
     shot(page, "journey-15-roster-en")
-    page.goto(f"{base}/volunteer/delete-account/")
+    page.goto(f"{base}/volunteer/my-data/")
     shot(page, "journey-16-my-data-zh")
     page.goto(f"{base}/volunteer/preferences/")
     shot(page, "journey-17-preferences-zh")

@@ -15,12 +15,15 @@ from tests.factories import UserFactory
 NAV = re.compile(r'<nav id="bo-nav"[^>]*>(.*?)</nav>', re.S)
 LINK = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)</a>')
 
-NOT_BUILT = {"applications", "review", "reports"}
+NOT_BUILT = {"reports"}
 # role → the modules it sees, besides the dashboard link
 EXPECTED = {
-    "sysadmin": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "statistics", "system", "profile"},
-    "officer_root": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "statistics", "system", "profile"},
-    "admin_a": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "statistics", "profile"},
+    "sysadmin": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "applications", "review",
+                 "system", "statistics", "profile"},
+    "officer_root": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "applications",
+                     "review", "system", "statistics", "profile"},
+    "admin_a": {"volunteers", "units", "recruitment", "insurance", "training", "attendance", "applications", "review",
+                "statistics", "profile"},
     "leader_a": {"volunteers", "units", "recruitment", "training", "attendance", "statistics", "profile"},
     "subleader_a": {"volunteers", "units", "recruitment", "training", "attendance", "statistics", "profile"},
 }

@@ -96,3 +96,35 @@ def test_dashboard_in_chinese_names_the_work(org, wmg, login):
 def test_nothing_waiting_says_so(org, login):
     response = login(org.subleader_a).get("/en/backoffice/")
     assert all(item["count"] == 0 for item in response.context["work_items"])
+
+
+# A record-book batch submitted by unit A's administrator waits at unit A's step: its other administrator (the
+# case officer) and the competent authority's officers, who may act at any step, have it in their queue; the
+# submitter never does, nor the purpose authority before its step, nor a system administrator (who runs the
+# system, not the chain); leaders decide no reviews, so the figure is not shown to them.
+REVIEWS_WAITING = {"sysadmin": 0, "officer_root": 1, "officer_wmg": 0, "admin_a": 0, "case_officer_a": 1,
+                   "leader_a": None, "subleader_a": None, "admin_b": 0}
+
+
+def test_reviews_in_my_queue_for_every_role(org, login):
+    from operations.models import Role, RoleGrant
+    from operations.services import records
+    from tests.factories import UserFactory
+
+    from .test_reviews_services import ready
+
+    case_officer = UserFactory(username="case_officer_a")
+    RoleGrant.objects.create(user=case_officer, node=org.unit_a, role=Role.UNIT_ADMIN)
+    records.batch_create(actor=org.admin_a, unit=org.unit_a, volunteers=[ready(org.vol_a)])
+    users = {**org.users, "case_officer_a": case_officer}
+    for user_key, expected in REVIEWS_WAITING.items():
+        client = login(users[user_key])
+        items = {item["key"]: item for item in client.get("/en/backoffice/").context["work_items"]}
+        if expected is None:
+            assert "reviews_waiting" not in items, user_key
+            continue
+        assert items["reviews_waiting"]["count"] == expected, user_key
+        # the figure is the length of the queue it links to
+        queue = client.get(items["reviews_waiting"]["url"])
+        assert queue.status_code == 200, user_key
+        assert len(queue.context["reviews"]) == expected, user_key

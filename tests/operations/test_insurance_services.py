@@ -31,7 +31,7 @@ from operations.selectors.matching import match_candidates
 from operations.selectors.signup_rules import codes
 from operations.services import insurance as svc
 from operations.services.attendance import attendance_correct, attendance_record
-from operations.services.signups import signup_create, signup_decide, signup_problems
+from operations.services.signups import signup_cancel, signup_create, signup_decide, signup_problems
 from operations.tasks import send_insurance_alerts
 from tests.conftest import fresh
 from tests.factories import RoleGrantFactory, UserFactory, minimal_pdf
@@ -139,6 +139,29 @@ def test_reviewed_application_passes_but_acceptance_is_refused(org, rec, shift):
     svc.cover_add_node(actor=None, policy=policy, node=org.team_a)
     decided = signup_decide(signup=signup, actor=fresh(org.admin_a), decision=SignupStatus.ACCEPTED)
     assert decided.status == SignupStatus.ACCEPTED
+
+
+def test_waitlist_promotion_passes_over_the_uninsured_and_tells_them_why(org, rec, shift,
+                                                                         django_capture_on_commit_callbacks):
+    """A freed seat is an acceptance: the gate is asked again, on the service date, when it is given."""
+    policy = policy_for(org.unit_a)
+    Shift.objects.filter(pk=shift.pk).update(headcount=1)
+    org.vol_a.email = "vol-a@example.com"
+    org.vol_a.save()
+    svc.cover_add_people(actor=None, policy=policy, volunteers=[org.vol_a, org.vol_b, org.vol_c])
+    seat = signup_create(volunteer=fresh(org.vol_b), shift=fresh_shift(shift))
+    uninsured_later = signup_create(volunteer=fresh(org.vol_a), shift=fresh_shift(shift))
+    next_in_line = signup_create(volunteer=fresh(org.vol_c), shift=fresh_shift(shift))
+    assert (uninsured_later.status, next_in_line.status) == (SignupStatus.WAITLISTED, SignupStatus.WAITLISTED)
+    cover = InsuranceCover.objects.get(volunteer=org.vol_a)
+    svc.cover_end(actor=fresh(org.admin_a), cover=cover, last_day=DAY - datetime.timedelta(days=1), reason="退保")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        signup_cancel(signup=seat, actor=fresh(org.admin_a), reason="改期")
+    assert Signup.objects.get(pk=uninsured_later.pk).status == SignupStatus.WAITLISTED  # keeps the place
+    assert Signup.objects.get(pk=next_in_line.pk).status == SignupStatus.ACCEPTED
+    told = [m for m in mail.outbox if m.to == ["vol-a@example.com"]]
+    assert len(told) == 1 and DAY.isoformat() in told[0].body and org.unit_a.phone in told[0].body
 
 
 def test_matching_hides_the_uninsured_where_seats_are_given_at_once(org, rec, shift):

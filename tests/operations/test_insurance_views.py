@@ -109,6 +109,13 @@ def test_insurer_roster_export_masked_or_full_and_audited(org, login):
     full = b"".join(client.get(url, {"ids": "full"}).streaming_content).decode("utf-8-sig")
     assert org.vol_a.id_number in full
     assert AuditEvent.objects.filter(action="exported").count() == 2
+    assert AuditEvent.objects.filter(action="exported", changes__what="insurer roster").count() == 2
+    # what insurers ask for and nothing more: name, sex, date of birth, identity number
+    header, *rows = [line.split(",") for line in full.strip().splitlines()]
+    assert len(header) == 4
+    row = next(r for r in rows if r[0] == org.vol_a.name)
+    assert row[2] == org.vol_a.birth_date.isoformat() and row[3] == org.vol_a.id_number
+    assert org.vol_a.phone not in full and (not org.vol_a.email or org.vol_a.email not in full)
 
 
 def test_uninsured_on_upcoming_shifts_list(org, rec, login):

@@ -260,7 +260,7 @@ def test_deletion_request_closes_the_account(client):
     assert client.post("/volunteer/delete-account/", {"confirm": "on", "reason": "moving"}).status_code == 302
     user = User.objects.get(pk=volunteer.user_id)
     assert user.deletion_requested_at is not None
-    assert AuditEvent.objects.filter(changes__deletion_requested__isnull=False).exists()
+    assert AuditEvent.objects.filter(action="privacy_requested").exists()
     response = login_post(client, "ming@example.com", DEFAULT_PASSWORD)
     assert response.status_code == 200 and "_auth_user_id" not in client.session
 

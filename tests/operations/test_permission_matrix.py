@@ -37,7 +37,7 @@ TEAM_MGR = UNIT_MGR | {"leader_a"}
 AUTH = frozenset({"sysadmin", "officer_root", "officer_wmg"})
 UNRESTRICTED = frozenset({"sysadmin", "officer_root"})
 # who sees an object that lies at this level on the A side of the tree (root › WMG › unit A › team A › sub A)
-VISIBLE = {"sub": ALL, "team": TEAM_MGR, "unit": UNIT_MGR, "authority": AUTH}
+VISIBLE = {"sub": ALL, "team": TEAM_MGR, "unit": UNIT_MGR, "authority": AUTH, "root": UNRESTRICTED}
 
 
 @dataclass(frozen=True)
@@ -217,6 +217,30 @@ MATRIX: dict[str, Spec] = {
     "training_gap_export": Spec(kwargs=_fmt(), ok=302),  # without a unit chosen: back to the list, with a message
     "campaign_training_requirement": Spec(kwargs=_pk("campaign_in", "campaign_out"), verb=UNIT_MGR),
     "position_training_requirement": Spec(kwargs=_pk("position_in", "position_out"), verb=UNIT_MGR),
+    # review chain (表單審核): reviews belong to the form's unit (batch A: unit A; batch C: unit C); unit
+    # managers and the authorities above read them; deciding is checked per step by the service
+    "review_queue": Spec(verb=UNIT_MGR),
+    "review_list": Spec(verb=UNIT_MGR),
+    "review_detail": Spec(kwargs=_pk("review_in", "review_out"), level="unit", verb=UNIT_MGR, post=True),
+    # record books and service IDs follow their volunteer (sub-team A's / team C's), read by unit managers
+    "record_book_list": Spec(verb=UNIT_MGR),
+    "record_book_detail": Spec(kwargs=_pk("book_in", "book_out"), level="unit", verb=UNIT_MGR, post=True),
+    "record_book_batch_list": Spec(verb=UNIT_MGR),
+    "record_book_batch_create": Spec(verb=UNIT_MGR),
+    "record_book_batch_detail": Spec(kwargs=_pk("batch_in", "batch_out"), level="unit", verb=UNIT_MGR),
+    "service_id_list": Spec(verb=UNIT_MGR),
+    "service_id_pdf": Spec(kwargs=_pk("sid_in", "sid_out"), level="unit", verb=UNIT_MGR),
+    "service_id_cancel": Spec(kwargs=_pk("sid_in", "sid_out"), level="unit", verb=UNIT_MGR, post=True),
+    "service_id_create": Spec(kwargs=_pk("vol_sub_a", "vol_c"), verb=UNIT_MGR, verb_first=True, post=True),
+    # certificates (績效證明書, 榮譽卡) belong to the unit they were applied for through
+    "certificate_application_list": Spec(verb=UNIT_MGR),
+    "certificate_application_detail": Spec(kwargs=_pk("cert_in", "cert_out"), level="unit", verb=UNIT_MGR),
+    "certificate_application_pdf": Spec(kwargs=_pk("cert_in", "cert_out"), level="unit", verb=UNIT_MGR),
+    "certificate_application_cancel": Spec(kwargs=_pk("cert_in", "cert_out"), level="unit", verb=UNIT_MGR,
+                                           post=True),
+    "certificate_application_create": Spec(kwargs=lambda o, inside: {"pk": (o.vol_sub_a if inside else o.vol_c).pk,
+                                                                     "kind": "performance"},
+                                           verb=UNIT_MGR, verb_first=True, post=True),
     # statistics (module 10): figures of the user's own part of the tree, for every staff role; the national
     # export (full identity numbers) for unit managers; without a unit chosen the download answers 400
     "statistics_home": Spec(),
@@ -224,6 +248,17 @@ MATRIX: dict[str, Spec] = {
     **{f"{name}_export": Spec(kwargs=_fmt()) for name in STATISTICS_PAGES},
     "national_export": Spec(verb=UNIT_MGR),
     "national_export_download": Spec(kwargs=_fmt(), verb=UNIT_MGR, ok=400, extra={"record": "volunteers"}),
+    # system management: the audit log's export, the competent authority's queue of personal-data requests
+    # (both requests hang from the root authority: officers of a purpose authority hold the verb, not the queue),
+    # the role matrix and the grants of the viewer's part of the tree
+    "audit_export": Spec(kwargs=_fmt(), verb=AUTH),
+    "privacy_request_list": Spec(verb=UNRESTRICTED),
+    "privacy_request_export": Spec(kwargs=_fmt(), verb=UNRESTRICTED),
+    "privacy_request_detail": Spec(kwargs=_pk("privacy_in", "privacy_out"), level="root", verb=UNRESTRICTED,
+                                   verb_first=True, post=True),
+    "role_matrix": Spec(verb=AUTH),
+    "role_grant_export": Spec(kwargs=_fmt(), verb=AUTH),
+    "role_matrix_export": Spec(kwargs=_fmt(), verb=AUTH),
     # public: an invalid link shows "this link is no longer valid" to anyone
     "set_password": Spec(kwargs=lambda o, inside: {"uidb64": "MQ", "token": "set-password"}, public=True, anon=200),
 }
@@ -307,6 +342,16 @@ def objects(org):
     from tests.operations.test_training_views import training_matrix_objects
 
     training_matrix_objects(o)
+    from tests.operations.test_reviews_views import review_matrix_objects
+
+    review_matrix_objects(o)
+    from operations.models import PrivacyRequest, PrivacyRequestKind
+
+    due = timezone.localdate()
+    o.privacy_in = PrivacyRequest.objects.create(kind=PrivacyRequestKind.DELETION, volunteer=o.vol_sub_a, node=o.root,
+                                                 due_on=due)
+    o.privacy_out = PrivacyRequest.objects.create(kind=PrivacyRequestKind.CORRECTION, volunteer=o.vol_c, node=o.root,
+                                                  due_on=due, details="生日有誤")
     return o
 
 

@@ -33,6 +33,7 @@ from operations.models import (
     Volunteer,
 )
 from operations.rules import VERB_ROLES
+from operations.scoping import hashed_reach, wide_scope
 from operations.services.organisations import orgnode_close
 from tests.conftest import GRANTS, fresh
 from tests.factories import (
@@ -87,6 +88,8 @@ def nodes_of(obj: Model) -> list[OrgNode]:
         return [obj.session.host]
     if name == "trainingcertificate":  # the volunteer's: visible to whoever sees the volunteer
         return nodes_of(obj.volunteer)
+    if name == "privacyrequest":  # answered by the competent authority; without one only the unrestricted see it
+        return [obj.node] if obj.node else []
     if name == "unitapplication":  # addressed to an authority; without one only the root's officers see it
         return [obj.purpose_authority] if obj.purpose_authority else []
     raise AssertionError(f"{obj._meta.label} is scoped: say here which nodes its rows belong to")
@@ -157,6 +160,10 @@ def rows(org):
                                                     ends_on=policy.ends_on)
             models["insurancecover"].objects.create(policy=policy, volunteer=org.vol_c, starts_on=policy.starts_on,
                                                     ends_on=policy.ends_on)
+    if "privacyrequest" in models:
+        for i, (volunteer, node) in enumerate(((org.vol_a, org.root), (org.vol_c, org.root), (org.vol_b, None))):
+            models["privacyrequest"].objects.create(kind="correction", volunteer=volunteer, node=node,
+                                                    due_on=datetime.date(2025, 6, 1), details=f"更正{i}")
     if "course" in models:
         from tests.operations.test_training_views import training_scope_rows
 
@@ -183,6 +190,8 @@ def test_visible_to_is_exactly_the_users_part_of_the_tree(org, rows, user_key):
         visible = list(model.objects.visible_to(user, roles=roles))
         assert len(visible) == len(set(visible)), f"{model.__name__}: duplicates in the scoped list"
         assert set(visible) == expected_visible(org, user_key, model, roles), (model.__name__, roles)
+        with hashed_reach():  # the form deep pages and counts use (scoping.reached_through) selects the same
+            assert set(model.objects.visible_to(user, roles=roles)) == set(visible), (model.__name__, roles)
 
 
 @pytest.mark.parametrize("user_key", list(GRANTS))
@@ -428,3 +437,15 @@ def test_team_leader_cannot_grant_roles(org, login):
 
 def test_unit_admin_cannot_read_the_audit_trail(org, login):
     assert login(org.admin_a).get("/backoffice/audit/").status_code == 403
+
+
+def test_wide_scopes_check_volunteers_row_by_row_and_narrow_ones_hash(org):
+    """The plan, not the rows: an authority's officer reads the first page of volunteers through one EXISTS
+    over membership UNION ALL sign-up (row by row through the indexes); a unit's administrator, deep pages and
+    counts through hashed subqueries."""
+    wide, narrow = fresh(org.officer_wmg), fresh(org.admin_a)
+    assert wide_scope(wide) and not wide_scope(narrow)
+    assert "UNION ALL" in str(Volunteer.objects.visible_to(wide).query)
+    assert "UNION" not in str(Volunteer.objects.visible_to(narrow).query)
+    with hashed_reach():
+        assert "UNION" not in str(Volunteer.objects.visible_to(wide).query)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
 from operations.models import (
     CourseKind,
@@ -139,6 +139,8 @@ def test_hours_by_month_and_category(org):
     _record(org.vol_c, org.unit_c, datetime.date(2026, 2, 10), 4, category=UnitCategory.CULTURE)
     _record(org.vol_a, org.unit_a, datetime.date(2025, 12, 31), 8)  # before the period
     _record(org.vol_a, org.unit_a, datetime.date(2026, 7, 1), 8)  # after it
+    misuse = _record(org.vol_a, org.unit_a, datetime.date(2026, 2, 2), 5)
+    ServiceRecord.objects.filter(pk=misuse.pk).update(misuse_note="冒用他人紀錄冊", misuse_at=timezone.now())
     figure = stats.hours_by_month(scope(org.officer_wmg))
     assert figure.categories[:3] == ["2026-01", "2026-02", "2026-03"] and len(figure.categories) == 6
     assert column(figure, str(UnitCategory.SPORTS.label))["2026-01"] == Decimal("3.5")

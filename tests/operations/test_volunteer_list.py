@@ -345,3 +345,12 @@ def test_deep_pages_read_by_deferred_join_show_the_same_rows(org, login, monkeyp
     deferred = [names(10, 1), names(10, 2), names(10, 3)]
     assert [len(page) for page in plain] == [10, 10, 3]
     assert deferred == plain
+    # The pages seen are remembered by their first row's sort key: read again (and out of order), they are
+    # sought from that key (keyset), with the same rows in the same order, ties between equal names included.
+    from operations.selectors import counting
+
+    seeks = []
+    real_from_key = counting._from_key
+    monkeypatch.setattr(counting, "_from_key", lambda order, key: seeks.append(key) or real_from_key(order, key))
+    assert [names(10, 3), names(10, 1), names(10, 2)] == [plain[2], plain[0], plain[1]]
+    assert len(seeks) == 3

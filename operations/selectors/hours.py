@@ -1,0 +1,353 @@
+"""Countable hours (可採計時數): the one definition of the service hours that count, used by "my hours", the
+back-office hour screens, the award eligible lists, the WMG recognitions and (through `countable_totals`)
+every other rule that needs hours (performance certificate, honor card, reports).
+
+The ledger is `ServiceRecord`: shift attendance, staff entry and hour-slip imports all write there, so
+there is one table to read. A record counts when all of these hold (DOMAIN.md §1.5, §1.6):
+
+1. it is not annotated as misuse (志願服務證及服務紀錄冊管理辦法 Art.6: the unit corrects and annotates, and
+   the record is not counted);
+2. it has a service category (the unit's category when recorded);
+3. the volunteer is trained for that category and the record's date is on or after the day hours in the
+   category start counting: the later of the first basic and the first special-training-of-C completion
+   dates; when those dates are unknown, the record-book date (MOHW 103.1.13 衛部救字第1030128451號; the
+   Yunlin page quoted in DOMAIN §1.6). The record-book date comes from the record-book module through
+   `register_record_book_dates`; without it only training dates are used.
+
+Callers may narrow the period (`start`, `end`, both inclusive) and the categories (an award scheme's unit
+categories). Everything is one SQL statement over the ledger, joined to the first completion dates per
+volunteer (and per category); `explain` runs the same statement without the aggregate and says, record by
+record, whether it counted and why not."""
+from __future__ import annotations
+
+import datetime
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from ..models import CourseKind, OrgNode, ServiceRecord, TrainingCertificate, UnitCategory, Volunteer
+
+COUNTED = "counted"
+MISUSE = "misuse"
+NO_CATEGORY = "no_category"
+NOT_TRAINED = "not_trained"
+BEFORE_TRAINING = "before_training"
+OTHER_CATEGORY = "other_category"
+
+STATUS_LABELS = {
+    COUNTED: _("Counted"),
+    MISUSE: _("Not counted: annotated as misuse"),
+    NO_CATEGORY: _("Not counted: the record has no service category"),
+    NOT_TRAINED: _("Not counted: basic or special training for this category not on record"),
+    BEFORE_TRAINING: _("Not counted: before the training for this category was completed"),
+    OTHER_CATEGORY: _("Not counted here: a category this award does not count"),
+}
+
+# --- The record-book date (from the record-book module) ------------------------------------------------
+
+_record_book_dates: Callable[[], QuerySet] | None = None
+
+
+def register_record_book_dates(factory: Callable[[], QuerySet] | None) -> None:
+    """Let the record-book module give the record-book date of each volunteer: `factory()` returns a
+    queryset of rows with `volunteer_id` and `d` (one row per volunteer, e.g.
+    `RecordBook.objects.filter(...).values("volunteer_id").annotate(d=Min("issued_on"))`). Call it from
+    `AppConfig.ready`; None removes it (tests)."""
+    global _record_book_dates
+    _record_book_dates = factory
+
+
+# --- SQL -----------------------------------------------------------------------------------------------
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _volunteer_clause(column: str, volunteers) -> tuple[str, list]:
+    """`column` restricted to `volunteers`: None (everyone), one id, ids, or a Volunteer queryset."""
+    if volunteers is None:
+        return "", []
+    if isinstance(volunteers, int):
+        return f"{column} = %s", [volunteers]
+    if isinstance(volunteers, Volunteer):
+        return f"{column} = %s", [volunteers.pk]
+    if isinstance(volunteers, QuerySet):
+        sql, params = volunteers.order_by().values("pk").query.sql_with_params()
+        return f"{column} IN ({sql})", list(params)
+    ids = sorted({int(v) for v in volunteers})
+    if not ids:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", ids
+
+
+def _and(*parts: str) -> str:
+    kept = [p for p in parts if p]
+    return " AND ".join(kept) if kept else "1 = 1"
+
+
+def _ledger(*, volunteers=None, start=None, end=None, unit: OrgNode | None = None,
+            categories: Iterable[str] | None = None, categories_in_where: bool = True,
+            with_unit_name: bool = False) -> tuple[str, list, str, tuple[str, list]]:
+    """FROM/JOIN/WHERE of the ledger joined to the dates hours count from, and the SQL expressions of the
+    day hours count from (`count_from`) and of the record's status. Returns (sql, params, count_from,
+    status)."""
+    certs = _table(TrainingCertificate)
+    records = _table(ServiceRecord)
+    cert_filter, cert_params = _volunteer_clause("volunteer_id", volunteers)
+    rec_filter, rec_params = _volunteer_clause("r.volunteer_id", volunteers)
+    params: list = []
+    joins = [
+        f"LEFT JOIN (SELECT volunteer_id, MIN(completed_on) AS d FROM {certs} "
+        f"WHERE {_and('kind = %s', cert_filter)} GROUP BY volunteer_id) b ON b.volunteer_id = r.volunteer_id",
+        f"LEFT JOIN (SELECT volunteer_id, category, MIN(completed_on) AS d FROM {certs} "
+        f"WHERE {_and('kind = %s', cert_filter)} GROUP BY volunteer_id, category) s "
+        f"ON s.volunteer_id = r.volunteer_id AND s.category = r.category",
+    ]
+    params += [CourseKind.BASIC.value, *cert_params, CourseKind.SPECIAL.value, *cert_params]
+    book = "NULL"
+    if _record_book_dates is not None:
+        book_qs = _record_book_dates()
+        if volunteers is not None:
+            book_qs = book_qs.filter(volunteer_id__in=_ids_or_qs(volunteers))
+        book_sql, book_params = book_qs.order_by().values("volunteer_id", "d").query.sql_with_params()
+        joins.append(f"LEFT JOIN ({book_sql}) rb ON rb.volunteer_id = r.volunteer_id")
+        params += list(book_params)
+        book = "rb.d"
+    if with_unit_name:
+        joins.append(f"JOIN {_table(OrgNode)} n ON n.id = r.unit_id")
+    count_from = (f"(CASE WHEN b.d IS NOT NULL AND s.d IS NOT NULL THEN (CASE WHEN b.d > s.d THEN b.d ELSE s.d END) "
+                  f"ELSE {book} END)")
+    where = [rec_filter]
+    params += rec_params
+    if start is not None:
+        where.append("r.date >= %s")
+        params.append(start)
+    if end is not None:
+        where.append("r.date <= %s")
+        params.append(end)
+    if unit is not None:
+        nodes = _table(OrgNode)
+        where.append(f"r.unit_id IN (SELECT id FROM {nodes} WHERE path LIKE %s)")
+        params.append(unit.path + "%")
+    category_test = ""
+    if categories is not None:
+        cats = sorted(set(categories))
+        category_test = f"r.category IN ({', '.join(['%s'] * len(cats))})" if cats else "1 = 0"
+        if categories_in_where:
+            where.append(category_test)
+            params += cats
+    status = (f"(CASE WHEN r.misuse_at IS NOT NULL THEN '{MISUSE}' "
+              f"WHEN r.category = '' THEN '{NO_CATEGORY}' ")
+    status_params: list = []
+    if categories is not None and not categories_in_where:
+        status += f"WHEN NOT ({category_test}) THEN '{OTHER_CATEGORY}' "
+        status_params = sorted(set(categories))
+    status += (f"WHEN {count_from} IS NULL THEN '{NOT_TRAINED}' "
+               f"WHEN r.date < {count_from} THEN '{BEFORE_TRAINING}' ELSE '{COUNTED}' END)")
+    sql = f"FROM {records} r {' '.join(joins)} WHERE {_and(*where)}"
+    return sql, params, count_from, (status, status_params)
+
+
+def _ids_or_qs(volunteers):
+    if isinstance(volunteers, Volunteer):
+        return [volunteers.pk]
+    if isinstance(volunteers, int):
+        return [volunteers]
+    if isinstance(volunteers, QuerySet):
+        return volunteers.order_by().values("pk")
+    return list(volunteers)
+
+
+def _decimal(value) -> Decimal:
+    if value is None:
+        return Decimal("0")
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.1"))
+    return Decimal(str(round(float(value), 1)))
+
+
+def _date(value) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
+
+
+# --- Totals (many volunteers at once) -------------------------------------------------------------------
+
+def countable_totals(*, volunteers=None, start: datetime.date | None = None, end: datetime.date | None = None,
+                     categories: Iterable[str] | None = None, unit: OrgNode | None = None,
+                     min_hours: Decimal | None = None, by_category: bool = False) -> dict:
+    """Countable hours per volunteer (or per (volunteer, category) with `by_category`) of the records
+    dated `start`…`end`, in `categories` (None: all), at units under `unit` (None: anywhere), for
+    `volunteers` (None: everyone; an id, ids or a Volunteer queryset — pass the caller's scope).
+    With `min_hours`, only those reaching it. One query."""
+    sql, params, count_from, _status = _ledger(volunteers=volunteers, start=start, end=end, unit=unit,
+                                               categories=categories)
+    keys = "r.volunteer_id, r.category" if by_category else "r.volunteer_id"
+    counted = f"r.misuse_at IS NULL AND r.category <> '' AND r.date >= {count_from}"
+    query = f"SELECT {keys}, SUM(r.hours) {sql} AND {counted} GROUP BY {keys}"
+    if min_hours is not None:
+        query += " HAVING SUM(r.hours) >= %s"
+        params = [*params, Decimal(min_hours)]
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    if by_category:
+        return {(vid, cat): _decimal(total) for vid, cat, total in rows}
+    return {vid: _decimal(total) for vid, total in rows}
+
+
+def countable_hours(volunteer: Volunteer | int, *, start=None, end=None, categories=None,
+                    unit: OrgNode | None = None) -> Decimal:
+    """One volunteer's countable hours."""
+    pk = volunteer.pk if isinstance(volunteer, Volunteer) else int(volunteer)
+    return countable_totals(volunteers=pk, start=start, end=end, categories=categories, unit=unit).get(
+        pk, Decimal("0"))
+
+
+# --- The working (one volunteer) ------------------------------------------------------------------------
+
+@dataclass
+class RecordLine:
+    pk: int
+    date: datetime.date
+    unit_id: int
+    unit_name: str
+    category: str
+    content: str
+    hours: Decimal
+    people_served: int
+    source: str
+    misuse_note: str
+    count_from: datetime.date | None
+    status: str
+
+    @property
+    def counted(self) -> bool:
+        return self.status == COUNTED
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def category_label(self) -> str:
+        return str(UnitCategory(self.category).label) if self.category in UnitCategory.values else ""
+
+
+@dataclass
+class CategoryDates:
+    category: str
+    label: str
+    basic_on: datetime.date | None
+    special_on: datetime.date | None
+    record_book_on: datetime.date | None
+    count_from: datetime.date | None
+    counted: Decimal = Decimal("0")
+    excluded: Decimal = Decimal("0")
+
+
+@dataclass
+class Working:
+    """Which records counted, which did not and why, and the dates used."""
+
+    volunteer_id: int
+    start: datetime.date | None
+    end: datetime.date | None
+    categories: tuple[str, ...] | None
+    lines: list[RecordLine] = field(default_factory=list)
+    dates: list[CategoryDates] = field(default_factory=list)
+
+    @property
+    def counted(self) -> Decimal:
+        return sum((line.hours for line in self.lines if line.counted), Decimal("0"))
+
+    @property
+    def recorded(self) -> Decimal:
+        return sum((line.hours for line in self.lines), Decimal("0"))
+
+    @property
+    def excluded(self) -> Decimal:
+        return self.recorded - self.counted
+
+    def excluded_by_reason(self) -> list[tuple[str, Decimal, int]]:
+        found: dict[str, list] = OrderedDict()
+        for line in self.lines:
+            if not line.counted:
+                entry = found.setdefault(line.status, [Decimal("0"), 0])
+                entry[0] += line.hours
+                entry[1] += 1
+        return [(str(STATUS_LABELS[s]), h, n) for s, (h, n) in found.items()]
+
+    def _group(self, key) -> list[dict]:
+        groups: dict = OrderedDict()
+        for line in self.lines:
+            k = key(line)
+            g = groups.setdefault(k, {"key": k, "counted": Decimal("0"), "recorded": Decimal("0"), "records": 0})
+            g["recorded"] += line.hours
+            g["records"] += 1
+            if line.counted:
+                g["counted"] += line.hours
+        return list(groups.values())
+
+    def by_year(self) -> list[dict]:
+        return sorted(self._group(lambda line: line.date.year), key=lambda g: g["key"], reverse=True)
+
+    def by_unit(self) -> list[dict]:
+        rows = self._group(lambda line: line.unit_name)
+        return sorted(rows, key=lambda g: (-g["counted"], g["key"]))
+
+    def by_category(self) -> list[dict]:
+        rows = self._group(lambda line: line.category_label or str(_("No category")))
+        return sorted(rows, key=lambda g: (-g["counted"], g["key"]))
+
+
+def explain(volunteer: Volunteer | int, *, start=None, end=None, categories=None,
+            unit: OrgNode | None = None) -> Working:
+    """The working of `countable_hours` for one volunteer: every record of the period with its status,
+    and per category the dates used. Two queries."""
+    pk = volunteer.pk if isinstance(volunteer, Volunteer) else int(volunteer)
+    cats = tuple(sorted(set(categories))) if categories is not None else None
+    sql, params, count_from, (status, status_params) = _ledger(
+        volunteers=pk, start=start, end=end, unit=unit, categories=cats, categories_in_where=False,
+        with_unit_name=True)
+    # status appears after count_from in the select list; its params come in the same order
+    query = (f"SELECT r.id, r.date, r.unit_id, n.name, r.category, r.content, r.hours, r.people_served, r.source, "
+             f"r.misuse_note, {count_from}, {status}, b.d, s.d "
+             f"{sql} "
+             f"ORDER BY r.date DESC, r.id DESC")
+    # the FROM's params come after the select list's (status_params)
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*status_params, *params])
+        rows = cursor.fetchall()
+    working = Working(pk, start, end, cats)
+    per_category: dict[str, CategoryDates] = {}
+    book_on = record_book_date(pk)
+    for (rid, day, unit_id, unit_name, category, content, hours, served, source, note, cf, state, basic,
+         special) in rows:
+        line = RecordLine(rid, _date(day), unit_id, unit_name, category, content, _decimal(hours), served, source,
+                          note, _date(cf), state)
+        working.lines.append(line)
+        if category and category not in per_category:
+            per_category[category] = CategoryDates(
+                category, line.category_label, _date(basic), _date(special), book_on, _date(cf))
+        if category:
+            entry = per_category[category]
+            if line.counted:
+                entry.counted += line.hours
+            else:
+                entry.excluded += line.hours
+    working.dates = sorted(per_category.values(), key=lambda d: d.label)
+    return working
+
+
+def record_book_date(volunteer_id: int) -> datetime.date | None:
+    if _record_book_dates is None:
+        return None
+    row = next(iter(_record_book_dates().filter(volunteer_id=volunteer_id).values_list("d", flat=True)), None)
+    return _date(row)
