@@ -22,6 +22,7 @@ from ..models import (
     Membership,
     OrgKind,
     OrgNode,
+    RecordBook,
     ServiceRecord,
     Sex,
     TrainingCertificate,
@@ -35,6 +36,7 @@ RECORD_TYPES = {
     "volunteers": _("Volunteers"),
     "training": _("Training records"),
     "hours": _("Service hours"),
+    "record_books": _("Record books"),
 }
 
 ID_TYPE_CODES = {IdType.NATIONAL_ID: "1", IdType.ARC_NEW: "2", IdType.ARC_OLD: "2", IdType.PASSPORT: "3"}
@@ -53,7 +55,11 @@ LAYOUTS = {
                  "訓練時數", "主辦單位", "結訓日期", "結業證書字號", "線上課程"],
     "hours": ["運用單位代碼", "證件類別", "身分證統一編號或證件號碼", "姓名", "服務日期", "服務類別", "服務內容",
               "服務時數", "服務人次"],
+    "record_books": ["運用單位代碼", "證件類別", "身分證統一編號或證件號碼", "姓名", "紀錄冊號", "發冊狀態", "發冊機關",
+                     "申請單位", "發冊日期", "領冊日期", "註銷日期"],
 }
+BOOK_STATUS_NAMES = {"first": "初次", "renewal": "換發", "replacement": "補發", "cancelled": "註銷",
+                     "uncollected": "未領取"}
 
 CHUNK = 2000
 
@@ -101,7 +107,9 @@ def training_rows(unit: OrgNode, start: datetime.date, end: datetime.date) -> It
 
 
 def _records(unit: OrgNode, start, end):
-    return ServiceRecord.objects.filter(unit__path__startswith=unit.path, date__gte=start, date__lte=end)
+    """The unit's service records of the period; records annotated as misuse are not counted (DOMAIN §1.6)."""
+    return ServiceRecord.objects.filter(unit__path__startswith=unit.path, date__gte=start, date__lte=end,
+                                        misuse_at__isnull=True)
 
 
 def hours_rows(unit: OrgNode, start: datetime.date, end: datetime.date) -> Iterator[list]:
@@ -113,7 +121,24 @@ def hours_rows(unit: OrgNode, start: datetime.date, end: datetime.date) -> Itera
                content, float(hours), served]
 
 
-ROWS = {"volunteers": volunteer_rows, "training": training_rows, "hours": hours_rows}
+def _books(unit: OrgNode, start, end):
+    """The record books of the unit's volunteers of the period (one book per person for life, DOMAIN §1.6)."""
+    return RecordBook.objects.filter(volunteer__in=_unit_volunteers(unit, start, end).values("pk"))
+
+
+def record_book_rows(unit: OrgNode, start: datetime.date, end: datetime.date) -> Iterator[list]:
+    rows = (_books(unit, start, end).order_by("volunteer__name", "volunteer_id")
+            .values_list("volunteer__id_type", "volunteer__id_number", "volunteer__name", "number", "status",
+                         "issuing_authority__name", "applied_by_unit__name", "issued_on", "collected_on",
+                         "cancelled_on"))
+    for id_type, number, name, book, status, authority, applied_by, issued, collected, cancelled in rows.iterator(
+            chunk_size=CHUNK):
+        yield [unit.code, ID_TYPE_CODES.get(id_type, ""), number, name, book, BOOK_STATUS_NAMES.get(status, status),
+               authority, applied_by, _date(issued), _date(collected), _date(cancelled)]
+
+
+ROWS = {"volunteers": volunteer_rows, "training": training_rows, "hours": hours_rows,
+        "record_books": record_book_rows}
 
 
 def row_count(record: str, unit: OrgNode, start: datetime.date, end: datetime.date) -> int:
@@ -122,6 +147,8 @@ def row_count(record: str, unit: OrgNode, start: datetime.date, end: datetime.da
     if record == "training":
         return TrainingCertificate.objects.filter(volunteer__in=_unit_volunteers(unit, start, end).values("pk"),
                                                   completed_on__gte=start, completed_on__lte=end).count()
+    if record == "record_books":
+        return _books(unit, start, end).count()
     return _records(unit, start, end).count()
 
 

@@ -2,11 +2,15 @@
 table under it and the same data as CSV, XLSX or ODS. Thin: parse the filters, call one selector, render."""
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,6 +20,7 @@ from django.views.generic import TemplateView
 from ..charts import Series, bar_chart, line_chart
 from ..exports import CONTENT_TYPES, spreadsheet_response
 from ..filters.statistics import NationalExportForm, RecruitmentForm, StatisticsForm
+from ..scoping import scope_paths
 from ..selectors import national_export as national
 from ..selectors import statistics as selectors
 from ..services import national_export as national_services
@@ -94,6 +99,21 @@ def _cell(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
+def figure_cache_seconds() -> int:
+    return int(getattr(settings, "STATISTICS_CACHE_SECONDS", 300))
+
+
+def figure_cache_key(question: str, user, data: dict) -> str:
+    """The figure's cache key: the question, the page's language, the user's part of the tree (the scope is
+    all a figure depends on besides the filters) and the filters."""
+    parts = [question, translation.get_language() or "", repr(scope_paths(user))]
+    for name in ("node", "campaign"):
+        value = data.get(name)
+        parts.append(str(value.pk) if value is not None else "")
+    parts += [data["start"].isoformat(), data["end"].isoformat(), data.get("category") or "", data.get("by") or ""]
+    return "statistics:figure:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
 class StatisticsView(StatisticsNavMixin, StaffRequiredMixin, TemplateView):
     """One question (`question`, a slug of QUESTIONS, given to as_view)."""
 
@@ -134,7 +154,13 @@ class StatisticsView(StatisticsNavMixin, StaffRequiredMixin, TemplateView):
         data = form.cleaned_data
         scope = selectors.StatsScope(user=self.request.user, start=data["start"], end=data["end"],
                                      node=data.get("node"), category=data.get("category") or "")
-        return BY_SLUG[self.question].compute(scope, data)
+        key = figure_cache_key(self.question, self.request.user, data)
+        figure = cache.get(key)
+        if figure is None:
+            figure = BY_SLUG[self.question].compute(scope, data)
+            figure.computed_at = timezone.localtime()
+            cache.set(key, figure, figure_cache_seconds())
+        return figure
 
     def get(self, request, *args, **kwargs):
         fmt = kwargs.get("fmt")
@@ -159,7 +185,7 @@ class StatisticsView(StatisticsNavMixin, StaffRequiredMixin, TemplateView):
         context.update(question=question, form=self.get_form(), figure=figure,
                        chart=mark_safe(render_chart(figure)) if figure is not None else "",  # noqa: S308 escaped by charts
                        export_url=reverse(f"operations:{question.url_name}_export", args=["FMT"])[:-3],
-                       querystring=query.urlencode())
+                       querystring=query.urlencode(), cache_minutes=max(1, figure_cache_seconds() // 60))
         return context
 
 

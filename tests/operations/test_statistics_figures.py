@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
 from operations.models import (
     CourseKind,
+    CoverScope,
     InsuranceCover,
     InsurancePolicy,
     Membership,
@@ -22,8 +23,10 @@ from operations.models import (
     SignupStatus,
     TrainingCertificate,
     UnitCategory,
+    Volunteer,
 )
 from operations.selectors import statistics as stats
+from operations.selectors.insurance import insured_q
 from tests.conftest import fresh
 from tests.factories import (
     CampaignFactory,
@@ -136,6 +139,8 @@ def test_hours_by_month_and_category(org):
     _record(org.vol_c, org.unit_c, datetime.date(2026, 2, 10), 4, category=UnitCategory.CULTURE)
     _record(org.vol_a, org.unit_a, datetime.date(2025, 12, 31), 8)  # before the period
     _record(org.vol_a, org.unit_a, datetime.date(2026, 7, 1), 8)  # after it
+    misuse = _record(org.vol_a, org.unit_a, datetime.date(2026, 2, 2), 5)
+    ServiceRecord.objects.filter(pk=misuse.pk).update(misuse_note="冒用他人紀錄冊", misuse_at=timezone.now())
     figure = stats.hours_by_month(scope(org.officer_wmg))
     assert figure.categories[:3] == ["2026-01", "2026-02", "2026-03"] and len(figure.categories) == 6
     assert column(figure, str(UnitCategory.SPORTS.label))["2026-01"] == Decimal("3.5")
@@ -198,6 +203,18 @@ def test_insurance_coverage(org):
     assert insured["30–49"] == 1 and insured["65+"] == 1  # vol_a 36, vol_sub_a 67 on D
     earlier = stats.insurance_coverage(scope(org.officer_wmg, end=datetime.date(2026, 6, 29)))
     assert sum(column(earlier, "Insured").values()) == 3
+    # an "accepted for its shifts" cover insures vol_sub_b on the day of their shift only
+    shift = ShiftFactory(position=PositionFactory(campaign=CampaignFactory(unit=org.unit_b), venue=org.unit_b), date=D)
+    SignupFactory(volunteer=org.vol_sub_b, shift=shift, status=SignupStatus.ACCEPTED)
+    joint = InsurancePolicy.objects.create(node=org.wmg, insurer="富邦產險", policy_number="J1",
+                                           starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2026, 12, 31))
+    InsuranceCover.objects.create(policy=joint, node=org.wmg, node_scope=CoverScope.ON_SHIFT,
+                                  starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2026, 12, 31))
+    on_shift = stats.insurance_coverage(scope(org.officer_wmg))
+    assert sum(column(on_shift, "Insured").values()) == 3
+    for day in (D, D - datetime.timedelta(days=1)):  # the same people as the insurance module's own query
+        assert set(Volunteer.objects.filter(stats.insured_on(day))) == set(
+            Volunteer.objects.filter(insured_q(day, many=True)))
 
 
 def _campaign(org):
@@ -264,6 +281,7 @@ def test_a_unit_sees_only_its_own_figures(org):
     assert sum(sum(v) for _n, v in stats.volunteers_by_sex_age(other).series) == 0
     assert dict(stats.hours_by_month(other).headline)["Service hours"] == "0.0"
     assert org.unit_b not in stats.node_choices(fresh(org.admin_a))
+    assert set(stats.node_choices(fresh(org.leader_a))) == {org.team_a, org.sub_a}  # no unit of their own
     assert sum(sum(v) for _n, v in stats.volunteers_by_sex_age(scope(org.subleader_a)).series) == 1
 
 

@@ -12,11 +12,13 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from operations.models import (
     AuditAction,
     AuditEvent,
     CourseKind,
+    RecordBook,
     ServiceRecord,
     TrainingCertificate,
     UnitCategory,
@@ -140,6 +142,11 @@ def _national(org):
     ServiceRecord.objects.create(volunteer=org.vol_a, unit=org.unit_a, date=datetime.date(2026, 3, 20),
                                  category=UnitCategory.SPORTS, content="引導", minutes=120, hours=Decimal("2.0"),
                                  people_served=12)
+    ServiceRecord.objects.create(volunteer=org.vol_a, unit=org.unit_a, date=datetime.date(2026, 3, 21),
+                                 category=UnitCategory.SPORTS, content="借用他人紀錄冊", minutes=60, hours=Decimal("1.0"),
+                                 misuse_note="冒用", misuse_at=timezone.now())  # not counted, not exported
+    RecordBook.objects.create(volunteer=org.vol_sub_a, number="北市志冊-0001", issuing_authority=org.root,
+                              applied_by_unit=org.unit_a, issued_on=datetime.date(2025, 3, 1))
 
 
 def test_national_export_layouts_read_back(org, login):
@@ -162,12 +169,15 @@ def test_national_export_layouts_read_back(org, login):
         if record == "hours":
             assert [(row[4], row[7], row[8]) for row in rows[1:]] == [("2026-01-20", "3.0", "0"),
                                                                       ("2026-03-20", "2.0", "12")]
+        if record == "record_books":
+            assert [(row[2], row[4], row[5], row[8]) for row in rows[1:]] == [
+                (org.vol_sub_a.id_number, "北市志冊-0001", "未領取", "2025-03-01")]
         ods = client.get(reverse("operations:national_export_download", args=["ods"]), {**query, "record": record})
         with zipfile.ZipFile(io.BytesIO(_body(ods))) as archive:
             content = archive.read("content.xml").decode()
         assert all(column in content for column in columns)
     events = AuditEvent.objects.filter(action=AuditAction.EXPORTED, node=org.unit_a)
-    assert events.count() == 6
+    assert events.count() == 2 * len(LAYOUTS)
     assert all(e.changes["ids"] == "full" and e.changes["period"] == "2026-01-01..2026-06-30" for e in events)
 
 
