@@ -60,9 +60,10 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.serviceid.change": UNIT_MANAGERS,
     "operations.certificateapplication.view": UNIT_MANAGERS,
     "operations.certificateapplication.apply": UNIT_MANAGERS,
-    # statistics (module 10): figures of the user's part of the tree; the national export carries full IDs
-    "operations.statistics.view": ALL_STAFF,
-    "operations.national_export.download": UNIT_MANAGERS,
+    # statistics (module 10): figures of the user's part of the tree (read through the organisation nodes of the
+    # scope); the national export carries full IDs of the volunteers of the scope
+    "operations.orgnode.view_statistics": ALL_STAFF,
+    "operations.volunteer.export_national": UNIT_MANAGERS,
     # personal-data rights (系統管理): the competent authority's queue (selectors.privacy.may_use_queue), and the
     # role matrix with the grants of the viewer's part of the tree
     "operations.privacyrequest.view": AUTHORITIES,

@@ -53,7 +53,7 @@ MODULES = [
            permission="operations.recordbook.view"),
     Module("review", _("Form review"), "operations:review_queue", permission="operations.review.decide"),
     Module("reports", _("Semi-annual and annual reports"), None),
-    Module("statistics", _("Statistics"), "operations:statistics_home", permission="operations.statistics.view"),
+    Module("statistics", _("Statistics"), "operations:statistics_home", permission="operations.orgnode.view_statistics"),
     Module("frontsite", _("Front-site management"), "wagtailadmin_home", permission="wagtailadmin.access_admin"),
     Module("system", _("System management"), "operations:audit_list", permission="operations.auditevent.view"),
     Module("profile", _("My profile"), "operations:profile", predicate=is_staff_member),

@@ -27,7 +27,7 @@ from ..services import national_export as national_services
 from .base import StaffRequiredMixin, client_ip
 from .exports import table_export_response
 
-VIEW = "operations.statistics.view"
+VIEW = "operations.orgnode.view_statistics"
 DEFAULT_CAMPAIGN = "wmg-2025"  # the event the recruitment pages open on, when the user sees it
 
 
@@ -75,7 +75,7 @@ class StatisticsNavMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["questions"] = [(q, reverse(f"operations:{q.url_name}")) for q in QUESTIONS]
-        context["can_export_national"] = self.request.user.has_perm("operations.national_export.download")
+        context["can_export_national"] = self.request.user.has_perm("operations.volunteer.export_national")
         return context
 
 
@@ -191,7 +191,7 @@ class StatisticsView(StatisticsNavMixin, StaffRequiredMixin, TemplateView):
 
 # --- Export for the national system (衛生福利部志願服務資訊整合系統) ------------------------------------------
 
-NATIONAL = "operations.national_export.download"
+NATIONAL = "operations.volunteer.export_national"
 NATIONAL_FORMATS = ("csv", "ods")
 
 
