@@ -63,3 +63,6 @@ from .training import (  # noqa: E402
 
 __all__ += ["CertificateSequence", "CertificateSource", "Course", "CourseKind", "Enrolment", "EnrolmentStatus",
             "TrainingCertificate", "TrainingRequirement", "TrainingSession"]
+from .api_tokens import ApiToken  # noqa: E402
+
+__all__ += ["ApiToken"]

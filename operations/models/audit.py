@@ -24,6 +24,8 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Failed log-in")
     FILE_DOWNLOADED = "file_downloaded", _("Private file downloaded")
     VOLUNTEER_LOOKUP = "volunteer_lookup", _("Registered volunteer looked up")
+    API_TOKEN_CREATED = "api_token_created", _("API token created")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
 
 class AuditEventQuerySet(models.QuerySet):
