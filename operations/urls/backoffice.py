@@ -1,5 +1,6 @@
 """The back-office, mounted at /backoffice/."""
 from . import (
+    api_tokens,
     attendance,
     audit,
     dashboard,
@@ -33,4 +34,5 @@ urlpatterns: list = [
     *attendance.urlpatterns,
     *insurance.urlpatterns,
     *training.urlpatterns,
+    *api_tokens.urlpatterns,
 ]

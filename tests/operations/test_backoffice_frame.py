@@ -24,6 +24,8 @@ EXPECTED = {
     "leader_a": {"volunteers", "units", "recruitment", "training", "attendance", "profile"},
     "subleader_a": {"volunteers", "units", "recruitment", "training", "attendance", "profile"},
 }
+for _modules in EXPECTED.values():  # every staff member manages their own API tokens
+    _modules.add("api_tokens")
 
 
 def menu(client) -> list[tuple[str, str]]:

@@ -214,6 +214,10 @@ MATRIX: dict[str, Spec] = {
     "training_gap_export": Spec(kwargs=_fmt(), ok=302),  # without a unit chosen: back to the list, with a message
     "campaign_training_requirement": Spec(kwargs=_pk("campaign_in", "campaign_out"), verb=UNIT_MGR),
     "position_training_requirement": Spec(kwargs=_pk("position_in", "position_out"), verb=UNIT_MGR),
+    # API tokens (under "My profile"): every staff member's own; another person's token is 404 as if it did not
+    # exist (token A is team A's leader's, token C the system administrator's)
+    "api_token_list": Spec(),  # its empty POST: tests/operations/test_api_tokens.py
+    "api_token_revoke": Spec(kwargs=_pk("token_in", "token_out"), owner=("leader_a", "sysadmin"), post=True),
     # public: an invalid link shows "this link is no longer valid" to anyone
     "set_password": Spec(kwargs=lambda o, inside: {"uidb64": "MQ", "token": "set-password"}, public=True, anon=200),
 }
@@ -297,6 +301,10 @@ def objects(org):
     from tests.operations.test_training_views import training_matrix_objects
 
     training_matrix_objects(o)
+    from operations.services.api_tokens import api_token_create
+
+    o.token_in, _secret = api_token_create(actor=o.leader_a, name="matrix in", days=30)
+    o.token_out, _secret = api_token_create(actor=o.sysadmin, name="matrix out", days=30)
     return o
 
 
