@@ -24,8 +24,10 @@ urlpatterns = [
     path("api/operations/", include(operations_api_urls)),
     # The OpenAPI 3 schema of /api/operations/ (YAML; ?format=json for JSON) and its docs (README "The API").
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema", template_name="api/swagger_ui.html"),
+         name="api_docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema", template_name="api/redoc.html"),
+         name="api_redoc"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("favicon.ico", favicon_ico, name="favicon_ico"),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": PublicSitemap}}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.paginator import EmptyPage
 from django.core.paginator import Paginator as DjangoPaginator
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -24,8 +24,8 @@ class PagePagination(BasePagination):
             return default
         number = parse_int(value, minimum=1, maximum=max(PER_PAGE_CHOICES))
         if number not in PER_PAGE_CHOICES:
-            raise ValidationError({self.page_size_query_param: [
-                _("Choose one of %(choices)s.") % {"choices": ", ".join(map(str, PER_PAGE_CHOICES))}]})
+            raise ParseError(_("per_page: choose one of %(choices)s.")
+                             % {"choices": ", ".join(map(str, PER_PAGE_CHOICES))})
         return number
 
     def paginate_queryset(self, queryset, request, view=None):
@@ -34,8 +34,7 @@ class PagePagination(BasePagination):
         value = request.query_params.get(self.page_query_param)
         number = 1 if value is None or value == "" else parse_int(value, minimum=1, maximum=MAX_PAGE)
         if number is None:
-            raise ValidationError({self.page_query_param: [
-                _("A page number from 1 to %(max)d.") % {"max": MAX_PAGE}]})
+            raise ParseError(_("page: a number from 1 to %(max)d.") % {"max": MAX_PAGE})
         self.paginator = DjangoPaginator(queryset, size)
         try:
             self.page = self.paginator.page(number)

@@ -29,6 +29,7 @@ class VolunteerSerializer(serializers.ModelSerializer):
 
 class OrgNodeSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=OrgKind.choices)
+    city = serializers.ChoiceField(choices=City.choices, allow_blank=True, help_text="Empty for nodes without a city.")
     parent_path = serializers.SerializerMethodField()
 
     class Meta:

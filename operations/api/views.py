@@ -21,7 +21,7 @@ from .serializers import ErrorSerializer, OrgNodeSerializer, VolunteerSerializer
 
 
 def _errors(*codes: int) -> dict:
-    text = {400: "A parameter is not valid.", 401: "Not signed in, or the token is not valid.",
+    text = {400: "A parameter is not valid (or the address holds control characters).", 401: "Not signed in, or the token is not valid.",
             403: "No back-office role (or, with a session, no CSRF token on a write).",
             404: "Outside your scope or does not exist (the same answer)."}
     return {code: OpenApiResponse(ErrorSerializer, description=text[code]) for code in codes}
@@ -66,7 +66,7 @@ class VolunteerListView(StaffAPIView, generics.ListAPIView):
 
 @extend_schema(tags=["staff"], parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH,
                                                              description="Volunteer id (1 … %d)." % MAX_ID)],
-               responses={200: VolunteerSerializer, **_errors(401, 403, 404)})
+               responses={200: VolunteerSerializer, **_errors(400, 401, 403, 404)})
 class VolunteerDetailView(StaffAPIView, generics.RetrieveAPIView):
     """One volunteer in your scope, with the teams they are in today."""
 
