@@ -77,9 +77,9 @@ class PagePagination(BasePagination):
     def get_schema_operation_parameters(self, view):
         return [
             {"name": self.page_query_param, "in": "query", "required": False,
-             "description": "Page number (1 … %d); past the last page: 404." % MAX_PAGE,
+             "description": f"Page number (1 … {MAX_PAGE}); past the last page: 404.",
              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
             {"name": self.page_size_query_param, "in": "query", "required": False,
-             "description": "Items per page (default %d)." % (getattr(view, "page_size", None) or self.page_size),
+             "description": f"Items per page (default {getattr(view, 'page_size', None) or self.page_size}).",
              "schema": {"type": "integer", "enum": list(PER_PAGE_CHOICES)}},
         ]

@@ -28,8 +28,8 @@ MAX_AGE = 30  # seconds; the cache version changes on every sign-up anyway
 # Control characters anywhere in a query string are refused with 400 (volunteer_site.middleware).
 NO_CONTROL = {"type": "string", "pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"}
 PARAMETERS = [
-    OpenApiParameter("campaign", NO_CONTROL, description="Campaign code (default %s; only the first 50 characters "
-                     "count)." % DEFAULT_CAMPAIGN),
+    OpenApiParameter("campaign", NO_CONTROL, description=f"Campaign code (default {DEFAULT_CAMPAIGN}; only the first 50 "
+                     "characters count)."),
     OpenApiParameter("city", OpenApiTypes.STR, enum=City.values, description="Only this city; unknown: 400."),
     OpenApiParameter("lang", NO_CONTROL, description="`en…` for English; anything else "
                      "Traditional Chinese (the default)."),

@@ -65,7 +65,7 @@ class VolunteerListView(StaffAPIView, generics.ListAPIView):
 
 
 @extend_schema(tags=["staff"], parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH,
-                                                             description="Volunteer id (1 … %d)." % MAX_ID)],
+                                                             description=f"Volunteer id (1 … {MAX_ID}).")],
                responses={200: VolunteerSerializer, **_errors(400, 401, 403, 404)})
 class VolunteerDetailView(StaffAPIView, generics.RetrieveAPIView):
     """One volunteer in your scope, with the teams they are in today."""
