@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ApiTokenQuerySet(models.QuerySet):
-    def visible_to(self, user, roles=None):
-        """A person's own tokens: nobody else's token is ever listed or revoked by them (the token's rights
-        are its owner's, so it is not a node's object that a manager could see)."""
+    def owned_by(self, user):
+        """A person's own tokens: nobody else's token is ever listed or revoked by them. Not `visible_to`: a token
+        hangs from no organisation node (its rights are its owner's), so no manager above sees it."""
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
         return self.filter(user=user)

@@ -20,7 +20,7 @@ def api_token_digest(raw: str) -> str:
 
 def api_token_list(user):
     """The tokens `user` made, newest first (revoked and expired ones too, for the record)."""
-    return ApiToken.objects.visible_to(user).order_by("-created_at", "-id")
+    return ApiToken.objects.owned_by(user).order_by("-created_at", "-id")
 
 
 def api_token_detail(user, pk) -> ApiToken:
