@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -23,10 +24,11 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def bad_input_response(request, message: str | None = None):
-    return render(request, "400.html", {
-        "message": message or _("The address contains characters that are not allowed (such as control "
-                                "characters). Check the link and try again."),
-    }, status=400)
+    message = message or _("The address contains characters that are not allowed (such as control "
+                           "characters). Check the link and try again.")
+    if request.path.startswith("/api/"):  # the API answers in JSON, as its schema says
+        return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 class InputGuardMiddleware:

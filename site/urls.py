@@ -3,6 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.urls import include, path
 from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -21,6 +22,12 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
     path("api/operations/", include(operations_api_urls)),
+    # The OpenAPI 3 schema of /api/operations/ (YAML; ?format=json for JSON) and its docs (README "The API").
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema", template_name="api/swagger_ui.html"),
+         name="api_docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema", template_name="api/redoc.html"),
+         name="api_redoc"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("favicon.ico", favicon_ico, name="favicon_ico"),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": PublicSitemap}}),

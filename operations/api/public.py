@@ -5,65 +5,80 @@ from the cached recruitment selectors, so a burst of requests costs at most one 
 cache version."""
 from __future__ import annotations
 
-from django.http import JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override as language_override
-from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ParseError
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
 from volunteer_site.params import clean_text
 
 from ..models import City
 from ..selectors.public import public_figures_json, public_venues_json
+from .serializers import ErrorSerializer, RecruitmentStatusSerializer, VenuesByCitySerializer
 
 DEFAULT_CAMPAIGN = "wmg-2025"
 MAX_AGE = 30  # seconds; the cache version changes on every sign-up anyway
 
-
-def _language(request) -> str:
-    lang = request.GET.get("lang") or get_language() or "zh-hant"
-    return "en" if lang.startswith("en") else "zh-hant"
-
-
-def _response(data: dict) -> JsonResponse:
-    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    response["Access-Control-Allow-Origin"] = "*"
-    patch_cache_control(response, public=True, max_age=MAX_AGE)
-    return response
-
-
-def _bad_request(message: str) -> JsonResponse:
-    return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
+# Control characters anywhere in a query string are refused with 400 (volunteer_site.middleware).
+NO_CONTROL = {"type": "string", "pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"}
+PARAMETERS = [
+    OpenApiParameter("campaign", NO_CONTROL, description=f"Campaign code (default {DEFAULT_CAMPAIGN}; only the first 50 "
+                     "characters count)."),
+    OpenApiParameter("city", OpenApiTypes.STR, enum=City.values, description="Only this city; unknown: 400."),
+    OpenApiParameter("lang", NO_CONTROL, description="`en…` for English; anything else "
+                     "Traditional Chinese (the default)."),
+]
+HEADERS = [
+    OpenApiParameter("Access-Control-Allow-Origin", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 400]),
+    OpenApiParameter("Cache-Control", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200]),
+]
 
 
-def _params(request):
-    campaign = clean_text(request.GET.get("campaign"), max_length=50) or DEFAULT_CAMPAIGN
-    city = request.GET.get("city") or None
-    if city is not None and city not in City.values:
-        return None, None, _bad_request("Unknown city. 無此縣市代碼。")
-    return campaign, city, None
+class PublicAPIView(APIView):
+    """No authentication (no session is read, so no CSRF either), anyone may ask; answers may be cached."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+    selector = None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        if response.status_code == 200:
+            patch_cache_control(response, public=True, max_age=MAX_AGE)
+        return response
+
+    def get(self, request):
+        campaign = clean_text(request.query_params.get("campaign"), max_length=50) or DEFAULT_CAMPAIGN
+        city = request.query_params.get("city") or None
+        if city is not None and city not in City.values:
+            raise ParseError(_("Unknown city."))
+        lang = request.query_params.get("lang") or get_language() or "zh-hant"
+        language = "en" if lang.startswith("en") else "zh-hant"
+        with language_override(language):
+            data = type(self).selector(campaign_code=campaign, city=city)
+        return Response({"language": language, **data})
 
 
-@require_GET
-def venues_by_city_api(request):
-    """GET /api/operations/public/venues/?campaign=wmg-2025&city=taipei&lang=en: `public_venues_json`
-    (operations/selectors/public.py documents the shape) plus "language"."""
-    campaign, city, error = _params(request)
-    if error:
-        return error
-    language = _language(request)
-    with language_override(language):
-        data = public_venues_json(campaign_code=campaign, city=city)
-    return _response({"language": language, **data})
+@extend_schema(tags=["public"], auth=[], parameters=[*PARAMETERS, *HEADERS],
+               responses={200: VenuesByCitySerializer, 400: ErrorSerializer})
+class VenuesByCityView(PublicAPIView):
+    """The campaign's venues by city (`operations.selectors.public.public_venues_json`) plus "language"."""
+
+    selector = staticmethod(public_venues_json)
 
 
-@require_GET
-def recruitment_status_api(request):
-    """GET /api/operations/public/recruitment/?campaign=wmg-2025&city=taipei&lang=en: `public_figures_json`
-    (operations/selectors/public.py documents the shape) plus "language"."""
-    campaign, city, error = _params(request)
-    if error:
-        return error
-    language = _language(request)
-    with language_override(language):
-        data = public_figures_json(campaign_code=campaign, city=city)
-    return _response({"language": language, **data})
+@extend_schema(tags=["public"], auth=[], parameters=[*PARAMETERS, *HEADERS],
+               responses={200: RecruitmentStatusSerializer, 400: ErrorSerializer})
+class RecruitmentStatusView(PublicAPIView):
+    """Recruitment figures per city and overall (`operations.selectors.public.public_figures_json`) plus
+    "language"."""
+
+    selector = staticmethod(public_figures_json)

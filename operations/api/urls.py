@@ -4,10 +4,11 @@ from . import public, views
 
 app_name = "operations_api"
 
+# `<str:pk>`: an id that is not a number is a 404 in JSON from the view (parse_id), like a missing one.
 urlpatterns = [
-    path("volunteers/", views.volunteer_list_api, name="volunteer_list"),
-    path("volunteers/<int:pk>/", views.volunteer_detail_api, name="volunteer_detail"),
-    path("organisations/", views.org_node_list_api, name="org_list"),
-    path("public/venues/", public.venues_by_city_api, name="public_venues"),
-    path("public/recruitment/", public.recruitment_status_api, name="public_recruitment"),
+    path("volunteers/", views.VolunteerListView.as_view(), name="volunteer_list"),
+    path("volunteers/<str:pk>/", views.VolunteerDetailView.as_view(), name="volunteer_detail"),
+    path("organisations/", views.OrgNodeListView.as_view(), name="org_list"),
+    path("public/venues/", public.VenuesByCityView.as_view(), name="public_venues"),
+    path("public/recruitment/", public.RecruitmentStatusView.as_view(), name="public_recruitment"),
 ]

@@ -1,129 +1,103 @@
-"""Read API for staff clients (session authentication). Every endpoint goes through the one scope:
-objects outside it answer 404 exactly like objects that do not exist."""
+"""Read API for staff clients: a browser's session or an integration's token (operations/api/authentication.py).
+Every endpoint goes through the one scope: objects outside it answer 404 exactly like objects that do not exist;
+anonymous callers get 401 and accounts without a back-office role 403 before anything is looked up."""
 from __future__ import annotations
 
-from django.core.paginator import EmptyPage, Paginator
-from django.http import Http404, JsonResponse
-from django.views.decorators.http import require_GET
-from volunteer_site.params import parse_id, parse_int
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ParseError
+from rest_framework.renderers import JSONRenderer
+from volunteer_site.params import MAX_ID, parse_id
 
 from ..models import OrgKind, OrgNode, Volunteer
-from ..scoping import is_staff_member
-from ..selectors.people import volunteer_detail, volunteer_list
-
-PAGE_SIZE = 50
-
-
-def _staff_only(view):
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return JsonResponse({"detail": "Authentication required. 請先登入。"}, status=401)
-        if not is_staff_member(request.user):
-            return JsonResponse({"detail": "No back-office role. 此帳號沒有後台權限。"}, status=403)
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
+from ..selectors.people import volunteer_detail, volunteer_list, volunteer_list_in_node
+from .authentication import ApiTokenAuthentication
+from .pagination import PagePagination
+from .permissions import IsStaffMember
+from .serializers import ErrorSerializer, OrgNodeSerializer, VolunteerSerializer
 
 
-def _bad_parameter(name: str) -> JsonResponse:
-    return JsonResponse({"detail": f"Invalid parameter “{name}”. 參數「{name}」不正確。"}, status=400,
-                        json_dumps_params={"ensure_ascii": False})
+def _errors(*codes: int) -> dict:
+    text = {400: "A parameter is not valid (or the address holds control characters).", 401: "Not signed in, or the token is not valid.",
+            403: "No back-office role (or, with a session, no CSRF token on a write).",
+            404: "Outside your scope or does not exist (the same answer)."}
+    return {code: OpenApiResponse(ErrorSerializer, description=text[code]) for code in codes}
 
 
-def _volunteer_json(volunteer: Volunteer) -> dict:
-    return {
-        "id": volunteer.pk,
-        "name": volunteer.name,
-        "english_name": volunteer.english_name,
-        "id_number_masked": volunteer.masked_id,
-        "id_type": volunteer.id_type,
-        "sex": volunteer.sex,
-        "age": volunteer.age,
-        "teams": [
-            {"id": m.team_id, "name": m.team.name, "name_en": m.team.name_en}
-            for m in getattr(volunteer, "current_memberships", [])
-        ],
-        "languages": [lang.code for lang in volunteer.languages.all()],
-    }
+class StaffAPIView(generics.GenericAPIView):
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
+    permission_classes = [IsStaffMember]
+    renderer_classes = [JSONRenderer]
+    pagination_class = PagePagination
+
+    def initial(self, request, *args, **kwargs):
+        # A method the endpoint does not have is a 405 whoever asks (before authentication, and before the CSRF
+        # check of a session, which would say 403).
+        if request.method.lower() not in self.http_method_names or not hasattr(self, request.method.lower()):
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
 
 
-@require_GET
-@_staff_only
-def volunteer_list_api(request):
-    qs = volunteer_list(request.user).order_by("name", "id")
-    node_id = request.GET.get("node")
-    if node_id:
-        node = OrgNode.objects.visible_to(request.user).filter(pk=parse_id(node_id)).first() if parse_id(node_id) else None
-        if node is None:
-            raise Http404
-        from django.db.models import Exists, OuterRef
-
-        from ..models import Membership
-
-        qs = qs.filter(
-            Exists(Membership.objects.current().filter(team__path__startswith=node.path, volunteer=OuterRef("pk")))
-        )
-    paginator = Paginator(qs, PAGE_SIZE)
-    number = parse_int(request.GET.get("page") or 1, minimum=1)
-    if number is None:
-        return _bad_parameter("page")
-    try:
-        page = paginator.page(number)
-    except EmptyPage:
-        raise Http404 from None
-    return JsonResponse(
-        {
-            "count": paginator.count,
-            "page": page.number,
-            "pages": paginator.num_pages,
-            "results": [_volunteer_json(v) for v in page.object_list],
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
+NODE_PARAMETER = OpenApiParameter(
+    "node", OpenApiTypes.INT, description="Only volunteers in a team at or below this organisation node. A node "
+    "outside your scope answers 404, like one that does not exist.", required=False)
 
 
-@require_GET
-@_staff_only
-def volunteer_detail_api(request, pk: int):
-    try:
-        volunteer = volunteer_detail(request.user, pk)
-    except Volunteer.DoesNotExist as exc:
-        raise Http404 from exc
-    volunteer.current_memberships = [m for m in volunteer.memberships.all() if m.is_current]
-    return JsonResponse(_volunteer_json(volunteer), json_dumps_params={"ensure_ascii": False})
+@extend_schema(tags=["staff"], parameters=[NODE_PARAMETER], responses={200: VolunteerSerializer(many=True),
+                                                                      **_errors(400, 401, 403, 404)})
+class VolunteerListView(StaffAPIView, generics.ListAPIView):
+    """Volunteers in your scope, by name. Identity numbers are masked."""
+
+    serializer_class = VolunteerSerializer
+    page_size = 50
+
+    def get_queryset(self):
+        node = self.request.query_params.get("node")
+        if node is None or node == "":
+            return volunteer_list(self.request.user).order_by("name", "id")
+        try:
+            return volunteer_list_in_node(self.request.user, node).order_by("name", "id")
+        except OrgNode.DoesNotExist:
+            raise NotFound from None
 
 
-@require_GET
-@_staff_only
-def org_node_list_api(request):
-    nodes = OrgNode.objects.visible_to(request.user).order_by("path")
-    kind = request.GET.get("kind")
-    if kind and kind not in OrgKind.values:
-        return _bad_parameter("kind")
-    if kind:
-        nodes = nodes.filter(kind=kind)
-    paginator = Paginator(nodes, 200)
-    number = parse_int(request.GET.get("page") or 1, minimum=1)
-    if number is None:
-        return _bad_parameter("page")
-    try:
-        page = paginator.page(number)
-    except EmptyPage:
-        raise Http404 from None
-    return JsonResponse(
-        {
-            "count": paginator.count,
-            "page": page.number,
-            "pages": paginator.num_pages,
-            "results": [
-                {
-                    "id": n.pk, "kind": n.kind, "code": n.code, "name": n.name, "name_en": n.name_en,
-                    "depth": n.depth, "parent_path": n.path[: -OrgNode.steplen], "path": n.path,
-                    "city": n.city, "is_active": n.is_active,
-                }
-                for n in page.object_list
-            ],
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
+@extend_schema(tags=["staff"], parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH,
+                                                             description=f"Volunteer id (1 … {MAX_ID}).")],
+               responses={200: VolunteerSerializer, **_errors(400, 401, 403, 404)})
+class VolunteerDetailView(StaffAPIView, generics.RetrieveAPIView):
+    """One volunteer in your scope, with the teams they are in today."""
+
+    serializer_class = VolunteerSerializer
+
+    def get_object(self):
+        pk = parse_id(self.kwargs["pk"])
+        if pk is None:
+            raise NotFound
+        try:
+            volunteer = volunteer_detail(self.request.user, pk)
+        except Volunteer.DoesNotExist:
+            raise NotFound from None
+        volunteer.current_memberships = [m for m in volunteer.memberships.all() if m.is_current]
+        return volunteer
+
+
+@extend_schema(tags=["staff"], parameters=[OpenApiParameter("kind", OpenApiTypes.STR, enum=OrgKind.values,
+                                                             description="Only nodes of this kind.")],
+               responses={200: OrgNodeSerializer(many=True), **_errors(400, 401, 403, 404)})
+class OrgNodeListView(StaffAPIView, generics.ListAPIView):
+    """The organisation nodes in your scope, in tree order (`path`)."""
+
+    serializer_class = OrgNodeSerializer
+    page_size = 100
+
+    def get_queryset(self):
+        nodes = OrgNode.objects.visible_to(self.request.user).order_by("path")
+        kind = self.request.query_params.get("kind")
+        if kind is None or kind == "":
+            return nodes
+        if kind not in OrgKind.values:
+            raise ParseError(_("Unknown kind of organisation."))
+        return nodes.filter(kind=kind)

@@ -109,3 +109,6 @@ __all__ += ["CertificateApplication", "CertificateKind", "CertificateStatus"]
 from .privacy import PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus  # noqa: E402
 
 __all__ += ["PrivacyRequest", "PrivacyRequestKind", "PrivacyRequestStatus"]
+from .api_tokens import ApiToken  # noqa: E402
+
+__all__ += ["ApiToken"]

@@ -28,6 +28,8 @@ class AuditAction(models.TextChoices):
     PRIVACY_COMPLETED = "privacy_completed", _("Personal-data request completed")
     PRIVACY_REFUSED = "privacy_refused", _("Personal-data request refused")
     ANONYMISED = "anonymised", _("Volunteer anonymised")
+    API_TOKEN_CREATED = "api_token_created", _("API token created")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -30,3 +30,20 @@ def volunteer_detail(user, pk: int) -> Volunteer:
         )
         .get(pk=pk)
     )
+
+
+def volunteer_list_in_node(user, node_id) -> object:
+    """The visible volunteers who currently belong to a team at or below the node `node_id`, which must itself be
+    visible to `user`: a node outside the scope (or none, or an id that cannot be one) raises
+    OrgNode.DoesNotExist, like a node that does not exist."""
+    from django.db.models import Exists, OuterRef
+    from volunteer_site.params import parse_id
+
+    from ..models import OrgNode
+
+    pk = parse_id(node_id)
+    if pk is None:
+        raise OrgNode.DoesNotExist
+    node = OrgNode.objects.visible_to(user).get(pk=pk)
+    return volunteer_list(user).filter(
+        Exists(Membership.objects.current().filter(team__path__startswith=node.path, volunteer=OuterRef("pk"))))

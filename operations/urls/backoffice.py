@@ -1,5 +1,6 @@
 """The back-office, mounted at /backoffice/."""
 from . import (
+    api_tokens,
     attendance,
     audit,
     awards,
@@ -49,4 +50,5 @@ urlpatterns: list = [
     *statistics.urlpatterns,
     *privacy.urlpatterns,
     *roles.urlpatterns,
+    *api_tokens.urlpatterns,
 ]

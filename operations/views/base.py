@@ -57,6 +57,8 @@ MODULES = [
     Module("frontsite", _("Front-site management"), "wagtailadmin_home", permission="wagtailadmin.access_admin"),
     Module("system", _("System management"), "operations:audit_list", permission="operations.auditevent.view"),
     Module("profile", _("My profile"), "operations:profile", predicate=is_staff_member),
+    # Part of "My profile" (module 13): a person's own tokens for the staff API.
+    Module("api_tokens", _("API tokens"), "operations:api_token_list", predicate=is_staff_member),
 ]
 
 

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc as our own static files
     "django_tables2",
     "django_filters",
     "rules.apps.AutodiscoverRulesConfig",
@@ -324,6 +326,40 @@ DJANGO_TABLES2_TEMPLATE = "components/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+# --- The JSON API (README "The API") -------------------------------------------------------------------
+# Our views (operations/api/) name their authentication and permissions themselves; the defaults below are
+# DRF's own, which Wagtail's API v2 keeps using; only the schema generator is set here.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Taipei City Volunteer Platform API · 臺北市志工管理整合平台 API",
+    "DESCRIPTION": (
+        "Staff read API (`/api/operations/`): session (browser, CSRF on writes) or `Authorization: Bearer <token>`; "
+        "a token acts as the account that made it and sees exactly its scope. Public figures "
+        "(`/api/operations/public/`): no authentication. Lists are paginated with `page` and `per_page`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/operations",
+    "PREPROCESSING_HOOKS": ["operations.api.schema.only_our_endpoints"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"CityEnum": "operations.models.geo.City", "OrgKindEnum": "operations.models.OrgKind"},
+}
+# API tokens: validity offered when making one (days), the longest allowed, usable tokens per person, and how
+# often the "last used" time is written (seconds).
+API_TOKENS = {
+    "DEFAULT_DAYS": int(os.environ.get("API_TOKEN_DEFAULT_DAYS", "90")),
+    "MAX_DAYS": int(os.environ.get("API_TOKEN_MAX_DAYS", "365")),
+    "MAX_ACTIVE": int(os.environ.get("API_TOKEN_MAX_ACTIVE", "10")),
+    "TOUCH_SECONDS": 60,
+}
 
 # Domain settings
 VOLUNTEER_SITE = {

@@ -27,6 +27,8 @@ EXPECTED = {
     "leader_a": {"volunteers", "units", "recruitment", "training", "attendance", "statistics", "profile"},
     "subleader_a": {"volunteers", "units", "recruitment", "training", "attendance", "statistics", "profile"},
 }
+for _modules in EXPECTED.values():  # every staff member manages their own API tokens
+    _modules.add("api_tokens")
 
 
 def menu(client) -> list[tuple[str, str]]:

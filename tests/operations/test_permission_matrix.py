@@ -286,6 +286,10 @@ MATRIX: dict[str, Spec] = {
     "role_matrix": Spec(verb=AUTH),
     "role_grant_export": Spec(kwargs=_fmt(), verb=AUTH),
     "role_matrix_export": Spec(kwargs=_fmt(), verb=AUTH),
+    # API tokens (under "My profile"): every staff member's own; another person's token is 404 as if it did not
+    # exist (token A is team A's leader's, token C the system administrator's)
+    "api_token_list": Spec(),  # its empty POST: tests/operations/test_api_tokens.py
+    "api_token_revoke": Spec(kwargs=_pk("token_in", "token_out"), owner=("leader_a", "sysadmin"), post=True),
     # public: an invalid link shows "this link is no longer valid" to anyone
     "set_password": Spec(kwargs=lambda o, inside: {"uidb64": "MQ", "token": "set-password"}, public=True, anon=200),
 }
@@ -382,6 +386,10 @@ def objects(org):
                                                  due_on=due)
     o.privacy_out = PrivacyRequest.objects.create(kind=PrivacyRequestKind.CORRECTION, volunteer=o.vol_c, node=o.root,
                                                   due_on=due, details="生日有誤")
+    from operations.services.api_tokens import api_token_create
+
+    o.token_in, _secret = api_token_create(actor=o.leader_a, name="matrix in", days=30)
+    o.token_out, _secret = api_token_create(actor=o.sysadmin, name="matrix out", days=30)
     return o
 
 
