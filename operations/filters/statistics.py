@@ -79,9 +79,6 @@ class RecruitmentForm(StatisticsForm):
         fast_selects(self)
 
 
-RECORD_CHOICES = [("volunteers", _("Volunteers")), ("training", _("Training records")), ("hours", _("Service hours"))]
-
-
 class NationalExportForm(PeriodForm):
     unit = BoundedModelChoiceField(label=_("Unit"), queryset=OrgNode.objects.none())
     field_order = ["unit", "start", "end"]
