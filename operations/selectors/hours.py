@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -114,10 +115,14 @@ def _ledger(*, volunteers=None, start=None, end=None, unit: OrgNode | None = Non
         book_qs = _record_book_dates()
         if volunteers is not None:
             book_qs = book_qs.filter(volunteer_id__in=_ids_or_qs(volunteers))
-        book_sql, book_params = book_qs.order_by().values("volunteer_id", "d").query.sql_with_params()
-        joins.append(f"LEFT JOIN ({book_sql}) rb ON rb.volunteer_id = r.volunteer_id")
-        params += list(book_params)
-        book = "rb.d"
+        try:
+            book_sql, book_params = book_qs.order_by().values("volunteer_id", "d").query.sql_with_params()
+        except EmptyResultSet:  # nobody to look at (an empty scope): no record-book dates to join
+            book_sql = ""
+        if book_sql:
+            joins.append(f"LEFT JOIN ({book_sql}) rb ON rb.volunteer_id = r.volunteer_id")
+            params += list(book_params)
+            book = "rb.d"
     if with_unit_name:
         joins.append(f"JOIN {_table(OrgNode)} n ON n.id = r.unit_id")
     count_from = (f"(CASE WHEN b.d IS NOT NULL AND s.d IS NOT NULL THEN (CASE WHEN b.d > s.d THEN b.d ELSE s.d END) "
