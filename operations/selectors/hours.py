@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -114,12 +115,16 @@ def _ledger(*, volunteers=None, start=None, end=None, unit: OrgNode | None = Non
         book_qs = _record_book_dates()
         if volunteers is not None:
             book_qs = book_qs.filter(volunteer_id__in=_ids_or_qs(volunteers))
-        book_sql, book_params = book_qs.order_by().values("volunteer_id", "d").query.sql_with_params()
-        # one row per volunteer whatever the factory gives (the earliest date), so no record is counted twice
-        joins.append(f"LEFT JOIN (SELECT b0.volunteer_id, MIN(b0.d) AS d FROM ({book_sql}) b0 GROUP BY b0.volunteer_id) rb "
-                     f"ON rb.volunteer_id = r.volunteer_id")
-        params += list(book_params)
-        book = "rb.d"
+        try:
+            book_sql, book_params = book_qs.order_by().values("volunteer_id", "d").query.sql_with_params()
+        except EmptyResultSet:  # nobody to look at (an empty scope): no record-book dates to join
+            book_sql = ""
+        if book_sql:
+            # one row per volunteer whatever the factory gives (the earliest date), so no record is counted twice
+            joins.append(f"LEFT JOIN (SELECT b0.volunteer_id, MIN(b0.d) AS d FROM ({book_sql}) b0 "
+                         f"GROUP BY b0.volunteer_id) rb ON rb.volunteer_id = r.volunteer_id")
+            params += list(book_params)
+            book = "rb.d"
     if with_unit_name:
         joins.append(f"JOIN {_table(OrgNode)} n ON n.id = r.unit_id")
     count_from = (f"(CASE WHEN b.d IS NOT NULL AND s.d IS NOT NULL THEN (CASE WHEN b.d > s.d THEN b.d ELSE s.d END) "
