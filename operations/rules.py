@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import rules
 
-from .roles import ALL_STAFF, AUTHORITIES, TEAM_MANAGERS, UNIT_MANAGERS
+from .roles import ACCOUNT_MANAGERS, ALL_STAFF, AUTHORITIES, TEAM_MANAGERS, UNIT_MANAGERS
 from .scoping import has_any_role
 
 # verb → roles that may perform it (within their scope)
@@ -44,6 +44,10 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.trainingsession.change": UNIT_MANAGERS,
     "operations.trainingcertificate.view": ALL_STAFF,
     "operations.trainingcertificate.change": TEAM_MANAGERS,
+    # staff accounts (系統管理 › 帳號): accounts holding a role in the user's part of the tree (User.visible_to);
+    # which of them a user may change follows the grant rules (selectors.accounts.account_may_manage)
+    "operations.account.view": ACCOUNT_MANAGERS,
+    "operations.account.change": ACCOUNT_MANAGERS,
 }
 
 

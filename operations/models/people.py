@@ -12,11 +12,27 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..identity import IdType, mask_id_number
-from ..roles import Role
+from ..roles import ACCOUNT_MANAGERS, Role
 from ..scoping import is_unrestricted, scope_q
 from ..storage import private_storage, volunteer_photo_upload_to
 from .geo import City
 from .organisations import OrgKind, OrgNode
+
+
+class AccountQuerySet(models.QuerySet):
+    def visible_to(self, user, roles=None):
+        """Staff accounts (系統管理 › 帳號) holding a role somewhere in the user's part of the tree, for the
+        roles that manage accounts (unit administrators and above). An unrestricted user sees every staff
+        account: any role grant, the Wagtail staff flag or a superuser. Volunteers' accounts are not listed."""
+        roles = ACCOUNT_MANAGERS if roles is None else roles
+        if is_unrestricted(user, roles=roles):
+            return self.filter(Exists(RoleGrant.objects.filter(user=OuterRef("pk")))
+                               | Q(is_staff=True) | Q(is_superuser=True))
+        return self.filter(Exists(RoleGrant.objects.filter(scope_q(user, "node", roles=roles), user=OuterRef("pk"))))
+
+
+class AccountManager(UserManager.from_queryset(AccountQuerySet)):
+    pass
 
 
 class User(AbstractUser):
@@ -43,7 +59,7 @@ class User(AbstractUser):
     # e-mail address the unit recorded is confirmed: {"volunteer": pk, "data": {registration details}}.
     pending_volunteer_claim = models.JSONField(null=True, blank=True, editable=False)
 
-    objects = UserManager()
+    objects = AccountManager()
 
     class Meta:
         verbose_name = _("user")

@@ -1,5 +1,6 @@
 """The back-office, mounted at /backoffice/."""
 from . import (
+    accounts,
     attendance,
     audit,
     dashboard,
@@ -11,6 +12,7 @@ from . import (
     recruitment,
     signups,
     staff,
+    system,
     teams,
     training,
     unit_applications,
@@ -33,4 +35,6 @@ urlpatterns: list = [
     *attendance.urlpatterns,
     *insurance.urlpatterns,
     *training.urlpatterns,
+    *system.urlpatterns,
+    *accounts.backoffice_urlpatterns,
 ]
