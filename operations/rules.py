@@ -46,8 +46,8 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.trainingcertificate.change": TEAM_MANAGERS,
     # staff accounts (系統管理 › 帳號): accounts holding a role in the user's part of the tree (User.visible_to);
     # which of them a user may change follows the grant rules (selectors.accounts.account_may_manage)
-    "operations.account.view": ACCOUNT_MANAGERS,
-    "operations.account.change": ACCOUNT_MANAGERS,
+    "operations.user.view": ACCOUNT_MANAGERS,
+    "operations.user.change": ACCOUNT_MANAGERS,
 }
 
 

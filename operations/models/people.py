@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..identity import IdType, mask_id_number
-from ..roles import ACCOUNT_MANAGERS, Role
+from ..roles import Role
 from ..scoping import is_unrestricted, scope_q
 from ..storage import private_storage, volunteer_photo_upload_to
 from .geo import City
@@ -21,13 +21,11 @@ from .organisations import OrgKind, OrgNode
 
 class AccountQuerySet(models.QuerySet):
     def visible_to(self, user, roles=None):
-        """Staff accounts (系統管理 › 帳號) holding a role somewhere in the user's part of the tree, for the
-        roles that manage accounts (unit administrators and above). An unrestricted user sees every staff
-        account: any role grant, the Wagtail staff flag or a superuser. Volunteers' accounts are not listed."""
-        roles = ACCOUNT_MANAGERS if roles is None else roles
+        """Accounts holding a role at or below one of the user's grants (with `roles`); every account for an
+        unrestricted user. The accounts screens (系統管理 › 帳號) list the staff accounts among them with the
+        roles that manage accounts (`selectors.accounts.staff_account_list`)."""
         if is_unrestricted(user, roles=roles):
-            return self.filter(Exists(RoleGrant.objects.filter(user=OuterRef("pk")))
-                               | Q(is_staff=True) | Q(is_superuser=True))
+            return self.all()
         return self.filter(Exists(RoleGrant.objects.filter(scope_q(user, "node", roles=roles), user=OuterRef("pk"))))
 
 

@@ -2,7 +2,7 @@
 (`User.objects.visible_to`), and the grant rule that says which accounts a user may change."""
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..models import ROLE_NODE_KINDS, ROLE_RANK, OrgNode, Role, RoleGrant, User
@@ -14,7 +14,8 @@ def staff_account_list(user) -> QuerySet:
     """The staff accounts the user may see, with their grants (those in the user's part of the tree) and
     whether a second factor is set up."""
     return (
-        User.objects.visible_to(user)
+        User.objects.visible_to(user, roles=ACCOUNT_MANAGERS)
+        .filter(Exists(RoleGrant.objects.filter(user=OuterRef("pk"))) | Q(is_staff=True) | Q(is_superuser=True))
         .annotate(has_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
         .prefetch_related(Prefetch("grants", queryset=visible_grants(user).select_related("node")))
         .order_by("username")

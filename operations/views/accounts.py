@@ -324,7 +324,7 @@ class StaffAccountListView(StaffRequiredMixin, SingleTableMixin, FilterView):
 
     template_name = "operations/accounts/account_list.html"
     module = "system"
-    role_permission = "operations.account.view"
+    role_permission = "operations.user.view"
     filterset_class = StaffAccountFilter
     table_class = StaffAccountTable
     paginate_by = 25
@@ -343,7 +343,7 @@ class StaffAccountCreateView(StaffRequiredMixin, FormView):
 
     template_name = "operations/accounts/account_form.html"
     module = "system"
-    role_permission = "operations.account.change"
+    role_permission = "operations.user.change"
     form_class = StaffAccountCreateForm
 
     def get_form_kwargs(self):
@@ -370,7 +370,7 @@ class StaffAccountCreateView(StaffRequiredMixin, FormView):
 class StaffAccountDetailView(StaffRequiredMixin, TemplateView):
     template_name = "operations/accounts/account_detail.html"
     module = "system"
-    role_permission = "operations.account.view"
+    role_permission = "operations.user.view"
     object_selector = account_sel.staff_account_detail
     object_name = "account"
 
@@ -390,7 +390,7 @@ class StaffAccountActionView(StaffRequiredMixin, View):
     user may grant every role the account holds."""
 
     module = "system"
-    role_permission = "operations.account.change"
+    role_permission = "operations.user.change"
     object_selector = account_sel.staff_account_detail
     object_name = "account"
     ACTIONS = ("disable", "enable", "reset_password", "reset_factor")

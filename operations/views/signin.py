@@ -62,8 +62,8 @@ class StaffSessionMiddleware:
         area = _guarded(request)
         session = request.session
         last = session.get(IDLE_KEY)
-        if last is None and not area:
-            return None
+        if last is None and not (area and (user.is_staff or is_staff_member(user))):
+            return None  # not a staff session (a volunteer on a back-office URL gets its 403 from the view)
         now = int(time.time())
         if last is not None and now - int(last) > settings.STAFF_SESSION_IDLE_MINUTES * 60:
             request._logout_reason = "inactivity"

@@ -45,8 +45,8 @@ RECOVERY_CODES_KEY = "staff_recovery_codes"
 
 def _next(request, default: str | None = None) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                                  require_https=request.is_secure()):
         return target
     return default or reverse(settings.LOGIN_REDIRECT_URL)
 
@@ -76,8 +76,9 @@ class StaffLoginView(auth_views.LoginView):
     def form_valid(self, form):
         super().form_valid(form)  # logs in (a new session key)
         user = form.get_user()
-        self.request.session[IDLE_KEY] = int(time.time())
-        staff_login_record(user=user, ip_address=client_ip(self.request))
+        if is_staff_member(user) or user.is_staff:
+            self.request.session[IDLE_KEY] = int(time.time())  # the inactivity clock of a staff session
+            staff_login_record(user=user, ip_address=client_ip(self.request))
         next_url = self.get_success_url()
         if has_second_factor(user):
             return redirect(_with_next("operations:login_verify", next_url))
@@ -101,11 +102,11 @@ class SecondFactorView(LoginRequiredMixin, FormView):
         # Special: not a staff page (a person between password and code); the log-in itself is checked here.
         if request.user.is_authenticated:
             if request.user.is_verified():
-                return redirect(_next(request))
+                return HttpResponseRedirect(_next(request))
             if not has_second_factor(request.user):
                 if is_staff_member(request.user) and second_factor_required(request.user):
                     return redirect(_with_next("operations:login_enrol", _next(request)))
-                return redirect(_next(request))
+                return HttpResponseRedirect(_next(request))
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -125,7 +126,7 @@ class SecondFactorView(LoginRequiredMixin, FormView):
         if device.__class__.__name__ == "StaticDevice":
             messages.warning(self.request, _("You used a recovery code; %(n)s are left. Each works only once.")
                              % {"n": recovery_codes_left(self.request.user)})
-        return redirect(_next(self.request))
+        return HttpResponseRedirect(_next(self.request))
 
 
 class EnrolView(LoginRequiredMixin, FormView):
@@ -140,7 +141,7 @@ class EnrolView(LoginRequiredMixin, FormView):
         # an administrator's act, see the accounts screens).
         if request.user.is_authenticated:
             if not is_staff_member(request.user):
-                return redirect(_next(request))
+                return HttpResponseRedirect(_next(request))
             if has_second_factor(request.user):
                 if not request.user.is_verified():
                     return redirect(_with_next("operations:login_verify", _next(request)))
@@ -200,7 +201,7 @@ class RecoveryCodesView(StaffRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         request.session.pop(RECOVERY_CODES_KEY, None)
-        return redirect(_next(request))
+        return HttpResponseRedirect(_next(request))
 
 
 class RecoveryCodesRenewView(StaffRequiredMixin, View):

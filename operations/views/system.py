@@ -19,7 +19,7 @@ class SystemPart:
 
 
 SYSTEM_PARTS = [
-    SystemPart(_("Accounts"), "operations:staff_account_list", "operations.account.view",
+    SystemPart(_("Accounts"), "operations:staff_account_list", "operations.user.view",
                _("Staff accounts in your part of the organisation: create with a role, disable, reset the "
                  "password or the second factor.")),
     SystemPart(_("Audit records"), "operations:audit_list", "operations.auditevent.view",
@@ -42,7 +42,7 @@ class SystemHomeView(StaffRequiredMixin, TemplateView):
     def has_permission(self, user, obj) -> bool:
         return may_use_system(user)
 
-    permission = "operations.account.view"  # checked through has_permission: any part of the module
+    permission = "operations.user.view"  # checked through has_permission: any part of the module
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -87,6 +87,8 @@ def nodes_of(obj: Model) -> list[OrgNode]:
         return [obj.session.host]
     if name == "trainingcertificate":  # the volunteer's: visible to whoever sees the volunteer
         return nodes_of(obj.volunteer)
+    if name == "user":  # an account belongs where it holds its roles (系統管理 › 帳號)
+        return [grant.node for grant in obj.grants.all()]
     if name == "unitapplication":  # addressed to an authority; without one only the root's officers see it
         return [obj.purpose_authority] if obj.purpose_authority else []
     raise AssertionError(f"{obj._meta.label} is scoped: say here which nodes its rows belong to")
