@@ -23,3 +23,7 @@ UNIT_MANAGERS = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER, Role.UNIT_ADMIN)
 TEAM_MANAGERS = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER, Role.UNIT_ADMIN, Role.TEAM_LEADER)
 #: the competent and purpose authorities (review unit applications, file service plans, read the audit log)
 AUTHORITIES = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER)
+#: who must sign in with a second factor (they read identity numbers and export): unit administrators and above
+SECOND_FACTOR_REQUIRED = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER, Role.UNIT_ADMIN)
+#: who manages staff accounts (系統管理 › 帳號) in their part of the tree, for the roles they may grant
+ACCOUNT_MANAGERS = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER, Role.UNIT_ADMIN)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import rules
 
-from .roles import ALL_STAFF, AUTHORITIES, TEAM_MANAGERS, UNIT_MANAGERS
+from .roles import ACCOUNT_MANAGERS, ALL_STAFF, AUTHORITIES, TEAM_MANAGERS, UNIT_MANAGERS
 from .scoping import has_any_role
 
 # verb → roles that may perform it (within their scope)
@@ -69,6 +69,10 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.privacyrequest.view": AUTHORITIES,
     "operations.privacyrequest.decide": AUTHORITIES,
     "operations.orgnode.view_grants": AUTHORITIES,
+    # staff accounts (系統管理 › 帳號): accounts holding a role in the user's part of the tree (User.visible_to);
+    # which of them a user may change follows the grant rules (selectors.accounts.account_may_manage)
+    "operations.user.view": ACCOUNT_MANAGERS,
+    "operations.user.change": ACCOUNT_MANAGERS,
 }
 
 

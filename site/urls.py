@@ -13,11 +13,15 @@ from cms.sitemaps import PublicSitemap
 from cms.views import favicon_ico, robots_txt
 from operations.api import urls as operations_api_urls
 from operations.views.accounts import TaipeiPassCallbackView
+from operations.views.staff import StaffLoginView
 
 from .api import api_router
 
 # Outside the language prefix: the admin, the APIs, documents and the sitemap.
 urlpatterns = [
+    # One sign-in for the back-office and the Wagtail admin: the admin's log-in page is the staff log-in
+    # (CAPTCHA, lock-out, second factor), answered here rather than redirected.
+    path("admin/login/", StaffLoginView.as_view(), name="staff_admin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),

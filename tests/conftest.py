@@ -47,6 +47,35 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _verified_staff_logins(request, monkeypatch):
+    """Staff logged in by the test client (`force_login`, `login`) have a verified second factor, as after
+    typing the code (tests/factories/second_factor.py). Tests of the sign-in itself ask for
+    `unverified_logins` and see the real thing."""
+    if "unverified_logins" in request.fixturenames:
+        yield
+        return
+    from django.test import Client
+
+    from tests.factories.second_factor import is_staff_account, mark_session_verified, second_factor_device
+
+    original = Client._login
+
+    def _login(self, user, backend=None):
+        device = getattr(user, "otp_device", None) or (second_factor_device(user) if is_staff_account(user) else None)
+        original(self, user, backend)
+        if device is not None:
+            mark_session_verified(self, device)
+
+    monkeypatch.setattr(Client, "_login", _login)
+    yield
+
+
+@pytest.fixture
+def unverified_logins():
+    """Logins in this test carry no second factor (see `_verified_staff_logins`)."""
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
@@ -141,7 +170,7 @@ def login(client):
     """login(user) → the test client, logged in as that user."""
 
     def _login(user):
-        client.force_login(user)
+        client.force_login(user)  # staff: verified second factor (_verified_staff_logins)
         return client
 
     return _login

@@ -4,7 +4,7 @@ from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
-from volunteer_site.params import BoundedModelMultipleChoiceField
+from volunteer_site.params import BoundedModelChoiceField, BoundedModelMultipleChoiceField
 
 from ..identity import IdType
 from ..models import City, Language, Sex, Skill
@@ -110,3 +110,26 @@ class ForgotAccountForm(forms.Form):
 class ForgotPasswordForm(forms.Form):
     account = forms.CharField(label=_("Account (e-mail or mobile number)"), max_length=254)
     captcha = captcha_field()
+
+
+# --- Staff accounts (系統管理 › 帳號) -------------------------------------------------------------------
+
+class StaffAccountCreateForm(forms.Form):
+    """A new staff account and its first role, on one screen. The organisations and roles offered are those
+    the user may grant; the service checks the pair again."""
+
+    username = forms.CharField(label=_("Account name"), max_length=150,
+                               help_text=_("3 to 150 letters, digits or . @ + - _ (used to log in)."),
+                               widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "off",
+                                                             "spellcheck": "false"}))
+    last_name = forms.CharField(label=_("Family name"), max_length=150)
+    first_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"), help_text=_("The link to choose a password is sent here."))
+    job_title = forms.CharField(label=_("Job title"), max_length=100, required=False)
+    node = BoundedModelChoiceField(label=_("Organisation"), queryset=None)
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, nodes=None, roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["node"].queryset = nodes
+        self.fields["role"].choices = [("", "---------")] + [(r.value, r.label) for r in roles]

@@ -7,13 +7,56 @@ from django.utils.translation import gettext_lazy as _
 from volunteer_site.params import BoundedModelForm
 
 from ..models import Role, User
+from .accounts import captcha_field
 
 
 class StaffLoginForm(AuthenticationForm):
+    """帳號, 密碼, 驗證碼 (the same image CAPTCHA as the volunteers', with 重新產生 and audio). The password is
+    checked only when the CAPTCHA is right, so a wrong picture answer never says whether the password was."""
+
     error_messages = {
         "invalid_login": _("The account or password is incorrect. Both are case-sensitive."),
         "inactive": _("This account has been disabled."),
     }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["captcha"] = captcha_field()
+        self.fields["username"].label = _("Account")
+        self.fields["username"].widget.attrs.update({"autocomplete": "username"})
+
+    def clean(self):
+        if "captcha" in self.errors:
+            return self.cleaned_data
+        return super().clean()
+
+    @property
+    def password_failed(self) -> bool:
+        return any(e.code == "invalid_login" for e in self.non_field_errors().as_data())
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Verification code"), max_length=32, strip=True,
+        help_text=_("The 6-digit code your authenticator app shows now, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True,
+                                      "autocapitalize": "off", "spellcheck": "false"}),
+    )
+
+
+class EnrolForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"), max_length=8, strip=True,
+        help_text=_("After adding the account to the app, type the 6-digit code it shows."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "pattern": "[0-9]*", "spellcheck": "false"}),
+    )
+
+
+class StaffForgotPasswordForm(forms.Form):
+    account = forms.CharField(label=_("Account or e-mail address"), max_length=254,
+                              widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    captcha = captcha_field()
 
 
 class ProfileForm(BoundedModelForm):

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('operations', '0020_records_reviews_certificates'),
+        ('operations', '0021_staff_signin'),
     ]
 
     operations = [

@@ -30,6 +30,16 @@ class AuditAction(models.TextChoices):
     ANONYMISED = "anonymised", _("Volunteer anonymised")
     API_TOKEN_CREATED = "api_token_created", _("API token created")
     API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+    # staff sign-in and accounts (README "Staff sign-in")
+    LOGGED_IN = "logged_in", _("Logged in")
+    LOGGED_OUT = "logged_out", _("Logged out")
+    FACTOR_ENROLLED = "factor_enrolled", _("Second factor set up")
+    FACTOR_RESET = "factor_reset", _("Second factor reset")
+    RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+    ACCOUNT_DISABLED = "account_disabled", _("Account disabled")
+    ACCOUNT_ENABLED = "account_enabled", _("Account re-enabled")
+    PASSWORD_RESET_SENT = "password_reset_sent", _("Password reset link sent")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
 
 
 class AuditEventQuerySet(models.QuerySet):

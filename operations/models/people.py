@@ -19,6 +19,20 @@ from .geo import City
 from .organisations import OrgKind, OrgNode
 
 
+class AccountQuerySet(models.QuerySet):
+    def visible_to(self, user, roles=None):
+        """Accounts holding a role at or below one of the user's grants (with `roles`); every account for an
+        unrestricted user. The accounts screens (系統管理 › 帳號) list the staff accounts among them with the
+        roles that manage accounts (`selectors.accounts.staff_account_list`)."""
+        if is_unrestricted(user, roles=roles):
+            return self.all()
+        return self.filter(Exists(RoleGrant.objects.filter(scope_q(user, "node", roles=roles), user=OuterRef("pk"))))
+
+
+class AccountManager(UserManager.from_queryset(AccountQuerySet)):
+    pass
+
+
 class User(AbstractUser):
     """Every account: staff, editors and (later) volunteers. Custom from the first migration."""
 
@@ -43,7 +57,7 @@ class User(AbstractUser):
     # e-mail address the unit recorded is confirmed: {"volunteer": pk, "data": {registration details}}.
     pending_volunteer_claim = models.JSONField(null=True, blank=True, editable=False)
 
-    objects = UserManager()
+    objects = AccountManager()
 
     class Meta:
         verbose_name = _("user")

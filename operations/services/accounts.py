@@ -3,6 +3,7 @@ journey's account pages. The account name is the e-mail address, or the mobile n
 volunteer has no e-mail; either can be typed at log-in."""
 from __future__ import annotations
 
+import base64
 import datetime
 import re
 import secrets
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -19,11 +20,16 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..identity import mask_id_number, normalize_id_number, validate_id_number
 from ..mail import mail_language, send_templated_mail, site_link
-from ..models import AuditAction, Language, Skill, User, Volunteer
+from ..models import AuditAction, Language, OrgNode, RoleGrant, Skill, User, Volunteer
 from ..outbox import enqueue
+from ..roles import SECOND_FACTOR_REQUIRED
+from ..scoping import has_any_role
+from ..selectors.accounts import account_may_manage
 from .audit import audit_record
 
 MOBILE_RE = re.compile(r"^09\d{8}$")
@@ -430,7 +436,8 @@ def volunteer_renew_calendar_link(*, volunteer: Volunteer, actor: User, ip_addre
 
 # --- E-mail -----------------------------------------------------------------------------------------
 
-ACCOUNT_EMAILS = {"confirm_email", "account_hint", "account_hint_reset", "password_reset", "registration_attempt"}
+ACCOUNT_EMAILS = {"confirm_email", "account_hint", "account_hint_reset", "password_reset", "registration_attempt",
+                  "staff_password_reset", "staff_welcome"}
 
 
 def _recovery_links() -> dict[str, str]:
@@ -460,6 +467,10 @@ def account_notify(*, user_id: int | None, kind: str, task=None) -> bool:
         if kind in ("password_reset", "account_hint_reset"):
             context["reset_link"] = site_link(reverse("volunteer:password_reset_confirm",
                                                       args=password_reset_path(user)))
+        if kind in ("staff_password_reset", "staff_welcome"):
+            context["reset_link"] = site_link(reverse("operations:password_reset_confirm",
+                                                      args=password_reset_path(user)))
+            context["login_link"] = site_link(reverse("operations:login"))
         if kind == "registration_attempt":
             context.update(_recovery_links())
         if kind.startswith("account_hint"):
@@ -476,3 +487,267 @@ def registration_notice_send(*, address: str, language: str, task=None) -> bool:
     with translation.override(language):
         context = {"kind": "registration_incomplete", "site_url": site_link(""), **_recovery_links()}
     return send_templated_mail("account", context, address, language, task=task)
+
+
+# --- Staff sign-in: the second factor and the audit of log-ins (README "Staff sign-in") ----------------
+
+def staff_home_node(user) -> OrgNode | None:
+    """The highest organisation a staff user holds a role on: where their sign-in records are filed, so that
+    the officers of that part of the tree read them in the audit log."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    grant = RoleGrant.objects.filter(user=user).select_related("node").order_by("node__depth", "node__path").first()
+    return grant.node if grant else None
+
+
+def second_factor_required(user) -> bool:
+    """Roles that read identity numbers or export (unit administrators and above) must verify a second
+    factor; leaders may. `STAFF_2FA_REQUIRED` off (make run's dev settings only) asks it of nobody."""
+    return bool(settings.STAFF_2FA_REQUIRED) and has_any_role(user, SECOND_FACTOR_REQUIRED)
+
+
+def totp_device(user, *, confirmed: bool = True) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("pk").first()
+
+
+def has_second_factor(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def recovery_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def totp_secret_text(device: TOTPDevice) -> str:
+    """The secret as an authenticator app takes it typed in: base32, in groups of four."""
+    secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+
+
+def totp_config_url(device: TOTPDevice) -> str:
+    return device.config_url
+
+
+def staff_login_record(*, user: User, ip_address: str | None = None) -> None:
+    audit_record(actor=user, action=AuditAction.LOGGED_IN, node=staff_home_node(user), obj=user,
+                 ip_address=ip_address)
+
+
+def staff_logout_record(*, user: User, ip_address: str | None = None, reason: str = "") -> None:
+    audit_record(actor=user, action=AuditAction.LOGGED_OUT, node=staff_home_node(user), obj=user,
+                 ip_address=ip_address, reason=reason)
+
+
+def staff_login_failed_record(*, username: str, ip_address: str | None = None, step: str = "password") -> None:
+    """A failed staff log-in: a wrong password on a staff log-in page, or a wrong second-factor code. Filed
+    under the account's organisation when the name is a staff account's, else with no organisation (only
+    the system administrators read those)."""
+    username = (username or "")[:150]
+    user = User.objects.filter(username=username).first() if username else None
+    audit_record(actor=None, action=AuditAction.LOGIN_FAILED, node=staff_home_node(user), obj=user,
+                 ip_address=ip_address, changes={"account": username, "step": step})
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    codes = []
+    for _i in range(settings.STAFF_RECOVERY_CODES):
+        code = StaticToken.random_token()  # 10 characters of base32, single use
+        StaticToken.objects.create(device=device, token=code)
+        codes.append(code)
+    return codes
+
+
+@transaction.atomic
+def second_factor_start(*, user: User) -> TOTPDevice:
+    """The authenticator-app enrolment: a new secret, not yet confirmed (the same one while the person is on
+    the enrolment page, so a reload shows the same QR code)."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    device = totp_device(user, confirmed=False)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def second_factor_confirm(*, user: User, token: str, ip_address: str | None = None) -> tuple[TOTPDevice, list[str]]:
+    """The first code from the app confirms the enrolment: the device counts from now on, any earlier one
+    is removed, and a fresh set of single-use recovery codes is made (returned once, to be shown once).
+    A second submit of the same form finds the enrolment done and is refused."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    device = totp_device(user, confirmed=False)
+    if device is None:
+        raise ValidationError(_("The set-up has already been completed or has expired. Start again."),
+                              code="no_enrolment")
+    if not device.verify_token((token or "").strip()):
+        raise ValidationError({"code": _("This code is not right. Check the time on your phone and type the "
+                                         "code your app shows now.")})
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = _new_recovery_codes(user)
+    audit_record(actor=user, action=AuditAction.FACTOR_ENROLLED, node=staff_home_node(user), obj=user,
+                 ip_address=ip_address, changes={"factor": "totp", "recovery_codes": len(codes)})
+    return device, codes
+
+
+@transaction.atomic
+def recovery_codes_renew(*, user: User, ip_address: str | None = None) -> list[str]:
+    """A new set of recovery codes; the earlier ones stop working."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if not has_second_factor(user):
+        raise ValidationError(_("Set up the authenticator app first."), code="no_factor")
+    codes = _new_recovery_codes(user)
+    audit_record(actor=user, action=AuditAction.FACTOR_ENROLLED, node=staff_home_node(user), obj=user,
+                 ip_address=ip_address, changes={"recovery_codes": len(codes), "renewed": True})
+    return codes
+
+
+def second_factor_verify(*, user: User, code: str, ip_address: str | None = None):
+    """The second step of a staff log-in: a code from the app, or one of the recovery codes (each works
+    once: it is deleted by the statement that checks it, so two requests racing with the same code cannot
+    both succeed). Returns the device that accepted the code, or None (recorded as a failed log-in)."""
+    code = "".join((code or "").split()).lower()
+    device = None
+    if code.isdigit() and len(code) in (6, 8):
+        with transaction.atomic():
+            candidate = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+            if candidate is not None and candidate.verify_token(code):
+                device = candidate
+    elif 0 < len(code) <= 16:
+        with transaction.atomic():
+            static = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+            if static is not None and static.verify_is_allowed()[0]:
+                deleted, _detail = StaticToken.objects.filter(device=static, token=code).delete()
+                if deleted:
+                    static.throttle_reset(commit=False)
+                    static.set_last_used_timestamp(commit=False)
+                    static.save()
+                    device = static
+                    audit_record(actor=user, action=AuditAction.RECOVERY_CODE_USED, node=staff_home_node(user),
+                                 obj=user, ip_address=ip_address,
+                                 changes={"recovery_codes_left": static.token_set.count()})
+                else:
+                    static.throttle_increment()
+    if device is None:
+        staff_login_failed_record(username=user.get_username(), ip_address=ip_address, step="second_factor")
+    return device
+
+
+# --- Staff accounts (系統管理 › 帳號) -------------------------------------------------------------------
+
+STAFF_USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{3,150}$")
+
+
+def _require_may_manage(actor: User, account: User) -> None:
+    if not account_may_manage(actor, account):
+        raise PermissionDenied(_("You cannot change this account: it holds a role you may not grant."))
+
+
+@transaction.atomic
+def staff_account_create(*, actor: User, username: str, email: str, last_name: str = "", first_name: str = "",
+                         job_title: str = "", node: OrgNode, role: str, ip_address: str | None = None) -> User:
+    """Create a staff account and grant it a role, in one step: the role must be one the actor may grant on
+    that organisation (`people.grant_create` decides), else nothing is written. The account has no password
+    yet: the person receives a link to choose one. A second submit of the same form finds the name taken."""
+    from .people import grant_create
+
+    username = (username or "").strip()
+    email = (email or "").strip().lower()
+    errors = {}
+    if not STAFF_USERNAME_RE.match(username):
+        errors["username"] = [_("3 to 150 letters, digits or . @ + - _")]
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = [_("This account name is already taken.")]
+    if not email:
+        errors["email"] = [_("An e-mail address is needed to send the link for the first password.")]
+    if errors:
+        raise ValidationError(errors)
+    user = User(username=username, email=email, last_name=last_name, first_name=first_name, job_title=job_title,
+                display_name=f"{last_name}{first_name}".strip(), preferred_language=get_language_code())
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # the same name, created a moment ago by a double submit
+        raise ValidationError({"username": [_("This account name is already taken.")]}) from exc
+    grant_create(actor=actor, user=user, node=node, role=role, notify=False)
+    audit_record(actor=actor, action=AuditAction.CREATED, node=node, obj=user, ip_address=ip_address,
+                 changes={"account": ["", username], "role": ["", str(role)]})
+    enqueue("operations.tasks.send_account_email", user.pk, "staff_welcome")
+    return user
+
+
+def get_language_code() -> str:
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+@transaction.atomic
+def staff_account_set_active(*, actor: User, account: User, active: bool, ip_address: str | None = None) -> User:
+    """Disable or re-enable a staff account. Disabling keeps the account, its grants and its history, and ends
+    every session it has: the password is made unusable, which changes the sessions' authentication hash.
+    Re-enabling sends a link to choose a new password. Doing it twice changes nothing the second time."""
+    locked = User.objects.select_for_update().get(pk=account.pk)
+    _require_may_manage(actor, locked)
+    if locked.is_active == active:
+        return locked
+    locked.is_active = active
+    if not active:
+        locked.set_unusable_password()
+    locked.save(update_fields=["is_active", "password"])
+    audit_record(actor=actor, action=AuditAction.ACCOUNT_ENABLED if active else AuditAction.ACCOUNT_DISABLED,
+                 node=staff_home_node(locked), obj=locked, ip_address=ip_address)
+    if active:
+        enqueue("operations.tasks.send_account_email", locked.pk, "staff_password_reset")
+    return locked
+
+
+@transaction.atomic
+def staff_password_reset_send(*, actor: User, account: User, ip_address: str | None = None) -> None:
+    """An administrator sends the person a link to choose a new password (the old one keeps working until
+    then)."""
+    locked = User.objects.select_for_update().get(pk=account.pk)
+    _require_may_manage(actor, locked)
+    if not locked.is_active:
+        raise ValidationError(_("This account is disabled. Re-enable it first."), code="inactive")
+    if not locked.email:
+        raise ValidationError(_("This account has no e-mail address."), code="no_email")
+    audit_record(actor=actor, action=AuditAction.PASSWORD_RESET_SENT, node=staff_home_node(locked), obj=locked,
+                 ip_address=ip_address)
+    enqueue("operations.tasks.send_account_email", locked.pk, "staff_password_reset")
+
+
+@transaction.atomic
+def second_factor_reset(*, actor: User, account: User, ip_address: str | None = None) -> bool:
+    """Remove a person's authenticator app and recovery codes (a lost phone): they set up a new one at their
+    next log-in, and their sessions verified with the old one are no longer verified. Returns False when
+    there was nothing to remove."""
+    locked = User.objects.select_for_update().get(pk=account.pk)
+    _require_may_manage(actor, locked)
+    removed = TOTPDevice.objects.filter(user=locked).delete()[0] + StaticDevice.objects.filter(user=locked).delete()[0]
+    if not removed:
+        return False
+    audit_record(actor=actor, action=AuditAction.FACTOR_RESET, node=staff_home_node(locked), obj=locked,
+                 ip_address=ip_address)
+    return True
+
+
+def staff_password_reset_request(*, account: str) -> None:
+    """忘記密碼? on the staff log-in page: e-mail a one-time link to a staff account named by its account
+    name or e-mail address. The task is queued whether or not anything matched (it does nothing for None),
+    so the page and the work are the same either way: nobody learns whether an account exists."""
+    account = (account or "").strip()[:254]
+    match = Q(email__iexact=account) if "@" in account else Q(username=account)
+    user = User.objects.filter(match, is_active=True).exclude(email="").order_by("pk").first() if account else None
+    user_id = user.pk if user is not None and has_any_role(user) else None
+    enqueue("operations.tasks.send_account_email", user_id, "staff_password_reset")
+
+
+@transaction.atomic
+def password_changed_record(*, user: User, ip_address: str | None = None, how: str = "changed") -> None:
+    """A staff password was changed (own profile) or set with an e-mail link; every other session of the
+    account ends with it (Django's session hash follows the password)."""
+    audit_record(actor=user, action=AuditAction.PASSWORD_CHANGED, node=staff_home_node(user), obj=user,
+                 ip_address=ip_address, changes={"how": how})

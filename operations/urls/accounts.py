@@ -16,3 +16,11 @@ urlpatterns: list = [
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("taipeipass/", views.TaipeiPassLoginView.as_view(), name="taipeipass_login"),
 ]
+
+# 系統管理 › 帳號 (back-office namespace, added by urls/backoffice.py)
+backoffice_urlpatterns: list = [
+    path("system/accounts/", views.StaffAccountListView.as_view(), name="staff_account_list"),
+    path("system/accounts/new/", views.StaffAccountCreateView.as_view(), name="staff_account_create"),
+    path("system/accounts/<int:pk>/", views.StaffAccountDetailView.as_view(), name="staff_account_detail"),
+    path("system/accounts/<int:pk>/action/", views.StaffAccountActionView.as_view(), name="staff_account_action"),
+]

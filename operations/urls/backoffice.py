@@ -1,5 +1,6 @@
 """The back-office, mounted at /backoffice/."""
 from . import (
+    accounts,
     api_tokens,
     attendance,
     audit,
@@ -20,6 +21,7 @@ from . import (
     signups,
     staff,
     statistics,
+    system,
     teams,
     training,
     unit_applications,
@@ -51,4 +53,6 @@ urlpatterns: list = [
     *privacy.urlpatterns,
     *roles.urlpatterns,
     *api_tokens.urlpatterns,
+    *system.urlpatterns,
+    *accounts.backoffice_urlpatterns,
 ]

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -18,18 +18,34 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
+from django_filters.views import FilterView
 
-from ..forms.accounts import ForgotAccountForm, ForgotPasswordForm, LoginForm, RegistrationForm
+from ..filters.accounts import StaffAccountFilter
+from ..forms.accounts import (
+    ForgotAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegistrationForm,
+    StaffAccountCreateForm,
+)
 from ..identity import normalize_id_number
+from ..selectors import accounts as account_sel
 from ..services.accounts import (
     account_hint_request,
     password_reset_request,
+    recovery_codes_left,
     resolve_account,
+    second_factor_reset,
+    staff_account_set_active,
+    staff_password_reset_send,
     user_confirm_email,
     user_resend_confirmation,
     volunteer_register,
 )
+from ..services.accounts import staff_account_create as svc_staff_account_create
 from ..services.taipeipass import taipeipass_client, taipeipass_enabled, taipeipass_login
+from ..tables.accounts import StaffAccountTable
+from .base import SingleTableMixin, StaffRequiredMixin, client_ip, saved_by_service
 
 TAIPEIPASS_SESSION_KEY = "taipeipass_prefill"
 LOCKED_FIELDS_FROM_TAIPEIPASS = ("id_type", "id_number", "name", "birth_date")
@@ -49,7 +65,7 @@ def lockout_message() -> str:
              "Wait and try again, or use “Forgot password”.") % {"minutes": minutes}
 
 
-STAFF_LOGIN_VIEWS = {"operations:login", "wagtailadmin_login"}
+STAFF_LOGIN_VIEWS = {"operations:login", "wagtailadmin_login", "staff_admin_login"}
 
 
 def staff_lockout_message() -> str:
@@ -299,3 +315,109 @@ class TaipeiPassCallbackView(View):
             messages.info(request, _("Your TaipeiPass account is not real-name verified, so please enter your "
                                      "identity document yourself to complete the registration."))
         return redirect("volunteer:register")
+
+
+# --- Staff accounts (系統管理 › 帳號) -------------------------------------------------------------------
+
+class StaffAccountListView(StaffRequiredMixin, SingleTableMixin, FilterView):
+    """Staff accounts holding a role in the user's part of the tree: filter, sort, page; last log-in, grants."""
+
+    template_name = "operations/accounts/account_list.html"
+    module = "system"
+    role_permission = "operations.user.view"
+    filterset_class = StaffAccountFilter
+    table_class = StaffAccountTable
+    paginate_by = 25
+
+    def get_queryset(self):
+        return account_sel.staff_account_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_create"] = bool(account_sel.grantable_roles_any(self.request.user))
+        return context
+
+
+class StaffAccountCreateView(StaffRequiredMixin, FormView):
+    """A new account and its role on one screen."""
+
+    template_name = "operations/accounts/account_form.html"
+    module = "system"
+    role_permission = "operations.user.change"
+    form_class = StaffAccountCreateForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        user = self.request.user
+        kwargs.update(nodes=account_sel.grantable_nodes(user), roles=account_sel.grantable_roles_any(user))
+        return kwargs
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        return saved_by_service(
+            self, form,
+            lambda: svc_staff_account_create(
+                actor=self.request.user, username=data["username"], email=data["email"],
+                last_name=data["last_name"], first_name=data["first_name"], job_title=data["job_title"],
+                node=data["node"], role=data["role"], ip_address=client_ip(self.request)),
+            success=_("The account has been created and the role granted. A link to choose a password has "
+                      "been sent to the e-mail address."),
+            redirect_to=lambda account: reverse("operations:staff_account_detail", args=[account.pk]),
+            refusals=(ValidationError, PermissionDenied),
+        )
+
+
+class StaffAccountDetailView(StaffRequiredMixin, TemplateView):
+    template_name = "operations/accounts/account_detail.html"
+    module = "system"
+    role_permission = "operations.user.view"
+    object_selector = account_sel.staff_account_detail
+    object_name = "account"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        account = self.account
+        context.update(
+            grants=list(account.grants.all()),
+            may_manage=account_sel.account_may_manage(self.request.user, account),
+            codes_left=recovery_codes_left(account),
+        )
+        return context
+
+
+class StaffAccountActionView(StaffRequiredMixin, View):
+    """POST action=disable|enable|reset_password|reset_factor on one account; refused (403) unless the
+    user may grant every role the account holds."""
+
+    module = "system"
+    role_permission = "operations.user.change"
+    object_selector = account_sel.staff_account_detail
+    object_name = "account"
+    ACTIONS = ("disable", "enable", "reset_password", "reset_factor")
+
+    def post(self, request, pk):
+        action = request.POST.get("action", "")
+        if action not in self.ACTIONS:
+            return HttpResponse(_("Unknown action."), status=400, content_type="text/plain; charset=utf-8")
+        if not account_sel.account_may_manage(request.user, self.account):
+            raise PermissionDenied(_("You cannot change this account: it holds a role you may not grant."))
+        ip = client_ip(request)
+        try:
+            if action in ("disable", "enable"):
+                staff_account_set_active(actor=request.user, account=self.account, active=action == "enable",
+                                         ip_address=ip)
+                message = (_("The account has been re-enabled; a link to choose a new password has been sent.")
+                           if action == "enable" else
+                           _("The account has been disabled and its sessions have ended."))
+            elif action == "reset_password":
+                staff_password_reset_send(actor=request.user, account=self.account, ip_address=ip)
+                message = _("A link to choose a new password has been sent to the account's e-mail address.")
+            else:
+                removed = second_factor_reset(actor=request.user, account=self.account, ip_address=ip)
+                message = (_("The second factor has been reset: the person sets up the app again at the next "
+                             "log-in.") if removed else _("This account has no second factor to reset."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, message)
+        return redirect("operations:staff_account_detail", pk=self.account.pk)

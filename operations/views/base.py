@@ -55,11 +55,18 @@ MODULES = [
     Module("reports", _("Semi-annual and annual reports"), None),
     Module("statistics", _("Statistics"), "operations:statistics_home", permission="operations.orgnode.view_statistics"),
     Module("frontsite", _("Front-site management"), "wagtailadmin_home", permission="wagtailadmin.access_admin"),
-    Module("system", _("System management"), "operations:audit_list", permission="operations.auditevent.view"),
+    # 系統管理: shown to those who may use a part of it (views.system.SYSTEM_PARTS)
+    Module("system", _("System management"), "operations:system_home", predicate=lambda user: _may_use_system(user)),
     Module("profile", _("My profile"), "operations:profile", predicate=is_staff_member),
     # Part of "My profile" (module 13): a person's own tokens for the staff API.
     Module("api_tokens", _("API tokens"), "operations:api_token_list", predicate=is_staff_member),
 ]
+
+
+def _may_use_system(user) -> bool:
+    from .system import may_use_system
+
+    return may_use_system(user)
 
 
 def modules_for(user) -> list[Module]:

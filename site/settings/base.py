@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "auditlog",
     "captcha",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pgtrigger",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -84,6 +87,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the second factor of this session (django-otp); then the staff sign-in
+    # rules: a staff session ends after inactivity, and back-office, Wagtail admin and staff API need the
+    # verified second factor where the person's role requires one (README "Staff sign-in").
+    "django_otp.middleware.OTPMiddleware",
+    "operations.views.signin.StaffSessionMiddleware",
     "cms.middleware.AdminLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # NUL and other control characters: refused in paths and query strings, removed from form posts.
@@ -156,6 +164,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "operations:login"
 LOGIN_REDIRECT_URL = "operations:dashboard"
 LOGOUT_REDIRECT_URL = "operations:login"
+# One sign-in for the back-office and the Wagtail admin: /admin/login/ is the staff log-in page.
+WAGTAILADMIN_LOGIN_URL = "operations:login"
 
 # --- Languages and time -----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hant"
@@ -463,3 +473,14 @@ CELERY_BEAT_SCHEDULE.update({
     # Anonymise volunteers inactive for longer than PRIVACY["RETENTION_YEARS"], nightly at 04:15.
     "privacy-retention": {"task": "operations.tasks.run_privacy_retention", "schedule": crontab(hour=4, minute=15)},
 })
+
+# --- Staff sign-in (README "Staff sign-in"): second factor, inactivity, recovery codes ---------------
+# A verified TOTP second factor is required of unit administrators and above (roles.SECOND_FACTOR_REQUIRED)
+# for the back-office, the Wagtail admin and the staff API. On in production and in the tests; `make run`'s
+# dev settings switch it off unless STAFF_2FA_REQUIRED=1 (an enrolled factor is still asked for).
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", True)
+# A staff session ends after this many minutes without a request.
+STAFF_SESSION_IDLE_MINUTES = int(os.environ.get("STAFF_SESSION_IDLE_MINUTES", "30"))
+STAFF_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = "臺北市志工管理整合平台"
+OTP_TOTP_THROTTLE_FACTOR = 1

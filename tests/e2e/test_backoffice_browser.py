@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 
 from operations.models import AuditEvent, OrgNode, Volunteer
+from tests.e2e.staff_login import staff_login
 
 PASSWORD = "demo-2025-volunteer"
 
 
 def login(page, live_server, username, prefix=""):
-    page.goto(f"{live_server.url}{prefix}/backoffice/login/")
-    page.get_by_label(re.compile("帳號|Username|使用者名稱")).fill(username)
-    page.get_by_label(re.compile("密碼|Password")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("登入|Log in")).click()
+    staff_login(page, live_server, username, prefix)  # CAPTCHA and second factor included
 
 
 def test_unit_admin_sees_only_their_venue(page, live_server, demo_data, shot):

@@ -29,15 +29,13 @@ from operations.models import (
 )
 from operations.services.attendance import shift_qr_token
 from operations.services.signups import signup_create
+from tests.e2e.staff_login import staff_login
 
 PASSWORD = "demo-2025-volunteer"
 
 
 def login(page, live_server, username, prefix=""):
-    page.goto(f"{live_server.url}{prefix}/backoffice/login/")
-    page.get_by_label(re.compile("帳號|Username|使用者名稱")).fill(username)
-    page.get_by_label(re.compile("密碼|Password")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("登入|Log in")).click()
+    staff_login(page, live_server, username, prefix)  # CAPTCHA and second factor included
     page.wait_for_url(re.compile(r"/backoffice/$"))
 
 

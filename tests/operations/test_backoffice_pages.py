@@ -12,9 +12,12 @@ from operations.models import CampaignStatus, User
 from tests.conftest import GRANTS, assert_chinese
 from tests.factories import CampaignFactory
 from tests.factories.operations import DEFAULT_PASSWORD
+from tests.factories.second_factor import second_factor_device, totp_code
 
 # Back-office URLs meant for people who are not (yet) logged in.
-PUBLIC = {"login", "logout", "set_password"}
+PUBLIC = {"login", "logout", "set_password",
+          # the steps of the staff sign-in (second factor, forgotten password): open before the back-office
+          "login_verify", "login_enrol", "password_reset", "password_reset_confirm", "password_reset_complete"}
 # Back-office URLs that volunteers (accounts without a staff role) open, e.g. from a check-in QR code:
 # they send anonymous visitors to the volunteers' log-in instead. The private-file views serve volunteers
 # their own files too (and answer 404 to a user without a grant, like any file outside the scope).
@@ -93,11 +96,16 @@ def test_login_page_in_both_languages(db, client):
 
 
 def test_staff_log_in_lands_on_the_dashboard_and_wrong_password_is_refused(org, client):
-    response = client.post("/en/backoffice/login/", {"username": "admin_a", "password": "wrong-password-123"})
+    device = second_factor_device(org.admin_a)
+    response = client.post("/en/backoffice/login/", {"username": "admin_a", "password": "wrong-password-123",
+                                                     "captcha_0": "x", "captcha_1": "PASSED"})
     assert response.status_code == 200
     assert "The account or password is incorrect" in response.content.decode()
-    response = client.post("/backoffice/login/", {"username": "admin_a", "password": DEFAULT_PASSWORD})
+    response = client.post("/backoffice/login/", {"username": "admin_a", "password": DEFAULT_PASSWORD,
+                                                  "captcha_0": "x", "captcha_1": "PASSED"})
     assert response.status_code == 302
+    assert response["Location"] == "/backoffice/login/verify/?next=%2Fbackoffice%2F"  # then the code
+    response = client.post(response["Location"], {"code": totp_code(device), "next": "/backoffice/"})
     assert response["Location"] == "/backoffice/"
     assert client.get("/backoffice/").status_code == 200
 
@@ -105,8 +113,9 @@ def test_staff_log_in_lands_on_the_dashboard_and_wrong_password_is_refused(org, 
 def test_log_in_goes_back_to_the_page_asked_for(org, client):
     target = f"/backoffice/volunteers/{org.vol_a.pk}/"
     response = client.post(f"/backoffice/login/?next={target}",
-                           {"username": "admin_a", "password": DEFAULT_PASSWORD, "next": target})
-    assert response["Location"] == target
+                           {"username": "leader_a", "password": DEFAULT_PASSWORD, "next": target,
+                            "captcha_0": "x", "captcha_1": "PASSED"})
+    assert response["Location"] == target  # a team leader without a second factor: the password is enough
 
 
 def test_log_out(org, login):

@@ -170,14 +170,16 @@ def test_staff_lockout_shows_the_staff_page_in_the_staff_language(org, settings)
     settings.AXES_ENABLED = True
     client = Client()
     for _attempt in range(settings.AXES_FAILURE_LIMIT):
-        response = client.post("/backoffice/login/", {"username": "admin_a", "password": "wrong"})
+        response = client.post("/backoffice/login/", {"username": "admin_a", "password": "wrong",
+                                                      "captcha_0": "x", "captcha_1": "PASSED"})
     assert response.status_code == 429
     assert "operations/lockout.html" in [t.name for t in response.templates]
     page = response.content.decode()
     assert "Volunteer log-in" not in page and "志工登入" not in page and 'name="captcha_1"' not in page
     assert_chinese(page)
     assert "/backoffice/login/" in page and "/volunteer/forgot-password/" not in page
-    english = client.post("/en/backoffice/login/", {"username": "admin_a", "password": DEFAULT_PASSWORD})
+    english = client.post("/en/backoffice/login/", {"username": "admin_a", "password": DEFAULT_PASSWORD,
+                                                    "captcha_0": "x", "captcha_1": "PASSED"})
     assert english.status_code == 429 and "locked" in english.content.decode()
     assert "operations/lockout.html" in [t.name for t in english.templates]
     assert "_auth_user_id" not in client.session

@@ -85,6 +85,23 @@ MATRIX: dict[str, Spec] = {
     "profile": Spec(),
     "password_change": Spec(),
     "audit_list": Spec(verb=AUTH),
+    # staff sign-in: the steps between password and back-office; a signed-in, verified user is sent on
+    "login_verify": Spec(public=True, ok=302, anon=302),
+    "login_enrol": Spec(public=True, ok=302, anon=302),
+    "password_reset": Spec(public=True, ok=200, anon=200),
+    "password_reset_confirm": Spec(kwargs=lambda o, inside: {"uidb64": "MQ", "token": "bad-token"}, public=True,
+                                   ok=200, anon=200),  # a bad link: the page says so
+    "password_reset_complete": Spec(public=True, ok=200, anon=200),
+    "recovery_codes": Spec(),
+    "recovery_codes_renew": Spec(ok=405),  # POST only
+    # 系統管理 and its accounts (unit administrators and above; accounts holding a role in their part)
+    "system_home": Spec(verb=UNIT_MGR),
+    "staff_account_list": Spec(verb=UNIT_MGR),
+    "staff_account_create": Spec(kwargs=lambda o, inside: {}, verb=UNIT_MGR, post=True),
+    "staff_account_detail": Spec(kwargs=_pk("account_in", "account_out"), level="unit", verb=UNIT_MGR,
+                                 verb_first=True),
+    "staff_account_action": Spec(kwargs=_pk("account_in", "account_out"), level="unit", verb=UNIT_MGR,
+                                 verb_first=True, ok=405),  # POST only
     # private files (operations/views/files.py): 404 for everybody outside the scope or without the verb
     "consent_file": Spec(kwargs=_pk("consent_in", "consent_out"), verb=TEAM_MGR, volunteer_side=True, any_user=True,
                          deny=404),
@@ -390,6 +407,9 @@ def objects(org):
 
     o.token_in, _secret = api_token_create(actor=o.leader_a, name="matrix in", days=30)
     o.token_out, _secret = api_token_create(actor=o.sysadmin, name="matrix out", days=30)
+    from tests.operations.test_accounts_staff import accounts_matrix_objects
+
+    accounts_matrix_objects(o)
     return o
 
 

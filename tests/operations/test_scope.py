@@ -90,6 +90,8 @@ def nodes_of(obj: Model) -> list[OrgNode]:
         return nodes_of(obj.volunteer)
     if name == "privacyrequest":  # answered by the competent authority; without one only the unrestricted see it
         return [obj.node] if obj.node else []
+    if name == "user":  # an account belongs where it holds its roles (系統管理 › 帳號)
+        return [grant.node for grant in obj.grants.all()]
     if name == "unitapplication":  # addressed to an authority; without one only the root's officers see it
         return [obj.purpose_authority] if obj.purpose_authority else []
     raise AssertionError(f"{obj._meta.label} is scoped: say here which nodes its rows belong to")
