@@ -111,7 +111,7 @@ def _ledger(*, volunteers=None, start=None, end=None, unit: OrgNode | None = Non
     ]
     params += [CourseKind.BASIC.value, *cert_params, CourseKind.SPECIAL.value, *cert_params]
     book = "NULL"
-    if _record_book_dates is not None:
+    if _record_book_dates is not None and not (isinstance(volunteers, list | tuple | set) and not volunteers):
         book_qs = _record_book_dates()
         if volunteers is not None:
             book_qs = book_qs.filter(volunteer_id__in=_ids_or_qs(volunteers))
@@ -226,6 +226,8 @@ def countable_totals(*, volunteers=None, start: datetime.date | None = None, end
             volunteers = inside
         else:
             volunteers = candidates
+    if isinstance(volunteers, list | tuple | set) and not volunteers:
+        return {}
     sql, params, count_from, _status = _ledger(volunteers=volunteers, start=start, end=end, unit=unit,
                                                categories=categories)
     keys = "r.volunteer_id, r.category" if by_category else "r.volunteer_id"
