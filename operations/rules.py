@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import rules
 
-from .roles import ALL_STAFF, AUTHORITIES, TEAM_MANAGERS, UNIT_MANAGERS
+from .roles import ALL_STAFF, AUTHORITIES, SYSTEM_ADMINS, TEAM_MANAGERS, UNIT_MANAGERS
 from .scoping import has_any_role
 
 # verb → roles that may perform it (within their scope)
@@ -68,6 +68,11 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.privacyrequest.view": AUTHORITIES,
     "operations.privacyrequest.decide": AUTHORITIES,
     "operations.orgnode.view_grants": AUTHORITIES,
+    # organisation tree (系統管理 › 組織): create, rename, move and close purpose authorities and units in one's subtree;
+    # code tables (系統管理 › 代碼表): platform-wide, so system administrators only
+    "operations.orgnode.manage_tree": AUTHORITIES,
+    "operations.language.change": SYSTEM_ADMINS,
+    "operations.skill.change": SYSTEM_ADMINS,
 }
 
 
