@@ -7,36 +7,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from ..models import AuditAction, Language, Skill
+from ..models import AuditAction
+from ..selectors.codes import code_table_verb, code_value_uses
 from .audit import audit_record
 
-#: the code tables edited here, by the name used in URLs
-CODE_TABLES: dict[str, type[models.Model]] = {"languages": Language, "skills": Skill}
 EDITABLE_FIELDS = ("name", "name_en", "order", "is_active")
 
 
-def _perm(model) -> str:
-    return f"operations.{model._meta.model_name}.change"
-
-
 def _require(actor, model) -> None:
-    if actor is not None and not actor.has_perm(_perm(model)):
+    if actor is not None and not actor.has_perm(code_table_verb(model)):
         raise PermissionDenied(_("You do not have permission to do this here."))
-
-
-def code_value_uses(value: models.Model) -> int:
-    """How many rows refer to `value` (volunteers, positions, any relation added later): read from the model's
-    relations, so a new table that refers to languages or skills is counted without a change here."""
-    uses = 0
-    for relation in value._meta.related_objects:
-        if relation.many_to_many:
-            through = relation.through
-            field = next(f for f in through._meta.fields
-                         if f.is_relation and f.related_model is type(value))
-            uses += through._default_manager.filter(**{field.name: value.pk}).count()
-        else:
-            uses += relation.related_model._default_manager.filter(**{relation.field.name: value.pk}).count()
-    return uses
 
 
 def _clean_names(name: str, name_en: str) -> tuple[str, str]:

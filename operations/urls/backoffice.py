@@ -3,6 +3,7 @@ from . import (
     attendance,
     audit,
     certificates,
+    codes,
     dashboard,
     files,
     insurance,
@@ -45,4 +46,5 @@ urlpatterns: list = [
     *statistics.urlpatterns,
     *privacy.urlpatterns,
     *roles.urlpatterns,
+    *codes.urlpatterns,
 ]
