@@ -36,7 +36,8 @@ def _require_tree(actor, kind: str, *nodes: OrgNode) -> None:
 def _check_open(node: OrgNode, field: str | None = None) -> None:
     if not node.is_active:
         message = _("%(name)s is closed.") % {"name": node.display_name}
-        raise ValidationError({field: message} if field else message, code="closed")
+        error = ValidationError(message, code="closed")
+        raise ValidationError({field: error}) if field else error
 
 
 def _check_same_unit(parent: OrgNode, kind: str, current_unit: OrgNode | None) -> None:
