@@ -10,7 +10,12 @@ from django.utils import translation
 from operations.forms.people import VolunteerForm
 from operations.forms.recruitment import PositionForm
 from operations.models import AuditAction, AuditEvent, Language, Skill
-from operations.services.codes import code_value_create, code_value_delete, code_value_retire, code_value_update
+from operations.services.codes import (
+    code_value_create,
+    code_value_delete,
+    code_value_retire,
+    code_value_update,
+)
 from tests.conftest import assert_chinese, fresh
 
 
