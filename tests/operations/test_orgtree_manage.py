@@ -247,3 +247,14 @@ def test_closing_an_authority_with_units_shows_the_refusal_in_english(org, login
     assert response.status_code == 200
     assert "move or close them first" in response.content.decode()
     assert snapshot() == before
+
+
+def test_the_verbs_follow_the_scope(org):
+    verb = "operations.orgnode.manage_tree"
+    officer = fresh(org.officer_wmg)
+    assert officer.has_perm(verb, org.unit_a) and officer.has_perm(verb, org.wmg)
+    assert not officer.has_perm(verb, org.unit_c) and not officer.has_perm(verb, org.root)
+    assert not fresh(org.admin_a).has_perm(verb, org.unit_a)
+    assert fresh(org.sysadmin).has_perm("operations.language.change", org.mandarin)
+    assert not fresh(org.officer_root).has_perm("operations.language.change", org.mandarin)
+    assert not fresh(org.officer_root).has_perm("operations.skill.change")
