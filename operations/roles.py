@@ -27,3 +27,5 @@ AUTHORITIES = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER)
 SECOND_FACTOR_REQUIRED = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER, Role.UNIT_ADMIN)
 #: who manages staff accounts (系統管理 › 帳號) in their part of the tree, for the roles they may grant
 ACCOUNT_MANAGERS = (Role.SYSTEM_ADMIN, Role.AUTHORITY_OFFICER, Role.UNIT_ADMIN)
+#: who edits the platform-wide code tables (languages, skills)
+SYSTEM_ADMINS = (Role.SYSTEM_ADMIN,)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import rules
 
-from .roles import ACCOUNT_MANAGERS, ALL_STAFF, AUTHORITIES, TEAM_MANAGERS, UNIT_MANAGERS
+from .roles import ACCOUNT_MANAGERS, ALL_STAFF, AUTHORITIES, SYSTEM_ADMINS, TEAM_MANAGERS, UNIT_MANAGERS
 from .scoping import has_any_role
 
 # verb → roles that may perform it (within their scope)
@@ -73,6 +73,11 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     # which of them a user may change follows the grant rules (selectors.accounts.account_may_manage)
     "operations.user.view": ACCOUNT_MANAGERS,
     "operations.user.change": ACCOUNT_MANAGERS,
+    # organisation tree (系統管理 › 組織): create, rename, move and close purpose authorities and units in one's subtree;
+    # code tables (系統管理 › 代碼表): platform-wide, so system administrators only
+    "operations.orgnode.manage_tree": AUTHORITIES,
+    "operations.language.change": SYSTEM_ADMINS,
+    "operations.skill.change": SYSTEM_ADMINS,
 }
 
 

@@ -11,6 +11,15 @@ from ..identity import IdType, validate_id_number
 from ..models import Language, Skill, Volunteer
 
 
+def offer_active_codes(form) -> None:
+    """Languages and skills: the active values, and the retired ones the edited volunteer already has (kept)."""
+    instance = form.instance
+    for name, model in (("languages", Language), ("skills", Skill)):
+        if name in form.fields:
+            keep = getattr(instance, name).all() if instance.pk else ()
+            form.fields[name].queryset = model.objects.offered(keep=keep)
+
+
 class RevealIdForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for viewing the full number"), max_length=255, min_length=2,
@@ -39,6 +48,7 @@ class VolunteerForm(BoundedModelForm):
 
     def __init__(self, *args, team_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
+        offer_active_codes(self)
         if team_queryset is not None:
             self.fields["team"] = BoundedModelChoiceField(label=_("Team"), queryset=team_queryset)
             self.order_fields(["team"])

@@ -66,9 +66,9 @@ class PositionForm(forms.Form):
         help_text=_("How many different people this position recruits (the recruitment percentage counts people, "
                     "not shift seats). Empty: the largest shift headcount."),
     )
-    languages = BoundedModelMultipleChoiceField(label=_("Required languages"), queryset=Language.objects.all(),
+    languages = BoundedModelMultipleChoiceField(label=_("Required languages"), queryset=Language.objects.offered(),
                                                required=False, widget=forms.CheckboxSelectMultiple)
-    skills = BoundedModelMultipleChoiceField(label=_("Required skills"), queryset=Skill.objects.all(),
+    skills = BoundedModelMultipleChoiceField(label=_("Required skills"), queryset=Skill.objects.offered(),
                                             required=False, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, venue_queryset=None, team_queryset=None, **kwargs):

@@ -7,6 +7,7 @@ from volunteer_site.params import BoundedModelForm
 
 from ..models import Volunteer
 from .base import DATE
+from .people import offer_active_codes
 
 
 class ProfileForm(BoundedModelForm):
@@ -22,6 +23,7 @@ class ProfileForm(BoundedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        offer_active_codes(self)
         if self.instance.identity_verified_at:
             for name in self.IDENTITY:
                 self.fields[name].disabled = True

@@ -112,13 +112,32 @@ class RoleGrant(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.node}"
 
 
+class CodeTableQuerySet(models.QuerySet):
+    """A code table (languages, skills) belongs to no organisation: in the back-office only the unrestricted
+    (system administrators; with `roles` that allow it, officers of a root authority) see its rows to edit them."""
+
+    def visible_to(self, user, roles=None):
+        return self.all() if is_unrestricted(user, roles) else self.none()
+
+    def offered(self, keep=()):
+        """The values a form offers: the active ones, plus `keep` (the values an edited object already has, so
+        that saving it does not drop a retired value)."""
+        keep_pks = [getattr(value, "pk", value) for value in keep]
+        return self.filter(Q(is_active=True) | Q(pk__in=keep_pks))
+
+
 class Language(models.Model):
     """Code table of languages a volunteer speaks."""
 
     code = models.SlugField(_("code"), max_length=16, unique=True)
     name = models.CharField(_("name (Chinese)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=50)
-    order = models.PositiveSmallIntegerField(default=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Retired values are no longer offered in forms but stay where used.")
+    )
+
+    objects = CodeTableQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "code"]
@@ -135,7 +154,12 @@ class Skill(models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name (Chinese)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=50)
-    order = models.PositiveSmallIntegerField(default=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Retired values are no longer offered in forms but stay where used.")
+    )
+
+    objects = CodeTableQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "code"]

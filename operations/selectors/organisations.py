@@ -4,6 +4,8 @@ from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from ..models import Membership, OrgKind, OrgNode
+from ..models.organisations import ALLOWED_CHILDREN
+from ..rules import VERB_ROLES
 from ..scoping import scope_paths
 
 
@@ -89,3 +91,37 @@ def node_path_labels(nodes) -> dict[int, str]:
                  if (p := node.path[: depth * steplen]) in above]
         labels[node.pk] = " › ".join([*parts, node.display_name])
     return labels
+
+
+# -- the organisation tree page (系統管理 › 組織): authorities and units, created, renamed, moved and closed there --
+
+TREE_PAGE_KINDS = (OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY, OrgKind.UNIT)
+TREE_MANAGERS_VERB = "operations.orgnode.manage_tree"
+
+
+def managed_tree(user):
+    """The authorities and units of the user's part of the tree (where they may manage it), in tree order, each
+    with its number of open teams."""
+    teams = (OrgNode.objects.filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1,
+                                    kind=OrgKind.TEAM, is_active=True)
+             .order_by().annotate(group=Value(1)).values("group").annotate(n=Count("pk")).values("n"))
+    return (OrgNode.objects.visible_to(user, roles=VERB_ROLES[TREE_MANAGERS_VERB])
+            .filter(kind__in=TREE_PAGE_KINDS)
+            .annotate(open_teams=Coalesce(Subquery(teams), 0))
+            .order_by("path"))
+
+
+def managed_node_detail(user, pk: int) -> OrgNode:
+    """An authority or unit the user may manage on the tree page (DoesNotExist otherwise: 404)."""
+    return OrgNode.objects.visible_to(user, roles=VERB_ROLES[TREE_MANAGERS_VERB]).get(pk=pk, kind__in=TREE_PAGE_KINDS)
+
+
+def move_targets(user, node: OrgNode):
+    """Where `node` may be moved on the tree page: open nodes of the user's part of the tree of a kind that may
+    hold it, outside its own subtree, other than its current parent."""
+    kinds = [kind for kind, children in ALLOWED_CHILDREN.items() if kind and node.kind in children]
+    return (OrgNode.objects.visible_to(user, roles=VERB_ROLES[TREE_MANAGERS_VERB])
+            .filter(kind__in=kinds, is_active=True)
+            .exclude(path__startswith=node.path)
+            .exclude(path=node.path[: (node.depth - 1) * OrgNode.steplen])
+            .order_by("path"))

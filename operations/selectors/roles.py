@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "correct": _("correct"),
     "file": _("file (approve)"),
     "review": _("review"),
+    "manage_tree": _("create, rename, move and close authorities and units"),
 }
 
 

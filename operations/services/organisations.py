@@ -16,9 +16,28 @@ UNIT_PROFILE_FIELDS = (
 )
 
 
+# The kinds managed on the organisation tree page (系統管理 › 組織); teams and sub-teams are managed by their units.
+TREE_KINDS = (OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY, OrgKind.UNIT)
+
+
 def _require(actor, perm: str, obj) -> None:
     if actor is not None and not actor.has_perm(perm, obj):
         raise PermissionDenied(_("You do not have permission to do this here."))
+
+
+def _require_tree(actor, kind: str, *nodes: OrgNode) -> None:
+    """Authorities and units are created, moved and closed by authority officers and system administrators
+    (`operations.orgnode.manage_tree`), within their subtree."""
+    if kind in TREE_KINDS:
+        for node in nodes:
+            _require(actor, "operations.orgnode.manage_tree", node)
+
+
+def _check_open(node: OrgNode, field: str | None = None) -> None:
+    if not node.is_active:
+        message = _("%(name)s is closed.") % {"name": node.display_name}
+        error = ValidationError(message, code="closed")
+        raise ValidationError({field: error}) if field else error
 
 
 def _check_same_unit(parent: OrgNode, kind: str, current_unit: OrgNode | None) -> None:
@@ -42,8 +61,17 @@ def orgnode_create(*, actor, parent: OrgNode | None, kind: str, code: str, name:
     else:
         parent = OrgNode.objects.select_for_update().get(pk=parent.pk)
         _require(actor, "operations.orgnode.change", parent)
+        _require_tree(actor, kind, parent)
     check_child_kind(parent.kind if parent else None, kind)
-    if OrgNode.objects.filter(code=code).exists():
+    if parent is not None:
+        _check_open(parent, "parent")
+    existing = OrgNode.objects.filter(code=code).first()
+    if existing is not None:
+        # the same form sent twice (the parent's lock makes the second wait for the first): the node it created
+        same_parent = (existing.depth == 1) if parent is None else (
+            existing.depth == parent.depth + 1 and existing.path.startswith(parent.path))
+        if same_parent and existing.kind == kind and existing.name == name:
+            return existing
         raise ValidationError({"code": _("This code is already used by another organisation.")})
     unknown = set(fields) - set(UNIT_PROFILE_FIELDS)
     if unknown:
@@ -79,13 +107,17 @@ def orgnode_update(*, actor, node: OrgNode, **fields) -> OrgNode:
 def orgnode_move(*, actor, node: OrgNode, new_parent: OrgNode) -> OrgNode:
     """Move a node (and its subtree) under a new parent. The actor needs change rights on both ends."""
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
-    new_parent = OrgNode.objects.get(pk=new_parent.pk)
+    new_parent = OrgNode.objects.select_for_update().get(pk=new_parent.pk)
     _require(actor, "operations.orgnode.change", node)
     _require(actor, "operations.orgnode.change", new_parent)
+    _require_tree(actor, node.kind, node, new_parent)
     if new_parent.path.startswith(node.path):
         raise ValidationError(_("A node cannot be moved under itself or one of its own children."), code="cycle")
+    if node.depth == new_parent.depth + 1 and node.path.startswith(new_parent.path):
+        return node  # already there (the same move sent twice): nothing to do, nothing to record
     check_child_kind(new_parent.kind, node.kind)
     _check_same_unit(new_parent, node.kind, node.unit_ancestor())
+    _check_open(new_parent, "new_parent")
     old_parent = node.get_parent()
     node.move(new_parent, pos="last-child")
     transaction.on_commit(bump_people_version)  # treebeard rewrites the paths without signals
@@ -99,13 +131,28 @@ def orgnode_move(*, actor, node: OrgNode, new_parent: OrgNode) -> OrgNode:
 
 @transaction.atomic
 def orgnode_close(*, actor, node: OrgNode, reason: str) -> OrgNode:
-    """Close a team or sub-team (kept for history; its open memberships end today)."""
+    """Close a node and everything below it (kept for history; the open memberships of its teams end today).
+    An authority is closed only once no open unit or authority remains under it (move or close them first);
+    closing a node that is already closed changes nothing."""
     from ..models import Membership
 
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
     _require(actor, "operations.orgnode.change", node)
+    _require_tree(actor, node.kind, node)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for closing.")})
+    if not node.is_active:
+        return node  # closed already (the same form sent twice, or two people at once): decided once
+    if node.kind in (OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY):
+        open_below = OrgNode.objects.filter(
+            path__startswith=node.path, depth=node.depth + 1, is_active=True,
+        ).count()
+        if open_below:
+            raise ValidationError(
+                _("%(name)s still has %(count)s open organisations under it: move or close them first.")
+                % {"name": node.display_name, "count": open_below},
+                code="open_children",
+            )
     today = timezone.localdate()
     subtree = OrgNode.objects.filter(path__startswith=node.path)
     Membership.objects.filter(team__in=subtree, left_on__isnull=True).update(left_on=today, leave_reason=reason)

@@ -6,6 +6,7 @@ from . import (
     audit,
     awards,
     certificates,
+    codes,
     dashboard,
     files,
     hours,
@@ -55,4 +56,5 @@ urlpatterns: list = [
     *api_tokens.urlpatterns,
     *system.urlpatterns,
     *accounts.backoffice_urlpatterns,
+    *codes.urlpatterns,
 ]

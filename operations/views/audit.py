@@ -24,7 +24,9 @@ class SystemNavMixin:
         user = self.request.user
         context["system_nav"] = {"audit": user.has_perm("operations.auditevent.view"),
                                  "privacy": may_use_queue(user),
-                                 "roles": user.has_perm("operations.orgnode.view_grants")}
+                                 "roles": user.has_perm("operations.orgnode.view_grants"),
+                                 "orgtree": user.has_perm("operations.orgnode.manage_tree"),
+                                 "codes": user.has_perm("operations.language.change")}
         return context
 
 

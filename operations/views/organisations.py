@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -13,20 +14,32 @@ from volunteer_site.params import clean_text, parse_id
 
 from ..filters.organisations import UnitFilter
 from ..filters.plans import ServicePlanFilter
-from ..forms.organisations import UnitProfileForm
+from ..forms.base import ReasonForm
+from ..forms.organisations import OrgNodeCreateForm, OrgNodeRenameForm, UnitProfileForm
 from ..forms.staff import GrantForm
-from ..models import OrgNode, RoleGrant
+from ..forms.teams import TeamMoveForm
+from ..models import ALLOWED_CHILDREN, Membership, OrgKind, OrgNode, RoleGrant
 from ..selectors.audit import object_history
-from ..selectors.organisations import node_children, org_tree_for, unit_choices_for, unit_detail
+from ..selectors.organisations import (
+    managed_node_detail,
+    managed_tree,
+    move_targets,
+    node_children,
+    org_tree_for,
+    unit_choices_for,
+    unit_detail,
+)
 from ..selectors.plans import plan_list
-from ..services.organisations import orgnode_update
+from ..services.organisations import orgnode_close, orgnode_create, orgnode_move, orgnode_update
 from ..services.people import grant_create, grant_revoke, grantable_roles
 from ..tables.organisations import UnitTable
 from ..tables.plans import ServicePlanTable
+from .audit import SystemNavMixin
 from .base import (
     SingleTableMixin,
     StaffRequiredMixin,
     add_service_errors,
+    saved_by_service,
     scoped_or_404,
 )
 from .exports import ExportMixin
@@ -194,3 +207,149 @@ class UnitEditView(StaffRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("The unit profile has been saved."))
         return redirect("operations:unit_detail", pk=self.unit.pk)
+
+
+# -- 系統管理 › 組織: authorities and units created, renamed, moved and closed by authority officers and system
+# administrators, within their subtree (the tree rules are the services', `services.organisations`) --
+
+TREE_VERB = "operations.orgnode.manage_tree"
+
+
+class OrgTreeManageView(SystemNavMixin, StaffRequiredMixin, TemplateView):
+    """The authorities and units of the user's part of the tree, indented, with their actions."""
+
+    template_name = "operations/system/org_tree.html"
+    role_permission = TREE_VERB
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        search = clean_text(self.request.GET.get("q"), max_length=100)
+        nodes = managed_tree(self.request.user)
+        if search:
+            nodes = nodes.filter(Q(name__icontains=search) | Q(name_en__icontains=search) | Q(code__icontains=search))
+        nodes = list(nodes)
+        base_depth = min((n.depth for n in nodes), default=1)
+        for node in nodes:
+            node.indent = node.depth - base_depth
+            node.may_add = node.is_active and bool(tree_child_kinds(node))
+            node.may_move = node.is_active and node.kind != OrgKind.COMPETENT_AUTHORITY
+        context.update(nodes=nodes, search=search, subnav="orgtree")
+        return context
+
+
+def tree_child_kinds(parent: OrgNode) -> list[str]:
+    """What may be created under `parent` on this page (authorities and units; teams are created by their units)."""
+    return [kind for kind in (OrgKind.PURPOSE_AUTHORITY, OrgKind.UNIT) if kind in ALLOWED_CHILDREN[parent.kind]]
+
+
+class _TreeNodeView(SystemNavMixin, StaffRequiredMixin, FormView):
+    role_permission = TREE_VERB
+    object_selector = managed_node_detail
+    object_name = "node"
+    permission = TREE_VERB
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["subnav"] = "orgtree"
+        return context
+
+    def tree_url(self) -> str:
+        return reverse("operations:org_tree_manage")
+
+
+class OrgNodeCreateView(_TreeNodeView):
+    """A purpose authority or a unit under an authority."""
+
+    template_name = "operations/system/orgnode_form.html"
+    form_class = OrgNodeCreateForm
+    object_name = "parent"
+
+    def load_objects(self):
+        super().load_objects()
+        if not tree_child_kinds(self.parent):
+            raise Http404  # a unit: its teams are created on the team pages
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "kinds": tree_child_kinds(self.parent)}
+
+    def form_valid(self, form):
+        return saved_by_service(
+            self, form,
+            lambda: orgnode_create(actor=self.request.user, parent=self.parent, **form.service_fields()),
+            success=_("The organisation has been created."), redirect_to=self.tree_url(),
+            refusals=(ValidationError, PermissionDenied),
+        )
+
+
+class OrgNodeRenameView(_TreeNodeView):
+    template_name = "operations/system/orgnode_form.html"
+    form_class = OrgNodeRenameForm
+
+    def get_initial(self):
+        return {"name": self.node.name, "name_en": self.node.name_en}
+
+    def form_valid(self, form):
+        return saved_by_service(
+            self, form, lambda: orgnode_update(actor=self.request.user, node=self.node, **form.cleaned_data),
+            success=_("The organisation has been renamed."), redirect_to=self.tree_url(),
+            refusals=(ValidationError, PermissionDenied),
+        )
+
+
+def _subtree_counts(node: OrgNode) -> dict:
+    subtree = OrgNode.objects.filter(path__startswith=node.path).exclude(pk=node.pk)
+    return {
+        "units_below": subtree.filter(kind=OrgKind.UNIT, is_active=True).count(),
+        "teams_below": subtree.filter(kind__in=[OrgKind.TEAM, OrgKind.SUBTEAM], is_active=True).count(),
+        "open_members": Membership.objects.filter(team__path__startswith=node.path, left_on__isnull=True).count(),
+        "open_children": subtree.filter(depth=node.depth + 1, is_active=True).count(),
+    }
+
+
+class OrgNodeMoveView(_TreeNodeView):
+    """Confirmation (what moves with it) and the move."""
+
+    template_name = "operations/system/orgnode_move.html"
+    form_class = TeamMoveForm
+
+    def load_objects(self):
+        super().load_objects()
+        if self.node.kind == OrgKind.COMPETENT_AUTHORITY:
+            raise Http404  # the top of the tree does not move
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "parents": move_targets(self.request.user, self.node)}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(_subtree_counts(self.node), current_parent=self.node.get_parent())
+        return context
+
+    def form_valid(self, form):
+        return saved_by_service(
+            self, form,
+            lambda: orgnode_move(actor=self.request.user, node=self.node, new_parent=form.cleaned_data["new_parent"]),
+            success=_("The organisation has been moved."), redirect_to=self.tree_url(),
+            refusals=(ValidationError, PermissionDenied),
+        )
+
+
+class OrgNodeCloseView(_TreeNodeView):
+    """Confirmation (what closing does) and the close."""
+
+    template_name = "operations/system/orgnode_close.html"
+    form_class = ReasonForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(_subtree_counts(self.node),
+                       is_authority=self.node.kind in (OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY))
+        return context
+
+    def form_valid(self, form):
+        return saved_by_service(
+            self, form,
+            lambda: orgnode_close(actor=self.request.user, node=self.node, reason=form.cleaned_data["reason"]),
+            success=_("The organisation has been closed."), redirect_to=self.tree_url(),
+            refusals=(ValidationError, PermissionDenied),
+        )

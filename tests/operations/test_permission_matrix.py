@@ -36,6 +36,7 @@ UNIT_MGR = frozenset({"sysadmin", "officer_root", "officer_wmg", "admin_a"})
 TEAM_MGR = UNIT_MGR | {"leader_a"}
 AUTH = frozenset({"sysadmin", "officer_root", "officer_wmg"})
 UNRESTRICTED = frozenset({"sysadmin", "officer_root"})
+SYSADMIN = frozenset({"sysadmin"})
 # who sees an object that lies at this level on the A side of the tree (root › WMG › unit A › team A › sub A)
 VISIBLE = {"sub": ALL, "team": TEAM_MGR, "unit": UNIT_MGR, "authority": AUTH, "root": UNRESTRICTED}
 
@@ -72,6 +73,10 @@ def _fmt(inner=None):
         base = inner(o, inside) if inner else {}
         return {**base, "fmt": "csv"}
     return kwargs
+
+
+def _code(name_in, name_out):
+    return lambda o, inside: {"table": "languages", "pk": getattr(o, name_in if inside else name_out).pk}
 
 
 STATISTICS_PAGES = ["statistics_sex_age", "statistics_categories", "statistics_hours", "statistics_joining",
@@ -307,6 +312,19 @@ MATRIX: dict[str, Spec] = {
     # exist (token A is team A's leader's, token C the system administrator's)
     "api_token_list": Spec(),  # its empty POST: tests/operations/test_api_tokens.py
     "api_token_revoke": Spec(kwargs=_pk("token_in", "token_out"), owner=("leader_a", "sysadmin"), post=True),
+    # system management: the organisation tree (authorities and units of the viewer's subtree; the verb first, so a
+    # unit administrator gets 403 wherever the node is) and the code tables (system administrators only)
+    "org_tree_manage": Spec(verb=AUTH),
+    "orgnode_create": Spec(kwargs=_pk("wmg", "root"), level="authority", verb=AUTH, verb_first=True, post=True),
+    "orgnode_rename": Spec(kwargs=_pk("unit_a", "unit_c"), level="unit", verb=AUTH, verb_first=True, post=True),
+    "orgnode_move": Spec(kwargs=_pk("unit_a", "unit_c"), level="unit", verb=AUTH, verb_first=True, post=True),
+    "orgnode_close": Spec(kwargs=_pk("unit_a", "unit_c"), level="unit", verb=AUTH, verb_first=True, post=True),
+    "code_tables": Spec(verb=SYSADMIN),
+    "code_create": Spec(kwargs=lambda o, inside: {"table": "languages" if inside else "skills"}, level="root",
+                        verb=SYSADMIN, verb_first=True, post=True),
+    "code_edit": Spec(kwargs=_code("mandarin", "english"), level="root", verb=SYSADMIN, verb_first=True, post=True),
+    "code_retire": Spec(kwargs=_code("mandarin", "english"), level="root", verb=SYSADMIN, verb_first=True, post=True),
+    "code_delete": Spec(kwargs=_code("mandarin", "english"), level="root", verb=SYSADMIN, verb_first=True, post=True),
     # public: an invalid link shows "this link is no longer valid" to anyone
     "set_password": Spec(kwargs=lambda o, inside: {"uidb64": "MQ", "token": "set-password"}, public=True, anon=200),
 }

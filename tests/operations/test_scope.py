@@ -92,6 +92,8 @@ def nodes_of(obj: Model) -> list[OrgNode]:
         return [obj.node] if obj.node else []
     if name == "user":  # an account belongs where it holds its roles (系統管理 › 帳號)
         return [grant.node for grant in obj.grants.all()]
+    if name in ("language", "skill"):  # code tables belong to no organisation: only the unrestricted edit them
+        return []
     if name == "unitapplication":  # addressed to an authority; without one only the root's officers see it
         return [obj.purpose_authority] if obj.purpose_authority else []
     raise AssertionError(f"{obj._meta.label} is scoped: say here which nodes its rows belong to")
@@ -166,6 +168,9 @@ def rows(org):
         for i, (volunteer, node) in enumerate(((org.vol_a, org.root), (org.vol_c, org.root), (org.vol_b, None))):
             models["privacyrequest"].objects.create(kind="correction", volunteer=volunteer, node=node,
                                                     due_on=datetime.date(2025, 6, 1), details=f"更正{i}")
+    if "skill" in models:  # code tables: the org fixture has two languages
+        models["skill"].objects.create(code="first-aid", name="急救", name_en="First aid")
+        models["skill"].objects.create(code="driving", name="駕駛", name_en="Driving", is_active=False)
     if "course" in models:
         from tests.operations.test_training_views import training_scope_rows
 

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from volunteer_site.params import BoundedIntegerField
+
+
+class CodeValueForm(forms.Form):
+    """A value of a code table; the code is given once, when the value is created."""
+
+    code = forms.SlugField(label=_("Code"), max_length=16, help_text=_("A stable short code (letters, digits, -)."))
+    name = forms.CharField(label=_("Name (Chinese)"), max_length=50)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=50)
+    order = BoundedIntegerField(label=_("Order"), min_value=0, max_value=32767, initial=100,
+                                help_text=_("Smaller numbers come first in forms and lists."))
+    is_active = forms.BooleanField(label=_("Active (offered in forms)"), required=False, initial=True)
+
+    def __init__(self, *args, creating=True, code_length=16, **kwargs):
+        super().__init__(*args, **kwargs)
+        if creating:
+            self.fields["code"].max_length = code_length
+            self.fields["code"].widget.attrs["maxlength"] = str(code_length)
+        else:
+            del self.fields["code"]
