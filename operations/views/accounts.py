@@ -46,6 +46,7 @@ from ..services.accounts import staff_account_create as svc_staff_account_create
 from ..services.taipeipass import taipeipass_client, taipeipass_enabled, taipeipass_login
 from ..tables.accounts import StaffAccountTable
 from .base import SingleTableMixin, StaffRequiredMixin, client_ip, saved_by_service
+from .system import SystemNavMixin
 
 TAIPEIPASS_SESSION_KEY = "taipeipass_prefill"
 LOCKED_FIELDS_FROM_TAIPEIPASS = ("id_type", "id_number", "name", "birth_date")
@@ -319,7 +320,7 @@ class TaipeiPassCallbackView(View):
 
 # --- Staff accounts (系統管理 › 帳號) -------------------------------------------------------------------
 
-class StaffAccountListView(StaffRequiredMixin, SingleTableMixin, FilterView):
+class StaffAccountListView(SystemNavMixin, StaffRequiredMixin, SingleTableMixin, FilterView):
     """Staff accounts holding a role in the user's part of the tree: filter, sort, page; last log-in, grants."""
 
     template_name = "operations/accounts/account_list.html"

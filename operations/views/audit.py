@@ -10,24 +10,7 @@ from ..selectors.audit import audit_list
 from ..tables.audit import AuditEventTable
 from .base import SingleTableMixin, StaffRequiredMixin
 from .exports import ExportMixin
-
-
-class SystemNavMixin:
-    """The sub-navigation of 系統管理: the parts the user may open."""
-
-    module = "system"
-
-    def get_context_data(self, **kwargs):
-        from ..selectors.privacy import may_use_queue
-
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        context["system_nav"] = {"audit": user.has_perm("operations.auditevent.view"),
-                                 "privacy": may_use_queue(user),
-                                 "roles": user.has_perm("operations.orgnode.view_grants"),
-                                 "orgtree": user.has_perm("operations.orgnode.manage_tree"),
-                                 "codes": user.has_perm("operations.language.change")}
-        return context
+from .system import SystemNavMixin
 
 
 class AuditListView(SystemNavMixin, StaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):

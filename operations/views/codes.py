@@ -12,8 +12,8 @@ from ..forms.base import ReasonForm
 from ..forms.codes import CodeValueForm
 from ..selectors.codes import CODE_TABLES, code_table_verb, code_value_detail, code_value_uses, code_values
 from ..services.codes import code_value_create, code_value_delete, code_value_retire, code_value_update
-from .audit import SystemNavMixin
 from .base import StaffRequiredMixin, saved_by_service, scoped_or_404
+from .system import SystemNavMixin
 
 VERB = "operations.language.change"  # both tables carry the same roles (rules.VERB_ROLES)
 

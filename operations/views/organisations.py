@@ -34,7 +34,6 @@ from ..services.organisations import orgnode_close, orgnode_create, orgnode_move
 from ..services.people import grant_create, grant_revoke, grantable_roles
 from ..tables.organisations import UnitTable
 from ..tables.plans import ServicePlanTable
-from .audit import SystemNavMixin
 from .base import (
     SingleTableMixin,
     StaffRequiredMixin,
@@ -44,6 +43,7 @@ from .base import (
 )
 from .exports import ExportMixin
 from .files import private_file_response
+from .system import SystemNavMixin
 
 
 class OrgTreeView(StaffRequiredMixin, TemplateView):

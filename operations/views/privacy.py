@@ -18,9 +18,9 @@ from ..selectors import privacy as selectors
 from ..selectors.volunteer_zone import my_data, my_data_sections
 from ..services.privacy import privacy_request_complete, privacy_request_refuse
 from ..tables.privacy import PrivacyRequestTable
-from .audit import SystemNavMixin
 from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip
 from .exports import ExportMixin
+from .system import SystemNavMixin
 
 
 class _QueueMixin(SystemNavMixin, StaffRequiredMixin):

@@ -11,9 +11,9 @@ from ..filters.roles import RoleGrantFilter
 from ..roles import Role
 from ..selectors import roles as selectors
 from ..tables.roles import RoleGrantTable
-from .audit import SystemNavMixin
 from .base import SingleTableMixin, StaffRequiredMixin, client_ip
 from .exports import ExportMixin, table_export_response
+from .system import SystemNavMixin
 
 VIEW = "operations.orgnode.view_grants"
 
