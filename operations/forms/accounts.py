@@ -45,9 +45,9 @@ class RegistrationForm(forms.Form):
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     emergency_contact_name = forms.CharField(label=_("Emergency contact"), max_length=100, required=False)
     emergency_contact_phone = forms.CharField(label=_("Emergency contact phone"), max_length=32, required=False)
-    languages = BoundedModelMultipleChoiceField(label=_("Languages I speak"), queryset=Language.objects.all(),
+    languages = BoundedModelMultipleChoiceField(label=_("Languages I speak"), queryset=Language.objects.offered(),
                                                required=False, widget=forms.CheckboxSelectMultiple)
-    skills = BoundedModelMultipleChoiceField(label=_("Skills"), queryset=Skill.objects.all(), required=False,
+    skills = BoundedModelMultipleChoiceField(label=_("Skills"), queryset=Skill.objects.offered(), required=False,
                                             widget=forms.CheckboxSelectMultiple)
     privacy_notice = forms.BooleanField(
         label=_("I have read the personal-data notice above and agree that my data are collected and used "
