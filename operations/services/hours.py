@@ -245,25 +245,11 @@ IMPORT_COLUMNS = [
 
 def hours_template(fmt: str) -> tuple[bytes, str]:
     """An empty hour slip with its header row (and one example row)."""
-    import tablib
+    from .roster_files import spreadsheet_template
 
-    from .roster_files import CONTENT_TYPES
-
-    data = tablib.Dataset(headers=[f"{zh} {en}" for _k, zh, en, _r in IMPORT_COLUMNS], title="hours")
-    data.append(["A123456789", "王小明", "unit-code", "2025-03-01", "3.5", "服務台值勤", "社會福利", "12"])
-    if fmt == "csv":
-        return ("\ufeff" + data.export("csv")).encode("utf-8"), CONTENT_TYPES["csv"]
-    return data.export(fmt), CONTENT_TYPES[fmt]
-
-
-def _header_map(header: list[str]) -> dict[str, int]:
-    mapping: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        text = " ".join(str(cell or "").split()).lower()
-        for key, zh, en, _required in IMPORT_COLUMNS:
-            if text in (key, zh.lower(), en.lower(), f"{zh} {en}".lower()) or text.startswith(zh.lower() + " "):
-                mapping.setdefault(key, index)
-    return mapping
+    return spreadsheet_template([f"{zh} {en}" for _k, zh, en, _r in IMPORT_COLUMNS],
+                                ["A123456789", "王小明", "unit-code", "2025-03-01", "3.5", "服務台值勤", "社會福利", "12"],
+                                title="hours", fmt=fmt)
 
 
 def _category_values() -> dict[str, str]:
@@ -286,14 +272,14 @@ def hours_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMPORT_ROW
     hours, content, category, people served, and no volunteer's day over 24 hours (with what is already
     recorded) — and nothing is written unless every row passes: a ValidationError lists the problems by
     row ("Row 3: …")."""
-    from .roster_files import RosterFileError, _parse_date, parse_roster
+    from .roster_files import RosterFileError, _parse_date, header_map, parse_roster
 
     started = time.monotonic()
     try:
         rows = parse_roster(name, raw, max_rows=max_rows)
     except RosterFileError as exc:
         raise ValidationError(exc.messages) from exc
-    mapping = _header_map(rows[0])
+    mapping = header_map(rows[0], IMPORT_COLUMNS)
     missing = [f"{zh} {en}" for key, zh, en, required in IMPORT_COLUMNS if required and key not in mapping]
     if missing:
         raise ValidationError(_("These columns are missing: %(columns)s. Download the template.")

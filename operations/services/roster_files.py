@@ -64,16 +64,37 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
-def roster_template(fmt: str) -> tuple[bytes, str]:
-    """The template: bilingual headers and one example row (a valid test ID) to overwrite."""
+def spreadsheet_template(headers: list[str], example: list, *, title: str, fmt: str) -> tuple[bytes, str]:
+    """An import template: the header row and one example row to overwrite, as CSV (UTF-8 with BOM), XLSX
+    or ODS. Every import of the platform (rosters, hour slips, certificates) hands out its template so."""
     import tablib
 
-    data = tablib.Dataset(headers=[c.header for c in ROSTER_COLUMNS], title="roster")
-    data.append(["王小明", "身分證", "A123456789", "男", "1990-03-14", "0912345678", "ming@example.com", "王大明",
-                 "0223456789"])
+    data = tablib.Dataset(headers=headers, title=title)
+    data.append(example)
     if fmt == "csv":
         return ("\ufeff" + data.export("csv")).encode("utf-8"), CONTENT_TYPES["csv"]
     return data.export(fmt), CONTENT_TYPES[fmt]
+
+
+def header_map(header: list, columns) -> dict[str, int]:
+    """Which column of the file holds which field: a header cell names a column by its key, its Chinese or
+    English header, both ("姓名 Name"), or the Chinese header followed by anything. `columns` are
+    `(key, zh, en, …)` tuples or `Column`s; the first match of a key wins."""
+    mapping: dict[str, int] = {}
+    names = [(c.key, c.zh, c.en) if isinstance(c, Column) else tuple(c[:3]) for c in columns]
+    for index, cell in enumerate(header):
+        text = " ".join(str(cell or "").split()).lower()
+        for key, zh, en in names:
+            if text in (key, zh.lower(), en.lower(), f"{zh} {en}".lower()) or text.startswith(zh.lower() + " "):
+                mapping.setdefault(key, index)
+    return mapping
+
+
+def roster_template(fmt: str) -> tuple[bytes, str]:
+    """The template: bilingual headers and one example row (a valid test ID) to overwrite."""
+    return spreadsheet_template([c.header for c in ROSTER_COLUMNS],
+                                ["王小明", "身分證", "A123456789", "男", "1990-03-14", "0912345678", "ming@example.com",
+                                 "王大明", "0223456789"], title="roster", fmt=fmt)
 
 
 class RosterFileError(ValidationError):
@@ -279,17 +300,6 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def _header_map(header: list[str]) -> dict[str, int]:
-    mapping = {}
-    for index, cell in enumerate(header):
-        text = cell.strip().lower()
-        for column in ROSTER_COLUMNS:
-            if text in (column.key, column.zh.lower(), column.en.lower(), column.header.lower()) or \
-                    text.startswith(column.zh.lower() + " "):
-                mapping.setdefault(column.key, index)
-    return mapping
-
-
 def _parse_date(value: str) -> datetime.date | None:
     value = value.strip().replace("/", "-").replace(".", "-")
     try:
@@ -396,7 +406,7 @@ def check_roster_rows(
     header, body = rows[0], rows[1:]
     total = len(body)
     progress(job, 0, total)
-    mapping = _header_map(header)
+    mapping = header_map(header, ROSTER_COLUMNS)
     missing = [c.header for c in ROSTER_COLUMNS if c.required and c.key not in mapping]
     if missing:
         return [{"row": 1, "messages": [_("Missing columns: %(cols)s. Please use the template.")

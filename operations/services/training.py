@@ -497,26 +497,11 @@ def _category_values() -> dict[str, str]:
 
 
 def certificate_template(fmt: str) -> tuple[bytes, str]:
-    import tablib
+    from .roster_files import spreadsheet_template
 
-    from .roster_files import CONTENT_TYPES
-
-    data = tablib.Dataset(headers=[f"{zh} {en}" for _k, zh, en, _r in IMPORT_COLUMNS], title="certificates")
-    data.append(["A123456789", "王小明", "基礎", "", "志願服務基礎訓練", "臺北e大", "6", "2024-03-14",
-                 "北市e大字第1130001號", "臺北e大"])
-    if fmt == "csv":
-        return ("\ufeff" + data.export("csv")).encode("utf-8"), CONTENT_TYPES["csv"]
-    return data.export(fmt), CONTENT_TYPES[fmt]
-
-
-def _header_map(header: list[str]) -> dict[str, int]:
-    mapping = {}
-    for index, cell in enumerate(header):
-        text = " ".join(str(cell).split()).lower()
-        for key, zh, en, _required in IMPORT_COLUMNS:
-            if text in (key, zh.lower(), en.lower(), f"{zh} {en}".lower()) or text.startswith(zh.lower() + " "):
-                mapping.setdefault(key, index)
-    return mapping
+    return spreadsheet_template([f"{zh} {en}" for _k, zh, en, _r in IMPORT_COLUMNS],
+                                ["A123456789", "王小明", "基礎", "", "志願服務基礎訓練", "臺北e大", "6", "2024-03-14",
+                                 "北市e大字第1130001號", "臺北e大"], title="certificates", fmt=fmt)
 
 
 def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMPORT_ROWS) -> dict:
@@ -524,14 +509,14 @@ def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMP
     checked first — volunteer by document number (and name) in the actor's scope, kind, category, hours,
     date, number not used twice by its organiser (in the file or already recorded) — and nothing is written
     unless all rows pass: a ValidationError lists the problems per row. Returns {"created": n, "seconds": t}."""
-    from .roster_files import RosterFileError, _parse_date, parse_roster
+    from .roster_files import RosterFileError, _parse_date, header_map, parse_roster
 
     started = time.monotonic()
     try:
         rows = parse_roster(name, raw, max_rows=max_rows)
     except RosterFileError as exc:
         raise ValidationError(exc.messages) from exc
-    mapping = _header_map(rows[0])
+    mapping = header_map(rows[0], IMPORT_COLUMNS)
     missing = [f"{zh} {en}" for key, zh, en, required in IMPORT_COLUMNS if required and key not in mapping]
     if missing:
         raise ValidationError(_("These columns are missing: %(columns)s. Download the template.")
