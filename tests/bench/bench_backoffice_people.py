@@ -23,11 +23,9 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = int(os.environ.get("BENCH_PEOPLE_SAMPLES", "25"))
@@ -52,46 +50,9 @@ def _pct(values, q):
 
 
 def run(factor: float | None = None, database_url: str | None = None) -> list[tuple[str, str]]:
-    url = database_url or os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or \
-        "postgres://postgres@127.0.0.1:5432/postgres"
-    if urlsplit(url).scheme not in ("postgres", "postgresql"):
-        print("backoffice_people: skipped (needs PostgreSQL in DATABASE_URL)")
-        return [("backoffice_people", "skipped: needs PostgreSQL")]
-    env_base = {**os.environ, "DJANGO_SETTINGS_MODULE": "volunteer_site.settings.test", "CELERY_BROKER_URL": ""}
-    python = sys.executable
-    if database_url:
-        return _inner_run({**env_base, "DATABASE_URL": database_url})
-    import psycopg
+    from citydb import on_city_database
 
-    parts = urlsplit(url)
-    name = f"people_bench_{os.getpid()}"
-    admin = psycopg.connect(url, autocommit=True)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    env = {**env_base, "DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}"))}
-    try:
-        subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-        started = time.perf_counter()
-        generate = [python, "manage.py", "generate_load_data", "--scale", "city"]
-        if factor:
-            generate += ["--factor", str(factor)]
-        subprocess.run(generate, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-        print(f"backoffice_people: city load data generated in {time.perf_counter() - started:.0f} s")
-        return _inner_run(env)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
-def _inner_run(env) -> list[tuple[str, str]]:
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--inner"], cwd=ROOT, env=env,
-                         capture_output=True, text=True)
-    if out.returncode:
-        sys.stderr.write(out.stderr[-3000:])
-        return [("backoffice_people", f"failed (exit {out.returncode})")]
-    results = [tuple(pair) for pair in json.loads(out.stdout.strip().splitlines()[-1])]
-    for label, figure in results:
-        print(f"  {label:<70} {figure}")
-    return results
+    return on_city_database("backoffice_people", __file__, factor=factor, database_url=database_url)
 
 
 def inner() -> None:

@@ -20,11 +20,9 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = int(os.environ.get("BENCH_HOURS_SAMPLES", "20"))
@@ -40,53 +38,20 @@ def _figure(values) -> str:
     return f"median {statistics.median(values):.1f} ms, p95 {_pct(values, 95):.1f} ms"
 
 
+def _generation_figures(stdout: str, seconds: float) -> list:
+    phases = [line.strip() for line in stdout.splitlines()
+              if "service hours" in line or "training certificates" in line or line.startswith("Total")]
+    pre = [("city load data generated (all of it, command wall time)", f"{seconds:.0f} s")]
+    pre += [(f"  phase: {p.split('  ')[0]} {' '.join(p.split()[1:3])}", " ".join(p.split()[3:])) for p in phases
+            if not p.startswith("Total")]
+    return pre
+
+
 def run(factor: float | None = None, database_url: str | None = None) -> list[tuple[str, str]]:
-    url = database_url or os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or \
-        "postgres://postgres@127.0.0.1:5432/postgres"
-    if urlsplit(url).scheme not in ("postgres", "postgresql"):
-        print("hours: skipped (needs PostgreSQL in DATABASE_URL)")
-        return [("hours", "skipped: needs PostgreSQL")]
-    env_base = {**os.environ, "DJANGO_SETTINGS_MODULE": "volunteer_site.settings.test", "CELERY_BROKER_URL": ""}
-    if database_url:
-        return _inner_run({**env_base, "DATABASE_URL": database_url}, [])
-    import psycopg
+    from citydb import on_city_database
 
-    parts = urlsplit(url)
-    name = f"hours_bench_{os.getpid()}"
-    admin = psycopg.connect(url, autocommit=True)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    env = {**env_base, "DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}"))}
-    try:
-        python = sys.executable
-        subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-        started = time.perf_counter()
-        generate = [python, "manage.py", "generate_load_data", "--scale", "city"]
-        if factor:
-            generate += ["--factor", str(factor)]
-        out = subprocess.run(generate, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-        seconds = time.perf_counter() - started
-        phases = [line.strip() for line in out.stdout.splitlines()
-                  if "service hours" in line or "training certificates" in line or line.startswith("Total")]
-        print(f"hours: city load data generated in {seconds:.0f} s")
-        pre = [("city load data generated (all of it, command wall time)", f"{seconds:.0f} s")]
-        pre += [(f"  phase: {p.split('  ')[0]} {' '.join(p.split()[1:3])}", " ".join(p.split()[3:])) for p in phases
-                if not p.startswith("Total")]
-        return _inner_run(env, pre)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
-def _inner_run(env, pre) -> list[tuple[str, str]]:
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--inner"], cwd=ROOT, env=env,
-                         capture_output=True, text=True)
-    if out.returncode:
-        sys.stderr.write(out.stderr[-3000:])
-        return [*pre, ("hours", f"failed (exit {out.returncode})")]
-    results = pre + [tuple(pair) for pair in json.loads(out.stdout.strip().splitlines()[-1])]
-    for label, figure in results:
-        print(f"  {label:<70} {figure}")
-    return results
+    return on_city_database("hours", __file__, factor=factor, database_url=database_url,
+                            after_generate=_generation_figures)
 
 
 def inner() -> None:
