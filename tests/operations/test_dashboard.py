@@ -98,11 +98,11 @@ def test_nothing_waiting_says_so(org, login):
     assert all(item["count"] == 0 for item in response.context["work_items"])
 
 
-# A record-book batch submitted by unit A's administrator waits at unit A's step: its other administrator (the
-# case officer) and the competent authority's officers, who may act at any step, have it in their queue; the
-# submitter never does, nor the purpose authority before its step, nor a system administrator (who runs the
+# A record-book batch submitted by unit A's administrator waits at unit A's step: only its other administrator
+# (the case officer) has it in their queue; the submitter never does, nor the authorities before their step (the
+# competent authority may act at an authority step above its part), nor a system administrator (who runs the
 # system, not the chain); leaders decide no reviews, so the figure is not shown to them.
-REVIEWS_WAITING = {"sysadmin": 0, "officer_root": 1, "officer_wmg": 0, "admin_a": 0, "case_officer_a": 1,
+REVIEWS_WAITING = {"sysadmin": 0, "officer_root": 0, "officer_wmg": 0, "admin_a": 0, "case_officer_a": 1,
                    "leader_a": None, "subleader_a": None, "admin_b": 0}
 
 

@@ -94,6 +94,12 @@ def nodes_of(obj: Model) -> list[OrgNode]:
         return [grant.node for grant in obj.grants.all()]
     if name in ("language", "skill"):  # code tables belong to no organisation: only the unrestricted edit them
         return []
+    if name in ("awardreceipt", "recordbook", "recordbookbatchentry", "serviceid"):  # follow their volunteer
+        return nodes_of(obj.volunteer)
+    if name in ("awardnomination", "recordbookbatch", "certificateapplication"):  # the unit that applies
+        return [obj.unit]
+    if name == "review":  # a review belongs to its form's unit
+        return [obj.node]
     if name == "unitapplication":  # addressed to an authority; without one only the root's officers see it
         return [obj.purpose_authority] if obj.purpose_authority else []
     raise AssertionError(f"{obj._meta.label} is scoped: say here which nodes its rows belong to")
@@ -171,6 +177,19 @@ def rows(org):
     if "skill" in models:  # code tables: the org fixture has two languages
         models["skill"].objects.create(code="first-aid", name="急救", name_en="First aid")
         models["skill"].objects.create(code="driving", name="駕駛", name_en="Driving", is_active=False)
+    if "review" in models:  # record books, service IDs, batches and their reviews, certificate applications
+        from types import SimpleNamespace
+
+        from tests.operations.test_reviews_views import review_matrix_objects
+
+        review_matrix_objects(SimpleNamespace(**{**vars(org), "sysadmin": org.users["sysadmin"]}))
+    if "awardreceipt" in models:
+        level = models["awardreceipt"]._meta.get_field("level").related_model.objects.order_by("pk").first()
+        for volunteer in (org.vol_a, org.vol_c):
+            models["awardreceipt"].objects.create(volunteer=volunteer, level=level, year=2025)
+        for key, volunteer in (("unit_a", org.vol_a), ("unit_c", org.vol_c)):
+            models["awardnomination"].objects.create(volunteer=volunteer, level=level, unit=org.nodes[key], year=2025,
+                                                     hours=3000, cutoff=datetime.date(2024, 12, 31))
     if "course" in models:
         from tests.operations.test_training_views import training_scope_rows
 

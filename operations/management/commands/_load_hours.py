@@ -49,6 +49,10 @@ def indexes_rebuilt_after(model):
             cursor.execute(f'DROP INDEX "{name}"')
     yield
     with connection.cursor() as cursor:
+        # Deferred constraint triggers queued by the COPY must fire before the table's indexes can be built
+        # ("cannot CREATE INDEX … because it has pending trigger events"); they would fire at commit anyway.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back as declared: every deferrable one is initially deferred
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in found:
             cursor.execute(definition)
