@@ -38,6 +38,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql", "postgis")
+# The benches measure the back-office pages, not the staff sign-in: staff logged in with force_login carry no
+# second factor, which the test settings would otherwise ask for (STAFF_2FA_REQUIRED, README "Staff sign-in").
+os.environ.setdefault("STAFF_2FA_REQUIRED", "0")
 DEFAULT_SETTINGS = "volunteer_site.settings.test"  # DEBUG off, no external services
 
 
