@@ -252,27 +252,13 @@ def hours_template(fmt: str) -> tuple[bytes, str]:
                                 title="hours", fmt=fmt)
 
 
-def _category_values() -> dict[str, str]:
-    values = {}
-    for value, label in UnitCategory.choices:
-        values[value] = value
-        values[str(label).lower()] = value
-    from django.utils import translation
-
-    with translation.override("zh-hant"):
-        for value, label in UnitCategory.choices:
-            values[str(label)] = value
-            values[str(label).removesuffix("類")] = value
-    return values
-
-
 def hours_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMPORT_ROWS) -> HourImport:
     """Import an hour slip (CSV/XLSX/ODS, the roster parser: streamed, bounded). Every row is checked —
     volunteer by document number and name in the actor's scope, a unit the actor manages (by code), date,
     hours, content, category, people served, and no volunteer's day over 24 hours (with what is already
     recorded) — and nothing is written unless every row passes: a ValidationError lists the problems by
     row ("Row 3: …")."""
-    from .roster_files import RosterFileError, _parse_date, header_map, parse_roster
+    from .roster_files import RosterFileError, _parse_date, header_map, parse_roster, unit_category_values
 
     started = time.monotonic()
     try:
@@ -284,7 +270,7 @@ def hours_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMPORT_ROW
     if missing:
         raise ValidationError(_("These columns are missing: %(columns)s. Download the template.")
                               % {"columns": join_list(missing)})
-    categories = _category_values()
+    categories = unit_category_values()
     today = timezone.localdate()
     records, by_row = [], {}
     for number, row in enumerate(rows[1:], start=2):

@@ -24,7 +24,7 @@ from volunteer_site.params import clean_text, has_control_characters
 
 from ..identity import IdType, guess_id_type, normalize_id_number, validate_id_number
 from ..localised import join_list
-from ..models import Sex, Volunteer
+from ..models import Sex, UnitCategory, Volunteer
 
 PROGRESS_EVERY = 250
 
@@ -88,6 +88,25 @@ def header_map(header: list, columns) -> dict[str, int]:
             if text in (key, zh.lower(), en.lower(), f"{zh} {en}".lower()) or text.startswith(zh.lower() + " "):
                 mapping.setdefault(key, index)
     return mapping
+
+
+def unit_category_values() -> dict[str, str]:
+    """What an imported cell may say for a service category (hour slips, certificates): the code, the English
+    or Chinese name with or without 類, and the names used on MOHW certificates."""
+    from django.utils import translation
+
+    values = {}
+    for choice in UnitCategory:
+        values[choice.value] = choice.value
+        values[str(choice.label).lower()] = choice.value
+        with translation.override("zh-hant"):
+            label = str(choice.label)
+        values[label] = choice.value
+        values[label.removesuffix("類")] = choice.value
+        values[label.removesuffix("類") + "類"] = choice.value
+    values.update({"社會福利": UnitCategory.SOCIAL_WELFARE, "社會福利類": UnitCategory.SOCIAL_WELFARE,
+                   "衛生保健": UnitCategory.HEALTH, "體育": UnitCategory.SPORTS, "體育類": UnitCategory.SPORTS})
+    return values
 
 
 def roster_template(fmt: str) -> tuple[bytes, str]:

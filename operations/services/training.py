@@ -15,7 +15,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -480,22 +480,6 @@ SOURCE_VALUES = {"臺北e大": CertificateSource.ELEARNING, "台北e大": Certif
                  "紙本": CertificateSource.PAPER, "paper": CertificateSource.PAPER}
 
 
-def _category_values() -> dict[str, str]:
-    values = {}
-    for choice in UnitCategory:
-        values[choice.value] = choice.value
-        values[str(choice.label).lower()] = choice.value
-        with translation.override("zh-hant"):
-            label = str(choice.label)
-        values[label] = choice.value
-        values[label.removesuffix("類")] = choice.value
-        values[label.removesuffix("類") + "類"] = choice.value
-    # the names used on MOHW certificates
-    values.update({"社會福利": UnitCategory.SOCIAL_WELFARE, "社會福利類": UnitCategory.SOCIAL_WELFARE,
-                   "衛生保健": UnitCategory.HEALTH, "體育": UnitCategory.SPORTS, "體育類": UnitCategory.SPORTS})
-    return values
-
-
 def certificate_template(fmt: str) -> tuple[bytes, str]:
     from .roster_files import spreadsheet_template
 
@@ -509,7 +493,7 @@ def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMP
     checked first — volunteer by document number (and name) in the actor's scope, kind, category, hours,
     date, number not used twice by its organiser (in the file or already recorded) — and nothing is written
     unless all rows pass: a ValidationError lists the problems per row. Returns {"created": n, "seconds": t}."""
-    from .roster_files import RosterFileError, _parse_date, header_map, parse_roster
+    from .roster_files import RosterFileError, _parse_date, header_map, parse_roster, unit_category_values
 
     started = time.monotonic()
     try:
@@ -521,7 +505,7 @@ def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMP
     if missing:
         raise ValidationError(_("These columns are missing: %(columns)s. Download the template.")
                               % {"columns": join_list(missing)})
-    categories = _category_values()
+    categories = unit_category_values()
     records, errors = [], []
     for number, row in enumerate(rows[1:], start=2):
         cells = {key: (str(row[i]).strip() if i < len(row) and row[i] is not None else "")
