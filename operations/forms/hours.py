@@ -11,8 +11,7 @@ from volunteer_site.params import BoundedIntegerField, BoundedModelChoiceField
 
 from ..identity import normalize_id_number
 from ..models import MAX_HOURS_PER_DAY, OrgNode, UnitCategory
-from ..services.roster_files import roster_check_upload
-from .base import DATE
+from .base import DATE, SpreadsheetImportForm
 
 HOURS_HELP = _("Actual service time, travel to and from excluded; in steps of 0.5, at most 24.")
 
@@ -78,17 +77,8 @@ class MisuseForm(forms.Form):
                                        "annotated, and is not counted."))
 
 
-class HourImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Hour-slip file"),
-        help_text=_("CSV (UTF-8 or Big5), XLSX or ODS, at most 5 MB and 10,000 rows, with the template's header "
-                    "row. Every row is checked first; nothing is imported unless all rows are right."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.ods"}))
-
-    def clean_file(self):
-        file = self.cleaned_data["file"]
-        roster_check_upload(file)
-        return file
+class HourImportForm(SpreadsheetImportForm):
+    file_label = _("Hour-slip file")
 
 
 class WorkingForm(forms.Form):

@@ -15,8 +15,7 @@ from ..models import (
     UnitCategory,
     Volunteer,
 )
-from ..services.roster_files import roster_check_upload
-from .base import DATE, DATETIME, TIME
+from .base import DATE, DATETIME, TIME, SpreadsheetImportForm
 
 
 class CourseForm(BoundedModelForm):
@@ -116,17 +115,8 @@ class CertificateForm(forms.Form):
         return " ".join(self.cleaned_data["number"].split())
 
 
-class CertificateImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Certificate file"),
-        help_text=_("CSV (UTF-8 or Big5), XLSX or ODS, at most 5 MB and 10,000 rows, with the template's header "
-                    "row. Every row is checked first; nothing is imported unless all rows are right."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.ods"}))
-
-    def clean_file(self):
-        file = self.cleaned_data["file"]
-        roster_check_upload(file)
-        return file
+class CertificateImportForm(SpreadsheetImportForm):
+    file_label = _("Certificate file")
 
 
 class RequirementForm(forms.Form):
