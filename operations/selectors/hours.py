@@ -31,6 +31,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from ..localised import localised
 from ..models import CourseKind, OrgNode, ServiceRecord, TrainingCertificate, UnitCategory, Volunteer
 
 COUNTED = "counted"
@@ -384,7 +385,7 @@ def explain(volunteer: Volunteer | int, *, start=None, end=None, categories=None
         volunteers=pk, start=start, end=end, unit=unit, categories=cats, categories_in_where=False,
         with_unit_name=True)
     # status appears after count_from in the select list; its params come in the same order
-    query = (f"SELECT r.id, r.date, r.unit_id, n.name, r.category, r.content, r.hours, r.people_served, r.source, "
+    query = (f"SELECT r.id, r.date, r.unit_id, n.name, n.name_en, r.category, r.content, r.hours, r.people_served, r.source, "
              f"r.misuse_note, {count_from}, {status}, b.d, s.d "
              f"{sql} "
              f"ORDER BY r.date DESC, r.id DESC")
@@ -395,9 +396,9 @@ def explain(volunteer: Volunteer | int, *, start=None, end=None, categories=None
     working = Working(pk, start, end, cats)
     per_category: dict[str, CategoryDates] = {}
     book_on = record_book_date(pk)
-    for (rid, day, unit_id, unit_name, category, content, hours, served, source, note, cf, state, basic,
-         special) in rows:
-        line = RecordLine(rid, _date(day), unit_id, unit_name, category, content, _decimal(hours), served, source,
+    for (rid, day, unit_id, unit_name, unit_name_en, category, content, hours, served, source, note, cf, state,
+         basic, special) in rows:
+        line = RecordLine(rid, _date(day), unit_id, localised(unit_name, unit_name_en), category, content, _decimal(hours), served, source,
                           note, _date(cf), state)
         working.lines.append(line)
         if category and category not in per_category:

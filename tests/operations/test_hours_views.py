@@ -146,6 +146,12 @@ def test_my_hours_in_both_languages_with_the_working(org, login):
     english = client.get(url)
     assert english.status_code == 200 and "My hours" in english.content.decode()
     assert "Not counted: before the training" in english.content.decode()
+    # units by their English names on the English page; a unit without one keeps its Chinese name, marked
+    type(org.unit_a).objects.filter(pk=org.unit_a.pk).update(name_en="Unit A Hospital")
+    type(org.unit_c).objects.filter(pk=org.unit_c.pk).update(name_en="")
+    english = client.get(url).content.decode()
+    assert "Unit A Hospital" in english and org.unit_a.name not in english
+    assert f'<span lang="zh-Hant" class="zh-fallback">{org.unit_c.name}</span>' in english
     # a staff account without a volunteer record gets the explanation page
     assert login(org.admin_a).get(reverse("volunteer:hours")).status_code == 403
 
