@@ -44,6 +44,7 @@ from ..models import (
     OrgKind,
     OrgNode,
     Position,
+    ServiceHoursMonth,
     ServiceRecord,
     Sex,
     Shift,
@@ -54,6 +55,7 @@ from ..models import (
     Volunteer,
 )
 from ..scoping import scope_q
+from .hours import split_period
 from .insurance import covered_shifts, covered_teams
 from .recruitment import campaign_list, city_order
 
@@ -189,6 +191,10 @@ def members_on(scope: StatsScope, day: datetime.date | None = None):
 def service_records(scope: StatsScope):
     records = ServiceRecord.objects.visible_to(scope.user).filter(date__gte=scope.start, date__lte=scope.end,
                                                                   misuse_at__isnull=True)
+    return _narrowed(records, scope)
+
+
+def _narrowed(records, scope: StatsScope):
     if scope.node is not None:
         if scope.node.kind in (OrgKind.TEAM, OrgKind.SUBTEAM):
             records = records.filter(attendance__shift__position__team__path__startswith=scope.node.path)
@@ -260,10 +266,33 @@ def volunteers_by_category(scope: StatsScope) -> Figure:
     return figure
 
 
+def _hours_rows(scope: StatsScope) -> list[dict]:
+    """Hours, people served and records of the scope's service records by month and category. The whole months
+    of the period are read from the monthly roll-up (`ServiceHoursMonth`, kept exact by the ledger's triggers),
+    the days of a month the period cuts at either end from the ledger; a team or sub-team node (whose records
+    are those of its shifts, which the roll-up does not know) reads the ledger. Two queries at most."""
+    split = split_period(scope.start, scope.end)
+    team_node = scope.node is not None and scope.node.kind in (OrgKind.TEAM, OrgKind.SUBTEAM)
+    if team_node or split.months is None:
+        return list(service_records(scope).order_by().annotate(month=TruncMonth("date")).values("month", "category")
+                    .annotate(hours=Sum("hours"), served=Sum("people_served"), n=Count("id")))
+    rollup = _narrowed(ServiceHoursMonth.objects.visible_to(scope.user), scope)
+    rows = list(rollup.filter(month__gte=split.months[0], month__lte=split.months[1]).order_by()
+                .values("month", "category").annotate(hours=Sum("hours"), served=Sum("people_served"),
+                                                      n=Sum("records")))
+    if split.ledger_ranges:
+        cut = Q()
+        for first, last in split.ledger_ranges:
+            cut |= Q(date__gte=first, date__lte=last)
+        rows += list(service_records(scope).filter(cut).order_by().annotate(month=TruncMonth("date"))
+                     .values("month", "category").annotate(hours=Sum("hours"), served=Sum("people_served"),
+                                                           n=Count("id")))
+    return rows
+
+
 def hours_by_month(scope: StatsScope) -> Figure:
     months = months_of(scope.start, scope.end)
-    rows = (service_records(scope).order_by().annotate(month=TruncMonth("date"))
-            .values("month", "category").annotate(hours=Sum("hours"), served=Sum("people_served"), n=Count("id")))
+    rows = _hours_rows(scope)
     table: dict[str, dict[datetime.date, Decimal]] = defaultdict(dict)
     total_hours, served, records = Decimal("0"), 0, 0
     for row in rows:
