@@ -59,6 +59,7 @@ from operations.models import (
     RegistrationType,
     Role,
     RoleGrant,
+    ServiceHoursMonth,
     ServicePlan,
     ServiceRecord,
     Sex,
@@ -846,7 +847,8 @@ class Command(BaseCommand):
         scans need no heap visits. VACUUM cannot run inside a transaction: then only ANALYZE."""
         tables = [OrgNode, User, RoleGrant, Volunteer, Membership]
         if spec.name == "city":
-            tables += [Volunteer.languages.through, Volunteer.skills.through, ServiceRecord, TrainingCertificate]
+            tables += [Volunteer.languages.through, Volunteer.skills.through, ServiceRecord, ServiceHoursMonth,
+                       TrainingCertificate]
         else:
             tables += [Position, Shift, Signup]
         with self._phase(spec.name, "analyze") as phase, connection.cursor() as cursor:
