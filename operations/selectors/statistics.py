@@ -27,6 +27,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils.translation import gettext as _
@@ -345,21 +347,48 @@ def new_and_leaving(scope: StatsScope) -> Figure:
     return figure
 
 
+def _training_counts(scope: StatsScope) -> tuple[dict[str, int], dict[str, int]]:
+    """The current members of the scope by (basic on D, special on D — of the chosen category, if one is chosen),
+    and the certificates of the period of those members by kind: one statement. The certificates are read once,
+    grouped by volunteer, and joined to the members (correlated EXISTS per member and per FILTER clause read the
+    certificate index ~1,100,000 times for the city: 2.3 s)."""
+    day = scope.day
+    try:
+        member_sql, member_params = members_on(scope).order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:  # no team of the chosen category in the scope
+        return {"both": 0, "basic_only": 0, "special_only": 0, "neither": 0}, {}
+    special = "kind = %s AND category = %s" if scope.category else "kind = %s"
+    special_params = [CourseKind.SPECIAL.value, scope.category] if scope.category else [CourseKind.SPECIAL.value]
+    kinds = CourseKind.values
+    per_kind = ", ".join(f"SUM(CASE WHEN kind = %s AND completed_on >= %s THEN 1 ELSE 0 END) AS n{i}"
+                         for i in range(len(kinds)))
+    per_kind_params = [p for kind in kinds for p in (kind, scope.start)]
+    sums = ", ".join(f"SUM(c.n{i})" for i in range(len(kinds)))
+    query = (
+        f"SELECT COALESCE(c.basic, 0), COALESCE(c.special, 0), COUNT(*), {sums} "
+        f"FROM ({member_sql}) p LEFT JOIN ("
+        f"SELECT volunteer_id, MAX(CASE WHEN kind = %s THEN 1 ELSE 0 END) AS basic, "
+        f"MAX(CASE WHEN {special} THEN 1 ELSE 0 END) AS special, {per_kind} "
+        f"FROM {connection.ops.quote_name(TrainingCertificate._meta.db_table)} WHERE completed_on <= %s "
+        f"GROUP BY volunteer_id"
+        f") c ON c.volunteer_id = p.id GROUP BY COALESCE(c.basic, 0), COALESCE(c.special, 0)")
+    params = [*member_params, CourseKind.BASIC.value, *special_params, *per_kind_params, day]
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    names = {(1, 1): "both", (1, 0): "basic_only", (0, 1): "special_only", (0, 0): "neither"}
+    totals = dict.fromkeys(names.values(), 0)
+    in_period = dict.fromkeys(kinds, 0)
+    for basic, special_, people, *counts in rows:
+        totals[names[(int(basic), int(special_))]] += people
+        for kind, n in zip(kinds, counts, strict=True):
+            in_period[kind] += int(n or 0)
+    return totals, in_period
+
+
 def training_completion(scope: StatsScope) -> Figure:
     day = scope.day
-    certificates = TrainingCertificate.objects.filter(volunteer=OuterRef("pk"), completed_on__lte=day)
-    special = certificates.filter(kind=CourseKind.SPECIAL)
-    if scope.category:
-        special = special.filter(category=scope.category)
-    people = members_on(scope).annotate(basic=Exists(certificates.filter(kind=CourseKind.BASIC)),
-                                        special=Exists(special))
-    totals = people.aggregate(
-        both=Count("pk", filter=Q(basic=True, special=True)), basic_only=Count("pk", filter=Q(basic=True, special=False)),
-        special_only=Count("pk", filter=Q(basic=False, special=True)),
-        neither=Count("pk", filter=Q(basic=False, special=False)))
-    in_period = dict(TrainingCertificate.objects.filter(volunteer__in=members_on(scope).values("pk"),
-                                                        completed_on__gte=scope.start, completed_on__lte=day)
-                     .order_by().values("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    totals, in_period = _training_counts(scope)
     everyone = sum(v or 0 for v in totals.values())
     labels = [_("Basic and special (trained)"), _("Basic only"), _("Special only"), _("Neither")]
     values = [totals["both"] or 0, totals["basic_only"] or 0, totals["special_only"] or 0, totals["neither"] or 0]
