@@ -11,11 +11,13 @@ from operations.selectors.hours import rollup_differences
 @pytest.fixture(autouse=True)
 def rollup_stays_exact(request):
     marker = request.node.get_closest_marker("django_db")
-    if marker is None:
-        yield
+    names = request.fixturenames
+    if marker is None and "db" not in names and "transactional_db" not in names:
+        yield  # a test without the database
         return
     # set the database up before this fixture, so that the check runs before it is rolled back or flushed
-    transactional = marker.kwargs.get("transaction", False) or (marker.args and marker.args[0])
+    transactional = "transactional_db" in names or (marker is not None and (
+        marker.kwargs.get("transaction", False) or (marker.args and marker.args[0])))
     request.getfixturevalue("transactional_db" if transactional else "db")
     yield
     assert rollup_differences() == [], "the monthly roll-up differs from the ledger"
