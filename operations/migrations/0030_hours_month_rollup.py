@@ -89,12 +89,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='servicehoursmonth',
             name='unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='operations.orgnode', verbose_name='unit'),
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='operations.orgnode', verbose_name='unit'),
         ),
         migrations.AddField(
             model_name='servicehoursmonth',
             name='volunteer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='operations.volunteer'),
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='operations.volunteer'),
         ),
         migrations.AddConstraint(
             model_name='servicehoursmonth',

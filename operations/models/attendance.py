@@ -231,8 +231,11 @@ class ServiceHoursMonth(models.Model):
     below on `ServiceRecord`; SQLite: migration 0030), never by Python code. A row is gone when its last record
     is. Read it through `selectors.hours.monthly_hours`."""
 
-    volunteer = models.ForeignKey("operations.Volunteer", on_delete=models.DO_NOTHING, related_name="+")
-    unit = models.ForeignKey(OrgNode, on_delete=models.DO_NOTHING, related_name="+", verbose_name=_("unit"))
+    # no index of their own: the unique key leads with the volunteer, `service_hours_month_unit` with the unit
+    volunteer = models.ForeignKey("operations.Volunteer", on_delete=models.DO_NOTHING, related_name="+",
+                                  db_index=False)
+    unit = models.ForeignKey(OrgNode, on_delete=models.DO_NOTHING, related_name="+", verbose_name=_("unit"),
+                             db_index=False)
     category = models.CharField(_("service category"), max_length=32, choices=UnitCategory.choices, blank=True)
     month = models.DateField(_("month"))
     hours = models.DecimalField(_("hours"), max_digits=9, decimal_places=1)
