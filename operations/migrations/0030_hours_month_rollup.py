@@ -76,14 +76,14 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('category', models.CharField(blank=True, choices=[('social_welfare', 'Social welfare'), ('health', 'Health care'), ('general', 'General'), ('culture', 'Culture'), ('education', 'Education'), ('sports', 'Sports'), ('environment', 'Environmental protection'), ('civil_affairs', 'Civil affairs'), ('fire_rescue', 'Fire and disaster rescue'), ('traffic', 'Traffic safety'), ('other', 'Other')], max_length=32, verbose_name='service category')),
-                ('month', models.DateField(verbose_name='month')),
+                ('month', models.DateField(verbose_name='Month')),
                 ('hours', models.DecimalField(decimal_places=1, max_digits=9, verbose_name='hours')),
                 ('records', models.PositiveIntegerField(verbose_name='service records')),
                 ('people_served', models.BigIntegerField(verbose_name='people served')),
             ],
             options={
-                'verbose_name': 'service hours of a month',
-                'verbose_name_plural': 'service hours by month',
+                'verbose_name': 'Service hours by month and category',
+                'verbose_name_plural': 'Service hours by month and category',
             },
         ),
         migrations.AddField(

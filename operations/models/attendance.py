@@ -237,7 +237,7 @@ class ServiceHoursMonth(models.Model):
     unit = models.ForeignKey(OrgNode, on_delete=models.DO_NOTHING, related_name="+", verbose_name=_("unit"),
                              db_index=False)
     category = models.CharField(_("service category"), max_length=32, choices=UnitCategory.choices, blank=True)
-    month = models.DateField(_("month"))
+    month = models.DateField(_("Month"))
     hours = models.DecimalField(_("hours"), max_digits=9, decimal_places=1)
     records = models.PositiveIntegerField(_("service records"))
     people_served = models.BigIntegerField(_("people served"))
@@ -245,8 +245,8 @@ class ServiceHoursMonth(models.Model):
     objects = ServiceRecordQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("service hours of a month")
-        verbose_name_plural = _("service hours by month")
+        verbose_name = _("Service hours by month and category")
+        verbose_name_plural = _("Service hours by month and category")
         constraints = [
             models.UniqueConstraint(fields=["volunteer", "unit", "category", "month"], name="service_hours_month_key"),
         ]

@@ -347,6 +347,10 @@ def new_and_leaving(scope: StatsScope) -> Figure:
     return figure
 
 
+#: over more teams than this, the training figure groups every certificate rather than the members' only
+MANY_TEAMS = 300
+
+
 def _training_counts(scope: StatsScope) -> tuple[dict[str, int], dict[str, int]]:
     """The current members of the scope by (basic on D, special on D — of the chosen category, if one is chosen),
     and the certificates of the period of those members by kind: one statement. The certificates are read once,
@@ -364,13 +368,21 @@ def _training_counts(scope: StatsScope) -> tuple[dict[str, int], dict[str, int]]
                          for i in range(len(kinds)))
     per_kind_params = [p for kind in kinds for p in (kind, scope.start)]
     sums = ", ".join(f"SUM(c.n{i})" for i in range(len(kinds)))
+    # the members once (a CTE named twice is computed once), their certificates up to D grouped by volunteer; over
+    # many teams, every certificate up to D is grouped (one pass; the semi-join with the members would be read as a
+    # nested loop over them, the CTE's size being unknown to the planner)
+    teams = OrgNode.objects.filter(scope_q(scope.user, ""), kind__in=(OrgKind.TEAM, OrgKind.SUBTEAM))
+    if scope.node is not None:
+        teams = teams.filter(path__startswith=scope.node.path)
+    members_only = "" if teams.count() > MANY_TEAMS else " AND volunteer_id IN (SELECT id FROM p)"
     query = (
+        f"WITH p AS ({member_sql}) "
         f"SELECT COALESCE(c.basic, 0), COALESCE(c.special, 0), COUNT(*), {sums} "
-        f"FROM ({member_sql}) p LEFT JOIN ("
+        f"FROM p LEFT JOIN ("
         f"SELECT volunteer_id, MAX(CASE WHEN kind = %s THEN 1 ELSE 0 END) AS basic, "
         f"MAX(CASE WHEN {special} THEN 1 ELSE 0 END) AS special, {per_kind} "
-        f"FROM {connection.ops.quote_name(TrainingCertificate._meta.db_table)} WHERE completed_on <= %s "
-        f"GROUP BY volunteer_id"
+        f"FROM {connection.ops.quote_name(TrainingCertificate._meta.db_table)} "
+        f"WHERE completed_on <= %s{members_only} GROUP BY volunteer_id"
         f") c ON c.volunteer_id = p.id GROUP BY COALESCE(c.basic, 0), COALESCE(c.special, 0)")
     params = [*member_params, CourseKind.BASIC.value, *special_params, *per_kind_params, day]
     with connection.cursor() as cursor:

@@ -213,8 +213,11 @@ def _old_training_counts(scope_):
     return totals, {kind: in_period.get(kind, 0) for kind in CourseKind.values}
 
 
-def test_training_counts_equal_the_per_member_reference(org):
+@pytest.mark.parametrize("many_teams", [0, 300])  # every certificate grouped / the members' only
+def test_training_counts_equal_the_per_member_reference(org, monkeypatch, many_teams):
     import random
+
+    monkeypatch.setattr(stats, "MANY_TEAMS", many_teams)
 
     rng = random.Random(16)
     people = list(org.volunteers.values())

@@ -71,13 +71,19 @@ def rollup_triggers_off():
         return
     table = connection.ops.quote_name(ServiceRecord._meta.db_table)
     names = [trigger.get_pgid(ServiceRecord) for trigger in ServiceRecord._meta.triggers]
-    with connection.cursor() as cursor:
-        for name in names:
-            cursor.execute(f'ALTER TABLE {table} DISABLE TRIGGER "{name}"')
+
+    def alter(action: str) -> None:
+        with connection.cursor() as cursor:
+            # ALTER TABLE refuses a table with deferred trigger events pending (foreign keys checked at commit
+            # when the command runs inside a caller's transaction): fire them now, then back as declared
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            for name in names:
+                cursor.execute(f'ALTER TABLE {table} {action} TRIGGER "{name}"')
+
+    alter("DISABLE")
     yield
-    with connection.cursor() as cursor:
-        for name in names:
-            cursor.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{name}"')
+    alter("ENABLE")
 
 
 def generate_hours(command, *, rng: random.Random, factor: float, volunteer_units: dict[int, list[tuple[int, str]]],
