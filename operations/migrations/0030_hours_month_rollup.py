@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='servicehoursmonth',
-            index=models.Index(fields=['month', 'category'], name='service_hours_month_month'),
+            index=models.Index(fields=['category', 'volunteer'], include=('month', 'unit', 'hours'), name='service_hours_month_category'),
         ),
         pgtrigger.migrations.AddTrigger(
             model_name='servicerecord',

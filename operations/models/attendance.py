@@ -254,8 +254,10 @@ class ServiceHoursMonth(models.Model):
             # the candidate pass of the award lists: every volunteer's sums without the table
             models.Index(fields=["volunteer", "month"], include=["category", "unit", "hours"],
                          name="service_hours_month_volunteer"),
+            # …of the award lists of some categories (the welfare and interior schemes) without the table
+            models.Index(fields=["category", "volunteer"], include=["month", "unit", "hours"],
+                         name="service_hours_month_category"),
             models.Index(fields=["unit", "month"], name="service_hours_month_unit"),
-            models.Index(fields=["month", "category"], name="service_hours_month_month"),
         ]
 
     def __str__(self):
