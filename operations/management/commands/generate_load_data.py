@@ -866,6 +866,9 @@ class Command(BaseCommand):
         # the city's 2,000,000 service records go with its volunteers: without the roll-up's row triggers, and the
         # roll-up rebuilt from what is left after (PostgreSQL; see _load_hours)
         with self._phase(spec.name, "delete previous") as phase, rollup_triggers_off():
+            if connection.vendor == "postgresql":  # emptied first: its rows must not outlive their volunteers
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DELETE FROM {_quote(ServiceHoursMonth._meta.db_table)}")
             phase.rows = self._delete_scale_rows(spec)
         if connection.vendor == "postgresql":
             with self._phase(spec.name, "hours roll-up after the deletion") as phase:
