@@ -63,9 +63,16 @@ from .training import (  # noqa: E402
 
 __all__ += ["CertificateSequence", "CertificateSource", "Course", "CourseKind", "Enrolment", "EnrolmentStatus",
             "TrainingCertificate", "TrainingRequirement", "TrainingSession"]
-from .attendance import MAX_HOURS_PER_DAY, ChangeKind, HourImport, HourSource, ServiceRecordChange  # noqa: E402
+from .attendance import (  # noqa: E402
+    MAX_HOURS_PER_DAY,
+    ChangeKind,
+    HourImport,
+    HourSource,
+    ServiceHoursMonth,
+    ServiceRecordChange,
+)
 
-__all__ += ["MAX_HOURS_PER_DAY", "ChangeKind", "HourImport", "HourSource", "ServiceRecordChange"]
+__all__ += ["MAX_HOURS_PER_DAY", "ChangeKind", "HourImport", "HourSource", "ServiceHoursMonth", "ServiceRecordChange"]
 from .awards import (  # noqa: E402
     OPEN_NOMINATION,
     AwardLevel,

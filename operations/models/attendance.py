@@ -5,6 +5,7 @@ Hours are the actual time between check-in and check-out at the venue (travel is
 服務紀錄冊管理辦法 Art.9), rounded to 0.5 h steps by `services.attendance.round_hours`."""
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -105,6 +106,54 @@ class HourSource(models.TextChoices):
 MAX_HOURS_PER_DAY = 24
 
 
+# Kept by the database on every write of the ledger (insert, update, delete, whatever path writes: services,
+# bulk_create, raw SQL, cascades), so the roll-up is exact without the writers knowing about it. A record
+# annotated as misuse is not in it. The SQLite equivalent is installed by migration 0030 (`make run`).
+ROLLUP_SQL = """
+    IF TG_OP <> 'INSERT' AND OLD.misuse_at IS NULL THEN
+        UPDATE operations_servicehoursmonth SET hours = hours - OLD.hours, records = records - 1,
+               people_served = people_served - OLD.people_served
+         WHERE volunteer_id = OLD.volunteer_id AND unit_id = OLD.unit_id AND category = OLD.category
+           AND month = date_trunc('month', OLD.date)::date
+        RETURNING records INTO remaining;
+        IF remaining = 0 THEN
+            DELETE FROM operations_servicehoursmonth
+             WHERE volunteer_id = OLD.volunteer_id AND unit_id = OLD.unit_id AND category = OLD.category
+               AND month = date_trunc('month', OLD.date)::date AND records = 0;
+        END IF;
+    END IF;
+    IF TG_OP <> 'DELETE' AND NEW.misuse_at IS NULL THEN
+        INSERT INTO operations_servicehoursmonth (volunteer_id, unit_id, category, month, hours, records, people_served)
+        VALUES (NEW.volunteer_id, NEW.unit_id, NEW.category, date_trunc('month', NEW.date)::date, NEW.hours, 1,
+                NEW.people_served)
+        ON CONFLICT (volunteer_id, unit_id, category, month) DO UPDATE
+           SET hours = operations_servicehoursmonth.hours + EXCLUDED.hours,
+               records = operations_servicehoursmonth.records + 1,
+               people_served = operations_servicehoursmonth.people_served + EXCLUDED.people_served;
+    END IF;
+    RETURN NULL;
+"""
+
+
+def _rollup_trigger(name: str, operation, condition=None) -> pgtrigger.Trigger:
+    return pgtrigger.Trigger(name=name, when=pgtrigger.After, operation=operation, condition=condition,
+                             declare=[("remaining", "integer")], func=ROLLUP_SQL)
+
+
+ROLLUP_TRIGGERS = [
+    _rollup_trigger("service_record_rollup_ins", pgtrigger.Insert),
+    _rollup_trigger("service_record_rollup_upd", pgtrigger.Update, condition=(
+        pgtrigger.Q(old__volunteer_id__df=pgtrigger.F("new__volunteer_id"))
+        | pgtrigger.Q(old__unit_id__df=pgtrigger.F("new__unit_id"))
+        | pgtrigger.Q(old__category__df=pgtrigger.F("new__category"))
+        | pgtrigger.Q(old__date__df=pgtrigger.F("new__date"))
+        | pgtrigger.Q(old__hours__df=pgtrigger.F("new__hours"))
+        | pgtrigger.Q(old__people_served__df=pgtrigger.F("new__people_served"))
+        | pgtrigger.Q(old__misuse_at__df=pgtrigger.F("new__misuse_at")))),
+    _rollup_trigger("service_record_rollup_del", pgtrigger.Delete),
+]
+
+
 class ServiceRecord(models.Model):
     """A service record (服務紀錄): date, unit, category, content, hours, people served, recorded by.
 
@@ -163,6 +212,7 @@ class ServiceRecord(models.Model):
                          condition=Q(misuse_at__isnull=True), name="service_record_countable"),
             models.Index(fields=["unit", "date"], name="service_record_unit_date"),
         ]
+        triggers = ROLLUP_TRIGGERS
 
     def __str__(self):
         return f"{self.volunteer} {self.date} {self.hours} h"
@@ -170,6 +220,48 @@ class ServiceRecord(models.Model):
     @property
     def is_misuse(self) -> bool:
         return self.misuse_at is not None
+
+
+class ServiceHoursMonth(models.Model):
+    """The monthly roll-up of the ledger (服務時數月統計): per volunteer, unit, service category and month (its
+    first day), the hours, records and people served of the service records not annotated as misuse.
+
+    Always equal to a GROUP BY over `ServiceRecord` (`selectors.hours.rollup_differences` checks it; the
+    command `check_hours_rollup` runs it): written only by the triggers on the ledger (PostgreSQL: django-pgtrigger,
+    below on `ServiceRecord`; SQLite: migration 0030), never by Python code. A row is gone when its last record
+    is. Read it through `selectors.hours.monthly_hours`."""
+
+    # no index of their own: the unique key leads with the volunteer, `service_hours_month_unit` with the unit
+    volunteer = models.ForeignKey("operations.Volunteer", on_delete=models.DO_NOTHING, related_name="+",
+                                  db_index=False)
+    unit = models.ForeignKey(OrgNode, on_delete=models.DO_NOTHING, related_name="+", verbose_name=_("unit"),
+                             db_index=False)
+    category = models.CharField(_("service category"), max_length=32, choices=UnitCategory.choices, blank=True)
+    month = models.DateField(_("Month"))
+    hours = models.DecimalField(_("hours"), max_digits=9, decimal_places=1)
+    records = models.PositiveIntegerField(_("service records"))
+    people_served = models.BigIntegerField(_("people served"))
+
+    objects = ServiceRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Service hours by month and category")
+        verbose_name_plural = _("Service hours by month and category")
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "unit", "category", "month"], name="service_hours_month_key"),
+        ]
+        indexes = [
+            # the candidate pass of the award lists: every volunteer's sums without the table
+            models.Index(fields=["volunteer", "month"], include=["category", "unit", "hours"],
+                         name="service_hours_month_volunteer"),
+            # …of the award lists of some categories (the welfare and interior schemes) without the table
+            models.Index(fields=["category", "volunteer"], include=["month", "unit", "hours"],
+                         name="service_hours_month_category"),
+            models.Index(fields=["unit", "month"], name="service_hours_month_unit"),
+        ]
+
+    def __str__(self):
+        return f"{self.volunteer_id} {self.month:%Y-%m} {self.category} {self.hours} h"
 
 
 class ChangeKind(models.TextChoices):

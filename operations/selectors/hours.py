@@ -32,7 +32,15 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ..localised import localised
-from ..models import CourseKind, OrgNode, ServiceRecord, TrainingCertificate, UnitCategory, Volunteer
+from ..models import (
+    CourseKind,
+    OrgNode,
+    ServiceHoursMonth,
+    ServiceRecord,
+    TrainingCertificate,
+    UnitCategory,
+    Volunteer,
+)
 
 COUNTED = "counted"
 MISUSE = "misuse"
@@ -247,27 +255,124 @@ def countable_totals(*, volunteers=None, start: datetime.date | None = None, end
 
 def _candidates(*, start, end, categories, unit, min_hours) -> list[int]:
     """Volunteers whose recorded hours (not misuse, with a category) reach `min_hours`: a superset of those
-    whose countable hours do."""
-    records = _table(ServiceRecord)
-    where, params = ["r.misuse_at IS NULL", "r.category <> ''"], []
+    whose countable hours do. Read from the monthly roll-up: the months that meet `start`…`end` are taken
+    whole (hours are never negative, so a month cut by the period only adds to the sum: still a superset);
+    ~1 row per volunteer, unit, category and month instead of every record."""
+    rollup = _table(ServiceHoursMonth)
+    where, params = ["m.category <> ''"], []
     if start is not None:
-        where.append("r.date >= %s")
-        params.append(start)
+        where.append("m.month >= %s")
+        params.append(start.replace(day=1))
     if end is not None:
-        where.append("r.date <= %s")
-        params.append(end)
+        where.append("m.month <= %s")
+        params.append(end.replace(day=1))
     if categories is not None:
         cats = sorted(set(categories))
-        where.append(f"r.category IN ({', '.join(['%s'] * len(cats))})" if cats else "1 = 0")
+        where.append(f"m.category IN ({', '.join(['%s'] * len(cats))})" if cats else "1 = 0")
         params += cats
     if unit is not None:
-        where.append(f"r.unit_id IN (SELECT id FROM {_table(OrgNode)} WHERE path LIKE %s)")
+        where.append(f"m.unit_id IN (SELECT id FROM {_table(OrgNode)} WHERE path LIKE %s)")
         params.append(unit.path + "%")
-    query = (f"SELECT r.volunteer_id FROM {records} r WHERE {' AND '.join(where)} GROUP BY r.volunteer_id "
-             f"HAVING SUM(r.hours) >= CAST(%s AS NUMERIC)")
+    query = (f"SELECT m.volunteer_id FROM {rollup} m WHERE {' AND '.join(where)} GROUP BY m.volunteer_id "
+             f"HAVING SUM(m.hours) >= CAST(%s AS NUMERIC)")
     with connection.cursor() as cursor:
         cursor.execute(query, [*params, Decimal(min_hours)])
         return [row[0] for row in cursor.fetchall()]
+
+
+# --- The monthly roll-up (ServiceHoursMonth) ----------------------------------------------------------------
+
+def first_of_month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class PeriodSplit:
+    """A period `start`…`end` cut in three: the days of a month the period cuts at its start (`head`, a
+    (first, last) pair or None), the whole months (`months`: first days of the first and last whole month, or
+    None) and the days of a month cut at its end (`tail`). Whole months are read from the roll-up, the
+    cut days from the ledger, so the sum is exact."""
+
+    head: tuple[datetime.date, datetime.date] | None
+    months: tuple[datetime.date, datetime.date] | None
+    tail: tuple[datetime.date, datetime.date] | None
+
+    @property
+    def ledger_ranges(self) -> list[tuple[datetime.date, datetime.date]]:
+        return [r for r in (self.head, self.tail) if r is not None]
+
+
+def split_period(start: datetime.date, end: datetime.date) -> PeriodSplit:
+    """Whole months and cut days of `start`…`end` (both inclusive; start ≤ end)."""
+    first_whole = start if start.day == 1 else next_month(start)
+    after_last_whole = next_month(end) if next_month(end) - datetime.timedelta(days=1) == end else first_of_month(end)
+    if first_whole >= after_last_whole:  # no whole month: the period is read from the ledger
+        return PeriodSplit((start, end), None, None)
+    head = (start, first_whole - datetime.timedelta(days=1)) if first_whole != start else None
+    tail = (after_last_whole, end) if after_last_whole <= end else None
+    last_whole = first_of_month(after_last_whole - datetime.timedelta(days=1))
+    return PeriodSplit(head, (first_whole, last_whole), tail)
+
+
+def monthly_hours(*, volunteers=None, start: datetime.date | None = None, end: datetime.date | None = None,
+                  categories: Iterable[str] | None = None, unit: OrgNode | None = None) -> QuerySet:
+    """The monthly roll-up of the ledger (`ServiceHoursMonth`: per volunteer, unit, category and month, the
+    hours, records and people served of the records not annotated as misuse), as a queryset to aggregate.
+    `start`/`end` keep the months that meet the period, *whole*: for exact sums over a period that cuts a
+    month, read the whole months here and the cut days from the ledger (`split_period`), or use the roll-up
+    only as a superset filter. `volunteers` as in `countable_totals` (None, an id, ids or a queryset), `unit`
+    keeps the units under it; scope it with `.visible_to(user)` (it hangs from the unit, like the ledger).
+    Recorded hours: the training gate of `countable_totals` is not applied."""
+    rows = ServiceHoursMonth.objects.all()
+    if volunteers is not None:
+        rows = rows.filter(volunteer_id__in=_ids_or_qs(volunteers))
+    if start is not None:
+        rows = rows.filter(month__gte=first_of_month(start))
+    if end is not None:
+        rows = rows.filter(month__lte=first_of_month(end))
+    if categories is not None:
+        rows = rows.filter(category__in=sorted(set(categories)))
+    if unit is not None:
+        rows = rows.filter(unit__path__startswith=unit.path)
+    return rows
+
+
+def rollup_differences(*, volunteers=None, limit: int = 100) -> list[dict]:
+    """Rows where the roll-up and a GROUP BY over the ledger disagree (the roll-up must always equal it):
+    each a dict with the key and both sides' (hours, records, people served), None where a side has no row.
+    Empty when they agree. One statement (a full join of the two); `volunteers` narrows the check (None, an id,
+    ids or a queryset)."""
+    postgres = connection.vendor == "postgresql"
+    month = "date_trunc('month', r.date)::date" if postgres else "date(r.date, 'start of month')"
+    differs = "IS DISTINCT FROM" if postgres else "IS NOT"
+    rec_filter, rec_params = _volunteer_clause("r.volunteer_id", volunteers)
+    roll_filter, roll_params = _volunteer_clause("m.volunteer_id", volunteers)
+    query = (
+        f"SELECT COALESCE(l.volunteer_id, k.volunteer_id), COALESCE(l.unit_id, k.unit_id), "
+        f"COALESCE(l.category, k.category), COALESCE(l.month, k.month), l.h, l.n, l.p, k.hours, k.records, "
+        f"k.people_served "
+        f"FROM (SELECT r.volunteer_id, r.unit_id, r.category, {month} AS month, SUM(r.hours) AS h, COUNT(*) AS n, "
+        f"SUM(r.people_served) AS p FROM {_table(ServiceRecord)} r WHERE {_and('r.misuse_at IS NULL', rec_filter)} "
+        f"GROUP BY r.volunteer_id, r.unit_id, r.category, {month}) l "
+        f"FULL OUTER JOIN (SELECT m.* FROM {_table(ServiceHoursMonth)} m WHERE {_and(roll_filter)}) k "
+        f"ON k.volunteer_id = l.volunteer_id AND k.unit_id = l.unit_id AND k.category = l.category "
+        f"AND k.month = l.month "
+        f"WHERE l.h {differs} k.hours OR l.n {differs} k.records OR l.p {differs} k.people_served "
+        f"ORDER BY 1, 2, 3, 4 LIMIT %s")
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*rec_params, *roll_params, limit])
+        rows = cursor.fetchall()
+
+    def side(h, n, p):
+        return None if n is None else (_decimal(h), int(n), int(p))
+
+    return [{"volunteer_id": vid, "unit_id": uid, "category": cat, "month": _date(m),
+             "ledger": side(lh, ln, lp), "rollup": side(kh, kn, kp)}
+            for vid, uid, cat, m, lh, ln, lp, kh, kn, kp in rows]
 
 
 def countable_hours(volunteer: Volunteer | int, *, start=None, end=None, categories=None,

@@ -27,6 +27,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils.translation import gettext as _
@@ -44,6 +46,7 @@ from ..models import (
     OrgKind,
     OrgNode,
     Position,
+    ServiceHoursMonth,
     ServiceRecord,
     Sex,
     Shift,
@@ -54,6 +57,7 @@ from ..models import (
     Volunteer,
 )
 from ..scoping import scope_q
+from .hours import split_period
 from .insurance import covered_shifts, covered_teams
 from .recruitment import campaign_list, city_order
 
@@ -189,6 +193,10 @@ def members_on(scope: StatsScope, day: datetime.date | None = None):
 def service_records(scope: StatsScope):
     records = ServiceRecord.objects.visible_to(scope.user).filter(date__gte=scope.start, date__lte=scope.end,
                                                                   misuse_at__isnull=True)
+    return _narrowed(records, scope)
+
+
+def _narrowed(records, scope: StatsScope):
     if scope.node is not None:
         if scope.node.kind in (OrgKind.TEAM, OrgKind.SUBTEAM):
             records = records.filter(attendance__shift__position__team__path__startswith=scope.node.path)
@@ -260,10 +268,33 @@ def volunteers_by_category(scope: StatsScope) -> Figure:
     return figure
 
 
+def _hours_rows(scope: StatsScope) -> list[dict]:
+    """Hours, people served and records of the scope's service records by month and category. The whole months
+    of the period are read from the monthly roll-up (`ServiceHoursMonth`, kept exact by the ledger's triggers),
+    the days of a month the period cuts at either end from the ledger; a team or sub-team node (whose records
+    are those of its shifts, which the roll-up does not know) reads the ledger. Two queries at most."""
+    split = split_period(scope.start, scope.end)
+    team_node = scope.node is not None and scope.node.kind in (OrgKind.TEAM, OrgKind.SUBTEAM)
+    if team_node or split.months is None:
+        return list(service_records(scope).order_by().annotate(month=TruncMonth("date")).values("month", "category")
+                    .annotate(hours=Sum("hours"), served=Sum("people_served"), n=Count("id")))
+    rollup = _narrowed(ServiceHoursMonth.objects.visible_to(scope.user), scope)
+    rows = list(rollup.filter(month__gte=split.months[0], month__lte=split.months[1]).order_by()
+                .values("month", "category").annotate(hours=Sum("hours"), served=Sum("people_served"),
+                                                      n=Sum("records")))
+    if split.ledger_ranges:
+        cut = Q()
+        for first, last in split.ledger_ranges:
+            cut |= Q(date__gte=first, date__lte=last)
+        rows += list(service_records(scope).filter(cut).order_by().annotate(month=TruncMonth("date"))
+                     .values("month", "category").annotate(hours=Sum("hours"), served=Sum("people_served"),
+                                                           n=Count("id")))
+    return rows
+
+
 def hours_by_month(scope: StatsScope) -> Figure:
     months = months_of(scope.start, scope.end)
-    rows = (service_records(scope).order_by().annotate(month=TruncMonth("date"))
-            .values("month", "category").annotate(hours=Sum("hours"), served=Sum("people_served"), n=Count("id")))
+    rows = _hours_rows(scope)
     table: dict[str, dict[datetime.date, Decimal]] = defaultdict(dict)
     total_hours, served, records = Decimal("0"), 0, 0
     for row in rows:
@@ -316,21 +347,60 @@ def new_and_leaving(scope: StatsScope) -> Figure:
     return figure
 
 
+#: over more teams than this, the training figure groups every certificate rather than the members' only
+MANY_TEAMS = 300
+
+
+def _training_counts(scope: StatsScope) -> tuple[dict[str, int], dict[str, int]]:
+    """The current members of the scope by (basic on D, special on D — of the chosen category, if one is chosen),
+    and the certificates of the period of those members by kind: one statement. The certificates are read once,
+    grouped by volunteer, and joined to the members (correlated EXISTS per member and per FILTER clause read the
+    certificate index ~1,100,000 times for the city: 2.3 s)."""
+    day = scope.day
+    try:
+        member_sql, member_params = members_on(scope).order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:  # no team of the chosen category in the scope
+        return {"both": 0, "basic_only": 0, "special_only": 0, "neither": 0}, {}
+    special = "kind = %s AND category = %s" if scope.category else "kind = %s"
+    special_params = [CourseKind.SPECIAL.value, scope.category] if scope.category else [CourseKind.SPECIAL.value]
+    kinds = CourseKind.values
+    per_kind = ", ".join(f"SUM(CASE WHEN kind = %s AND completed_on >= %s THEN 1 ELSE 0 END) AS n{i}"
+                         for i in range(len(kinds)))
+    per_kind_params = [p for kind in kinds for p in (kind, scope.start)]
+    sums = ", ".join(f"SUM(c.n{i})" for i in range(len(kinds)))
+    # the members once (a CTE named twice is computed once), their certificates up to D grouped by volunteer; over
+    # many teams, every certificate up to D is grouped (one pass; the semi-join with the members would be read as a
+    # nested loop over them, the CTE's size being unknown to the planner)
+    teams = OrgNode.objects.filter(scope_q(scope.user, ""), kind__in=(OrgKind.TEAM, OrgKind.SUBTEAM))
+    if scope.node is not None:
+        teams = teams.filter(path__startswith=scope.node.path)
+    members_only = "" if teams.count() > MANY_TEAMS else " AND volunteer_id IN (SELECT id FROM p)"
+    query = (
+        f"WITH p AS ({member_sql}) "
+        f"SELECT COALESCE(c.basic, 0), COALESCE(c.special, 0), COUNT(*), {sums} "
+        f"FROM p LEFT JOIN ("
+        f"SELECT volunteer_id, MAX(CASE WHEN kind = %s THEN 1 ELSE 0 END) AS basic, "
+        f"MAX(CASE WHEN {special} THEN 1 ELSE 0 END) AS special, {per_kind} "
+        f"FROM {connection.ops.quote_name(TrainingCertificate._meta.db_table)} "
+        f"WHERE completed_on <= %s{members_only} GROUP BY volunteer_id"
+        f") c ON c.volunteer_id = p.id GROUP BY COALESCE(c.basic, 0), COALESCE(c.special, 0)")
+    params = [*member_params, CourseKind.BASIC.value, *special_params, *per_kind_params, day]
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    names = {(1, 1): "both", (1, 0): "basic_only", (0, 1): "special_only", (0, 0): "neither"}
+    totals = dict.fromkeys(names.values(), 0)
+    in_period = dict.fromkeys(kinds, 0)
+    for basic, special_, people, *counts in rows:
+        totals[names[(int(basic), int(special_))]] += people
+        for kind, n in zip(kinds, counts, strict=True):
+            in_period[kind] += int(n or 0)
+    return totals, in_period
+
+
 def training_completion(scope: StatsScope) -> Figure:
     day = scope.day
-    certificates = TrainingCertificate.objects.filter(volunteer=OuterRef("pk"), completed_on__lte=day)
-    special = certificates.filter(kind=CourseKind.SPECIAL)
-    if scope.category:
-        special = special.filter(category=scope.category)
-    people = members_on(scope).annotate(basic=Exists(certificates.filter(kind=CourseKind.BASIC)),
-                                        special=Exists(special))
-    totals = people.aggregate(
-        both=Count("pk", filter=Q(basic=True, special=True)), basic_only=Count("pk", filter=Q(basic=True, special=False)),
-        special_only=Count("pk", filter=Q(basic=False, special=True)),
-        neither=Count("pk", filter=Q(basic=False, special=False)))
-    in_period = dict(TrainingCertificate.objects.filter(volunteer__in=members_on(scope).values("pk"),
-                                                        completed_on__gte=scope.start, completed_on__lte=day)
-                     .order_by().values("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    totals, in_period = _training_counts(scope)
     everyone = sum(v or 0 for v in totals.values())
     labels = [_("Basic and special (trained)"), _("Basic only"), _("Special only"), _("Neither")]
     values = [totals["both"] or 0, totals["basic_only"] or 0, totals["special_only"] or 0, totals["neither"] or 0]

@@ -374,3 +374,29 @@ def hours_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMPORT_ROW
 
 __all__ = ["hours_record_create", "hours_record_correct", "hours_record_annotate_misuse", "hours_record_lift_misuse",
            "hours_import", "hours_template"]
+
+
+# --- The monthly roll-up ----------------------------------------------------------------------------------
+
+def hours_rollup_rebuild() -> int:
+    """Rebuild the monthly roll-up (`ServiceHoursMonth`) from the ledger, whole: for a bulk load written with the
+    roll-up's triggers switched off (`generate_load_data`) and as the repair of `check_hours_rollup --repair`.
+    The ledger is locked against writes meanwhile (PostgreSQL), so nothing slips between the two. Returns the
+    number of roll-up rows."""
+    from django.db import connection
+
+    from ..models import ServiceHoursMonth
+
+    rollup, ledger = connection.ops.quote_name(ServiceHoursMonth._meta.db_table), connection.ops.quote_name(
+        ServiceRecord._meta.db_table)
+    postgres = connection.vendor == "postgresql"
+    month = "date_trunc('month', date)::date" if postgres else "date(date, 'start of month')"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if postgres:
+            cursor.execute(f"LOCK TABLE {ledger} IN SHARE MODE")
+        cursor.execute(f"DELETE FROM {rollup}")
+        cursor.execute(
+            f"INSERT INTO {rollup} (volunteer_id, unit_id, category, month, hours, records, people_served) "
+            f"SELECT volunteer_id, unit_id, category, {month}, SUM(hours), COUNT(*), SUM(people_served) "
+            f"FROM {ledger} WHERE misuse_at IS NULL GROUP BY volunteer_id, unit_id, category, {month}")
+        return cursor.rowcount

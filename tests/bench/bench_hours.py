@@ -40,7 +40,7 @@ def _figure(values) -> str:
 
 def _generation_figures(stdout: str, seconds: float) -> list:
     phases = [line.strip() for line in stdout.splitlines()
-              if "service hours" in line or "training certificates" in line or line.startswith("Total")]
+              if "service hours" in line or "hours roll-up" in line or "training certificates" in line or line.startswith("Total")]
     pre = [("city load data generated (all of it, command wall time)", f"{seconds:.0f} s")]
     pre += [(f"  phase: {p.split('  ')[0]} {' '.join(p.split()[1:3])}", " ".join(p.split()[3:])) for p in phases
             if not p.startswith("Total")]

@@ -31,6 +31,7 @@ from operations.tasks import flag_missing_checkouts
 from tests.conftest import fresh
 from tests.factories import UserFactory
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the roll-up checked after each test)
 from .test_backoffice_recruitment_setup import accept, aware, extra_volunteer, make_shift, rec_fixture  # noqa: F401
 
 

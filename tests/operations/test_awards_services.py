@@ -14,6 +14,7 @@ from operations.selectors import awards as sel
 from operations.services import awards as svc
 from tests.conftest import fresh
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the roll-up checked after each test)
 from .test_hours_selector import rec
 from .test_training_services import certify
 

@@ -24,6 +24,8 @@ from operations.models import (
     Volunteer,
 )
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the roll-up checked after each test)
+
 FACTOR = 0.005
 # max(1, round(full size × FACTOR))
 CITY = {"units": 8, "teams": 15, "volunteers": 750}

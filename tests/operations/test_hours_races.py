@@ -30,6 +30,7 @@ from operations.services import hours as svc
 from tests.factories import VolunteerFactory
 
 from .journey_support import race
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the roll-up checked after each test)
 from .test_training_services import certify
 
 pytestmark = [

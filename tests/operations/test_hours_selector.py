@@ -15,6 +15,7 @@ from operations.models import CourseKind, HourSource, ServiceRecord, TrainingCer
 from operations.selectors import hours as sel
 from operations.selectors.training import Holding, hours_count_from
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the roll-up checked after each test)
 from .test_training_services import certify
 
 pytestmark = pytest.mark.django_db

@@ -25,6 +25,7 @@ from operations.selectors import hours as sel
 from operations.services import hours as svc
 from tests.conftest import fresh
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the roll-up checked after each test)
 from .test_training_services import certify
 
 pytestmark = pytest.mark.django_db

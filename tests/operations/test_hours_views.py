@@ -26,6 +26,7 @@ from operations.models import (
 from tests.conftest import CJK_RE
 from tests.factories import UserFactory
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the roll-up checked after each test)
 from .test_training_services import certify
 
 D = datetime.date

@@ -37,6 +37,8 @@ from operations.services.people import volunteer_update
 from operations.tasks import send_privacy_reminders
 from tests.factories import CampaignFactory, PositionFactory, ShiftFactory, SignupFactory, UserFactory
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the roll-up checked after each test)
+
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()

@@ -37,6 +37,8 @@ from tests.factories import (
     VolunteerFactory,
 )
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the roll-up checked after each test)
+
 D = datetime.date(2026, 6, 30)
 pytestmark = pytest.mark.django_db
 
@@ -188,6 +190,51 @@ def test_training_completion(org):
     assert early.series[0][1] == [0, 1, 0, 3]
     headline = dict(figure.headline)
     assert headline["Trained (basic and special)"] == "1 (25.0%)"
+
+
+def _old_training_counts(scope_):
+    """The training figure as it was computed before (correlated EXISTS per member): the reference."""
+    from django.db.models import Count, Exists, OuterRef, Q
+
+    day = scope_.day
+    certificates = TrainingCertificate.objects.filter(volunteer=OuterRef("pk"), completed_on__lte=day)
+    special = certificates.filter(kind=CourseKind.SPECIAL)
+    if scope_.category:
+        special = special.filter(category=scope_.category)
+    people = stats.members_on(scope_).annotate(basic=Exists(certificates.filter(kind=CourseKind.BASIC)),
+                                               special=Exists(special))
+    totals = people.aggregate(
+        both=Count("pk", filter=Q(basic=True, special=True)), basic_only=Count("pk", filter=Q(basic=True, special=False)),
+        special_only=Count("pk", filter=Q(basic=False, special=True)),
+        neither=Count("pk", filter=Q(basic=False, special=False)))
+    in_period = dict(TrainingCertificate.objects.filter(volunteer__in=stats.members_on(scope_).values("pk"),
+                                                        completed_on__gte=scope_.start, completed_on__lte=day)
+                     .order_by().values("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    return totals, {kind: in_period.get(kind, 0) for kind in CourseKind.values}
+
+
+@pytest.mark.parametrize("many_teams", [0, 300])  # every certificate grouped / the members' only
+def test_training_counts_equal_the_per_member_reference(org, monkeypatch, many_teams):
+    import random
+
+    monkeypatch.setattr(stats, "MANY_TEAMS", many_teams)
+
+    rng = random.Random(16)
+    people = list(org.volunteers.values())
+    for _i in range(12):
+        people.append(VolunteerFactory(team=rng.choice([org.team_a, org.sub_a, org.team_b, org.team_c])))
+    for n, person in enumerate(people):
+        for k in range(rng.randrange(0, 4)):
+            kind = rng.choice(CourseKind.values)
+            category = rng.choice([UnitCategory.SPORTS, UnitCategory.CULTURE]) if kind == CourseKind.SPECIAL else ""
+            _certificate(person, kind, datetime.date(2025, 6, 1) + datetime.timedelta(days=rng.randrange(500)),
+                         category, number=f"R{n}-{k}")
+    for user in (org.officer_root, org.officer_wmg, org.admin_a, org.leader_a):
+        for node in (None, org.unit_a, org.team_c):
+            for category in ("", UnitCategory.SPORTS, UnitCategory.CULTURE):
+                for start, end in ((datetime.date(2026, 1, 1), D), (datetime.date(2025, 1, 1), datetime.date(2026, 3, 1))):
+                    s = stats.StatsScope(user=fresh(user), start=start, end=end, node=node, category=category)
+                    assert stats._training_counts(s) == _old_training_counts(s), (user, node, category, start)
 
 
 def test_insurance_coverage(org):

@@ -28,6 +28,8 @@ from operations.views.statistics import QUESTIONS
 from tests.conftest import CJK_RE
 from tests.factories import CampaignFactory, PositionFactory, ShiftFactory, SignupFactory
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the roll-up checked after each test)
+
 pytestmark = pytest.mark.django_db
 
 

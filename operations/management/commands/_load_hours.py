@@ -7,7 +7,9 @@ of their units, a special certificate (85 %), dated 2019–2025 so that some hou
 (the gate has something to refuse). Records per volunteer follow a heavy-tailed law (a few serve most
 days), capped at 720, so that the award levels of 1,500–2,500 hours are reached by a few hundred people;
 hours 2–8 per record, dates over the last two years, about 0.5 % annotated as misuse. The rows are
-streamed to COPY in chunks, so memory stays flat."""
+streamed to COPY in chunks, so memory stays flat. On PostgreSQL the ledger's roll-up triggers are switched off
+for the COPY and the monthly roll-up (`ServiceHoursMonth`) is rebuilt from the ledger after it, in one
+statement (a row trigger per copied record would cost minutes); elsewhere the triggers keep it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,7 +20,8 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from operations.models import CourseKind, HourSource, ServiceRecord, TrainingCertificate
+from operations.models import CourseKind, HourSource, ServiceHoursMonth, ServiceRecord, TrainingCertificate
+from operations.services.hours import hours_rollup_rebuild
 
 TOTAL_RECORDS = 2_000_000
 MAX_PER_VOLUNTEER = 720
@@ -58,6 +61,31 @@ def indexes_rebuilt_after(model):
             cursor.execute(definition)
 
 
+@contextmanager
+def rollup_triggers_off():
+    """PostgreSQL: switch the ledger's roll-up triggers off for a bulk COPY. ALTER TABLE holds the ledger's
+    exclusive lock until the command's transaction ends, so no other writer can slip in while they are off,
+    and a failure switches them back on (the ALTER is rolled back). The caller rebuilds the roll-up after."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    table = connection.ops.quote_name(ServiceRecord._meta.db_table)
+    names = [trigger.get_pgid(ServiceRecord) for trigger in ServiceRecord._meta.triggers]
+
+    def alter(action: str) -> None:
+        with connection.cursor() as cursor:
+            # ALTER TABLE refuses a table with deferred trigger events pending (foreign keys checked at commit
+            # when the command runs inside a caller's transaction): fire them now, then back as declared
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            for name in names:
+                cursor.execute(f'ALTER TABLE {table} {action} TRIGGER "{name}"')
+
+    alter("DISABLE")
+    yield
+    alter("ENABLE")
+
+
 def generate_hours(command, *, rng: random.Random, factor: float, volunteer_units: dict[int, list[tuple[int, str]]],
                    scaled) -> None:
     """Write the training certificates and service records of the city scale. `volunteer_units` maps a
@@ -82,7 +110,9 @@ def generate_hours(command, *, rng: random.Random, factor: float, volunteer_unit
         phase.rows = len(rows)
         command.counts.add("training certificates", len(rows))
 
-    with command._phase("city", "service hours") as phase, indexes_rebuilt_after(ServiceRecord):
+    postgres = connection.vendor == "postgresql"
+    with command._phase("city", "service hours") as phase, indexes_rebuilt_after(ServiceRecord), \
+            rollup_triggers_off():
         total = scaled(TOTAL_RECORDS, factor)
         people = list(volunteer_units)
         weights = [min(rng.paretovariate(1.1), 400.0) for _ in people]
@@ -115,3 +145,6 @@ def generate_hours(command, *, rng: random.Random, factor: float, volunteer_unit
         written += len(chunk)
         phase.rows = written
         command.counts.add("service records", written)
+    if postgres:
+        with command._phase("city", "hours roll-up") as phase, indexes_rebuilt_after(ServiceHoursMonth):
+            phase.rows = hours_rollup_rebuild()

@@ -59,6 +59,7 @@ from operations.models import (
     RegistrationType,
     Role,
     RoleGrant,
+    ServiceHoursMonth,
     ServicePlan,
     ServiceRecord,
     Sex,
@@ -74,8 +75,9 @@ from operations.models import (
     VolunteerType,
 )
 from operations.selectors.counting import bump_people_version
+from operations.services.hours import hours_rollup_rebuild
 
-from ._load_hours import generate_hours
+from ._load_hours import generate_hours, rollup_triggers_off
 
 # --- Sizes (SPEC.md "Data scale"); every count is multiplied by --factor ------------------------
 CITY_COUNTS = {"units": 1_500, "teams": 3_000, "volunteers": 150_000}
@@ -846,7 +848,8 @@ class Command(BaseCommand):
         scans need no heap visits. VACUUM cannot run inside a transaction: then only ANALYZE."""
         tables = [OrgNode, User, RoleGrant, Volunteer, Membership]
         if spec.name == "city":
-            tables += [Volunteer.languages.through, Volunteer.skills.through, ServiceRecord, TrainingCertificate]
+            tables += [Volunteer.languages.through, Volunteer.skills.through, ServiceRecord, ServiceHoursMonth,
+                       TrainingCertificate]
         else:
             tables += [Position, Shift, Signup]
         with self._phase(spec.name, "analyze") as phase, connection.cursor() as cursor:
@@ -856,24 +859,39 @@ class Command(BaseCommand):
             phase.rows = 0
 
     def _delete_scale(self, spec: ScaleSpec) -> None:
-        with self._phase(spec.name, "delete previous") as phase:
-            deleted = 0
-            node = OrgNode.objects.filter(code=spec.code).first()
-            subtree = OrgNode.objects.filter(path__startswith=node.path) if node else None
-            if node:
-                deleted += raw_delete(Campaign.objects.filter(unit__path__startswith=node.path))
-                deleted += raw_delete(ServicePlan.objects.filter(unit__path__startswith=node.path))
-                deleted += raw_delete(ServicePlan.objects.filter(purpose_authority__path__startswith=node.path))
-            deleted += raw_delete(Volunteer.objects.filter(email__endswith="@" + spec.email_domain))
-            if node:
-                deleted += raw_delete(Membership.objects.filter(team__path__startswith=node.path))
-            deleted += raw_delete(User.objects.filter(username__startswith=spec.username_prefix))
-            if node:
-                parent = node.get_parent()
-                deleted += raw_delete(subtree)
-                if parent is not None:
-                    OrgNode.objects.filter(pk=parent.pk).update(numchild=parent.get_children().count())
-            phase.rows = deleted
+        if spec.name != "city":  # the few service records of other scales keep the roll-up through its triggers
+            with self._phase(spec.name, "delete previous") as phase:
+                phase.rows = self._delete_scale_rows(spec)
+            return
+        # the city's 2,000,000 service records go with its volunteers: without the roll-up's row triggers, and the
+        # roll-up rebuilt from what is left after (PostgreSQL; see _load_hours)
+        with self._phase(spec.name, "delete previous") as phase, rollup_triggers_off():
+            if connection.vendor == "postgresql":  # emptied first: its rows must not outlive their volunteers
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DELETE FROM {_quote(ServiceHoursMonth._meta.db_table)}")
+            phase.rows = self._delete_scale_rows(spec)
+        if connection.vendor == "postgresql":
+            with self._phase(spec.name, "hours roll-up after the deletion") as phase:
+                phase.rows = hours_rollup_rebuild()
+
+    def _delete_scale_rows(self, spec: ScaleSpec) -> int:
+        deleted = 0
+        node = OrgNode.objects.filter(code=spec.code).first()
+        subtree = OrgNode.objects.filter(path__startswith=node.path) if node else None
+        if node:
+            deleted += raw_delete(Campaign.objects.filter(unit__path__startswith=node.path))
+            deleted += raw_delete(ServicePlan.objects.filter(unit__path__startswith=node.path))
+            deleted += raw_delete(ServicePlan.objects.filter(purpose_authority__path__startswith=node.path))
+        deleted += raw_delete(Volunteer.objects.filter(email__endswith="@" + spec.email_domain))
+        if node:
+            deleted += raw_delete(Membership.objects.filter(team__path__startswith=node.path))
+        deleted += raw_delete(User.objects.filter(username__startswith=spec.username_prefix))
+        if node:
+            parent = node.get_parent()
+            deleted += raw_delete(subtree)
+            if parent is not None:
+                OrgNode.objects.filter(pk=parent.pk).update(numchild=parent.get_children().count())
+        return deleted
 
     def _delete_empty_root(self) -> None:
         root = OrgNode.objects.filter(code=ROOT_CODE, depth=1).first()

@@ -1,0 +1,23 @@
+"""The monthly roll-up of service hours must equal a GROUP BY over the ledger after anything: import
+`rollup_stays_exact` into a test module (an autouse fixture) and every database test of the module checks it at
+its end, whatever path wrote the ledger (attendance, staff entry, imports, corrections, PDPA, load data)."""
+from __future__ import annotations
+
+import pytest
+
+from operations.selectors.hours import rollup_differences
+
+
+@pytest.fixture(autouse=True)
+def rollup_stays_exact(request):
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if marker is None and "db" not in names and "transactional_db" not in names:
+        yield  # a test without the database
+        return
+    # set the database up before this fixture, so that the check runs before it is rolled back or flushed
+    transactional = "transactional_db" in names or (marker is not None and (
+        marker.kwargs.get("transaction", False) or (marker.args and marker.args[0])))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    yield
+    assert rollup_differences() == [], "the monthly roll-up differs from the ledger"
