@@ -152,6 +152,24 @@ class StaffRequiredMixin(AccessMixin):
         return context
 
 
+class ImportJobStatusMixin:
+    """The status page of an import job (`models.ImportJob`: hour slips, certificates), after
+    StaffRequiredMixin with `object_selector` reading the user's own jobs: `?format=json` answers the
+    progress the page's script polls; the page itself shows the progress, then the result or every row's
+    problems (templates/operations/_import_job.html)."""
+
+    object_name = "job"
+
+    def get(self, request, *args, **kwargs):
+        job = self.job
+        if request.GET.get("format") == "json":
+            from django.http import JsonResponse
+
+            return JsonResponse({"status": job.status, "percent": job.percent, "processed": job.processed_rows,
+                                 "total": job.total_rows, "finished": job.finished_at is not None})
+        return super().get(request, *args, **kwargs)
+
+
 def scoped_or_404(getter, *args, **kwargs):
     """`getter(*args, **kwargs)` — a selector that reads through the user's scope — or 404: an object outside the
     scope answers exactly like one that does not exist."""
