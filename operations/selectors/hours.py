@@ -457,12 +457,12 @@ def volunteer_by_document(user, id_number: str, name: str) -> Volunteer | None:
 
 
 def hour_imports(user, *, limit: int = 10) -> QuerySet:
-    """The user's own recent hour-slip imports uploaded as jobs (see `hour_import_detail`)."""
-    return HourImport.objects.filter(created_by=user).exclude(file="").order_by("-created_at", "-id")[:limit]
+    """The user's own recent hour-slip imports (see `hour_import_detail`)."""
+    return HourImport.objects.filter(created_by=user).order_by("-created_at", "-id")[:limit]
 
 
 def hour_import_detail(user, pk: int) -> HourImport:
-    """One of the user's own hour-slip import jobs (DoesNotExist for anybody else's, as for one that does not
+    """One of the user's own hour-slip imports (DoesNotExist for anybody else's, as for one that does not
     exist): an upload lists personal data and each row's problems, so it is its uploader's to see, as with
     roster imports; supervisors read what was imported in the ledger and the audit log."""
-    return HourImport.objects.filter(created_by=user).exclude(file="").get(pk=pk)
+    return HourImport.objects.filter(created_by=user).get(pk=pk)

@@ -76,6 +76,9 @@ def fails_import_on_error(run=None, *, model: type[ImportJob] = RosterImport):
             logger.exception("%s %s failed", model.__name__, job_id)
             try:
                 roster_import_fail(job_id=job_id, message=UNEXPECTED_FAILURE, model=model)
+                job = model.objects.filter(pk=job_id).first()
+                if job is not None:
+                    import_job_discard_file(job)
             except Exception:  # noqa: BLE001 - the database itself is gone; the beat job will mark it
                 logger.exception("%s %s could not be marked failed", model.__name__, job_id)
             return model.objects.filter(pk=job_id).first()
@@ -93,7 +96,9 @@ def roster_imports_fail_stuck(*, now: datetime.datetime | None = None) -> int:
     for model in IMPORT_JOB_MODELS:
         for job_id in model.objects.filter(status__in=[RosterStatus.PENDING, RosterStatus.RUNNING],
                                            created_at__lt=cutoff).values_list("pk", flat=True):
-            marked += roster_import_fail(job_id=job_id, message=STUCK_FAILURE, model=model)
+            if roster_import_fail(job_id=job_id, message=STUCK_FAILURE, model=model):
+                marked += 1
+                import_job_discard_file(model.objects.get(pk=job_id))
     return marked
 
 
@@ -174,7 +179,21 @@ def import_job_run(model: type[ImportJob], job_id: int, *, check: Check, write: 
                 errors = [{"row": 0, "messages": exc.messages}]
         if errors:
             import_job_finish(job, status=RosterStatus.FAILED, errors=errors)
+    import_job_discard_file(job)
     return model.objects.get(pk=job.pk)
+
+
+def import_job_discard_file(job: ImportJob) -> None:
+    """Delete the stored upload of a finished job (it lists identity numbers; the rows written, the counts and
+    the problems stay). Roster uploads are kept: their uploader and the staff may download them."""
+    if isinstance(job, RosterImport) or not job.file:
+        return
+    name = job.file.name
+    type(job).objects.filter(pk=job.pk, status__in=FINISHED).update(file="")
+    try:
+        job.file.storage.delete(name)
+    except OSError:  # already gone: as good as deleted
+        logger.warning("The upload of %s %s could not be deleted", type(job).__name__, job.pk)
 
 
 

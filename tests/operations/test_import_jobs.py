@@ -83,8 +83,11 @@ def test_an_hour_slip_with_a_bad_row_writes_nothing_and_lists_the_row(org, monke
 def test_an_hour_slip_job_imports_every_row_with_its_counts(org, monkeypatch):
     queued(monkeypatch)
     job = start_hours(org.admin_a, slip([slip_row(org.vol_a), slip_row(org.vol_sub_a, hours="4.5")]))
+    stored = job.file.name
+    assert job.file.storage.exists(stored)
     job = hours_svc.hours_import_run(job_id=job.pk)
     assert job.status == ImportStatus.DONE, job.errors
+    assert job.file.name == "" and not job.file.storage.exists(stored)  # the upload is not kept
     assert (job.created_records, job.total_hours, job.percent) == (2, Decimal("7.5"), 100)
     records = ServiceRecord.objects.filter(hour_import=job)
     assert records.count() == 2 and {r.source for r in records} == {HourSource.IMPORT}
@@ -141,7 +144,7 @@ def test_an_unexpected_error_fails_the_job_and_writes_nothing(org, monkeypatch):
     job = hours_svc.hours_import_run(job_id=job.pk)
     assert job.status == ImportStatus.FAILED
     assert job.errors == [{"row": 0, "messages": [str(roster_jobs.UNEXPECTED_FAILURE)]}]
-    assert not ServiceRecord.objects.exists()
+    assert not ServiceRecord.objects.exists() and job.file.name == ""
 
 
 def test_an_upload_that_is_not_a_spreadsheet_creates_no_job(org, monkeypatch):
@@ -217,6 +220,7 @@ def test_stuck_hour_and_certificate_jobs_are_failed_by_the_sweeper(org, monkeypa
     stuck_certs.refresh_from_db()
     assert stuck_hours.status == stuck_certs.status == ImportStatus.FAILED
     assert stuck_certs.errors == [{"row": 0, "messages": [str(roster_jobs.STUCK_FAILURE)]}]
+    assert stuck_certs.file.name == "" and fresh_job.file.name
     assert HourImport.objects.get(pk=fresh_job.pk).status == ImportStatus.PENDING
     # a swept job that the worker picks up afterwards does nothing
     assert hours_svc.hours_import_run(job_id=stuck_hours.pk).status == ImportStatus.FAILED
