@@ -301,3 +301,15 @@ def test_an_hour_slip_and_a_certificate_file_are_imported_by_the_worker(celery_w
     job = wait_for(lambda: CertificateImport.objects.filter(status=ImportStatus.DONE).first())
     assert job.created_certificates == 1 and TrainingCertificate.objects.filter(number="W-1").exists()
     assert client.get(response["Location"], {"format": "json"}).json()["percent"] == 100
+
+
+def test_an_upload_in_english_gets_its_problems_and_page_in_english(org, login, monkeypatch):
+    run_on_commit_at_once(monkeypatch)
+    client = login(org.admin_a)
+    response = client.post("/en" + reverse("operations:certificate_import"),
+                           {"file": SimpleUploadedFile("c.csv", certificates([certificate_row(org.vol_c, "E-9")]))})
+    job = CertificateImport.objects.get()
+    assert response.status_code == 302 and job.language == "en" and job.status == ImportStatus.FAILED
+    page = client.get(response["Location"]).content.decode()
+    assert "Nothing was imported" in page and "No volunteer with this document number" in page
+    assert not CJK_RE.search(job.errors[0]["messages"][0])
