@@ -75,6 +75,11 @@ def roster_upload_to(instance, filename):
     return random_name("rosters", filename)
 
 
+def import_upload_to(instance, filename):
+    """Hour slips and certificate lists uploaded for an import job."""
+    return random_name("imports", filename)
+
+
 def plan_certificate_upload_to(instance, filename):
     return random_name("plan-certificates", filename)
 

@@ -84,8 +84,25 @@ def team_roster_import_run(import_id: int) -> str:
 
 
 @shared_task(acks_late=True)
+def hours_import_run(import_id: int) -> str:
+    """Back-office: check an uploaded hour slip and import all of it or none of it."""
+    from .services.hours import hours_import_run as run
+
+    return run(job_id=import_id).status
+
+
+@shared_task(acks_late=True)
+def certificates_import_run(import_id: int) -> str:
+    """Back-office: check an uploaded list of certificates and import all of it or none of it."""
+    from .services.training import certificates_import_run as run
+
+    return run(job_id=import_id).status
+
+
+@shared_task(acks_late=True)
 def fail_stuck_roster_imports() -> int:
-    """Beat: imports waiting or checking for longer than ROSTER_IMPORT_TIMEOUT_MINUTES are marked failed."""
+    """Beat: imports of every kind (rosters, hour slips, certificates) waiting or checking for longer than
+    ROSTER_IMPORT_TIMEOUT_MINUTES are marked failed."""
     from .services.rosters import roster_imports_fail_stuck
 
     return roster_imports_fail_stuck()

@@ -37,9 +37,9 @@ __all__ = [
     "ROLE_RANK", "RegistrationType", "Role", "RoleGrant", "ServicePlan", "Sex", "Shift", "Signup",
     "SignupMode", "SignupStatus", "Skill", "UnitApplication", "UnitCategory", "User", "Volunteer", "VolunteerType",
 ]
-from .rosters import RosterImport, RosterStatus  # noqa: E402
+from .rosters import ImportJob, ImportStatus, RosterImport, RosterStatus  # noqa: E402
 
-__all__ += ["RosterImport", "RosterStatus"]
+__all__ += ["ImportJob", "ImportStatus", "RosterImport", "RosterStatus"]
 from .outbox import EffectLog, OutboxMessage, OutboxStatus  # noqa: E402
 
 __all__ += ["EffectLog", "OutboxMessage", "OutboxStatus"]
@@ -50,6 +50,7 @@ from .insurance import CoverScope, InsuranceCover, InsurancePolicy, PolicyKind  
 
 __all__ += ["CoverScope", "InsuranceCover", "InsurancePolicy", "PolicyKind"]
 from .training import (  # noqa: E402
+    CertificateImport,
     CertificateSequence,
     CertificateSource,
     Course,
@@ -61,7 +62,7 @@ from .training import (  # noqa: E402
     TrainingSession,
 )
 
-__all__ += ["CertificateSequence", "CertificateSource", "Course", "CourseKind", "Enrolment", "EnrolmentStatus",
+__all__ += ["CertificateImport", "CertificateSequence", "CertificateSource", "Course", "CourseKind", "Enrolment", "EnrolmentStatus",
             "TrainingCertificate", "TrainingRequirement", "TrainingSession"]
 from .attendance import (  # noqa: E402
     MAX_HOURS_PER_DAY,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .organisations import OrgNode, UnitCategory
 from .recruitment import POSITION_SCOPE, ScopedQuerySet
+from .rosters import ImportJob
 
 
 class AttendanceMethod(models.TextChoices):
@@ -290,9 +291,10 @@ class ServiceRecordChange(models.Model):
         return f"{self.record_id} {self.kind}"
 
 
-class HourImport(models.Model):
+class HourImport(ImportJob):
     """An hour-slip import (時數單匯入): who uploaded what, and how many records it created (all rows or
-    none)."""
+    none). Uploaded from the back-office it is a job (`ImportJob`: the stored file, the state, progress and
+    per-row problems for the status page); a failed job has no records."""
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    related_name="+", verbose_name=_("uploaded by"))

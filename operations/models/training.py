@@ -21,6 +21,7 @@ from ..localised import localised
 from ..scoping import is_unrestricted, scope_paths, scope_q
 from .organisations import OrgNode, UnitCategory
 from .recruitment import DATE_VALIDATORS, date_in_range
+from .rosters import ImportJob
 
 HOURS_VALIDATORS = [MinValueValidator(0.5), MaxValueValidator(999)]
 
@@ -263,6 +264,22 @@ class TrainingCertificate(models.Model):
     def issuer_key(organiser: OrgNode | None, organiser_name: str) -> str:
         """What a number is unique within: the platform node, or the outside organiser's name."""
         return f"node:{organiser.code}" if organiser is not None else f"name:{' '.join(organiser_name.split())}"
+
+
+class CertificateImport(ImportJob):
+    """An import of certificates earned elsewhere (結業證書匯入), run as a job: all rows or none."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+", verbose_name=_("uploaded by"))
+    created_certificates = models.PositiveIntegerField(_("certificates created"), default=0)
+
+    class Meta:
+        verbose_name = _("certificate import")
+        verbose_name_plural = _("certificate imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.original_name
 
 
 class TrainingRequirement(models.Model):

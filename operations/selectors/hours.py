@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from ..localised import localised
 from ..models import (
     CourseKind,
+    HourImport,
     OrgNode,
     ServiceHoursMonth,
     ServiceRecord,
@@ -552,3 +553,15 @@ def entry_units(user) -> QuerySet:
 def volunteer_by_document(user, id_number: str, name: str) -> Volunteer | None:
     """The volunteer in the user's scope with this document number and name (None when not found)."""
     return Volunteer.objects.visible_to(user).filter(id_number=id_number, name=name).first()
+
+
+def hour_imports(user, *, limit: int = 10) -> QuerySet:
+    """The user's own recent hour-slip imports (see `hour_import_detail`)."""
+    return HourImport.objects.filter(created_by=user).order_by("-created_at", "-id")[:limit]
+
+
+def hour_import_detail(user, pk: int) -> HourImport:
+    """One of the user's own hour-slip imports (DoesNotExist for anybody else's, as for one that does not
+    exist): an upload lists personal data and each row's problems, so it is its uploader's to see, as with
+    roster imports; supervisors read what was imported in the ledger and the audit log."""
+    return HourImport.objects.filter(created_by=user).get(pk=pk)

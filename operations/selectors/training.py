@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..localised import localised
 from ..models import (
+    CertificateImport,
     Course,
     CourseKind,
     Enrolment,
@@ -414,3 +415,15 @@ def untrained_members(user, *, unit: OrgNode, category: str, course: Course | No
 
 def training_units(user) -> QuerySet:
     return OrgNode.objects.visible_to(user).filter(kind=OrgKind.UNIT).order_by("path")
+
+
+def certificate_imports(user, *, limit: int = 10) -> QuerySet:
+    """The user's own recent certificate imports (see `certificate_import_detail`)."""
+    return CertificateImport.objects.filter(created_by=user).order_by("-created_at", "-id")[:limit]
+
+
+def certificate_import_detail(user, pk: int) -> CertificateImport:
+    """One of the user's own certificate imports (DoesNotExist for anybody else's, as for one that does not
+    exist): an upload lists personal data and each row's problems, so it is its uploader's to see, as with
+    roster imports; supervisors read what was imported in the audit log."""
+    return CertificateImport.objects.filter(created_by=user).get(pk=pk)

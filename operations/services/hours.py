@@ -19,12 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..identity import normalize_id_number
-from ..localised import join_list
 from ..models import (
     MAX_HOURS_PER_DAY,
     ChangeKind,
     HourImport,
     HourSource,
+    ImportStatus,
     OrgKind,
     OrgNode,
     ServiceRecord,
@@ -34,6 +34,14 @@ from ..models import (
 )
 from ..roles import UNIT_MANAGERS
 from .audit import audit_record
+from .roster_jobs import (
+    ImportRowErrors,
+    fails_import_on_error,
+    import_errors_as_messages,
+    import_job_run,
+    import_job_start,
+    roster_progress,
+)
 
 CHANGE_PERMISSION = "operations.servicerecord.change"
 MAX_IMPORT_ROWS = 10_000
@@ -252,39 +260,59 @@ def hours_template(fmt: str) -> tuple[bytes, str]:
                                 title="hours", fmt=fmt)
 
 
-def hours_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMPORT_ROWS) -> HourImport:
-    """Import an hour slip (CSV/XLSX/ODS, the roster parser: streamed, bounded). Every row is checked —
-    volunteer by document number and name in the actor's scope, a unit the actor manages (by code), date,
-    hours, content, category, people served, and no volunteer's day over 24 hours (with what is already
-    recorded) — and nothing is written unless every row passes: a ValidationError lists the problems by
-    row ("Row 3: …")."""
-    from .roster_files import RosterFileError, _parse_date, header_map, parse_roster, unit_category_values
+def _day_totals(pairs: set[tuple[int, datetime.date]]) -> dict[tuple[int, datetime.date], Decimal]:
+    """What is already recorded (not misuse) on each (volunteer, day) of `pairs`, read in batches."""
+    totals = dict.fromkeys(pairs, Decimal("0"))
+    by_volunteer: dict[int, set[datetime.date]] = {}
+    for vid, day in pairs:
+        by_volunteer.setdefault(vid, set()).add(day)
+    ids = sorted(by_volunteer)
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        days = set().union(*(by_volunteer[v] for v in chunk))
+        for vid, day, total in (ServiceRecord.objects.filter(volunteer_id__in=chunk, date__in=days,
+                                                             misuse_at__isnull=True)
+                                .values_list("volunteer_id", "date").annotate(total=Sum("hours"))
+                                .values_list("volunteer_id", "date", "total")):
+            if (vid, day) in totals:
+                totals[(vid, day)] = Decimal(total or 0)
+    return totals
 
-    started = time.monotonic()
-    try:
-        rows = parse_roster(name, raw, max_rows=max_rows)
-    except RosterFileError as exc:
-        raise ValidationError(exc.messages) from exc
-    mapping = header_map(rows[0], IMPORT_COLUMNS)
-    missing = [f"{zh} {en}" for key, zh, en, required in IMPORT_COLUMNS if required and key not in mapping]
-    if missing:
-        raise ValidationError(_("These columns are missing: %(columns)s. Download the template.")
-                              % {"columns": join_list(missing)})
+
+def _days_over(records: list[dict]) -> dict[int, str]:
+    """Rows that take a volunteer's day over 24 hours, with what is recorded and the rows above."""
+    totals = _day_totals({(r["volunteer_id"], r["date"]) for r in records
+                          if r["volunteer_id"] and r["date"] is not None and r["hours"] is not None})
+    over = {}
+    for record in records:
+        key = (record["volunteer_id"], record["date"])
+        if key in totals and record["hours"] is not None:
+            totals[key] += record["hours"]
+            if totals[key] > MAX_HOURS_PER_DAY:
+                over[record["row"]] = (_("More than %(max)s hours on %(date)s for this volunteer (with what is "
+                                         "already recorded and the rows above).")
+                                       % {"max": MAX_HOURS_PER_DAY, "date": record["date"].isoformat()})
+    return over
+
+
+def _hour_rows_check(actor, rows: list[list[str]], *, job=None, progress=None) -> tuple[list[dict], list[dict]]:
+    """Check every row of a parsed hour slip (header row first) — volunteer by document number and name in
+    the actor's scope, a unit the actor manages (by code), date, hours, content, category, people served,
+    and no volunteer's day over 24 hours (with what is already recorded). Returns (errors as
+    [{"row": n, "messages": [...]}], records); nothing is written. `progress(job, processed, total)` is told
+    how far the rows are read."""
+    from .roster_files import _parse_date, import_table_cells, import_table_header, unit_category_values
+
+    mapping, errors = import_table_header(rows, IMPORT_COLUMNS)
+    if errors:
+        return errors, []
+    if actor is None:  # the uploader's account is gone
+        return [{"row": 0, "messages": [_("You cannot import hour slips.")]}], []
     categories = unit_category_values()
     today = timezone.localdate()
     records, by_row = [], {}
-    for number, row in enumerate(rows[1:], start=2):
-        cells = {key: (str(row[i]).strip() if i < len(row) and row[i] is not None else "")
-                 for key, i in mapping.items()}
-        if not any(cells.values()):
-            continue
-        problems = []
-        for key, zh, _en, required in IMPORT_COLUMNS:
-            value = cells.get(key, "")
-            if required and not value:
-                problems.append(_("“%(column)s” is empty.") % {"column": zh})
-            if len(value) > 255 or any(ord(ch) < 32 for ch in value):
-                problems.append(_("“%(column)s” is too long or holds control characters.") % {"column": zh})
+    for number, cells, problems in import_table_cells(job, rows, IMPORT_COLUMNS, mapping, max_length=255,
+                                                       progress=progress):
         hours = None
         if cells.get("hours"):
             hours_problems = _check_hours(cells["hours"])
@@ -310,10 +338,9 @@ def hours_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMPORT_ROW
                         "name": cells.get("name", ""), "unit_code": cells.get("unit_code", ""), "date": day,
                         "hours": hours, "content": cells.get("content", "")[:255], "category": category,
                         "people_served": served})
-        if problems:
-            by_row[number] = problems
+        by_row[number] = problems
     if not records:
-        raise ValidationError(_("The file has no rows under the header row."))
+        return [{"row": 0, "messages": [_("The file has no rows under the header row.")]}], []
     scope = Volunteer.objects.visible_to(actor)
     id_numbers = sorted({r["id_number"] for r in records if r["id_number"]})
     people = {}
@@ -322,58 +349,103 @@ def hours_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMPORT_ROW
                 "pk", "id_number", "name"):
             people[id_number] = (pk, person)
     units = {u.code: u for u in _units_for(actor).filter(code__in={r["unit_code"] for r in records})}
-    day_totals: dict[tuple[int, datetime.date], Decimal] = {}
-    with transaction.atomic():
-        # the volunteers' rows are locked before their days are summed, as in a staff entry
-        ids = sorted({p[0] for p in people.values()})
-        for start in range(0, len(ids), 1000):
-            list(Volunteer.objects.select_for_update().filter(pk__in=ids[start:start + 1000]).values_list("pk"))
-        days = {(people[r["id_number"]][0], r["date"]) for r in records
-                if r["id_number"] in people and r["date"] is not None}
-        for vid, day in days:
-            day_totals[(vid, day)] = _day_total(vid, day)
-        for record in records:
-            problems = by_row.setdefault(record["row"], [])
-            person = people.get(record["id_number"])
-            if record["id_number"] and person is None:
-                problems.append(_("No volunteer with this document number in your part of the organisation."))
-            elif person is not None and record["name"] and person[1] != record["name"]:
-                problems.append(_("The name does not match the volunteer with this document number."))
-            unit = units.get(record["unit_code"])
-            if record["unit_code"] and unit is None:
-                problems.append(_("No unit with this code among the units you manage."))
-            elif unit is not None and not record["category"]:
-                record["category"] = unit.category
-                if not unit.category:
-                    problems.append(_("The unit has no service category; fill in the category column."))
-            if person is not None and record["date"] is not None and record["hours"] is not None:
-                key = (person[0], record["date"])
-                day_totals[key] = day_totals[key] + record["hours"]
-                if day_totals[key] > MAX_HOURS_PER_DAY:
-                    problems.append(_("More than %(max)s hours on %(date)s for this volunteer (with what is "
-                                      "already recorded and the rows above).")
-                                    % {"max": MAX_HOURS_PER_DAY, "date": record["date"].isoformat()})
-            record["volunteer_id"] = person[0] if person else None
-            record["unit"] = unit
-        errors = [_("Row %(row)s: %(problems)s") % {"row": row, "problems": " ".join(problems)}
-                  for row, problems in sorted(by_row.items()) if problems]
-        if errors:
-            raise ValidationError(errors)
-        batch = HourImport.objects.create(created_by=actor, original_name=name[:255], created_records=len(records),
-                                          total_hours=sum((r["hours"] for r in records), Decimal("0")))
-        created = ServiceRecord.objects.bulk_create([
-            ServiceRecord(volunteer_id=r["volunteer_id"], unit=r["unit"], date=r["date"], category=r["category"],
-                          content=r["content"], minutes=int(r["hours"] * 60), hours=r["hours"],
-                          people_served=r["people_served"], recorded_by=actor, source=HourSource.IMPORT,
-                          hour_import=batch) for r in records], batch_size=1000)
-        audit_record(actor=actor, action="created", obj=batch,
-                     changes={"records": len(created), "hours": str(batch.total_hours),
-                              "seconds": round(time.monotonic() - started, 2)})
+    for record in records:
+        problems = by_row[record["row"]]
+        person = people.get(record["id_number"])
+        if record["id_number"] and person is None:
+            problems.append(_("No volunteer with this document number in your part of the organisation."))
+        elif person is not None and record["name"] and person[1] != record["name"]:
+            problems.append(_("The name does not match the volunteer with this document number."))
+        unit = units.get(record["unit_code"])
+        if record["unit_code"] and unit is None:
+            problems.append(_("No unit with this code among the units you manage."))
+        elif unit is not None and not record["category"]:
+            record["category"] = unit.category
+            if not unit.category:
+                problems.append(_("The unit has no service category; fill in the category column."))
+        record["volunteer_id"] = person[0] if person else None
+        record["unit"] = unit
+    for row, message in _days_over(records).items():
+        by_row[row].append(message)
+    return [{"row": row, "messages": msgs} for row, msgs in sorted(by_row.items()) if msgs], records
+
+
+def _hours_write(actor, name: str, records: list[dict], *, batch: HourImport | None = None,
+                 seconds: float | None = None) -> HourImport:
+    """Write the records of a checked hour slip (inside the caller's transaction): the volunteers' rows are
+    locked and their days summed again, as in a staff entry (ImportRowErrors when a day went over 24 hours
+    meanwhile: nothing is written). The records hang from `batch` (the job) or from a new HourImport."""
+    ids = sorted({r["volunteer_id"] for r in records})
+    for start in range(0, len(ids), 1000):
+        list(Volunteer.objects.select_for_update().filter(pk__in=ids[start:start + 1000]).values_list("pk"))
+    over = _days_over(records)
+    if over:
+        raise ImportRowErrors([{"row": row, "messages": [message]} for row, message in sorted(over.items())])
+    total_hours = sum((r["hours"] for r in records), Decimal("0"))
+    if batch is None:
+        batch = HourImport.objects.create(created_by=actor, original_name=name[:255], status=ImportStatus.DONE, created_records=len(records),
+                                          total_hours=total_hours, finished_at=timezone.now())
+    else:
+        batch.created_records, batch.total_hours = len(records), total_hours
+    created = ServiceRecord.objects.bulk_create([
+        ServiceRecord(volunteer_id=r["volunteer_id"], unit=r["unit"], date=r["date"], category=r["category"],
+                      content=r["content"], minutes=int(r["hours"] * 60), hours=r["hours"],
+                      people_served=r["people_served"], recorded_by=actor, source=HourSource.IMPORT,
+                      hour_import=batch) for r in records], batch_size=1000)
+    changes = {"records": len(created), "hours": str(total_hours)}
+    if seconds is not None:
+        changes["seconds"] = seconds
+    audit_record(actor=actor, action="created", obj=batch, changes=changes)
     return batch
 
 
+def hours_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMPORT_ROWS) -> HourImport:
+    """Import an hour slip (CSV/XLSX/ODS, the roster parser: streamed, bounded) at once: every row is
+    checked and nothing is written unless every row passes: a ValidationError lists the problems by row
+    ("Row 3: …"). The back-office runs the same check and write as a job (`hours_import_start`)."""
+    from .roster_files import RosterFileError, parse_roster
+
+    started = time.monotonic()
+    try:
+        rows = parse_roster(name, raw, max_rows=max_rows)
+    except RosterFileError as exc:
+        raise ValidationError(exc.messages) from exc
+    errors, records = _hour_rows_check(actor, rows)
+    if errors:
+        raise ValidationError(import_errors_as_messages(errors))
+    try:
+        with transaction.atomic():
+            return _hours_write(actor, name, records, seconds=round(time.monotonic() - started, 2))
+    except ImportRowErrors as exc:
+        raise ValidationError(import_errors_as_messages(exc.errors)) from exc
+
+
+def hours_import_start(*, actor, file, language: str) -> HourImport:
+    """Store an uploaded hour slip privately and queue its import job (inline without a broker); the job's
+    page shows the progress, then the result or every row's problems."""
+    if actor is None or not actor.has_perm(CHANGE_PERMISSION):
+        raise PermissionDenied(_("You cannot import hour slips."))
+    return import_job_start(HourImport, task="operations.tasks.hours_import_run", actor=actor, file=file,
+                            language=language)
+
+
+@fails_import_on_error(model=HourImport)
+def hours_import_run(*, job_id: int) -> HourImport:
+    """The job: claimed once, every row checked (progress stored as it goes), every record written in one
+    transaction with the job's "done" status and counts, or none and the problems by row."""
+
+    def check(job, rows):
+        return _hour_rows_check(job.created_by, rows, job=job, progress=roster_progress)
+
+    def write(job, records):
+        batch = _hours_write(job.created_by, job.original_name, records, batch=job)
+        return {"created_records": batch.created_records, "total_hours": batch.total_hours}
+
+    return import_job_run(HourImport, job_id, check=check, write=write, max_rows=MAX_IMPORT_ROWS)
+
+
 __all__ = ["hours_record_create", "hours_record_correct", "hours_record_annotate_misuse", "hours_record_lift_misuse",
-           "hours_import", "hours_template"]
+           "hours_import", "hours_import_start", "hours_import_run", "hours_template"]
 
 
 # --- The monthly roll-up ----------------------------------------------------------------------------------

@@ -521,3 +521,43 @@ def check_roster_rows(
     errors = sorted(by_row.values(), key=lambda e: e["row"])
     progress(job, total, total)
     return errors, records
+
+
+# --- Imports with columns of their own (hour slips, certificates) --------------------------------------
+# `columns` are (key, Chinese header, English header, required) tuples.
+
+def import_table_header(rows: list[list[str]], columns) -> tuple[dict[str, int], list[dict]]:
+    """Which column holds which field, or the header row's problem (row 1) when required columns are missing."""
+    mapping = header_map(rows[0], columns)
+    missing = [f"{zh} {en}" for key, zh, en, required in columns if required and key not in mapping]
+    if missing:
+        return mapping, [{"row": 1, "messages": [_("These columns are missing: %(columns)s. Download the template.")
+                                                 % {"columns": join_list(missing)}]}]
+    return mapping, []
+
+
+def import_table_cells(job, rows: list[list[str]], columns, mapping: dict[str, int], *, max_length: int,
+                       progress: Progress | None = None):
+    """Yield (row number, cells, problems) for every row under the header that is not empty: the cells by
+    key, stripped, and the problems every such import checks (required cells, length, control characters).
+    `progress(job, processed, total)` is told how far the rows are read."""
+    progress = progress or _no_progress
+    body = rows[1:]
+    total = len(body)
+    progress(job, 0, total)
+    for number, row in enumerate(body, start=2):
+        if number % PROGRESS_EVERY == 0:
+            progress(job, number - 1, total)
+        cells = {key: (str(row[i]).strip() if i < len(row) and row[i] is not None else "")
+                 for key, i in mapping.items()}
+        if not any(cells.values()):
+            continue
+        problems = []
+        for key, zh, _en, required in columns:
+            value = cells.get(key, "")
+            if required and not value:
+                problems.append(_("“%(column)s” is empty.") % {"column": zh})
+            if len(value) > max_length or any(ord(ch) < 32 for ch in value):
+                problems.append(_("“%(column)s” is too long or holds control characters.") % {"column": zh})
+        yield number, cells, problems
+    progress(job, total, total)

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..identity import normalize_id_number
-from ..localised import join_list
 from ..models import (
     AuditAction,
     Campaign,
+    CertificateImport,
     CertificateSequence,
     CertificateSource,
     Course,
@@ -41,6 +41,13 @@ from ..models import (
 from ..roles import TEAM_MANAGERS, UNIT_MANAGERS
 from ..selectors.training import need_cache_key
 from .audit import audit_record, audit_record_many
+from .roster_jobs import (
+    fails_import_on_error,
+    import_errors_as_messages,
+    import_job_run,
+    import_job_start,
+    roster_progress,
+)
 from .seats import TransitionTable, lock_row, release_seat, seat_transition, take_seat
 
 COURSE_FIELDS = ("kind", "category", "title", "title_en", "hours", "subjects", "description", "where_to_take",
@@ -488,37 +495,22 @@ def certificate_template(fmt: str) -> tuple[bytes, str]:
                                  "北市e大字第1130001號", "臺北e大"], title="certificates", fmt=fmt)
 
 
-def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMPORT_ROWS) -> dict:
-    """Import certificates from a CSV/XLSX/ODS file (the roster parser: streamed, bounded). Every row is
-    checked first — volunteer by document number (and name) in the actor's scope, kind, category, hours,
-    date, number not used twice by its organiser (in the file or already recorded) — and nothing is written
-    unless all rows pass: a ValidationError lists the problems per row. Returns {"created": n, "seconds": t}."""
-    from .roster_files import RosterFileError, _parse_date, header_map, parse_roster, unit_category_values
+def _certificate_rows_check(actor, rows: list[list[str]], *, job=None, progress=None) -> tuple[list[dict], list[dict]]:
+    """Check every row of a parsed certificate file (header row first) — volunteer by document number (and
+    name) in the actor's scope, kind, category, hours, date, number not used twice by its organiser (in
+    the file or already recorded). Returns (errors as [{"row": n, "messages": [...]}], records); nothing is
+    written. `progress(job, processed, total)` is told how far the rows are read."""
+    from .roster_files import _parse_date, import_table_cells, import_table_header, unit_category_values
 
-    started = time.monotonic()
-    try:
-        rows = parse_roster(name, raw, max_rows=max_rows)
-    except RosterFileError as exc:
-        raise ValidationError(exc.messages) from exc
-    mapping = header_map(rows[0], IMPORT_COLUMNS)
-    missing = [f"{zh} {en}" for key, zh, en, required in IMPORT_COLUMNS if required and key not in mapping]
-    if missing:
-        raise ValidationError(_("These columns are missing: %(columns)s. Download the template.")
-                              % {"columns": join_list(missing)})
+    mapping, errors = import_table_header(rows, IMPORT_COLUMNS)
+    if errors:
+        return errors, []
+    if actor is None:  # the uploader's account is gone
+        return [{"row": 0, "messages": [_("You cannot import certificates.")]}], []
     categories = unit_category_values()
-    records, errors = [], []
-    for number, row in enumerate(rows[1:], start=2):
-        cells = {key: (str(row[i]).strip() if i < len(row) and row[i] is not None else "")
-                 for key, i in mapping.items()}
-        if not any(cells.values()):
-            continue
-        problems = []
-        for key, zh, _en, required in IMPORT_COLUMNS:
-            value = cells.get(key, "")
-            if required and not value:
-                problems.append(_("“%(column)s” is empty.") % {"column": zh})
-            if len(value) > 200 or any(ord(ch) < 32 for ch in value):
-                problems.append(_("“%(column)s” is too long or holds control characters.") % {"column": zh})
+    records, by_row = [], {}
+    for number, cells, problems in import_table_cells(job, rows, IMPORT_COLUMNS, mapping, max_length=200,
+                                                       progress=progress):
         kind = KIND_VALUES.get(cells.get("kind", "").lower()) or KIND_VALUES.get(cells.get("kind", ""))
         if cells.get("kind") and kind is None:
             problems.append(_("Kind must be basic, special or in-service (基礎, 特殊, 在職)."))
@@ -552,10 +544,9 @@ def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMP
                         "course_name": cells.get("course_name", ""), "organiser_name": organiser_name,
                         "hours": hours, "completed_on": completed_on, "number": cells.get("number", ""),
                         "source": source, "issuer": TrainingCertificate.issuer_key(None, organiser_name)})
-        if problems:
-            errors.append((number, problems))
+        by_row[number] = problems
     if not records:
-        raise ValidationError(_("The file has no rows under the header row."))
+        return [{"row": 0, "messages": [_("The file has no rows under the header row.")]}], []
     # The registry, read in bulk: volunteers in the actor's scope by document number, numbers already used.
     scope = Volunteer.objects.visible_to(actor, roles=TEAM_MANAGERS)
     id_numbers = sorted({r["id_number"] for r in records if r["id_number"]})
@@ -570,9 +561,8 @@ def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMP
         taken |= set(TrainingCertificate.objects.filter(number__in=numbers[start:start + 1000]).values_list(
             "issuer", "number"))
     seen: dict[tuple[str, str], int] = {}
-    by_row = dict(errors)
     for record in records:
-        problems = by_row.setdefault(record["row"], [])
+        problems = by_row[record["row"]]
         person = people.get(record["id_number"])
         if record["id_number"] and person is None:
             problems.append(_("No volunteer with this document number in your part of the organisation."))
@@ -591,29 +581,71 @@ def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMP
         if len(record["number"]) > 64:
             problems.append(_("The certificate number is longer than 64 characters."))
         record["volunteer_id"] = person[0] if person else None
-    problems = [(row, msgs) for row, msgs in sorted(by_row.items()) if msgs]
-    if problems:
-        raise ValidationError([_("Row %(row)s: %(problems)s") % {"row": row, "problems": " ".join(msgs)}
-                               for row, msgs in problems[:200]]
-                              + ([_("… and %(n)s more rows with problems.") % {"n": len(problems) - 200}]
-                                 if len(problems) > 200 else []))
+    return [{"row": row, "messages": msgs} for row, msgs in sorted(by_row.items()) if msgs], records
+
+
+def _certificates_write(actor, name: str, records: list[dict]) -> int:
+    """Create the certificates of checked records, all or none (inside the caller's transaction); returns
+    how many."""
+    objects = [TrainingCertificate(
+        volunteer_id=r["volunteer_id"], kind=r["kind"], category=r["category"], course_name=r["course_name"],
+        organiser_name=r["organiser_name"], issuer=r["issuer"], hours=r["hours"], completed_on=r["completed_on"],
+        number=r["number"], source=r["source"], recorded_by=actor) for r in records]
+    try:
+        with transaction.atomic():
+            created = TrainingCertificate.objects.bulk_create(objects, batch_size=1000)
+    except IntegrityError as exc:
+        raise ValidationError(_("Some certificate numbers were recorded by somebody else meanwhile; "
+                                "nothing was imported. Upload the file again.")) from exc
+    if not all(c.pk for c in created):  # SQLite before 3.35 returns no ids: read them back
+        created = list(TrainingCertificate.objects.filter(
+            issuer__in={r["issuer"] for r in records}, number__in=[r["number"] for r in records]))
+    audit_record_many(actor=actor, action=AuditAction.CREATED, node=_audit_node(actor), objects=created,
+                      changes={"import": ["", name[:100]]})
+    return len(created)
+
+
+def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMPORT_ROWS) -> dict:
+    """Import certificates from a CSV/XLSX/ODS file at once (the roster parser: streamed, bounded): every
+    row is checked first and nothing is written unless all rows pass: a ValidationError lists the problems
+    per row ("Row 3: …"). Returns {"created": n, "seconds": t}. The back-office runs the same check and
+    write as a job (`certificates_import_start`)."""
+    from .roster_files import RosterFileError, parse_roster
+
+    started = time.monotonic()
+    try:
+        rows = parse_roster(name, raw, max_rows=max_rows)
+    except RosterFileError as exc:
+        raise ValidationError(exc.messages) from exc
+    errors, records = _certificate_rows_check(actor, rows)
+    if errors:
+        raise ValidationError(import_errors_as_messages(errors))
     with transaction.atomic():
-        objects = [TrainingCertificate(
-            volunteer_id=r["volunteer_id"], kind=r["kind"], category=r["category"], course_name=r["course_name"],
-            organiser_name=r["organiser_name"], issuer=r["issuer"], hours=r["hours"], completed_on=r["completed_on"],
-            number=r["number"], source=r["source"], recorded_by=actor) for r in records]
-        try:
-            with transaction.atomic():
-                created = TrainingCertificate.objects.bulk_create(objects, batch_size=1000)
-        except IntegrityError as exc:
-            raise ValidationError(_("Some certificate numbers were recorded by somebody else meanwhile; "
-                                    "nothing was imported. Upload the file again.")) from exc
-        if not all(c.pk for c in created):  # SQLite before 3.35 returns no ids: read them back
-            created = list(TrainingCertificate.objects.filter(
-                issuer__in={r["issuer"] for r in records}, number__in=[r["number"] for r in records]))
-        audit_record_many(actor=actor, action=AuditAction.CREATED, node=_audit_node(actor), objects=created,
-                          changes={"import": ["", name[:100]]})
-    return {"created": len(created), "seconds": round(time.monotonic() - started, 2)}
+        created = _certificates_write(actor, name, records)
+    return {"created": created, "seconds": round(time.monotonic() - started, 2)}
+
+
+def certificates_import_start(*, actor, file, language: str) -> CertificateImport:
+    """Store an uploaded certificate file privately and queue its import job (inline without a broker);
+    the job's page shows the progress, then the result or every row's problems."""
+    if actor is None or not actor.has_perm("operations.trainingcertificate.change"):
+        raise PermissionDenied(_("You cannot import certificates."))
+    return import_job_start(CertificateImport, task="operations.tasks.certificates_import_run", actor=actor,
+                            file=file, language=language)
+
+
+@fails_import_on_error(model=CertificateImport)
+def certificates_import_run(*, job_id: int) -> CertificateImport:
+    """The job: claimed once, every row checked (progress stored as it goes), all certificates written in
+    one transaction with the job's "done" status, or none and the problems by row."""
+
+    def check(job, rows):
+        return _certificate_rows_check(job.created_by, rows, job=job, progress=roster_progress)
+
+    def write(job, records):
+        return {"created_certificates": _certificates_write(job.created_by, job.original_name, records)}
+
+    return import_job_run(CertificateImport, job_id, check=check, write=write, max_rows=MAX_IMPORT_ROWS)
 
 
 # --- What a campaign or position requires -------------------------------------------------------------

@@ -8,6 +8,7 @@ urlpatterns: list = [
     path("hours/export.<str:fmt>", views.HourRecordListView.as_view(), name="hours_export"),
     path("hours/new/", views.HourRecordCreateView.as_view(), name="hours_create"),
     path("hours/import/", views.HourImportView.as_view(), name="hours_import"),
+    path("hours/imports/<int:pk>/", views.HourImportStatusView.as_view(), name="hours_import_status"),
     path("hours/template.<str:fmt>", views.HourTemplateView.as_view(), name="hours_template"),
     path("hours/<int:pk>/", views.HourRecordDetailView.as_view(), name="hours_detail"),
     path("hours/<int:pk>/correct/", views.HourRecordCorrectView.as_view(), name="hours_correct"),

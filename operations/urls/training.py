@@ -21,6 +21,8 @@ urlpatterns: list = [
     path("training/certificates/", views.CertificateListView.as_view(), name="certificate_list"),
     path("training/certificates/export.<str:fmt>", views.CertificateListView.as_view(), name="certificate_export"),
     path("training/certificates/import/", views.CertificateImportView.as_view(), name="certificate_import"),
+    path("training/certificates/imports/<int:pk>/", views.CertificateImportStatusView.as_view(),
+         name="certificate_import_status"),
     path("training/certificates/template.<str:fmt>", views.CertificateTemplateView.as_view(),
          name="certificate_template"),
     path("training/certificates/<int:pk>/pdf/", views.CertificatePdfView.as_view(), name="certificate_pdf"),

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
@@ -150,6 +150,22 @@ class StaffRequiredMixin(AccessMixin):
         if type(self).object_selector is not None:
             context.setdefault(self.object_name, getattr(self, self.object_name, None))
         return context
+
+
+class ImportJobStatusMixin:
+    """The status page of an import job (`models.ImportJob`: rosters into a team, hour slips, certificates), after
+    StaffRequiredMixin with `object_selector` reading the user's own jobs: `?format=json` answers the
+    progress the page's script polls; the page itself shows the progress, then the result or every row's
+    problems (templates/operations/_import_progress.html)."""
+
+    object_name = "job"
+
+    def get(self, request, *args, **kwargs):
+        job = self.job
+        if request.GET.get("format") == "json":
+            return JsonResponse({"status": job.status, "percent": job.percent, "processed": job.processed_rows,
+                                 "total": job.total_rows, "finished": job.finished_at is not None})
+        return super().get(request, *args, **kwargs)
 
 
 def scoped_or_404(getter, *args, **kwargs):

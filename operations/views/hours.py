@@ -9,8 +9,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
@@ -26,7 +26,13 @@ from ..selectors.people import volunteer_detail
 from ..services import hours as svc
 from ..services.submissions import submission_key_new, submission_once
 from ..tables.hours import HourRecordTable
-from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, saved_by_service
+from .base import (
+    ImportJobStatusMixin,
+    SingleTableMixin,
+    StaffRequiredMixin,
+    add_service_errors,
+    saved_by_service,
+)
 from .exports import ExportMixin
 from .volunteer_zone import VolunteerRequiredMixin
 
@@ -217,16 +223,28 @@ class HourImportView(HoursNavMixin, StaffRequiredMixin, FormView):
     form_class = HourImportForm
     role_permission = "operations.servicerecord.change"
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(imports=sel.hour_imports(self.request.user), **kwargs)
+
     def form_valid(self, form):
-        upload = form.cleaned_data["file"]
-        upload.seek(0)
+        """The file is stored and checked by a background job; its page shows the progress and the result."""
         try:
-            batch = svc.hours_import(actor=self.request.user, name=upload.name, raw=upload.read())
-        except ValidationError as exc:
-            return self.render_to_response(self.get_context_data(form=form, row_errors=exc.messages), status=400)
-        messages.success(self.request, _("%(n)s service records imported (%(hours)s hours).")
-                         % {"n": batch.created_records, "hours": batch.total_hours})
-        return redirect("operations:hours_list")
+            job = svc.hours_import_start(actor=self.request.user, file=form.cleaned_data["file"],
+                                         language=get_language())
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error("file", getattr(exc, "messages", None) or [str(exc)])
+            return self.form_invalid(form)
+        return redirect("operations:hours_import_status", pk=job.pk)
+
+
+class HourImportStatusView(HoursNavMixin, ImportJobStatusMixin, StaffRequiredMixin, TemplateView):
+    """Progress of one's own hour-slip import (polled as JSON), then its result or every row's problems."""
+
+    template_name = "operations/hours/import_status.html"
+    module = MODULE
+    subnav = "import"
+    object_selector = sel.hour_import_detail
+    role_permission = "operations.servicerecord.change"
 
 
 class HourTemplateView(StaffRequiredMixin, View):

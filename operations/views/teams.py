@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -62,7 +61,7 @@ from ..services.teams import (
     team_roster_import_start,
 )
 from ..tables.teams import MemberTable, TeamTable
-from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip
+from .base import ImportJobStatusMixin, SingleTableMixin, StaffRequiredMixin, add_service_errors, client_ip
 from .exports import ExportMixin
 
 
@@ -365,25 +364,17 @@ class TeamRosterImportView(_TeamActionView):
         return redirect("operations:team_roster_status", pk=job.pk)
 
 
-class TeamRosterStatusView(StaffRequiredMixin, TemplateView):
+class TeamRosterStatusView(ImportJobStatusMixin, StaffRequiredMixin, TemplateView):
     """Progress of one's own roster import (polled as JSON), then its result or every row's problems."""
 
     template_name = "operations/teams/roster_status.html"
     module = "volunteers"
 
     object_selector = team_roster_import_detail
-    object_name = "job"
     permission = "operations.membership.change"
 
     def get_permission_object(self):
         return self.job.team
-
-    def get(self, request, *args, **kwargs):
-        job = self.job
-        if request.GET.get("format") == "json":
-            return JsonResponse({"status": job.status, "percent": job.percent, "processed": job.processed_rows,
-                                 "total": job.total_rows, "finished": job.finished_at is not None})
-        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
@@ -47,6 +47,7 @@ from ..services import training as svc
 from ..tables.training import CertificateTable, CourseTable, GapTable
 from .attendance import qr_svg_response
 from .base import (
+    ImportJobStatusMixin,
     SingleTableMixin,
     StaffRequiredMixin,
     add_service_errors,
@@ -456,15 +457,28 @@ class CertificateImportView(TrainingNavMixin, StaffRequiredMixin, FormView):
     form_class = CertificateImportForm
     role_permission = "operations.trainingcertificate.change"
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(imports=sel.certificate_imports(self.request.user), **kwargs)
+
     def form_valid(self, form):
-        upload = form.cleaned_data["file"]
-        upload.seek(0)
+        """The file is stored and checked by a background job; its page shows the progress and the result."""
         try:
-            result = svc.certificates_import(actor=self.request.user, name=upload.name, raw=upload.read())
-        except ValidationError as exc:
-            return self.render_to_response(self.get_context_data(form=form, row_errors=exc.messages), status=400)
-        messages.success(self.request, _("%(n)s certificates imported.") % {"n": result["created"]})
-        return redirect("operations:certificate_list")
+            job = svc.certificates_import_start(actor=self.request.user, file=form.cleaned_data["file"],
+                                                language=get_language())
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error("file", getattr(exc, "messages", None) or [str(exc)])
+            return self.form_invalid(form)
+        return redirect("operations:certificate_import_status", pk=job.pk)
+
+
+class CertificateImportStatusView(TrainingNavMixin, ImportJobStatusMixin, StaffRequiredMixin, TemplateView):
+    """Progress of one's own certificate import (polled as JSON), then its result or every row's problems."""
+
+    template_name = "operations/training/certificate_import_status.html"
+    module = MODULE
+    subnav = "import"
+    object_selector = sel.certificate_import_detail
+    role_permission = "operations.trainingcertificate.change"
 
 
 class CertificateTemplateView(StaffRequiredMixin, View):

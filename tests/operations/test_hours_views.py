@@ -106,17 +106,26 @@ def test_correct_and_annotate_through_the_screens(org, login):
 
 
 @pytest.mark.django_db
-def test_import_screen_shows_row_errors_then_imports(org, login):
+def test_import_screen_shows_row_errors_then_imports(org, login, django_capture_on_commit_callbacks):
+    """The upload is a job (run inline here, as without a broker): the POST leads to its page, which lists
+    the rows with problems, or says what was imported."""
     header = "身分證號,姓名,單位代碼,服務日期,時數,服務內容\n"
     good = f"{org.vol_a.id_number},{org.vol_a.name},venue-a,2024-05-01,3,服務台\n"
     bad = f"{org.vol_c.id_number},{org.vol_c.name},venue-a,2024-05-01,3,服務台\n"
     client = login(org.admin_a)
-    response = client.post(reverse("operations:hours_import"),
-                           {"file": SimpleUploadedFile("h.csv", (header + good + bad).encode())})
-    assert response.status_code == 400 and "第 3 列" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("operations:hours_import"),
+                               {"file": SimpleUploadedFile("h.csv", (header + good + bad).encode())})
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and page.context["job"].errors[0]["row"] == 3
+    assert '<th scope="row">3</th>' in page.content.decode()
     assert not ServiceRecord.objects.exists()
-    response = client.post(reverse("operations:hours_import"), {"file": SimpleUploadedFile("h.csv", (header + good).encode())})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("operations:hours_import"),
+                               {"file": SimpleUploadedFile("h.csv", (header + good).encode())})
     assert response.status_code == 302 and ServiceRecord.objects.get().source == HourSource.IMPORT
+    assert "已匯入 1 筆服務紀錄" in client.get(response["Location"]).content.decode()
     template = client.get(reverse("operations:hours_template", args=["xlsx"]))
     assert template.status_code == 200
 

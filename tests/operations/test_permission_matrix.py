@@ -232,6 +232,9 @@ MATRIX: dict[str, Spec] = {
     "certificate_list": Spec(),
     "certificate_export": Spec(kwargs=_fmt()),
     "certificate_import": Spec(verb=TEAM_MGR),
+    # an import job is its uploader's alone: inside by team A's leader, outside by the sysadmin
+    "certificate_import_status": Spec(kwargs=_pk("certificate_import_in", "certificate_import_out"), verb=TEAM_MGR,
+                                      verb_first=True, owner=("leader_a", "sysadmin")),
     "certificate_template": Spec(kwargs=_fmt(), verb=TEAM_MGR),
     "certificate_pdf": Spec(kwargs=_pk("certificate_in", "certificate_out")),
     "certificate_create": Spec(kwargs=_pk("vol_sub_a", "vol_c"), verb=TEAM_MGR, verb_first=True, post=True),
@@ -245,6 +248,9 @@ MATRIX: dict[str, Spec] = {
     "hours_export": Spec(kwargs=_fmt(), verb=UNIT_MGR),
     "hours_create": Spec(verb=UNIT_MGR),
     "hours_import": Spec(verb=UNIT_MGR),
+    # an import job is its uploader's alone: inside by unit A's admin, outside by the sysadmin
+    "hours_import_status": Spec(kwargs=_pk("hour_import_in", "hour_import_out"), verb=UNIT_MGR, verb_first=True,
+                                owner=("admin_a", "sysadmin")),
     "hours_template": Spec(kwargs=_fmt(), verb=UNIT_MGR),
     "hours_detail": Spec(kwargs=_pk("hours_in", "hours_out"), level="unit", verb=UNIT_MGR, verb_first=True),
     "hours_correct": Spec(kwargs=_pk("hours_in", "hours_out"), level="unit", verb=UNIT_MGR, post=True),
@@ -394,6 +400,14 @@ def objects(org):
                 file="rosters/matrix.csv", original_name="matrix.csv")
     o.roster_in = RosterImport.objects.create(team=o.sub_a, created_by=o.leader_a, **done)
     o.roster_out = RosterImport.objects.create(team=o.team_c, created_by=o.sysadmin, **done)
+    from operations.models import CertificateImport, HourImport
+
+    job = dict(status=RosterStatus.DONE, finished_at=timezone.now(), file="imports/matrix.csv",
+               original_name="matrix.csv")
+    o.hour_import_in = HourImport.objects.create(created_by=o.admin_a, **job)
+    o.hour_import_out = HourImport.objects.create(created_by=o.sysadmin, **job)
+    o.certificate_import_in = CertificateImport.objects.create(created_by=o.leader_a, **job)
+    o.certificate_import_out = CertificateImport.objects.create(created_by=o.sysadmin, **job)
     from operations.models import InsuranceCover, InsurancePolicy
 
     private_storage().save("insurance-policies/a.pdf", ContentFile(b"%PDF-1.4 test"))
