@@ -277,6 +277,23 @@ def countable_hours(volunteer: Volunteer | int, *, start=None, end=None, categor
         pk, Decimal("0"))
 
 
+def countable_by_unit(*, start: datetime.date, end: datetime.date, units: Iterable[int] | None = None) -> dict:
+    """Countable hours per unit (the record's unit) of the records dated `start`…`end`, for `units` (ids; None:
+    every unit): the same statement as `countable_totals`, grouped by unit instead of volunteer (the half-year
+    and annual reports and their roll-ups). One query."""
+    sql, params, count_from, _status = _ledger(start=start, end=end)
+    query = f"SELECT r.unit_id, SUM(r.hours) {sql} AND r.misuse_at IS NULL AND r.category <> '' AND r.date >= {count_from}"
+    if units is not None:
+        ids = sorted({int(u) for u in units})
+        if not ids:
+            return {}
+        query += f" AND r.unit_id IN ({', '.join(['%s'] * len(ids))})"
+        params = [*params, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(query + " GROUP BY r.unit_id", params)
+        return {unit_id: _decimal(total) for unit_id, total in cursor.fetchall()}
+
+
 # --- The working (one volunteer) ------------------------------------------------------------------------
 
 @dataclass
