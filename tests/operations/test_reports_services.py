@@ -52,8 +52,9 @@ def band(figures, sex, label):
     return figures["sex_age"][sex][BANDS.index(label)]
 
 
-def person(org, born, sex=Sex.FEMALE, team=None, joined=D(2024, 6, 1), name="新志工"):
-    return VolunteerFactory(name=name, sex=sex, birth_date=born, team=team or org.team_a, joined_on=joined)
+def person(org, born, sex=Sex.FEMALE, team=None, joined=None, name="新志工"):
+    return VolunteerFactory(name=name, sex=sex, birth_date=born, team=team or org.team_a,
+                            joined_on=joined or D(2024, 6, 1))
 
 
 # --- The figures ---------------------------------------------------------------------------------------
