@@ -76,11 +76,24 @@ def _by_depth(units) -> dict[int, dict[str, int]]:
     return groups
 
 
+#: at most this many units are also filtered by their paths (a prefix the path index answers); more are read
+#: in one pass over the table
+PATHS_INLINE = 20
+
+
+def _under(path_field: str, paths) -> Q:
+    q = Q()
+    if len(paths) <= PATHS_INLINE:
+        for path in paths:
+            q |= Q(**{f"{path_field}__startswith": path})
+    return q
+
+
 def _grouped(queryset: QuerySet, path_field: str, units, aggregates: dict) -> dict[int, dict]:
     """`aggregates` over `queryset` grouped by the unit (of `units`) its `path_field` lies under."""
     found: dict[int, dict] = {}
     for length, paths in _by_depth(units).items():
-        rows = (queryset.order_by().annotate(unit_path=Substr(path_field, 1, length))
+        rows = (queryset.order_by().filter(_under(path_field, paths)).annotate(unit_path=Substr(path_field, 1, length))
                 .filter(unit_path__in=list(paths)).values("unit_path").annotate(**aggregates))
         for row in rows:
             found[paths[row.pop("unit_path")]] = row
@@ -154,7 +167,8 @@ def unit_figures(units, start: datetime.date, end: datetime.date) -> dict[int, d
     # training sessions held by the unit or its teams in the period, by course kind
     sessions = TrainingSession.objects.filter(date__gte=start, date__lte=end)
     for length, paths in _by_depth(units).items():
-        rows = (sessions.order_by().annotate(unit_path=Substr("host__path", 1, length))
+        rows = (sessions.order_by().filter(_under("host__path", paths))
+                .annotate(unit_path=Substr("host__path", 1, length))
                 .filter(unit_path__in=list(paths)).values("unit_path", "course__kind")
                 .annotate(n=Count("id", distinct=True),
                           attendees=Count("enrolments", filter=Q(enrolments__attended=True))))
