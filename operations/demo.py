@@ -102,6 +102,9 @@ def load_operations_demo(*, start: datetime.date, volunteers: int = 360) -> Demo
         from .demo_reviews import load_reviews_demo
 
         load_reviews_demo(nodes=nodes)
+        from .demo_reports import load_reports_demo
+
+        load_reports_demo(nodes=nodes)
     return DemoResult(campaign=campaign, accounts=accounts)
 
 

@@ -269,3 +269,59 @@ def certificate_pdf(*, application, verify_url: str) -> bytes:
     pdf.multi_cell(0, 5, f"{kind} {application.number}: {application.hours} h, issued {application.issued_on:%Y-%m-%d}. "
                    f"查驗真偽 Verify: {verify_url}", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def period_report_pdf(*, report, tables: list, printed_by: str = "") -> bytes:
+    """A half-year or annual report (半年報 / 年度成果報告) as a text PDF: the unit, the period, the status, every
+    figures table (`selectors.reports.figure_tables`, rendered in the active language — Chinese for the
+    authorities), the funding and the Art.7 narrative."""
+    pdf = _pdf()
+    roc_year = report.year - 1911
+    part = {0: "年度", 1: "上半年", 2: "下半年"}[report.half]
+    title = f"{report.unit.name} 民國{roc_year}年（{report.year}）{part}志願服務成果報告"
+    pdf.set_title(title)
+    pdf.add_page()
+    pdf.set_font("cjk", size=15)
+    pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=10)
+    computed = timezone.localtime(report.computed_at).strftime("%Y-%m-%d %H:%M") if report.computed_at else "—"
+    for line in (f"{_('Period')}：{report.start:%Y-%m-%d} – {report.end:%Y-%m-%d}　{_('Version')}：{report.version}",
+                 f"{_('Status')}：{report.get_status_display()}　{_('Figures computed at')}：{computed}",
+                 f"{_('Due on')}：{report.due_on:%Y-%m-%d}" if report.due_on else ""):
+        if line:
+            pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    for table in tables:
+        pdf.ln(3)
+        pdf.set_font("cjk", size=12)
+        pdf.cell(0, 8, table.title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("cjk", size=9)
+        headers = table.headers
+        first = min(70.0, width / 2) if len(headers) <= 2 else width / (len(headers) + 1) * 2
+        rest = (width - first) / max(len(headers) - 1, 1)
+        widths = [first] + [rest] * (len(headers) - 1)
+        pdf.set_fill_color(230, 236, 245)
+        for w, header in zip(widths, headers, strict=True):
+            pdf.cell(w, 7, str(header), border=1, align="C", fill=True)
+        pdf.ln()
+        for row in table.rows:
+            for i, (w, value) in enumerate(zip(widths, row, strict=True)):
+                pdf.cell(w, 7, str(value), border=1, align="L" if i == 0 else "R")
+            pdf.ln()
+    pdf.ln(4)
+    pdf.set_font("cjk", size=12)
+    pdf.cell(0, 8, _("Funding"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=10)
+    pdf.cell(0, 6, f"{_('Government subsidy (NT$)')}：{report.government_subsidy:,}　"
+                   f"{_('Own funds (NT$)')}：{report.own_funds:,}", new_x="LMARGIN", new_y="NEXT")
+    for heading, text in ((_("How the service plan went (Art.7)"), report.plan_narrative), (_("Notes"), report.notes)):
+        pdf.ln(2)
+        pdf.set_font("cjk", size=12)
+        pdf.cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("cjk", size=10)
+        pdf.multi_cell(0, 6, text or "—", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("cjk", size=8)
+    printed = _("Printed")
+    pdf.cell(0, 5, f"{printed}：{timezone.localtime():%Y-%m-%d %H:%M}  {printed_by}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -63,6 +63,12 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     # statistics (module 10): figures of the user's part of the tree (read through the organisation nodes of the
     # scope); the national export carries full IDs of the volunteers of the scope
     "operations.orgnode.view_statistics": ALL_STAFF,
+    # half-year and annual reports (module 9): a unit's managers make, fill, recompute, submit and re-open its
+    # reports; the authorities read the dashboard and the roll-ups of their part of the tree
+    "operations.periodreport.view": UNIT_MANAGERS,
+    "operations.periodreport.change": UNIT_MANAGERS,
+    "operations.periodreport.reopen": UNIT_MANAGERS,
+    "operations.periodreport.rollup": AUTHORITIES,
     "operations.volunteer.export_national": UNIT_MANAGERS,
     # personal-data rights (系統管理): the competent authority's queue (selectors.privacy.may_use_queue), and the
     # role matrix with the grants of the viewer's part of the tree

@@ -229,6 +229,23 @@ def send_review_reminder(self, review_id: int, day: str) -> bool:
     from .services.reviews import review_reminder_send
 
     return review_reminder_send(review_id=review_id, day=day, task=self)
+
+
+@shared_task(acks_late=True)
+def send_report_reminders(day: str | None = None) -> int:
+    """Celery beat, daily: reminders of half-year and annual reports due soon or late."""
+    import datetime
+
+    from .services.reports import report_reminders_queue
+
+    return report_reminders_queue(today=datetime.date.fromisoformat(day) if day else None)
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_report_reminder(self, unit_id: int, kind: str, year: int, half: int, day: str) -> int:
+    from .services.reports import report_reminder_send
+
+    return report_reminder_send(unit_id=unit_id, kind=kind, year=year, half=half, day=day, task=self)
 # --- Personal-data rights (PDPA): decisions told to the person, due-date reminders, the retention job ---------
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)

@@ -120,3 +120,6 @@ __all__ += ["PrivacyRequest", "PrivacyRequestKind", "PrivacyRequestStatus"]
 from .api_tokens import ApiToken  # noqa: E402
 
 __all__ += ["ApiToken"]
+from .reports import PeriodKind, PeriodReport, ReportStatus, period_bounds  # noqa: E402
+
+__all__ += ["PeriodKind", "PeriodReport", "ReportStatus", "period_bounds"]

@@ -35,6 +35,7 @@ class FormType(models.TextChoices):
     RECORD_BOOK_BATCH = "record_book_batch", _("Record book application")
     PERFORMANCE_CERTIFICATE = "performance_certificate", _("Performance certificate")
     HONOR_CARD = "honor_card", _("Honor card")
+    PERIOD_REPORT = "period_report", _("Half-year or annual report")
 
 
 class StepLevel(models.TextChoices):
@@ -80,6 +81,9 @@ CHAINS: dict[str, Chain] = {
     FormType.PERFORMANCE_CERTIFICATE: Chain((CASE_OFFICER, SUPERVISOR, UNIT_HEAD), due_days=7, remind_day=5),
     # the unit checks the papers, the competent authority (社會局) decides and prints the card
     FormType.HONOR_CARD: Chain((CASE_OFFICER, COMPETENT_AUTHORITY), due_days=30, remind_day=21),
+    # half-year and annual reports (DOMAIN §1.3, §1.12): the unit's submission is its step; the purpose
+    # authority above it, then the competent authority decide (models.reports)
+    FormType.PERIOD_REPORT: Chain((PURPOSE_AUTHORITY, COMPETENT_AUTHORITY), due_days=30, remind_day=21),
 }
 
 

@@ -384,6 +384,34 @@ def countable_hours(volunteer: Volunteer | int, *, start=None, end=None, categor
         pk, Decimal("0"))
 
 
+#: at most this many units: `countable_by_unit` narrows the training dates to the units' volunteers first
+UNITS_INLINE = 20
+
+
+def countable_by_unit(*, start: datetime.date, end: datetime.date, units: Iterable[int] | None = None) -> dict:
+    """Countable hours per unit (the record's unit) of the records dated `start`…`end`, for `units` (ids; None:
+    every unit): the same statement as `countable_totals`, grouped by unit instead of volunteer (the half-year
+    and annual reports and their roll-ups). One query."""
+    ids = None if units is None else sorted({int(u) for u in units})
+    if ids is not None and not ids:
+        return {}
+    volunteers = None
+    if ids is not None and len(ids) <= UNITS_INLINE:
+        # a few units: the training dates are read for their volunteers only (through the ledger's index)
+        volunteers = _materialise(Volunteer.objects.filter(pk__in=ServiceRecord.objects.filter(
+            unit_id__in=ids, date__gte=start, date__lte=end).values("volunteer_id")))
+        if isinstance(volunteers, list) and not volunteers:
+            return {}
+    sql, params, count_from, _status = _ledger(volunteers=volunteers, start=start, end=end)
+    query = f"SELECT r.unit_id, SUM(r.hours) {sql} AND r.misuse_at IS NULL AND r.category <> '' AND r.date >= {count_from}"
+    if ids is not None:
+        query += f" AND r.unit_id IN ({', '.join(['%s'] * len(ids))})"
+        params = [*params, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(query + " GROUP BY r.unit_id", params)
+        return {unit_id: _decimal(total) for unit_id, total in cursor.fetchall()}
+
+
 # --- The working (one volunteer) ------------------------------------------------------------------------
 
 @dataclass

@@ -39,4 +39,7 @@ def subject_link(review: Review) -> tuple[str, str] | None:
     application = getattr(review, "certificate_application", None)
     if application is not None:
         return ("operations:certificate_application_detail", application.pk)
+    report = getattr(review, "period_report", None)
+    if report is not None:
+        return ("operations:report_detail", report.pk)
     return None

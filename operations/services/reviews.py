@@ -44,6 +44,7 @@ OUTCOMES = {
     FormType.RECORD_BOOK_BATCH: "operations.services.records.batch_review_outcome",
     FormType.PERFORMANCE_CERTIFICATE: "operations.services.certificates.application_review_outcome",
     FormType.HONOR_CARD: "operations.services.certificates.application_review_outcome",
+    FormType.PERIOD_REPORT: "operations.services.reports.report_review_outcome",
 }
 
 MAX_COMMENT = 2000

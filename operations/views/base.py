@@ -52,7 +52,8 @@ MODULES = [
     Module("applications", _("Applications"), "operations:record_book_list",
            permission="operations.recordbook.view"),
     Module("review", _("Form review"), "operations:review_queue", permission="operations.review.decide"),
-    Module("reports", _("Semi-annual and annual reports"), None),
+    Module("reports", _("Semi-annual and annual reports"), "operations:report_list",
+           permission="operations.periodreport.view"),
     Module("statistics", _("Statistics"), "operations:statistics_home", permission="operations.orgnode.view_statistics"),
     Module("frontsite", _("Front-site management"), "wagtailadmin_home", permission="wagtailadmin.access_admin"),
     # 系統管理: shown to those who may use a part of it (views.system.SYSTEM_PARTS)

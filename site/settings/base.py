@@ -303,7 +303,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Review chain: reminders of forms on their chain's reminder day (a performance certificate's day 5) and
     # of overdue forms, to the people who decide the waiting step, at 08:30 Asia/Taipei.
     "review-reminders": {"task": "operations.tasks.send_review_reminders", "schedule": crontab(hour=8, minute=30)},
+    # Half-year and annual reports: reminders to units whose report is not submitted, REPORT_REMINDER_DAYS
+    # before its due date and daily for 30 days once late, at 08:40 Asia/Taipei.
+    "report-reminders": {"task": "operations.tasks.send_report_reminders", "schedule": crontab(hour=8, minute=40)},
 }
+# Days before a half-year or annual report's due date on which the unit's administrators are reminded.
+REPORT_REMINDER_DAYS = tuple(int(d) for d in os.environ.get("REPORT_REMINDER_DAYS", "14,3").split(",") if d.strip())
 
 # --- E-mail ------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "volunteer_site.mail.ReadableConsoleEmailBackend")

@@ -303,6 +303,19 @@ MATRIX: dict[str, Spec] = {
     **{f"{name}_export": Spec(kwargs=_fmt()) for name in STATISTICS_PAGES},
     "national_export": Spec(verb=UNIT_MGR),
     "national_export_download": Spec(kwargs=_fmt(), verb=UNIT_MGR, ok=400, extra={"record": "volunteers"}),
+    # half-year and annual reports (module 9): reports belong to their unit (A inside, C outside), read and made by
+    # unit managers; recompute and submit are POST-only (405 to a GET); dashboard and roll-ups for the authorities
+    "report_list": Spec(verb=UNIT_MGR),
+    "report_create": Spec(verb=UNIT_MGR),  # an empty POST: test_reports_views (bad input, nothing written)
+    "report_detail": Spec(kwargs=_pk("report_in", "report_out"), level="unit", verb=UNIT_MGR),
+    "report_edit": Spec(kwargs=_pk("report_in", "report_out"), level="unit", verb=UNIT_MGR, post=True),
+    "report_reopen": Spec(kwargs=_pk("report_in", "report_out"), level="unit", verb=UNIT_MGR, post=True),
+    "report_recompute": Spec(kwargs=_pk("report_in", "report_out"), level="unit", verb=UNIT_MGR, ok=405),
+    "report_submit": Spec(kwargs=_pk("report_in", "report_out"), level="unit", verb=UNIT_MGR, ok=405),
+    "report_export": Spec(kwargs=_fmt(_pk("report_in", "report_out")), level="unit", verb=UNIT_MGR),
+    "report_dashboard": Spec(verb=AUTH),
+    "report_rollup": Spec(verb=AUTH),
+    "report_rollup_export": Spec(kwargs=_fmt(), verb=AUTH),
     # system management: the audit log's export, the competent authority's queue of personal-data requests
     # (both requests hang from the root authority: officers of a purpose authority hold the verb, not the queue),
     # the role matrix and the grants of the viewer's part of the tree
@@ -442,6 +455,9 @@ def objects(org):
     from tests.operations.test_accounts_staff import accounts_matrix_objects
 
     accounts_matrix_objects(o)
+    from tests.operations.test_reports_views import reports_matrix_objects
+
+    reports_matrix_objects(o)
     return o
 
 

@@ -1,0 +1,226 @@
+"""Half-year and annual reports benchmark (figures only, nothing asserted about speed) over the city load data
+(`generate_load_data --scale city`: 150,000 volunteers, 2,000,000 service records). Goals (issue 16): the
+city-wide annual roll-up over live data ≤ 3 s cold and ≥ 20× faster than the same figures computed in a
+Python loop over the rows; one unit's report ≤ 300 ms.
+
+  1. the city: `selectors.reports.rollup` of the busiest year over live data as the city's authority officer,
+     the first call (cold: nothing is cached by the reports) and the median of three more;
+  2. the same core figures (volunteers by sex × age band at the year's end, joined and left, teams and
+     sub-teams, hours recorded and countable, people served, per unit, summed for the city) computed by a
+     Python loop over the rows (memberships, service records, training certificates read with `iterator()`),
+     its time and the ratio; the two answers are compared;
+  3. one unit: `selectors.reports.unit_figures` of one unit (what "new report" and "recompute" run) and the
+     tables of its page, over `SAMPLES` units (median and p95);
+  4. the roll-up over approved reports (one approved report per unit stored first).
+
+`run()` creates a fresh PostgreSQL database next to DATABASE_URL, migrates it, generates the city load data,
+measures in a child process and drops the database. Full scale by default; `--factor 0.1` for a tenth.
+Standalone: `.venv/bin/python tests/bench/bench_reports.py [--factor 0.1]`, or with `--database-url URL` to
+measure a database that already holds the city load data."""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = int(os.environ.get("BENCH_REPORTS_SAMPLES", "20"))
+
+
+def _pct(values, q):
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def _figure(values) -> str:
+    return f"median {statistics.median(values):.1f} ms, p95 {_pct(values, 95):.1f} ms"
+
+
+def run(factor: float | None = None, database_url: str | None = None) -> list[tuple[str, str]]:
+    from citydb import on_city_database
+
+    return on_city_database("reports", __file__, factor=factor, database_url=database_url)
+
+
+def python_loop(units, start: datetime.date, end: datetime.date) -> dict:
+    """The core figures of every unit by a loop over the rows, summed for the city (the reference)."""
+    from operations.models import (
+        CourseKind,
+        Membership,
+        OrgKind,
+        OrgNode,
+        ServiceRecord,
+        TrainingCertificate,
+        Volunteer,
+    )
+    from operations.selectors.statistics import AGE_BANDS
+
+    unit_by_path = {u.path: u.pk for u in units}
+    steps = sorted({len(p) for p in unit_by_path})
+
+    def unit_of(path):
+        for length in steps:
+            found = unit_by_path.get(path[:length])
+            if found is not None and len(path) >= length:
+                return found
+        return None
+
+    team_unit, teams, subteams = {}, defaultdict(int), defaultdict(int)
+    for pk, path, kind, closed in OrgNode.objects.filter(kind__in=(OrgKind.TEAM, OrgKind.SUBTEAM)).values_list(
+            "pk", "path", "kind", "closed_on").iterator(chunk_size=5000):
+        unit = unit_of(path)
+        team_unit[pk] = unit
+        if unit is not None and (closed is None or closed > end):
+            (teams if kind == OrgKind.TEAM else subteams)[unit] += 1
+
+    def age(born):
+        return end.year - born.year - ((end.month, end.day) < (born.month, born.day))
+
+    def band(years):
+        for i, (_label, low, high) in enumerate(AGE_BANDS):
+            if (low is None or years >= low) and (high is None or years <= high):
+                return i
+        return len(AGE_BANDS) - 1
+
+    people = {pk: (sex, born) for pk, sex, born in Volunteer.objects.values_list("pk", "sex", "birth_date")
+              .iterator(chunk_size=20000)}
+    current, joined, left = defaultdict(set), defaultdict(set), defaultdict(set)
+    for volunteer, team, on, off in Membership.objects.values_list("volunteer_id", "team_id", "joined_on",
+                                                                    "left_on").iterator(chunk_size=20000):
+        unit = team_unit.get(team)
+        if unit is None:
+            continue
+        if on <= end and (off is None or off > end):
+            current[unit].add(volunteer)
+        if start <= on <= end:
+            joined[unit].add(volunteer)
+        if off is not None and start <= off <= end:
+            left[unit].add(volunteer)
+    sex_age = defaultdict(lambda: [0] * len(AGE_BANDS))
+    for _unit, members in current.items():
+        for volunteer in members:
+            sex, born = people[volunteer]
+            sex_age[sex][band(age(born))] += 1
+    basic, special = {}, {}
+    for volunteer, kind, category, on in TrainingCertificate.objects.values_list(
+            "volunteer_id", "kind", "category", "completed_on").iterator(chunk_size=20000):
+        if kind == CourseKind.BASIC:
+            basic[volunteer] = min(basic.get(volunteer, on), on)
+        elif kind == CourseKind.SPECIAL:
+            key = (volunteer, category)
+            special[key] = min(special.get(key, on), on)
+    recorded, countable, served = Decimal("0"), Decimal("0"), 0
+    wanted = set(unit_by_path.values())
+    for volunteer, unit, day, hours, category, misuse, people_served in ServiceRecord.objects.filter(
+            date__gte=start, date__lte=end).values_list("volunteer_id", "unit_id", "date", "hours", "category",
+                                                         "misuse_at", "people_served").iterator(chunk_size=20000):
+        if unit not in wanted or misuse is not None:
+            continue
+        recorded += hours
+        served += people_served
+        b, s = basic.get(volunteer), special.get((volunteer, category))
+        if category and b is not None and s is not None and day >= max(b, s):
+            countable += hours
+    return {"volunteers": sum(len(m) for m in current.values()), "joined": sum(len(m) for m in joined.values()),
+            "left": sum(len(m) for m in left.values()), "teams": sum(teams.values()),
+            "subteams": sum(subteams.values()), "hours_recorded": str(recorded.quantize(Decimal("0.1"))),
+            "hours_countable": str(countable.quantize(Decimal("0.1"))), "people_served": served,
+            "sex_age": {k: list(v) for k, v in sex_age.items()}}
+
+
+def inner() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "volunteer_site.settings.test")
+    import django
+
+    django.setup()
+    from django.db.models import Count
+    from django.db.models.functions import ExtractYear
+
+    from operations.models import (
+        OrgKind,
+        OrgNode,
+        PeriodKind,
+        PeriodReport,
+        ReportStatus,
+        Role,
+        RoleGrant,
+        ServiceRecord,
+        User,
+        Volunteer,
+    )
+    from operations.selectors import reports as sel
+
+    busiest = (ServiceRecord.objects.annotate(y=ExtractYear("date")).values("y").annotate(n=Count("id"))
+               .order_by("-n").first())
+    year = busiest["y"] if busiest else datetime.date.today().year - 1
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    results: list[tuple[str, str]] = [
+        ("volunteers in the database", f"{Volunteer.objects.count():,}"),
+        ("service records in the database", f"{ServiceRecord.objects.count():,}"),
+        (f"service records in {year} (the year measured)", f"{busiest['n'] if busiest else 0:,}"),
+    ]
+    officer = User.objects.filter(username="load-city-officer").first()
+    if officer is None:
+        officer = User.objects.create(username="bench-reports-officer")
+        RoleGrant.objects.create(user=officer, node=OrgNode.get_root_nodes().first(), role=Role.AUTHORITY_OFFICER)
+
+    def city(source):
+        user = User.objects.get(pk=officer.pk)
+        t = time.perf_counter()
+        result = sel.rollup(user, PeriodKind.YEAR, year, 0, source)
+        return (time.perf_counter() - t) * 1000, result
+
+    cold, live = city(sel.LIVE)
+    warm = [city(sel.LIVE)[0] for _ in range(3)]
+    results.append((f"city annual roll-up, live data ({live['units']} units): cold", f"{cold:.0f} ms"))
+    results.append(("city annual roll-up, live data: three more calls", _figure(warm)))
+
+    units = list(OrgNode.objects.filter(kind=OrgKind.UNIT, is_active=True))
+    t = time.perf_counter()
+    reference = python_loop(units, start, end)
+    loop_ms = (time.perf_counter() - t) * 1000
+    results.append(("the same core figures by a Python loop over the rows", f"{loop_ms:.0f} ms"))
+    results.append(("ratio: Python loop ÷ roll-up in SQL (cold)", f"{loop_ms / cold:.1f}×"))
+    total = live["total"]
+    same = all(str(total[k]) == str(reference[k]) for k in reference if k != "sex_age") and all(
+        total["sex_age"].get(sex, []) == values for sex, values in reference["sex_age"].items())
+    results.append(("the two answers agree", "yes" if same else
+                    f"NO: sql {({k: total[k] for k in reference})} loop {reference}"))
+
+    sample = sorted(units, key=lambda u: u.path)[:: max(1, len(units) // SAMPLES)][:SAMPLES]
+    timings = []
+    for unit in sample:
+        t = time.perf_counter()
+        figures = sel.unit_figures([unit], start, end)[unit.pk]
+        sel.figure_tables(figures)
+        timings.append((time.perf_counter() - t) * 1000)
+    results.append((f"one unit's report figures ({len(sample)} units)", _figure(timings)))
+
+    each = sel.unit_figures(units, start, end)
+    PeriodReport.objects.bulk_create([
+        PeriodReport(unit=unit, period_kind=PeriodKind.YEAR, year=year, half=0, status=ReportStatus.APPROVED,
+                     figures=each[unit.pk]) for unit in units], ignore_conflicts=True)
+    approved = [city(sel.APPROVED)[0] for _ in range(3)]
+    results.append((f"city annual roll-up over {len(units)} approved reports", _figure(approved)))
+    print(json.dumps(results, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--inner", action="store_true")
+    parser.add_argument("--factor", type=float, default=None)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    if args.inner:
+        inner()
+    else:
+        run(args.factor, args.database_url)
