@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('operations', '0025_code_table_active'),
+        ('operations', '0026_reports'),
     ]
 
     operations = [
