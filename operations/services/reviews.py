@@ -127,9 +127,10 @@ def review_open(*, form_type: str, node: OrgNode, title: str, submitter, subject
 
 
 def review_decide(*, actor, review: Review, decision: str, comment: str = "", version: int,
-                  now: datetime.datetime | None = None) -> Review:
+                  now: datetime.datetime | None = None, system: bool = False) -> Review:
     """Approve the current step, return the form for changes or reject it. `version` is the review's
-    version the reviewer saw; a review that has moved on since raises AlreadyDecided."""
+    version the reviewer saw; a review that has moved on since raises AlreadyDecided. `system` with no
+    actor: the platform itself decides (a form's service acting without a user, e.g. a data import)."""
     comment = (comment or "").strip()
     if decision not in Decision.values:
         raise ValidationError({"decision": _("Choose a decision.")})
@@ -143,7 +144,9 @@ def review_decide(*, actor, review: Review, decision: str, comment: str = "", ve
         if review.version != version or review.state != ReviewState.IN_REVIEW:
             raise AlreadyDecided(_("This form has already been decided at this step; nothing was changed."),
                                  code="stale")
-        if not may_decide(actor, review):
+        if not (system and actor is None) and not may_decide(actor, review):
+            if actor is None:
+                raise PermissionDenied(_("This step is decided by somebody else."))
             if actor.pk in (review.submitter_id, review.subject_user_id):
                 raise PermissionDenied(_("You cannot decide a form you submitted or one about yourself."))
             if actor.pk in round_deciders(review):

@@ -236,3 +236,77 @@ def test_a_plan_filed_with_an_authority_off_its_branch_waits_there(org, login):
     assert list(my_queue(fresh(org.officer_wmg))) == [review]
     assert login(org.officer_wmg).get(f"/backoffice/reviews/{review.pk}/").status_code == 200
     assert login(org.admin_b).get(f"/backoffice/reviews/{review.pk}/").status_code == 404
+
+
+# --- unit applications -------------------------------------------------------------------------------
+
+def application(org, **overrides):
+    from operations.services.unit_applications import unit_application_submit
+
+    fields = dict(organisation_name="大安社區關懷協會", category="social_welfare", registration_type="agency",
+                  purpose_authority=org.wmg, city="taipei", address="和平東路1號", contact_person="陳會長",
+                  contact_phone="02-2700-0000", contact_email="chair@daan.example.org", submitted_language="zh-hant")
+    fields.update(overrides)
+    return unit_application_submit(**fields)
+
+
+def test_a_unit_application_waits_in_the_queue_of_the_authority_it_is_addressed_to(org):
+    addressed = application(org)
+    unaddressed = application(org, purpose_authority=None, contact_email="other@example.org")
+    assert addressed.review.current_node == org.wmg and unaddressed.review.current_node == org.root
+    assert list(my_queue(fresh(org.officer_wmg))) == [addressed.review]
+    assert set(my_queue(fresh(org.officer_root))) == {addressed.review, unaddressed.review}
+    assert my_queue_count(fresh(org.admin_a)) == 0
+
+
+def test_approving_on_the_review_page_runs_the_approval_once(org, django_capture_on_commit_callbacks):
+    from operations.models import ApplicationStatus, OrgNode, RoleGrant, UnitApplication
+    from operations.services.unit_applications import unit_application_approve
+
+    submitted = application(org)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(org.officer_wmg, submitted.review, Decision.APPROVE)
+    approved = UnitApplication.objects.get(pk=submitted.pk)
+    assert approved.status == ApplicationStatus.APPROVED and approved.created_unit.get_parent() == org.wmg
+    assert RoleGrant.objects.filter(node=approved.created_unit).count() == 1
+    assert [m.to for m in mail.outbox] == [["chair@daan.example.org"]] and "set-password" in mail.outbox[0].body
+    with pytest.raises(ValidationError):  # the application's own page: already decided
+        unit_application_approve(actor=fresh(org.officer_wmg), application=approved, purpose_authority=org.wmg)
+    assert OrgNode.objects.filter(name="大安社區關懷協會").count() == 1
+
+
+def test_approving_on_the_application_page_decides_the_review(org):
+    from operations.services.unit_applications import unit_application_approve
+
+    submitted = application(org, purpose_authority=None)
+    with pytest.raises(ValidationError):  # no authority chosen by the applicant: choose it on the application page
+        decide(org.officer_root, submitted.review, Decision.APPROVE)
+    assert Review.objects.get(pk=submitted.review_id).state == ReviewState.IN_REVIEW
+    unit_application_approve(actor=fresh(org.officer_root), application=submitted, purpose_authority=org.wmg)
+    review = Review.objects.get(pk=submitted.review_id)
+    assert review.state == ReviewState.APPROVED and review.events.last().actor == org.officer_root
+
+
+def test_a_unit_application_is_rejected_with_the_reason_not_returned(org, django_capture_on_commit_callbacks):
+    from operations.models import ApplicationStatus, UnitApplication
+
+    submitted = application(org)
+    with pytest.raises(ValidationError):
+        decide(org.officer_wmg, submitted.review, Decision.RETURN, "請補件")
+    assert Review.objects.get(pk=submitted.review_id).state == ReviewState.IN_REVIEW  # nothing half-written
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(org.officer_wmg, submitted.review, Decision.REJECT, "立案證書影本不清楚")
+    rejected = UnitApplication.objects.get(pk=submitted.pk)
+    assert rejected.status == ApplicationStatus.REJECTED and rejected.decision_reason == "立案證書影本不清楚"
+    assert [m.to for m in mail.outbox] == [["chair@daan.example.org"]]
+
+
+def test_the_application_page_shows_its_review_history(org, login):
+    from operations.services.unit_applications import unit_application_reject
+
+    submitted = application(org)
+    unit_application_reject(actor=fresh(org.officer_wmg), application=submitted, reason="資料不齊全，請補件")
+    page = login(org.officer_wmg).get(f"/backoffice/unit-applications/{submitted.pk}/").content.decode()
+    assert "資料不齊全，請補件" in page and f"/backoffice/reviews/{submitted.review_id}/" in page
