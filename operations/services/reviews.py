@@ -37,6 +37,7 @@ from ..models import (
 )
 from ..models.reviews import DECIDING_ACTIONS, ROLE_GROUPS
 from ..outbox import enqueue
+from ..selectors.reviews import subject_link
 from .audit import audit_record
 
 #: form type → "module.function" called with (review=…, actor=…) when the review ends or is returned
@@ -240,10 +241,20 @@ def reviewer_addresses(review: Review) -> list[str]:
                       .values_list("user__email", flat=True)))
 
 
-def _submitter_addresses(review: Review) -> list[tuple[str, str]]:
+def _submitter_addresses(review: Review) -> list[tuple[str, str, bool]]:
+    """(address, language, is the person the form is about) of the submitter and that person."""
     people = User.objects.filter(pk__in=[p for p in (review.submitter_id, review.subject_user_id) if p],
                                  is_active=True).exclude(email="")
-    return sorted({(u.email, u.preferred_language) for u in people})
+    return sorted({(u.email, u.preferred_language, u.pk == review.subject_user_id) for u in people})
+
+
+def _submitter_link(review: Review, is_subject: bool) -> str:
+    """The volunteer follows their application in the volunteer zone; staff who submitted a form follow it
+    on the form's back-office page (its review's page when it has none)."""
+    if is_subject:
+        return reverse("volunteer:applications")
+    link = subject_link(review)
+    return reverse(link[0], args=[link[1]]) if link else reverse("operations:review_detail", args=[review.pk])
 
 
 def review_email_send(*, review_id: int, version: int, task=None) -> int:
@@ -265,9 +276,9 @@ def review_email_send(*, review_id: int, version: int, task=None) -> int:
                 sent += send_templated_mail("review_waiting", context, to, task=task,
                                             key=f"review:{review.pk}:{version}:reviewers")
     if event.action != ReviewAction.SUBMITTED or event.actor_id != review.submitter_id:
-        for address, language in _submitter_addresses(review):
+        for address, language, is_subject in _submitter_addresses(review):
             with translation.override(mail_language(language)):
-                context["link"] = site_link(reverse("volunteer:applications"))
+                context["link"] = site_link(_submitter_link(review, is_subject))
                 sent += send_templated_mail("review_update", context, address, language, task=task,
                                             key=f"review:{review.pk}:{version}:{address}")
     return sent

@@ -310,3 +310,18 @@ def test_the_application_page_shows_its_review_history(org, login):
     unit_application_reject(actor=fresh(org.officer_wmg), application=submitted, reason="資料不齊全，請補件")
     page = login(org.officer_wmg).get(f"/backoffice/unit-applications/{submitted.pk}/").content.decode()
     assert "資料不齊全，請補件" in page and f"/backoffice/reviews/{submitted.review_id}/" in page
+
+
+def test_the_submitter_follows_a_returned_nomination_on_its_back_office_page(org, scheme,  # noqa: F811
+                                                                            django_capture_on_commit_callbacks):
+    org.admin_a.email = "admin@a.example.org"
+    org.admin_a.save()
+    hours(org, org.vol_a, org.unit_a, "100")
+    nomination = awards.award_nominate(actor=fresh(org.admin_a), level=scheme.levels.get(code="bronze"),
+                                       volunteer=org.vol_a, unit=org.unit_a, year=2025)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(org.officer_wmg, nomination.review, Decision.RETURN, "請補附績效證明書")
+    assert [m.to for m in mail.outbox] == [["admin@a.example.org"]]
+    assert f"/backoffice/awards/nominations/{nomination.pk}/" in mail.outbox[0].body
+    assert "請補附績效證明書" in mail.outbox[0].body
