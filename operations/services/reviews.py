@@ -235,7 +235,8 @@ def reviewer_addresses(review: Review) -> list[str]:
     roles = ROLE_GROUPS.get(review.current_group)
     if not roles or review.current_node_id is None:
         return []
-    excluded = {review.submitter_id, review.subject_user_id} - {None}
+    # not the submitter, the person the form is about, nor who decided another step of this round
+    excluded = ({review.submitter_id, review.subject_user_id} | set(round_deciders(review))) - {None}
     return sorted(set(RoleGrant.objects.filter(node_id=review.current_node_id, role__in=roles, user__is_active=True)
                       .exclude(user__email="").exclude(user_id__in=excluded)
                       .values_list("user__email", flat=True)))

@@ -325,3 +325,15 @@ def test_the_submitter_follows_a_returned_nomination_on_its_back_office_page(org
     assert [m.to for m in mail.outbox] == [["admin@a.example.org"]]
     assert f"/backoffice/awards/nominations/{nomination.pk}/" in mail.outbox[0].body
     assert "請補附績效證明書" in mail.outbox[0].body
+
+
+def test_who_decided_a_step_is_not_asked_to_decide_the_next(org, nomination, django_capture_on_commit_callbacks):
+    for user, address in ((org.officer_root, "root@example.org"), (org.sysadmin, "admin@example.org")):
+        user.email = address
+        user.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(org.officer_root, nomination.review, Decision.APPROVE)
+    assert [m.to for m in mail.outbox if "root@example.org" in m.to or "admin@example.org" in m.to] == [
+        ["admin@example.org"]]
+    assert svc.reviewer_addresses(Review.objects.get(pk=nomination.review_id)) == ["admin@example.org"]
