@@ -337,3 +337,19 @@ def test_who_decided_a_step_is_not_asked_to_decide_the_next(org, nomination, dja
     assert [m.to for m in mail.outbox if "root@example.org" in m.to or "admin@example.org" in m.to] == [
         ["admin@example.org"]]
     assert svc.reviewer_addresses(Review.objects.get(pk=nomination.review_id)) == ["admin@example.org"]
+
+
+def test_the_migration_starts_the_round_of_a_resubmitted_review_at_its_resubmission(org, nomination):
+    import importlib
+
+    from django.apps import apps
+
+    decide(org.officer_wmg, nomination.review, Decision.RETURN, "請補件")
+    review = Review.objects.get(pk=nomination.review_id)
+    svc.review_resubmit(actor=fresh(org.admin_a), review=review, version=review.version)
+    untouched = application(org).review
+    Review.objects.update(round_version=1)
+    migration = importlib.import_module("operations.migrations.0027_review_more_forms")
+    migration.set_rounds(apps, None)
+    assert Review.objects.get(pk=review.pk).round_version == 3
+    assert Review.objects.get(pk=untouched.pk).round_version == 1
