@@ -62,6 +62,9 @@ class UnitApplication(models.Model):
         OrgNode, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created unit")
     )
     submitted_language = models.CharField(max_length=8, default="zh-hant")
+    # the decision in the review chain (the authority the application is addressed to, else the root)
+    review = models.OneToOneField("operations.Review", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="unit_application")
     submission_key = models.CharField(
         max_length=64, unique=True, null=True, blank=True,
         help_text="A token from the form so that a resubmitted form does not create a duplicate.",

@@ -200,6 +200,9 @@ class AwardNomination(models.Model):
     hours = models.DecimalField(_("countable hours"), max_digits=10, decimal_places=1)
     cutoff = models.DateField(_("hours counted up to"))
     working = models.JSONField(_("working"), default=dict, blank=True)
+    # the review chain's decision (purpose authority → competent authority); none for older nominations
+    review = models.OneToOneField("operations.Review", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="award_nomination")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(_("nominated at"), auto_now_add=True)

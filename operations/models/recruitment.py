@@ -128,6 +128,9 @@ class ServicePlan(models.Model):
     )
     filing_reference = models.CharField(_("filing reference number"), max_length=64, blank=True)
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
+    # the filing's review in the chain (unit → purpose authority), opened when the plan is submitted
+    review = models.OneToOneField("operations.Review", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="service_plan")
     # Art.7 result reports: the end of the period the latest submitted report covered, and the next due
     # date (kept in the row so that "due or overdue" lists filter and sort in SQL; see report_periods).
     reported_through = models.DateField(_("reported through"), null=True, blank=True)

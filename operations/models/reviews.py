@@ -36,6 +36,9 @@ class FormType(models.TextChoices):
     PERFORMANCE_CERTIFICATE = "performance_certificate", _("Performance certificate")
     HONOR_CARD = "honor_card", _("Honor card")
     PERIOD_REPORT = "period_report", _("Half-year or annual report")
+    AWARD_NOMINATION = "award_nomination", _("Award nomination")
+    SERVICE_PLAN = "service_plan", _("Service plan filing")
+    UNIT_APPLICATION = "unit_application", _("Application to become a unit")
 
 
 class StepLevel(models.TextChoices):
@@ -72,6 +75,12 @@ UNIT_HEAD = Step("unit_head", _("Unit head"), StepLevel.UNIT, "unit")
 PURPOSE_AUTHORITY = Step("purpose_authority", _("Purpose authority"), StepLevel.PURPOSE_AUTHORITY, "authority")
 COMPETENT_AUTHORITY = Step("competent_authority", _("Competent authority (Department of Social Welfare)"),
                            StepLevel.COMPETENT_AUTHORITY, "authority")
+# the purpose authority the form names (a service plan's), or the one above the unit when it names none
+# the authority a unit application is addressed to (the root when the applicant chose none)
+APPLICATION_AUTHORITY = Step("application_authority", _("Authority the application is addressed to"),
+                             StepLevel.PURPOSE_AUTHORITY, "authority")
+PLAN_AUTHORITY = Step("plan_authority", _("Purpose authority the plan is filed with"), StepLevel.PURPOSE_AUTHORITY,
+                      "authority")
 
 #: the configured chain of each form type (DOMAIN.md §1.6, §1.8, §1.9)
 CHAINS: dict[str, Chain] = {
@@ -84,6 +93,16 @@ CHAINS: dict[str, Chain] = {
     # half-year and annual reports (DOMAIN §1.3, §1.12): the unit's submission is its step; the purpose
     # authority above it, then the competent authority decide (models.reports)
     FormType.PERIOD_REPORT: Chain((PURPOSE_AUTHORITY, COMPETENT_AUTHORITY), due_days=30, remind_day=21),
+    # the unit's part is the nomination itself; it goes to the purpose authority, which forwards it to the
+    # competent authority (DOMAIN.md §1.10: each stage of the yearly calendar is about a month apart, e.g.
+    # unit 07-31 → authority 08-31), so each step has about a month: 30 days in all, reminder on day 21
+    FormType.AWARD_NOMINATION: Chain((PURPOSE_AUTHORITY, COMPETENT_AUTHORITY), due_days=30, remind_day=21),
+    # the unit files its plan with the purpose authority it names (DOMAIN.md §1.3; 志願服務法 Art.7); no
+    # period is set in law: 30 days as for the other authority steps, reminder on day 21
+    FormType.SERVICE_PLAN: Chain((PLAN_AUTHORITY,), due_days=30, remind_day=21),
+    # an organisation applies to become a unit; the authority it chose (else the competent authority)
+    # decides and creates the unit. No period in the sources: 30 days, reminder on day 21
+    FormType.UNIT_APPLICATION: Chain((APPLICATION_AUTHORITY,), due_days=30, remind_day=21),
 }
 
 
@@ -109,10 +128,13 @@ class ReviewAction(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-def step_node(level: str, node: OrgNode) -> OrgNode:
-    """The organisation node that decides a step of `level` for a form of `node`'s unit."""
+def step_node(level: str, node: OrgNode, authority: OrgNode | None = None) -> OrgNode:
+    """The organisation node that decides a step of `level` for a form of `node`'s unit (a purpose-authority
+    step goes to the `authority` the form names, when it names one)."""
     if level == StepLevel.UNIT:
         return node
+    if level == StepLevel.PURPOSE_AUTHORITY and authority is not None:
+        return authority
     ancestors = list(node.get_ancestors()) if not node.is_root() else []
     if level == StepLevel.PURPOSE_AUTHORITY:
         purposes = [a for a in ancestors if a.kind == OrgKind.PURPOSE_AUTHORITY]
@@ -121,17 +143,27 @@ def step_node(level: str, node: OrgNode) -> OrgNode:
     return ancestors[0] if ancestors else node
 
 
+#: the actions that decide a step: one person takes at most one of them per round of a review
+DECIDING_ACTIONS = (ReviewAction.STEP_APPROVED, ReviewAction.APPROVED, ReviewAction.RETURNED, ReviewAction.REJECTED)
+
+
 class ReviewQuerySet(models.QuerySet):
     def visible_to(self, user, roles=None):
-        return self.filter(scope_q(user, "node", roles=roles))
+        # the form's unit, or the authority it is addressed to (a plan filed with an authority off its branch)
+        return self.filter(scope_q(user, "node", roles=roles) | scope_q(user, "authority", roles=roles))
 
     def waiting_for(self, user):
-        """Reviews in review whose current step the user may decide (their own applications left out)."""
+        """Reviews in review whose current step the user may decide (their own applications, and those
+        where they already decided a step of this round, left out)."""
         waiting = Q(pk__in=[])
         for group, roles in ROLE_GROUPS.items():
             waiting |= Q(current_group=group) & scope_q(user, "current_node", roles=roles)
+        signed = ReviewEvent.objects.filter(review=models.OuterRef("pk"), actor_id=user.pk,
+                                            version__gt=models.OuterRef("round_version"),
+                                            action__in=DECIDING_ACTIONS)
         return (self.filter(waiting, state=ReviewState.IN_REVIEW)
-                .exclude(submitter_id=user.pk).exclude(subject_user_id=user.pk))
+                .exclude(submitter_id=user.pk).exclude(subject_user_id=user.pk)
+                .exclude(models.Exists(signed)))
 
 
 class Review(models.Model):
@@ -148,6 +180,13 @@ class Review(models.Model):
     current_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     current_group = models.CharField(max_length=16, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # the version of the (re)submission that started the current round: the decisions after it are this
+    # round's, and one person takes at most one of them
+    round_version = models.PositiveIntegerField(default=1)
+    # the authority the form is addressed to, when it names one (a service plan's purpose authority):
+    # purpose-authority steps go there, and its officers see the review
+    authority = models.ForeignKey(OrgNode, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("addressed to"))
     submitted_at = models.DateTimeField(_("submitted at"))
     due_on = models.DateField(_("due on"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -189,7 +228,7 @@ class Review(models.Model):
 
     def _point_at_step(self) -> None:
         step = self.chain.steps[self.step]
-        self.current_node = step_node(step.level, self.node)
+        self.current_node = step_node(step.level, self.node, self.authority)
         self.current_group = step.group
 
     def _clear_step(self) -> None:

@@ -138,6 +138,10 @@ def nomination_list(user) -> QuerySet:
     return AwardNomination.objects.visible_to(user).select_related("volunteer", "level__scheme", "unit")
 
 
+def nomination_detail(user, pk) -> AwardNomination:
+    return nomination_list(user).select_related("review__current_node", "created_by").get(pk=pk)
+
+
 def receipt_list(user) -> QuerySet:
     return AwardReceipt.objects.visible_to(user).select_related("volunteer", "level__scheme")
 

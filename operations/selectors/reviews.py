@@ -42,4 +42,13 @@ def subject_link(review: Review) -> tuple[str, str] | None:
     report = getattr(review, "period_report", None)
     if report is not None:
         return ("operations:report_detail", report.pk)
+    nomination = getattr(review, "award_nomination", None)
+    if nomination is not None:
+        return ("operations:award_nomination_detail", nomination.pk)
+    plan = getattr(review, "service_plan", None)
+    if plan is not None:
+        return ("operations:plan_detail", plan.pk)
+    unit_application = getattr(review, "unit_application", None)
+    if unit_application is not None:
+        return ("operations:application_detail", unit_application.pk)
     return None

@@ -1,6 +1,7 @@
 """Award nominations and awards received (獎勵, DOMAIN.md §1.10). A unit nominates a volunteer from the
 eligible list: the hours are computed again at that moment (the volunteer row locked) and kept with the
-working on the nomination; the review chain decides it later. Recording who received a level makes the
+working on the nomination, and the nomination goes on the review chain (the purpose authority, then the
+competent authority; `award_nomination_review_outcome` follows its decisions). Recording who received a level makes the
 eligible list leave them out (once per level per person; a database constraint backs both rules)."""
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ from ..models import (
     AwardLevel,
     AwardNomination,
     AwardReceipt,
+    FormType,
     NominationStatus,
     OrgKind,
     OrgNode,
+    ReviewState,
     Volunteer,
 )
 from ..selectors.hours import explain
 from .audit import audit_record
+from .reviews import review_open
 
 NOMINATE = "operations.awardnomination.change"
 
@@ -74,9 +78,44 @@ def award_nominate(*, actor, level: AwardLevel, volunteer: Volunteer, unit: OrgN
     except IntegrityError:  # another request nominated them a moment ago
         return AwardNomination.objects.get(volunteer=volunteer, level=level,
                                            status__in=[s.value for s in OPEN_NOMINATION])
+    nomination.review = review_open(form_type=FormType.AWARD_NOMINATION, node=unit,
+                                    title=f"{level}：{volunteer.name}", submitter=actor,
+                                    subject_user=volunteer.user)
+    nomination.status = NominationStatus.SUBMITTED
+    nomination.save(update_fields=["review", "status", "updated_at"])
     audit_record(actor=actor, action="created", node=unit, obj=nomination,
                  changes={"level": str(level), "hours": str(working.counted), "cutoff": cutoff.isoformat()})
     return nomination
+
+
+def award_nomination_review_outcome(*, review, actor) -> None:
+    """Called by the review engine inside its transaction. Approved by the competent authority: the
+    nomination is approved (forwarded to the ministry); returned or rejected: so marked. Sent in again
+    after a return: the hours are counted again (the unit may have corrected records) and the nomination
+    is refused again if withdrawn meanwhile or below the level."""
+    nomination = AwardNomination.objects.select_for_update().select_related("level__scheme", "volunteer").get(
+        review=review)
+    old = nomination.status
+    if review.state == ReviewState.IN_REVIEW:
+        if nomination.status != NominationStatus.RETURNED:
+            raise ValidationError(_("This nomination was withdrawn; nominate the person again instead."),
+                                  code="withdrawn")
+        scheme, level = nomination.level.scheme, nomination.level
+        working = explain(nomination.volunteer, start=scheme.counting_starts_on, end=nomination.cutoff,
+                          categories=scheme.unit_categories or None)
+        if working.counted < level.hours:
+            raise ValidationError(_("%(name)s has %(hours)s countable hours; %(level)s needs %(needed)s.")
+                                  % {"name": nomination.volunteer.name, "hours": working.counted,
+                                     "level": level, "needed": level.hours}, code="hours")
+        nomination.hours, nomination.working = working.counted, _working_snapshot(working)
+        nomination.status = NominationStatus.SUBMITTED
+    else:
+        nomination.status = {ReviewState.APPROVED: NominationStatus.APPROVED,
+                             ReviewState.RETURNED: NominationStatus.RETURNED,
+                             ReviewState.REJECTED: NominationStatus.REJECTED}[review.state]
+    nomination.save(update_fields=["status", "hours", "working", "updated_at"])
+    audit_record(actor=actor, action="updated", node=nomination.unit, obj=nomination,
+                 changes={"status": [old, nomination.status]})
 
 
 @transaction.atomic

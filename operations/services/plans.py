@@ -1,5 +1,11 @@
 """Service plans (志願服務計畫, Volunteer Service Act Art.7; DOMAIN.md §1.3): create, edit, file and
-record the result reports. Report due dates are computed by the model (`ServicePlan.report_periods`)."""
+record the result reports. Report due dates are computed by the model (`ServicePlan.report_periods`).
+
+Filing goes through the review chain: a plan set to "submitted" opens a review (unit → the purpose
+authority it names); the authority approves (the plan is filed), returns it with a comment (the unit
+corrects it and submits it again: the same review starts again) or rejects it (returned; a later
+submission opens a new review). An authority officer who records the filing on the plan's own page
+(reference number and date) decides the review at the same time."""
 from __future__ import annotations
 
 import datetime
@@ -10,8 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import AuditAction, FilingStatus, OrgKind, OrgNode, ServicePlan
+from ..models import AuditAction, Decision, FilingStatus, FormType, OrgKind, OrgNode, ReviewState, ServicePlan
 from .audit import audit_record
+from .reviews import AlreadyDecided, may_decide, review_decide, review_open, review_resubmit
 
 PLAN_FIELDS = (
     "title", "purpose_authority", "starts_on", "ends_on", "recruitment", "training", "management",
@@ -108,7 +115,14 @@ def _apply(plan: ServicePlan, fields: dict) -> dict[str, list[str]]:
 def _require_filing_right(actor, plan: ServicePlan, old_status: str | None) -> None:
     if actor is None or plan.filing_status == old_status:
         return
-    if plan.filing_status in AUTHORITY_STATES or old_status in AUTHORITY_STATES:
+    if old_status == FilingStatus.SUBMITTED and plan.review_id and plan.review.state == ReviewState.IN_REVIEW \
+            and plan.filing_status == FilingStatus.DRAFT:
+        raise ValidationError({"filing_status": _("The plan is waiting for the authority's decision; it can go "
+                                                  "back to draft once it is returned.")})
+    # a returned plan is corrected and submitted again by its unit
+    resubmission = old_status == FilingStatus.REJECTED and plan.filing_status in (FilingStatus.SUBMITTED,
+                                                                                  FilingStatus.DRAFT)
+    if plan.filing_status in AUTHORITY_STATES or (old_status in AUTHORITY_STATES and not resubmission):
         if not actor.has_perm("operations.serviceplan.file", plan):
             raise ValidationError(
                 {"filing_status": _("Only an officer of an authority can file or return a plan.")}
@@ -129,6 +143,7 @@ def service_plan_create(*, actor, unit: OrgNode, **fields) -> ServicePlan:
     plan.full_clean(exclude=["certificate"])
     plan.save()
     audit_record(actor=actor, action=AuditAction.CREATED, node=unit, obj=plan)
+    _follow_filing(actor, plan, FilingStatus.DRAFT)
     return plan
 
 
@@ -145,7 +160,60 @@ def service_plan_update(*, actor, plan: ServicePlan, **fields) -> ServicePlan:
     plan.save()
     if changes:
         audit_record(actor=actor, action=AuditAction.UPDATED, node=plan.unit, obj=plan, changes=changes)
+    _follow_filing(actor, plan, old_status)
     return plan
+
+
+def _follow_filing(actor, plan: ServicePlan, old_status: str) -> None:
+    """The review chain follows the filing status set on the plan's page (inside the caller's transaction):
+    submitted → a review opens (or the returned one starts again); filed or returned by an authority
+    officer → that officer decides the review waiting for them."""
+    new_status = plan.filing_status
+    review = plan.review
+    if new_status == old_status:
+        return
+    if new_status == FilingStatus.SUBMITTED:
+        if review is not None and review.state == ReviewState.RETURNED:
+            if review.authority_id != plan.purpose_authority_id:  # the unit chose another authority
+                type(review).objects.filter(pk=review.pk).update(authority=plan.purpose_authority)
+            review_resubmit(actor=actor, review=review, version=review.version, on_behalf=True)
+        elif review is None or review.state != ReviewState.IN_REVIEW:
+            plan.review = review_open(form_type=FormType.SERVICE_PLAN, node=plan.unit, title=plan.title,
+                                      submitter=actor, authority=plan.purpose_authority)
+            plan.save(update_fields=["review", "updated_at"])
+        return
+    if new_status in AUTHORITY_STATES and review is not None and review.state == ReviewState.IN_REVIEW:
+        if actor is None or not may_decide(actor, review):
+            raise ValidationError({"filing_status": _("This plan is waiting in the review chain for somebody else's "
+                                                      "decision (%(node)s).") % {
+                "node": review.current_node.display_name if review.current_node else "—"}})
+        decision = Decision.APPROVE if new_status == FilingStatus.FILED else Decision.RETURN
+        try:
+            review_decide(actor=actor, review=review, decision=decision, version=review.version,
+                          comment="" if decision == Decision.APPROVE else _("Returned on the plan's page."))
+        except AlreadyDecided as exc:
+            raise ValidationError({"filing_status": exc.messages[0]}) from exc
+
+
+def service_plan_review_outcome(*, review, actor) -> None:
+    """Called by the review engine inside its transaction: approved → filed (today, with a platform
+    reference number unless the officer gave the authority's own); returned or rejected → returned;
+    sent in again → submitted."""
+    plan = ServicePlan.objects.select_for_update().select_related("unit").get(review=review)
+    old = plan.filing_status
+    if review.state == ReviewState.APPROVED:
+        plan.filing_status = FilingStatus.FILED
+        plan.filed_on = plan.filed_on or timezone.localdate()
+        if not (plan.filing_reference or "").strip():
+            plan.filing_reference = f"SP{timezone.localdate():%Y}-{review.pk:05d}"
+    elif review.state in (ReviewState.RETURNED, ReviewState.REJECTED):
+        plan.filing_status = FilingStatus.REJECTED
+    else:
+        plan.filing_status = FilingStatus.SUBMITTED
+    if plan.filing_status != old:
+        plan.save(update_fields=["filing_status", "filed_on", "filing_reference", "updated_at"])
+        audit_record(actor=actor, action=AuditAction.UPDATED, node=plan.unit, obj=plan,
+                     changes={"filing_status": [old, plan.filing_status]})
 
 
 @transaction.atomic

@@ -35,8 +35,9 @@ from ..models import (
     RoleGrant,
     User,
 )
-from ..models.reviews import ROLE_GROUPS
+from ..models.reviews import DECIDING_ACTIONS, ROLE_GROUPS
 from ..outbox import enqueue
+from ..selectors.reviews import subject_link
 from .audit import audit_record
 
 #: form type → "module.function" called with (review=…, actor=…) when the review ends or is returned
@@ -45,6 +46,9 @@ OUTCOMES = {
     FormType.PERFORMANCE_CERTIFICATE: "operations.services.certificates.application_review_outcome",
     FormType.HONOR_CARD: "operations.services.certificates.application_review_outcome",
     FormType.PERIOD_REPORT: "operations.services.reports.report_review_outcome",
+    FormType.AWARD_NOMINATION: "operations.services.awards.award_nomination_review_outcome",
+    FormType.SERVICE_PLAN: "operations.services.plans.service_plan_review_outcome",
+    FormType.UNIT_APPLICATION: "operations.services.unit_applications.unit_application_review_outcome",
 }
 
 MAX_COMMENT = 2000
@@ -59,12 +63,34 @@ def _outcome(review: Review, actor) -> None:
     getattr(importlib.import_module(module), name)(review=review, actor=actor)
 
 
+def round_deciders(review: Review) -> dict[int, str]:
+    """Who decided a step in the review's current round: user id → the step's key. One person decides at
+    most one step of a round (a returned form starts a new round)."""
+    return dict(ReviewEvent.objects.filter(review_id=review.pk, version__gt=review.round_version,
+                                           action__in=DECIDING_ACTIONS, actor__isnull=False)
+                .values_list("actor_id", "step_key"))
+
+
+def step_deciders(review: Review) -> set[int]:
+    """The active people holding the current step's role on its node or above it (who may decide it if
+    the form is not theirs and they have not decided another step of this round)."""
+    roles = ROLE_GROUPS.get(review.current_group)
+    if not roles or review.current_node_id is None:
+        return set()
+    node = OrgNode.objects.get(pk=review.current_node_id)
+    nodes = [node.pk, *node.get_ancestors().values_list("pk", flat=True)]
+    return set(RoleGrant.objects.filter(node_id__in=nodes, role__in=roles, user__is_active=True)
+               .values_list("user_id", flat=True))
+
+
 def may_decide(user, review: Review) -> bool:
-    """The user holds the current step's role over the step's organisation node, and neither submitted
-    the form nor is the person it is about."""
+    """The user holds the current step's role over the step's organisation node, neither submitted the
+    form nor is the person it is about, and has not decided another step of this round."""
     if not (user and user.is_authenticated and user.is_active) or review.state != ReviewState.IN_REVIEW:
         return False
     if user.pk in (review.submitter_id, review.subject_user_id):
+        return False
+    if user.pk in round_deciders(review):
         return False
     roles = ROLE_GROUPS.get(review.current_group)
     if not roles or review.current_node_id is None:
@@ -83,13 +109,15 @@ def _event(review: Review, action: str, actor, comment: str = "", step_key: str 
 
 
 def review_open(*, form_type: str, node: OrgNode, title: str, submitter, subject_user=None,
-                now: datetime.datetime | None = None) -> Review:
-    """A new review at the first step of the form type's chain. Call inside the form's own transaction."""
+                now: datetime.datetime | None = None, authority: OrgNode | None = None) -> Review:
+    """A new review at the first step of the form type's chain. Call inside the form's own transaction.
+    `authority`: the authority the form is addressed to (its purpose-authority steps go there)."""
     if form_type not in CHAINS:
         raise ValueError(form_type)
     now = now or timezone.now()
     review = Review(form_type=form_type, node=node, title=title[:200], submitter=submitter,
-                    subject_user=subject_user, submitted_at=now, state=ReviewState.IN_REVIEW, step=0)
+                    subject_user=subject_user, submitted_at=now, state=ReviewState.IN_REVIEW, step=0,
+                    authority=authority)
     review._point_at_step()
     review.due_on = _due(review, now)
     review.save()
@@ -101,9 +129,10 @@ def review_open(*, form_type: str, node: OrgNode, title: str, submitter, subject
 
 
 def review_decide(*, actor, review: Review, decision: str, comment: str = "", version: int,
-                  now: datetime.datetime | None = None) -> Review:
+                  now: datetime.datetime | None = None, system: bool = False) -> Review:
     """Approve the current step, return the form for changes or reject it. `version` is the review's
-    version the reviewer saw; a review that has moved on since raises AlreadyDecided."""
+    version the reviewer saw; a review that has moved on since raises AlreadyDecided. `system` with no
+    actor: the platform itself decides (a form's service acting without a user, e.g. a data import)."""
     comment = (comment or "").strip()
     if decision not in Decision.values:
         raise ValidationError({"decision": _("Choose a decision.")})
@@ -117,9 +146,13 @@ def review_decide(*, actor, review: Review, decision: str, comment: str = "", ve
         if review.version != version or review.state != ReviewState.IN_REVIEW:
             raise AlreadyDecided(_("This form has already been decided at this step; nothing was changed."),
                                  code="stale")
-        if not may_decide(actor, review):
+        if not (system and actor is None) and not may_decide(actor, review):
+            if actor is None:
+                raise PermissionDenied(_("This step is decided by somebody else."))
             if actor.pk in (review.submitter_id, review.subject_user_id):
                 raise PermissionDenied(_("You cannot decide a form you submitted or one about yourself."))
+            if actor.pk in round_deciders(review):
+                raise PermissionDenied(_one_step_message(review, actor))
             raise PermissionDenied(_("This step is decided by somebody else."))
         step = review.current_step
         try:
@@ -151,20 +184,39 @@ def review_decide(*, actor, review: Review, decision: str, comment: str = "", ve
     return review
 
 
+def _one_step_message(review: Review, actor) -> str:
+    """Why `actor` may not decide the current step: they decided another one of this round. When nobody
+    else may decide it, say so (a unit with too few staff for distinct sign-offs)."""
+    signed = round_deciders(review)
+    labels = {step.key: str(step.label) for step in review.chain.steps}
+    message = _("You already decided the step “%(step)s” of this form; each step is decided by a different "
+                "person.") % {"step": labels.get(signed.get(actor.pk, ""), "—")}
+    others = step_deciders(review) - set(signed) - {review.submitter_id, review.subject_user_id}
+    if not others:
+        message += " " + _("Nobody else may decide the step “%(step)s” at %(node)s: %(count)s different people "
+                           "are needed for this form. Ask for the role to be granted to another person.") % {
+            "step": labels.get(review.current_step.key, "—") if review.current_step else "—",
+            "node": review.current_node.display_name if review.current_node else "—",
+            "count": len(review.chain.steps)}
+    return message
+
+
 def review_resubmit(*, actor, review: Review, version: int, comment: str = "",
-                    now: datetime.datetime | None = None) -> Review:
+                    now: datetime.datetime | None = None, on_behalf: bool = False) -> Review:
     """The submitter (or the person the form is about) sends a returned form in again: the chain starts
-    again at its first step, with a new due date."""
+    again at its first step, with a new due date. `on_behalf`: the form's own service checked that the
+    actor may send it in for the submitter (a colleague at the same unit correcting a returned plan)."""
     now = now or timezone.now()
     with transaction.atomic():
         review = Review.objects.select_for_update().get(pk=review.pk)
         if review.version != version or review.state != ReviewState.RETURNED:
             raise AlreadyDecided(_("This form is not waiting for changes any more; nothing was changed."),
                                  code="stale")
-        if actor.pk not in (review.submitter_id, review.subject_user_id):
+        if not on_behalf and actor.pk not in (review.submitter_id, review.subject_user_id):
             raise PermissionDenied(_("Only the person who submitted the form can send it in again."))
         review.resubmit()
         review.version += 1
+        review.round_version = review.version
         review.submitted_at = now
         review.due_on = _due(review, now)
         review.decided_at = None
@@ -184,16 +236,27 @@ def reviewer_addresses(review: Review) -> list[str]:
     roles = ROLE_GROUPS.get(review.current_group)
     if not roles or review.current_node_id is None:
         return []
-    excluded = {review.submitter_id, review.subject_user_id} - {None}
+    # not the submitter, the person the form is about, nor who decided another step of this round
+    excluded = ({review.submitter_id, review.subject_user_id} | set(round_deciders(review))) - {None}
     return sorted(set(RoleGrant.objects.filter(node_id=review.current_node_id, role__in=roles, user__is_active=True)
                       .exclude(user__email="").exclude(user_id__in=excluded)
                       .values_list("user__email", flat=True)))
 
 
-def _submitter_addresses(review: Review) -> list[tuple[str, str]]:
+def _submitter_addresses(review: Review) -> list[tuple[str, str, bool]]:
+    """(address, language, is the person the form is about) of the submitter and that person."""
     people = User.objects.filter(pk__in=[p for p in (review.submitter_id, review.subject_user_id) if p],
                                  is_active=True).exclude(email="")
-    return sorted({(u.email, u.preferred_language) for u in people})
+    return sorted({(u.email, u.preferred_language, u.pk == review.subject_user_id) for u in people})
+
+
+def _submitter_link(review: Review, is_subject: bool) -> str:
+    """The volunteer follows their application in the volunteer zone; staff who submitted a form follow it
+    on the form's back-office page (its review's page when it has none)."""
+    if is_subject:
+        return reverse("volunteer:applications")
+    link = subject_link(review)
+    return reverse(link[0], args=[link[1]]) if link else reverse("operations:review_detail", args=[review.pk])
 
 
 def review_email_send(*, review_id: int, version: int, task=None) -> int:
@@ -215,9 +278,9 @@ def review_email_send(*, review_id: int, version: int, task=None) -> int:
                 sent += send_templated_mail("review_waiting", context, to, task=task,
                                             key=f"review:{review.pk}:{version}:reviewers")
     if event.action != ReviewAction.SUBMITTED or event.actor_id != review.submitter_id:
-        for address, language in _submitter_addresses(review):
+        for address, language, is_subject in _submitter_addresses(review):
             with translation.override(mail_language(language)):
-                context["link"] = site_link(reverse("volunteer:applications"))
+                context["link"] = site_link(_submitter_link(review, is_subject))
                 sent += send_templated_mail("review_update", context, address, language, task=task,
                                             key=f"review:{review.pk}:{version}:{address}")
     return sent

@@ -1,10 +1,15 @@
 """Applications to become a volunteer-using unit (module 2): the public form submits with
-`unit_application_submit` (the applicant gets the reference number by e-mail); an authority officer in
-scope approves or rejects.
+`unit_application_submit` (the applicant gets the reference number by e-mail) and opens the application's
+review in the review chain, waiting for the authority the applicant chose (the competent authority when
+they chose none); an authority officer in scope approves or rejects, on the application's page (where the
+purpose authority and the unit's code are chosen) or on the review's page.
 
 Approving creates the unit under the chosen purpose authority, its first administrator account (a
-RoleGrant unit_admin) and e-mails that person a link to set their password. Rejecting needs a reason and
-e-mails the applicant. Both are audited; every e-mail goes through the outbox and Celery after the commit."""
+RoleGrant unit_admin) and e-mails that person a link to set their password — once, whichever page
+decides. Rejecting needs a reason and e-mails the applicant. An application is not returned for changes:
+the applicant has no account to send it in again with, so it is rejected with the reason and they apply
+again with the corrections. All is audited; every e-mail goes through the outbox and Celery after the
+commit."""
 from __future__ import annotations
 
 import logging
@@ -24,9 +29,12 @@ from ..mail import send_templated_mail
 from ..models import (
     ApplicationStatus,
     AuditAction,
+    Decision,
+    FormType,
     OrgKind,
     OrgNode,
     RegistrationType,
+    ReviewState,
     Role,
     UnitApplication,
     User,
@@ -36,6 +44,7 @@ from ..roles import AUTHORITIES
 from .audit import audit_record
 from .organisations import orgnode_create
 from .people import grant_create
+from .reviews import AlreadyDecided, review_decide, review_open
 from .teams import new_team_code
 
 logger = logging.getLogger(__name__)
@@ -84,6 +93,12 @@ def unit_application_submit(*, submission_key: str | None = None, **fields) -> U
         if submission_key:  # the same form arrived twice at the same moment
             return UnitApplication.objects.get(submission_key=submission_key)
         raise
+    node = application.purpose_authority or OrgNode.get_first_root_node()
+    if node is not None:  # (an organisation tree exists to review it in)
+        application.review = review_open(form_type=FormType.UNIT_APPLICATION, node=node, submitter=None,
+                                         title=f"{application.reference} {application.organisation_name}",
+                                         authority=application.purpose_authority)
+        application.save(update_fields=["review"])
     enqueue("operations.tasks.send_unit_application_received_email", application.pk)
     return application
 
@@ -131,10 +146,33 @@ def _admin_account(application: UnitApplication) -> tuple[User, bool]:
     return user, True
 
 
+def _decide_review(actor, application: UnitApplication, decision: str, comment: str = "") -> None:
+    """Record the decision taken on the application's page in its review (the same transaction): the
+    review's rules apply (the step's decider, nobody twice)."""
+    review = application.review
+    if review is None or review.state != ReviewState.IN_REVIEW:
+        return  # an application from before the review chain
+    try:
+        review_decide(actor=actor, review=review, decision=decision, comment=comment, version=review.version,
+                      system=actor is None)
+    except AlreadyDecided as exc:
+        raise ValidationError(exc.messages[0], code="decided") from exc
+    except PermissionDenied as exc:
+        raise ValidationError(str(exc), code="decider") from exc
+
+
 @transaction.atomic
 def unit_application_approve(*, actor, application: UnitApplication, purpose_authority: OrgNode,
                              code: str = "") -> UnitApplication:
     application = _load_pending(actor, application)
+    application = _approve(actor, application, purpose_authority, code)
+    _decide_review(actor, application, Decision.APPROVE)
+    return application
+
+
+def _approve(actor, application: UnitApplication, purpose_authority: OrgNode, code: str = "") -> UnitApplication:
+    """The effects of the approval (the application row locked by the caller): the unit, its
+    administrator's account and grant, the welcome mail."""
     if purpose_authority.kind not in (OrgKind.PURPOSE_AUTHORITY, OrgKind.COMPETENT_AUTHORITY):
         raise ValidationError({"purpose_authority": _("Choose a purpose authority.")})
     if not purpose_authority.is_active:
@@ -180,6 +218,12 @@ def unit_application_reject(*, actor, application: UnitApplication, reason: str)
     if len(reason) < 5:
         raise ValidationError({"reason": _("Explain the reason for rejecting (at least 5 characters); the applicant reads it.")})
     application = _load_pending(actor, application)
+    _reject(actor, application, reason)
+    _decide_review(actor, application, Decision.REJECT, reason)
+    return application
+
+
+def _reject(actor, application: UnitApplication, reason: str) -> None:
     application.status = ApplicationStatus.REJECTED
     application.decision_reason = reason
     application.decided_by = actor
@@ -190,7 +234,32 @@ def unit_application_reject(*, actor, application: UnitApplication, reason: str)
         reason=reason[:255], changes={"status": [ApplicationStatus.PENDING, ApplicationStatus.REJECTED]},
     )
     enqueue("operations.tasks.send_unit_application_decision_email", application.pk, "rejected")
-    return application
+
+
+def unit_application_review_outcome(*, review, actor) -> None:
+    """Called by the review engine inside its transaction, when the application is decided on the review's
+    page (a decision taken on the application's page has already done its effects: nothing happens twice).
+    Approved: the unit is created under the authority the applicant chose (no choice: refused, choose it on
+    the application's page). Rejected: the comment is the reason the applicant receives. Returned: refused
+    (the applicant has no account to send it in again)."""
+    application = UnitApplication.objects.select_for_update().get(review=review)
+    if application.status != ApplicationStatus.PENDING:
+        return
+    if review.state == ReviewState.APPROVED:
+        if application.purpose_authority is None:
+            raise ValidationError(_("The applicant chose no purpose authority: approve the application on its "
+                                    "own page, where the authority is chosen."), code="authority")
+        _approve(actor, application, application.purpose_authority)
+    elif review.state == ReviewState.REJECTED:
+        reason = review.events.order_by("-version").values_list("comment", flat=True).first() or ""
+        if len(reason.strip()) < 5:
+            raise ValidationError({"comment": _("Explain the reason for rejecting (at least 5 characters); the "
+                                                "applicant reads it.")})
+        _reject(actor, application, reason.strip())
+    elif review.state == ReviewState.RETURNED:
+        raise ValidationError(_("An application to become a unit is not returned for changes: the applicant has no "
+                                "account to send it in again. Reject it with the reason; they apply again with "
+                                "the corrections."), code="no_return")
 
 
 # --- E-mail -----------------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ class HourRecordTable(tables.Table):
 class NominationTable(tables.Table):
     volunteer = tables.Column(verbose_name=_("Volunteer"), accessor="volunteer__name", order_by=("volunteer__name",),
                               linkify=lambda record: reverse("operations:hours_working", args=[record.volunteer_id]))
-    level = tables.Column(verbose_name=_("Award"), order_by=("level__scheme__code", "level__rank"))
+    level = tables.Column(verbose_name=_("Award"), order_by=("level__scheme__code", "level__rank"),
+                          linkify=lambda record: reverse("operations:award_nomination_detail", args=[record.pk]))
     year = tables.Column(verbose_name=_("Year"))
     hours = tables.Column(verbose_name=_("Countable hours"))
     cutoff = tables.DateColumn(verbose_name=_("Hours counted up to"), format="Y-m-d")

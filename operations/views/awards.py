@@ -24,6 +24,7 @@ from ..forms.hours import EligibleForm, NominateForm, ReceiptForm, RecognitionFo
 from ..selectors import awards as sel
 from ..selectors.hours import explain
 from ..selectors.people import volunteer_detail
+from ..selectors.reviews import review_history
 from ..services import awards as svc
 from ..tables.hours import NominationTable
 from .base import SingleTableMixin, StaffRequiredMixin, client_ip, saved_by_service, scoped_or_404
@@ -176,6 +177,23 @@ class NominationListView(AwardsNavMixin, StaffRequiredMixin, ExportMixin, Single
 
     def get_queryset(self):
         return sel.nomination_list(self.request.user)
+
+
+class NominationDetailView(AwardsNavMixin, StaffRequiredMixin, TemplateView):
+    """A nomination: the hours as counted, where its review stands, and the review's history."""
+
+    template_name = "operations/awards/nomination_detail.html"
+    module = MODULE
+    object_selector = sel.nomination_detail
+    object_name = "nomination"
+    permission = "operations.awardnomination.view"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        review = self.nomination.review
+        context.update(review=review, history=review_history(review) if review else [],
+                       steps=review.chain.steps if review else (), today=timezone.localdate())
+        return context
 
 
 class RecognitionView(AwardsNavMixin, StaffRequiredMixin, TemplateView):

@@ -16,6 +16,7 @@ from ..models import FilingStatus, OrgKind, OrgNode, ServicePlan
 from ..selectors.audit import object_history
 from ..selectors.organisations import NODE_CHOICE_FIELDS, unit_choices_for, unit_detail
 from ..selectors.plans import authority_choices, plan_detail, plan_list, plans_due
+from ..selectors.reviews import review_history
 from ..services.plans import service_plan_create, service_plan_record_report, service_plan_update
 from ..tables.plans import ServicePlanTable
 from .base import SingleTableMixin, StaffRequiredMixin, add_service_errors
@@ -156,6 +157,8 @@ class PlanDetailView(StaffRequiredMixin, FormView):
             ],
             can_change=self.request.user.has_perm("operations.serviceplan.change", plan),
             history=object_history(plan, limit=10),
+            review=plan.review, review_events=review_history(plan.review) if plan.review_id else [],
+            today=today,
         )
         return context
 

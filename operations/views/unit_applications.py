@@ -17,6 +17,7 @@ from ..filters.unit_applications import UnitApplicationFilter
 from ..forms.unit_applications import ApproveApplicationForm, RejectApplicationForm
 from ..models import ApplicationStatus
 from ..selectors.plans import authority_choices
+from ..selectors.reviews import review_history
 from ..selectors.unit_applications import application_detail, application_list, unit_admin_grant
 from ..services.unit_applications import (
     unit_application_approve,
@@ -78,6 +79,7 @@ class ApplicationDetailView(_ReviewerMixin, FormView):
             application=self.application,
             can_review=self.request.user.has_perm("operations.unitapplication.review", self.application),
             admin_grant=admin,
+            review_events=review_history(self.application.review) if self.application.review_id else [],
         )
         return context
 

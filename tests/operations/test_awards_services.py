@@ -108,7 +108,7 @@ def test_nominate_checks_hours_again_and_decides_once(org, scheme):
     with pytest.raises(PermissionDenied):
         svc.award_nominate(actor=fresh(org.admin_b), level=bronze, volunteer=org.vol_a, unit=org.unit_a, year=2025)
     row = sel.eligible_list(fresh(org.admin_a), bronze, year=2025).rows[0]
-    assert row.nomination == "nominated"
+    assert row.nomination == "submitted"  # a nomination goes straight onto the review chain
 
 
 def test_wmg_recognitions(org):

@@ -103,13 +103,21 @@ def test_performance_certificate_three_signoffs_then_issued_with_a_text_pdf(org,
         svc.application_create(actor=org.admin_b, volunteer=trained, kind=PERF, unit=org.unit_b, today=D(2025, 6, 1))
     review = application.review
     assert review.chain.due_days == 7
-    for step in ("case_officer", "supervisor", "unit_head"):
+    # three distinct sign-offs: one person decides at most one step of the review
+    supervisor, head = UserFactory(username="supervisor_a"), UserFactory(username="head_a")
+    for step, decider in (("case_officer", officer_a), ("supervisor", supervisor), ("unit_head", head)):
         review = Review.objects.get(pk=review.pk)
         assert review.current_step.key == step
         with pytest.raises(PermissionDenied):
             reviews.review_decide(actor=fresh(org.admin_a), review=review, decision=Decision.APPROVE,
                                   version=review.version)
-        reviews.review_decide(actor=fresh(officer_a), review=review, decision=Decision.APPROVE, version=review.version)
+        if step != "case_officer":
+            with pytest.raises(PermissionDenied) as refused:
+                reviews.review_decide(actor=fresh(officer_a), review=review, decision=Decision.APPROVE,
+                                      version=review.version)
+            assert "different person" in str(refused.value) or "不同的人" in str(refused.value)
+        RoleGrant.objects.get_or_create(user=decider, node=org.unit_a, role=Role.UNIT_ADMIN)
+        reviews.review_decide(actor=fresh(decider), review=review, decision=Decision.APPROVE, version=review.version)
     application.refresh_from_db()
     assert application.status == CertificateStatus.ISSUED and sel.NUMBER_RE.match(application.number)
     assert sel.verify(application.number) == application

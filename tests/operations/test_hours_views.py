@@ -44,6 +44,10 @@ def hours_matrix_objects(o):
     o.hours_in = record(o.vol_sub_a, o.unit_a)
     o.hours_out = record(o.vol_c, o.unit_c)
     o.award_level = AwardLevel.objects.get(scheme__code="national", code="bronze")
+    o.nomination_in, o.nomination_out = (
+        AwardNomination.objects.create(volunteer=volunteer, level=o.award_level, unit=unit, year=2025,
+                                       hours=Decimal("3000"), cutoff=D(2024, 12, 31))
+        for volunteer, unit in ((o.vol_sub_a, o.unit_a), (o.vol_c, o.unit_c)))
     return o
 
 

@@ -269,6 +269,7 @@ MATRIX: dict[str, Spec] = {
                                                     "volunteer": (o.vol_sub_a if inside else o.vol_c).pk},
                           verb=UNIT_MGR, verb_first=True, post=True),
     "award_nominations": Spec(verb=UNIT_MGR),
+    "award_nomination_detail": Spec(kwargs=_pk("nomination_in", "nomination_out"), level="unit", verb=UNIT_MGR),
     "award_nomination_export": Spec(kwargs=_fmt(), verb=UNIT_MGR),
     "award_recognitions": Spec(verb=UNIT_MGR),
     "award_recognition_export": Spec(kwargs=_fmt(), verb=UNIT_MGR),

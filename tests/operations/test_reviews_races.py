@@ -59,3 +59,71 @@ def test_approve_and_reject_at_once_leave_one_outcome(org):
     review.refresh_from_db()
     assert review.version == 2 and ReviewEvent.objects.filter(review=review).count() == 2
     assert review.state in (ReviewState.IN_REVIEW, ReviewState.REJECTED)
+
+
+def test_one_person_cannot_decide_two_steps_at_once(org):
+    """The same officer sends the first step's approval and, from another page, the next step's at the same
+    moment: whichever order the row lock gives them, they decide one step and the other is refused."""
+    from django.core.exceptions import PermissionDenied
+
+    from operations.models import AwardLevel, AwardScheme, UnitCategory
+    from operations.services import awards
+
+    from .test_awards_services import hours
+
+    scheme = AwardScheme.objects.create(code="race-sports", name="體育志工獎", authority="體育署",
+                                        unit_categories=[UnitCategory.SPORTS])
+    level = AwardLevel.objects.create(scheme=scheme, code="bronze", name="銅", hours=100, rank=1)
+    hours(org, org.vol_a, org.unit_a, "100")
+    nomination = awards.award_nominate(actor=fresh(org.admin_a), level=level, volunteer=org.vol_a, unit=org.unit_a,
+                                       year=2025)
+    review = Review.objects.get(pk=nomination.review_id)
+
+    def approve(version):
+        return lambda: svc.review_decide(actor=fresh(org.officer_root), review=review, decision=Decision.APPROVE,
+                                         version=version)
+
+    errors = race([approve(1), approve(2)])
+    assert len(errors) == 1 and isinstance(errors[0], (svc.AlreadyDecided, PermissionDenied))
+    review.refresh_from_db()
+    assert (review.state, review.step, review.version) == (ReviewState.IN_REVIEW, 1, 2)
+    assert ReviewEvent.objects.filter(review=review, actor=org.officer_root).count() == 1
+
+
+def test_the_second_step_waits_for_the_first_and_is_refused(org):
+    """The first step's decision holds the review's row until it commits; the same person's decision of the
+    next step, sent meanwhile, waits for the lock, reads the committed first step and is refused."""
+    import threading
+    import time
+
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+
+    from operations.models import AwardLevel, AwardScheme, UnitCategory
+    from operations.services import awards
+
+    from .test_awards_services import hours
+
+    scheme = AwardScheme.objects.create(code="race-sports-2", name="體育志工獎", authority="體育署",
+                                        unit_categories=[UnitCategory.SPORTS])
+    level = AwardLevel.objects.create(scheme=scheme, code="bronze", name="銅", hours=100, rank=1)
+    hours(org, org.vol_a, org.unit_a, "100")
+    nomination = awards.award_nominate(actor=fresh(org.admin_a), level=level, volunteer=org.vol_a, unit=org.unit_a,
+                                       year=2025)
+    review = Review.objects.get(pk=nomination.review_id)
+    holding = threading.Event()
+
+    def first():
+        with transaction.atomic():
+            svc.review_decide(actor=fresh(org.officer_root), review=review, decision=Decision.APPROVE, version=1)
+            holding.set()
+            time.sleep(0.5)
+
+    def second():
+        holding.wait(5)
+        svc.review_decide(actor=fresh(org.officer_root), review=review, decision=Decision.APPROVE, version=2)
+
+    errors = race([first, second])
+    assert len(errors) == 1 and isinstance(errors[0], PermissionDenied)
+    review.refresh_from_db()
+    assert (review.state, review.step, review.version) == (ReviewState.IN_REVIEW, 1, 2)

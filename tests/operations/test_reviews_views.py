@@ -142,19 +142,41 @@ def test_volunteer_zone_applies_follows_and_downloads(org, client, language, off
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     application = CertificateApplication.objects.get()
     assert application.applied_by == user and application.review.subject_user == user
-    # the volunteer never decides it; three sign-offs by the unit
-    from operations.models import Decision
+    # the volunteer never decides it; three sign-offs by three people of the unit (one person, one step)
+    from operations.models import Decision, Role, RoleGrant
     from operations.services import reviews
 
-    for _step in range(3):
+    head = UserFactory(username="unit_head_a")
+    RoleGrant.objects.create(user=head, node=org.unit_a, role=Role.UNIT_ADMIN)
+    for decider in (officer_a, org.admin_a, head):
         review = Review.objects.get(pk=application.review_id)
-        reviews.review_decide(actor=officer_a, review=review, decision=Decision.APPROVE, version=review.version)
+        reviews.review_decide(actor=decider, review=review, decision=Decision.APPROVE, version=review.version)
     application.refresh_from_db()
     pdf = client.get(reverse("volunteer:my_certificate_pdf", args=[application.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     other = _volunteer_account(org.vol_b)
     client.force_login(other)
     assert client.get(reverse("volunteer:my_certificate_pdf", args=[application.pk])).status_code == 404
+
+
+def test_the_review_page_says_why_a_second_step_is_not_yours(org, login, officer_a):
+    batch = records.batch_create(actor=org.admin_a, unit=org.unit_a, volunteers=[ready(org.vol_a)])
+    from operations.models import Decision
+    from operations.services import reviews
+
+    reviews.review_decide(actor=officer_a, review=batch.review, decision=Decision.APPROVE, version=1)
+    # officer A is not an authority: make them one too, so only "one person, one step" stops them
+    from operations.models import Role, RoleGrant
+
+    RoleGrant.objects.create(user=officer_a, node=org.wmg, role=Role.AUTHORITY_OFFICER)
+    page = login(officer_a).get(f"/en/backoffice/reviews/{batch.review.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and page.context["decide_form"] is None
+    assert "You decided the step “Case officer” of this form" in html
+    refused = login(officer_a).post(f"/backoffice/reviews/{batch.review.pk}/",
+                                    {"action": "decide", "decision": "approve", "comment": "", "version": 2})
+    assert "不同的人" in refused.content.decode()
+    assert Review.objects.get(pk=batch.review.pk).version == 2  # nothing decided
 
 
 def test_photo_upload_in_the_volunteer_zone(org, client):
