@@ -112,3 +112,6 @@ __all__ += ["PrivacyRequest", "PrivacyRequestKind", "PrivacyRequestStatus"]
 from .api_tokens import ApiToken  # noqa: E402
 
 __all__ += ["ApiToken"]
+from .accounts import RecoveryCode  # noqa: E402
+
+__all__ += ["RecoveryCode"]
