@@ -49,6 +49,14 @@ class OrgNodeCreateForm(forms.Form):
         return data
 
 
+class OrgRootCreateForm(forms.Form):
+    """A new top-level competent authority (系統管理 › 組織, system administrators)."""
+
+    code = forms.SlugField(label=_("Code"), max_length=64, help_text=_("A stable short code (letters, digits, -)."))
+    name = forms.CharField(label=_("Name (Chinese)"), max_length=200)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
+
+
 class OrgNodeRenameForm(forms.Form):
     name = forms.CharField(label=_("Name (Chinese)"), max_length=200)
     name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
