@@ -27,7 +27,7 @@ def hash_existing_codes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("operations", "0025_code_table_active"),
+        ("operations", "0028_service_category_city_tables"),
         ("otp_static", "0003_add_timestamps"),
     ]
 

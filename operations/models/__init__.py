@@ -115,3 +115,6 @@ __all__ += ["ApiToken"]
 from .accounts import RecoveryCode  # noqa: E402
 
 __all__ += ["RecoveryCode"]
+from .codes import CityArea, ServiceCategory  # noqa: E402
+
+__all__ += ["CityArea", "ServiceCategory"]

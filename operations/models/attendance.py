@@ -10,7 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .organisations import OrgNode, UnitCategory
+from .code_values import service_category_choices
+from .organisations import OrgNode
 from .recruitment import POSITION_SCOPE, ScopedQuerySet
 
 
@@ -120,7 +121,7 @@ class ServiceRecord(models.Model):
         Attendance, on_delete=models.SET_NULL, null=True, blank=True, related_name="service_record"
     )
     date = models.DateField(_("date"), db_index=True)
-    category = models.CharField(_("service category"), max_length=32, choices=UnitCategory.choices, blank=True)
+    category = models.CharField(_("service category"), max_length=32, choices=service_category_choices, blank=True)
     content = models.CharField(_("service content"), max_length=255)
     minutes = models.PositiveIntegerField(_("actual minutes"))
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)

@@ -31,7 +31,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from ..models import CourseKind, OrgNode, ServiceRecord, TrainingCertificate, UnitCategory, Volunteer
+from ..models import CourseKind, OrgNode, ServiceRecord, TrainingCertificate, Volunteer
+from .codes import service_category_label
 
 COUNTED = "counted"
 MISUSE = "misuse"
@@ -304,7 +305,7 @@ class RecordLine:
 
     @property
     def category_label(self) -> str:
-        return str(UnitCategory(self.category).label) if self.category in UnitCategory.values else ""
+        return service_category_label(self.category)
 
 
 @dataclass
