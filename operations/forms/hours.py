@@ -11,7 +11,7 @@ from volunteer_site.params import BoundedIntegerField, BoundedModelChoiceField
 
 from ..identity import normalize_id_number
 from ..models import MAX_HOURS_PER_DAY, OrgNode
-from ..selectors.codes import offered_service_category_choices
+from ..selectors.codes import offered_service_category_choices, service_category_choices
 from .base import DATE, SpreadsheetImportForm
 
 HOURS_HELP = _("Actual service time, travel to and from excluded; in steps of 0.5, at most 24.")
@@ -70,6 +70,13 @@ class HourCorrectForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the correction"), max_length=255,
                              widget=forms.Textarea(attrs={"rows": 2}))
     version = BoundedIntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # a record whose category was retired since keeps it (the initial value is the record's)
+        current = self.initial.get("category")
+        if current:
+            self.fields["category"].choices = service_category_choices(active_only=True, keep=[current])
 
     def clean_date(self):
         return _date_bounds(self.cleaned_data["date"])
