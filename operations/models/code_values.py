@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils.translation import get_language
 from volunteer_site.cache_versions import bump_version, current_version
@@ -53,28 +54,45 @@ def _constants(table: str) -> dict[str, CodeRow]:
 
 
 def _load() -> dict[str, dict[str, CodeRow]] | None:
+    """Both tables in one query."""
     from django.apps import apps
+    from django.db.models import BooleanField, CharField, F, Value
 
-    tables = {}
-    for table, name in (("categories", "ServiceCategory"), ("cities", "CityArea")):
-        model = apps.get_model("operations", name)
-        fields = ["code", "name", "name_en", "order", "is_active"] + (["hosting"] if name == "CityArea" else [])
-        try:
-            rows = {values[0]: CodeRow(*values) for values in
-                    model._base_manager.order_by("order", "code").values_list(*fields)}
-        except DatabaseError:  # the table does not exist yet (checks before `migrate`): not kept
-            return None
-        except RuntimeError:  # no database access here (a form class made at import under pytest): not kept
-            return None
-        tables[table] = rows or _constants(table)
-    return tables
+    categories = (apps.get_model("operations", "ServiceCategory")._base_manager
+                  .annotate(table=Value("categories", output_field=CharField()),
+                            is_host=Value(False, output_field=BooleanField()))
+                  .values_list("table", "code", "name", "name_en", "order", "is_active", "is_host"))
+    cities = (apps.get_model("operations", "CityArea")._base_manager
+              .annotate(table=Value("cities", output_field=CharField()), is_host=F("hosting"))
+              .values_list("table", "code", "name", "name_en", "order", "is_active", "is_host"))
+    try:
+        rows = sorted(categories.union(cities, all=True), key=lambda r: (r[0], r[4], r[1]))
+    except DatabaseError:  # the table does not exist yet (checks before `migrate`): not kept
+        return None
+    except RuntimeError:  # no database access here (a form class made at import under pytest): not kept
+        return None
+    tables: dict[str, dict[str, CodeRow]] = {"categories": {}, "cities": {}}
+    for table, *values in rows:
+        tables[table][values[0]] = CodeRow(*values)
+    return {table: rows or _constants(table) for table, rows in tables.items()}
+
+
+def _version() -> int:
+    """The tables' version; when the cache has lost it (emptied), this process's copy stands for it again rather
+    than every process reading the tables anew."""
+    version = cache.get(CODE_TABLES_VERSION_KEY)
+    if version is None:
+        if _state["version"] is not None:
+            cache.add(CODE_TABLES_VERSION_KEY, _state["version"], None)
+        return current_version(CODE_TABLES_VERSION_KEY)
+    return version
 
 
 def _tables() -> dict[str, dict[str, CodeRow]]:
     now = time.monotonic()
     if _state["tables"] is not None and now - _state["checked"] < LOCAL_SECONDS:
         return _state["tables"]
-    version = current_version(CODE_TABLES_VERSION_KEY)
+    version = _version()
     if _state["tables"] is None or version != _state["version"]:
         tables = _load()
         if tables is None:
