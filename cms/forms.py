@@ -34,6 +34,14 @@ def _sniff(upload) -> str:
     return ""
 
 
+def _category_choices():
+    return [("", "---------"), *unit_category_choices()]  # read when the form is shown: the code table
+
+
+def _city_choices():
+    return [("", "---------"), *city_choices()]
+
+
 class AuthorityChoiceField(BoundedModelChoiceField):
     """An organisation picked by its name in the visitor's language."""
 
@@ -45,7 +53,7 @@ class UnitApplicationForm(forms.Form):
     submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     organisation_name = forms.CharField(label=_("Organisation name"), max_length=200)
     organisation_name_en = forms.CharField(label=_("Organisation name in English"), max_length=200, required=False)
-    category = forms.ChoiceField(label=_("Category"), choices=[("", "---------"), *unit_category_choices()])
+    category = forms.ChoiceField(label=_("Category"), choices=_category_choices)
     registration_type = forms.ChoiceField(label=_("Registration type"), choices=[("", "---------"), *registration_type_choices()])
     registration_number = forms.CharField(
         label=_("Registration certificate number"), max_length=64, required=False,
@@ -55,7 +63,7 @@ class UnitApplicationForm(forms.Form):
         label=_("Purpose authority"), queryset=purpose_authorities().order_by("path"), required=False,
         help_text=_("The authority responsible for your field of service. Leave empty if you are not sure."),
     )
-    city = forms.ChoiceField(label=_("City"), choices=[("", "---------"), *city_choices()],
+    city = forms.ChoiceField(label=_("City"), choices=_city_choices,
                              initial="taipei")
     district = forms.CharField(label=_("District"), max_length=32, required=False)
     address = forms.CharField(label=_("Address"), max_length=255)

@@ -11,11 +11,16 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from operations.selectors.public import HOST_CITIES as HOSTING
+from operations.selectors.public import host_cities
 from operations.selectors.recruitment import city_order, recruitment_status, venues_by_city
 
 CO_HOSTING = ("taoyuan", "hsinchu_city", "hsinchu_county", "yilan")
-WMG_CITIES = HOSTING + CO_HOSTING
+
+
+def wmg_cities() -> tuple[str, ...]:
+    """The host cities (the city table's `hosting` flag, 系統管理 › 代碼表), then the co-hosting ones."""
+    hosting = host_cities()
+    return hosting + tuple(code for code in CO_HOSTING if code not in hosting)
 
 # Schematic outlines of northern and central Taiwan (north up, 600-unit-wide view box), a label anchor and,
 # for a city too small to hold its name, a label placed beside it. Drawing order matters: Taipei sits
@@ -80,12 +85,13 @@ def build_map(*, campaign_code: str) -> tuple[list[MapCity], object]:
     """The cities with venues in the campaign (one query) and their recruitment figures (cached selector),
     in drawing order; a city without a schematic shape is listed but not drawn."""
     venues = list(venues_by_city(campaign_code=campaign_code))
-    codes = sorted({v.city for v in venues if v.city}, key=city_order) or list(WMG_CITIES)
+    codes = sorted({v.city for v in venues if v.city}, key=city_order) or list(wmg_cities())
     status = recruitment_status(campaign_code=campaign_code, cities=codes)
+    hosting = host_cities()
     cities = {}
     for row in status.cities:
         points, (x, y) = SHAPES.get(row.city, ("", (0, 0)))
-        cities[row.city] = MapCity(row.city, row.label, row.city in HOSTING, points, x, y, progress=row.progress)
+        cities[row.city] = MapCity(row.city, row.label, row.city in hosting, points, x, y, progress=row.progress)
     for venue in venues:
         if venue.city in cities:
             cities[venue.city].venues.append(venue)

@@ -82,8 +82,12 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     # organisation tree (系統管理 › 組織): create, rename, move and close purpose authorities and units in one's subtree;
     # code tables (系統管理 › 代碼表): platform-wide, so system administrators only
     "operations.orgnode.manage_tree": AUTHORITIES,
+    # a new top-level (competent) authority: outside every subtree, so system administrators only
+    "operations.orgnode.create_root": SYSTEM_ADMINS,
     "operations.language.change": SYSTEM_ADMINS,
     "operations.skill.change": SYSTEM_ADMINS,
+    "operations.servicecategory.change": SYSTEM_ADMINS,
+    "operations.cityarea.change": SYSTEM_ADMINS,
 }
 
 

@@ -171,7 +171,28 @@ def bounded_formfield(db_field, **kwargs):
 
 class BoundedModelForm(forms.ModelForm):
     """The base of our ModelForms: every generated field bounded (see bounded_formfield), whether or not
-    the subclass writes its own `Meta`."""
+    the subclass writes its own `Meta`. A field whose model field takes its choices from a code table (a callable
+    `choices(active_only=…, keep=…)`, e.g. the service categories and cities) offers the table's active values
+    when the form is made, plus the value the edited object already has."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.core.exceptions import FieldDoesNotExist
+        from django.utils.choices import CallableChoiceIterator
+
+        for name, field in self.fields.items():
+            try:
+                choices = getattr(self._meta.model._meta.get_field(name), "_choices", None)
+            except FieldDoesNotExist:
+                continue
+            if not (isinstance(choices, CallableChoiceIterator) and isinstance(field, forms.ChoiceField)):
+                continue
+            current = getattr(self.instance, name, None) if self.instance.pk else None
+            try:
+                values = choices.func(active_only=True, keep=[current] if current else [])
+            except TypeError:  # a plain callable
+                values = choices.func()
+            field.choices = ([] if field.required else [("", "---------")]) + list(values)
 
     def __init_subclass__(cls, **kwargs):
         meta = cls.__dict__.get("Meta")

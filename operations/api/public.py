@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from volunteer_site.params import clean_text
 
 from ..models import City
+from ..selectors.codes import city_choices
 from ..selectors.public import public_figures_json, public_venues_json
 from .serializers import ErrorSerializer, RecruitmentStatusSerializer, VenuesByCitySerializer
 
@@ -58,7 +59,7 @@ class PublicAPIView(APIView):
     def get(self, request):
         campaign = clean_text(request.query_params.get("campaign"), max_length=50) or DEFAULT_CAMPAIGN
         city = request.query_params.get("city") or None
-        if city is not None and city not in City.values:
+        if city is not None and city not in dict(city_choices()):
             raise ParseError(_("Unknown city."))
         lang = request.query_params.get("lang") or get_language() or "zh-hant"
         language = "en" if lang.startswith("en") else "zh-hant"

@@ -12,8 +12,8 @@ from ..models import (
     OrgKind,
     OrgNode,
     ServiceRecord,
-    UnitCategory,
 )
+from ..selectors.codes import service_category_choices
 from .base import DATE, SEARCH, FilterSet
 
 
@@ -33,7 +33,7 @@ class HourRecordFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Volunteer"), field_name="volunteer__name", lookup_expr="icontains",
                                   max_length=100, widget=forms.TextInput(attrs={**SEARCH, "placeholder": _("Name")}))
     unit = BoundedModelChoiceFilter(label=_("Unit"), queryset=_units, method="filter_unit")
-    category = django_filters.ChoiceFilter(label=_("Service category"), choices=UnitCategory.choices)
+    category = django_filters.ChoiceFilter(label=_("Service category"), choices=service_category_choices)
     source = django_filters.ChoiceFilter(label=_("Source"), choices=HourSource.choices)
     date_from = django_filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte", widget=DATE)
     date_to = django_filters.DateFilter(label=_("To"), field_name="date", lookup_expr="lte", widget=DATE)

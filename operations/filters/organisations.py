@@ -6,18 +6,17 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ..models import (
-    City,
     OrgNode,
-    UnitCategory,
 )
+from ..selectors.codes import city_choices, service_category_choices
 from .base import SEARCH, FilterSet
 
 
 class UnitFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search",
                                   widget=forms.TextInput(attrs={**SEARCH, "placeholder": _("Unit name or code")}))
-    category = django_filters.ChoiceFilter(label=_("Category"), choices=UnitCategory.choices)
-    city = django_filters.ChoiceFilter(label=_("City"), choices=City.choices)
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=service_category_choices)
+    city = django_filters.ChoiceFilter(label=_("City"), choices=city_choices)
 
     class Meta:
         model = OrgNode

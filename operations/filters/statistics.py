@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from volunteer_site.params import DATE_MAX, DATE_MIN, BoundedModelChoiceField
 
-from ..models import Campaign, OrgNode, UnitCategory
+from ..models import Campaign, OrgNode
+from ..selectors.codes import service_category_choices
 from ..widgets import fast_selects
 from .base import DATE
 
@@ -48,11 +49,15 @@ class PeriodForm(forms.Form):
         return data
 
 
+def _category_choices():
+    return [("", _("All categories")), *service_category_choices()]
+
+
 class StatisticsForm(PeriodForm):
     node = BoundedModelChoiceField(label=_("Organisation"), queryset=OrgNode.objects.none(), required=False,
                                    empty_label=_("All of my part of the tree"))
     category = forms.ChoiceField(label=_("Service category"), required=False,
-                                 choices=[("", _("All categories")), *UnitCategory.choices])
+                                 choices=_category_choices)
     field_order = ["node", "start", "end", "category"]
 
     def __init__(self, *args, nodes=None, **kwargs):

@@ -5,7 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..models import CertificateSource, Course, CourseKind, TrainingCertificate, UnitCategory
+from ..models import CertificateSource, Course, CourseKind, TrainingCertificate
+from ..selectors.codes import service_category_choices
 from .base import SEARCH, FilterSet
 
 
@@ -21,7 +22,7 @@ class CourseFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search",
                                   widget=forms.TextInput(attrs={**SEARCH, "placeholder": _("Course title")}))
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=CourseKind.choices)
-    category = django_filters.ChoiceFilter(label=_("Service category"), choices=UnitCategory.choices)
+    category = django_filters.ChoiceFilter(label=_("Service category"), choices=service_category_choices)
     is_active = django_filters.BooleanFilter(label=_("Offered"), widget=OfferedSelect)
 
     class Meta:
@@ -38,7 +39,7 @@ class CertificateFilter(FilterSet):
                                   widget=forms.TextInput(attrs={**SEARCH,
                                                                 "placeholder": _("Name, course or certificate number")}))
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=CourseKind.choices)
-    category = django_filters.ChoiceFilter(label=_("Service category"), choices=UnitCategory.choices)
+    category = django_filters.ChoiceFilter(label=_("Service category"), choices=service_category_choices)
     source = django_filters.ChoiceFilter(label=_("Source"), choices=CertificateSource.choices)
 
     class Meta:

@@ -7,10 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import (
     ApplicationStatus,
-    City,
     UnitApplication,
-    UnitCategory,
 )
+from ..selectors.codes import city_choices, service_category_choices
 from .base import SEARCH, FilterSet
 
 
@@ -18,8 +17,8 @@ class UnitApplicationFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search",
                                   widget=forms.TextInput(attrs={**SEARCH, "placeholder": _("Organisation or reference")}))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ApplicationStatus.choices)
-    category = django_filters.ChoiceFilter(label=_("Category"), choices=UnitCategory.choices)
-    city = django_filters.ChoiceFilter(label=_("City"), choices=City.choices)
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=service_category_choices)
+    city = django_filters.ChoiceFilter(label=_("City"), choices=city_choices)
 
     class Meta:
         model = UnitApplication

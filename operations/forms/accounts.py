@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from volunteer_site.params import BoundedModelChoiceField, BoundedModelMultipleChoiceField
 
 from ..identity import IdType
-from ..models import City, Language, Sex, Skill
+from ..models import Language, Sex, Skill
+from ..selectors.codes import offered_city_choices_blank
 from .base import DATE
 
 
@@ -41,7 +42,7 @@ class RegistrationForm(forms.Form):
     english_name = forms.CharField(label=_("English name"), max_length=100, required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
     birth_date = forms.DateField(label=_("Date of birth"), widget=DATE)
-    city = forms.ChoiceField(label=_("City"), choices=[("", "—"), *City.choices], required=False)
+    city = forms.ChoiceField(label=_("City"), choices=offered_city_choices_blank, required=False)
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     emergency_contact_name = forms.CharField(label=_("Emergency contact"), max_length=100, required=False)
     emergency_contact_phone = forms.CharField(label=_("Emergency contact phone"), max_length=32, required=False)

@@ -8,15 +8,20 @@ from volunteer_site.params import BoundedIntegerField
 class CodeValueForm(forms.Form):
     """A value of a code table; the code is given once, when the value is created."""
 
-    code = forms.SlugField(label=_("Code"), max_length=16, help_text=_("A stable short code (letters, digits, -)."))
+    code = forms.SlugField(label=_("Code"), max_length=32, help_text=_("A stable short code (letters, digits, -)."))
     name = forms.CharField(label=_("Name (Chinese)"), max_length=50)
     name_en = forms.CharField(label=_("Name (English)"), max_length=50)
     order = BoundedIntegerField(label=_("Order"), min_value=0, max_value=32767, initial=100,
                                 help_text=_("Smaller numbers come first in forms and lists."))
     is_active = forms.BooleanField(label=_("Active (offered in forms)"), required=False, initial=True)
 
-    def __init__(self, *args, creating=True, code_length=16, **kwargs):
+    hosting = forms.BooleanField(label=_("Hosts World Masters Games events"), required=False,
+                                 help_text=_("Shown as a host city on the venue map."))
+
+    def __init__(self, *args, creating=True, code_length=16, hosting=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not hosting:
+            del self.fields["hosting"]
         if creating:
             self.fields["code"].max_length = code_length
             self.fields["code"].widget.attrs["maxlength"] = str(code_length)

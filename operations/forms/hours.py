@@ -10,11 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from volunteer_site.params import BoundedIntegerField, BoundedModelChoiceField
 
 from ..identity import normalize_id_number
-from ..models import MAX_HOURS_PER_DAY, OrgNode, UnitCategory
+from ..models import MAX_HOURS_PER_DAY, OrgNode
+from ..selectors.codes import offered_service_category_choices, service_category_choices
 from .base import DATE, SpreadsheetImportForm
 
 HOURS_HELP = _("Actual service time, travel to and from excluded; in steps of 0.5, at most 24.")
 
+
+
+def _category_or_units():
+    return [("", _("The unit's category")), *offered_service_category_choices()]
 
 class HoursField(forms.DecimalField):
     def __init__(self, **kwargs):
@@ -38,8 +43,7 @@ class HourRecordForm(forms.Form):
     name = forms.CharField(label=_("Volunteer's name"), max_length=100)
     unit = BoundedModelChoiceField(label=_("Unit"), queryset=OrgNode.objects.none())
     date = forms.DateField(label=_("Service date"), widget=DATE)
-    category = forms.ChoiceField(label=_("Service category"), choices=[("", _("The unit's category")),
-                                                                       *UnitCategory.choices], required=False)
+    category = forms.ChoiceField(label=_("Service category"), choices=_category_or_units, required=False)
     content = forms.CharField(label=_("Service content"), max_length=255,
                               help_text=_("For example: information desk, ward visits."))
     hours = HoursField()
@@ -59,13 +63,20 @@ class HourRecordForm(forms.Form):
 
 class HourCorrectForm(forms.Form):
     date = forms.DateField(label=_("Service date"), widget=DATE)
-    category = forms.ChoiceField(label=_("Service category"), choices=UnitCategory.choices)
+    category = forms.ChoiceField(label=_("Service category"), choices=offered_service_category_choices)
     content = forms.CharField(label=_("Service content"), max_length=255)
     hours = HoursField()
     people_served = BoundedIntegerField(label=_("People served"), min_value=0, max_value=1_000_000)
     reason = forms.CharField(label=_("Reason for the correction"), max_length=255,
                              widget=forms.Textarea(attrs={"rows": 2}))
     version = BoundedIntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # a record whose category was retired since keeps it (the initial value is the record's)
+        current = self.initial.get("category")
+        if current:
+            self.fields["category"].choices = service_category_choices(active_only=True, keep=[current])
 
     def clean_date(self):
         return _date_bounds(self.cleaned_data["date"])

@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from volunteer_site.params import BoundedModelForm
 
-from ..models import City, OrgKind, OrgNode, RegistrationType, UnitCategory
+from ..models import OrgKind, OrgNode, RegistrationType
+from ..selectors.codes import offered_city_choices_blank, offered_service_category_choices_blank
 from ..services.organisations import UNIT_PROFILE_FIELDS
 
 
@@ -29,13 +30,13 @@ class OrgNodeCreateForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=64, help_text=_("A stable short code (letters, digits, -)."))
     name = forms.CharField(label=_("Name (Chinese)"), max_length=200)
     name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
-    category = forms.ChoiceField(label=_("Category (units)"), choices=[("", "—"), *UnitCategory.choices],
+    category = forms.ChoiceField(label=_("Category (units)"), choices=offered_service_category_choices_blank,
                                  required=False)
     registration_type = forms.ChoiceField(label=_("Registration type (units)"),
                                           choices=[("", "—"), *RegistrationType.choices], required=False)
     registration_number = forms.CharField(label=_("Registration certificate number (units)"), max_length=64,
                                           required=False)
-    city = forms.ChoiceField(label=_("City (units)"), choices=[("", "—"), *City.choices], required=False)
+    city = forms.ChoiceField(label=_("City (units)"), choices=offered_city_choices_blank, required=False)
 
     def __init__(self, *args, kinds=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,6 +48,14 @@ class OrgNodeCreateForm(forms.Form):
             for name in ("category", "registration_type", "registration_number", "city"):
                 data.pop(name)
         return data
+
+
+class OrgRootCreateForm(forms.Form):
+    """A new top-level competent authority (系統管理 › 組織, system administrators)."""
+
+    code = forms.SlugField(label=_("Code"), max_length=64, help_text=_("A stable short code (letters, digits, -)."))
+    name = forms.CharField(label=_("Name (Chinese)"), max_length=200)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
 
 
 class OrgNodeRenameForm(forms.Form):

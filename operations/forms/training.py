@@ -12,9 +12,9 @@ from ..models import (
     CourseKind,
     OrgNode,
     TrainingSession,
-    UnitCategory,
     Volunteer,
 )
+from ..selectors.codes import offered_service_category_choices, offered_service_category_choices_blank
 from .base import DATE, DATETIME, TIME, SpreadsheetImportForm
 
 
@@ -94,7 +94,7 @@ class CertificateForm(forms.Form):
     course = BoundedModelChoiceField(label=_("Course on this platform (optional)"), queryset=Course.objects.none(),
                                      required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=CourseKind.choices)
-    category = forms.ChoiceField(label=_("Service category"), choices=[("", "—"), *UnitCategory.choices],
+    category = forms.ChoiceField(label=_("Service category"), choices=offered_service_category_choices_blank,
                                  required=False)
     course_name = forms.CharField(label=_("Course name"), max_length=200)
     organiser_name = forms.CharField(label=_("Organiser"), max_length=200,
@@ -120,7 +120,7 @@ class CertificateImportForm(SpreadsheetImportForm):
 
 
 class RequirementForm(forms.Form):
-    category = forms.ChoiceField(label=_("Trained for the category"), choices=[("", "—"), *UnitCategory.choices],
+    category = forms.ChoiceField(label=_("Trained for the category"), choices=offered_service_category_choices_blank,
                                  required=False,
                                  help_text=_("Basic training plus this category's special training."))
     courses = BoundedModelMultipleChoiceField(label=_("Required courses"), queryset=Course.objects.none(),
@@ -136,7 +136,7 @@ class GapForm(forms.Form):
     """Which unit's members to check, for which category and (optionally) which course."""
 
     unit = BoundedModelChoiceField(label=_("Unit"), queryset=OrgNode.objects.none())
-    category = forms.ChoiceField(label=_("Trained for the category"), choices=UnitCategory.choices)
+    category = forms.ChoiceField(label=_("Trained for the category"), choices=offered_service_category_choices)
     course = BoundedModelChoiceField(label=_("and the course"), queryset=Course.objects.none(), required=False)
 
     def __init__(self, *args, units=None, courses=None, **kwargs):

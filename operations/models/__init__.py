@@ -123,3 +123,9 @@ __all__ += ["ApiToken"]
 from .reports import PeriodKind, PeriodReport, ReportStatus, period_bounds  # noqa: E402
 
 __all__ += ["PeriodKind", "PeriodReport", "ReportStatus", "period_bounds"]
+from .accounts import RecoveryCode  # noqa: E402
+
+__all__ += ["RecoveryCode"]
+from .codes import CityArea, ServiceCategory  # noqa: E402
+
+__all__ += ["CityArea", "ServiceCategory"]

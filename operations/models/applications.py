@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ..scoping import is_unrestricted, scope_q
 from ..storage import application_certificate_upload_to, private_storage
-from .geo import City
-from .organisations import OrgNode, RegistrationType, UnitCategory
+from .code_values import city_choices, service_category_choices
+from .organisations import OrgNode, RegistrationType
 
 
 class ApplicationStatus(models.TextChoices):
@@ -31,14 +31,14 @@ class UnitApplication(models.Model):
     reference = models.CharField(_("reference number"), max_length=32, unique=True)
     organisation_name = models.CharField(_("organisation name"), max_length=200)
     organisation_name_en = models.CharField(_("organisation name (English)"), max_length=200, blank=True)
-    category = models.CharField(_("category"), max_length=32, choices=UnitCategory.choices)
+    category = models.CharField(_("category"), max_length=32, choices=service_category_choices)
     registration_type = models.CharField(_("registration type"), max_length=16, choices=RegistrationType.choices)
     registration_number = models.CharField(_("registration certificate number"), max_length=64, blank=True)
     purpose_authority = models.ForeignKey(
         OrgNode, on_delete=models.PROTECT, null=True, blank=True, related_name="unit_applications",
         verbose_name=_("purpose authority"),
     )
-    city = models.CharField(_("city"), max_length=32, choices=City.choices)
+    city = models.CharField(_("city"), max_length=32, choices=city_choices)
     district = models.CharField(_("district"), max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=255)
     contact_person = models.CharField(_("contact person"), max_length=100)

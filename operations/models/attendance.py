@@ -11,7 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .organisations import OrgNode, UnitCategory
+from .code_values import service_category_choices
+from .organisations import OrgNode
 from .recruitment import POSITION_SCOPE, ScopedQuerySet
 from .rosters import ImportJob
 
@@ -170,7 +171,7 @@ class ServiceRecord(models.Model):
         Attendance, on_delete=models.SET_NULL, null=True, blank=True, related_name="service_record"
     )
     date = models.DateField(_("date"), db_index=True)
-    category = models.CharField(_("service category"), max_length=32, choices=UnitCategory.choices, blank=True)
+    category = models.CharField(_("service category"), max_length=32, choices=service_category_choices, blank=True)
     content = models.CharField(_("service content"), max_length=255)
     minutes = models.PositiveIntegerField(_("actual minutes"))
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
@@ -237,7 +238,7 @@ class ServiceHoursMonth(models.Model):
                                   db_index=False)
     unit = models.ForeignKey(OrgNode, on_delete=models.DO_NOTHING, related_name="+", verbose_name=_("unit"),
                              db_index=False)
-    category = models.CharField(_("service category"), max_length=32, choices=UnitCategory.choices, blank=True)
+    category = models.CharField(_("service category"), max_length=32, choices=service_category_choices, blank=True)
     month = models.DateField(_("Month"))
     hours = models.DecimalField(_("hours"), max_digits=9, decimal_places=1)
     records = models.PositiveIntegerField(_("service records"))

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ..localised import localised
 from ..scoping import is_unrestricted, scope_q
-from .organisations import OrgNode, UnitCategory
+from .code_values import service_category_codes, service_category_label
+from .organisations import OrgNode
 
 
 class CalendarStep(models.TextChoices):
@@ -74,7 +75,7 @@ class AwardScheme(models.Model):
             datetime.date(2000, self.cutoff_month, self.cutoff_day)
         except (TypeError, ValueError) as exc:
             raise ValidationError({"cutoff_day": _("Not a day of that month.")}) from exc
-        known = set(UnitCategory.values)
+        known = service_category_codes()
         if not isinstance(self.unit_categories, list) or not set(self.unit_categories) <= known:
             raise ValidationError({"unit_categories": _("Unknown service category.")})
 
@@ -95,7 +96,7 @@ class AwardScheme(models.Model):
 
     @property
     def category_labels(self) -> list[str]:
-        return [str(UnitCategory(c).label) for c in self.unit_categories if c in UnitCategory.values]
+        return [service_category_label(c) for c in self.unit_categories]
 
     @property
     def prerequisite_labels(self) -> list[str]:

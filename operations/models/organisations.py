@@ -8,7 +8,7 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from ..localised import localised
 from ..scoping import scope_q
-from .geo import City
+from .code_values import city_choices, service_category_choices
 
 
 class OrgKind(models.TextChoices):
@@ -82,12 +82,12 @@ class OrgNode(MP_Node):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
     # Unit profile (DOMAIN.md §1.2–1.3).
-    category = models.CharField(_("category"), max_length=32, choices=UnitCategory.choices, blank=True)
+    category = models.CharField(_("category"), max_length=32, choices=service_category_choices, blank=True)
     registration_type = models.CharField(
         _("registration type"), max_length=16, choices=RegistrationType.choices, blank=True
     )
     registration_number = models.CharField(_("registration certificate number"), max_length=64, blank=True)
-    city = models.CharField(_("city"), max_length=32, choices=City.choices, blank=True, db_index=True)
+    city = models.CharField(_("city"), max_length=32, choices=city_choices, blank=True, db_index=True)
     district = models.CharField(_("district"), max_length=32, blank=True)
     district_en = models.CharField(_("district (English)"), max_length=64, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)

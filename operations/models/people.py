@@ -15,7 +15,7 @@ from ..identity import IdType, mask_id_number
 from ..roles import Role
 from ..scoping import is_unrestricted, reached_through, scope_q, wide_scope
 from ..storage import private_storage, volunteer_photo_upload_to
-from .geo import City
+from .code_values import city_choices
 from .organisations import OrgKind, OrgNode
 
 
@@ -208,7 +208,7 @@ class Volunteer(models.Model):
     birth_date = models.DateField(_("date of birth"), db_index=True)
     phone = models.CharField(_("mobile phone"), max_length=32, blank=True, db_index=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    city = models.CharField(_("city"), max_length=32, choices=City.choices, blank=True)
+    city = models.CharField(_("city"), max_length=32, choices=city_choices, blank=True)
     district = models.CharField(_("district"), max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
     languages = models.ManyToManyField(Language, blank=True, related_name="volunteers", verbose_name=_("languages"))

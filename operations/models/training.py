@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ..localised import localised
 from ..scoping import is_unrestricted, scope_paths, scope_q
-from .organisations import OrgNode, UnitCategory
+from .code_values import service_category_choices
+from .organisations import OrgNode
 from .recruitment import DATE_VALIDATORS, date_in_range
 from .rosters import ImportJob
 
@@ -61,7 +62,7 @@ class Course(models.Model):
     organiser = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="courses",
                                   verbose_name=_("organiser"))
     kind = models.CharField(_("kind"), max_length=16, choices=CourseKind.choices)
-    category = models.CharField(_("service category"), max_length=32, choices=UnitCategory.choices, blank=True,
+    category = models.CharField(_("service category"), max_length=32, choices=service_category_choices, blank=True,
                                 help_text=_("Special training: the service category it qualifies for."))
     title = models.CharField(_("title (Chinese)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
@@ -223,7 +224,7 @@ class TrainingCertificate(models.Model):
     enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="certificate")
     kind = models.CharField(_("kind"), max_length=16, choices=CourseKind.choices)
-    category = models.CharField(_("service category"), max_length=32, choices=UnitCategory.choices, blank=True)
+    category = models.CharField(_("service category"), max_length=32, choices=service_category_choices, blank=True)
     course_name = models.CharField(_("course name"), max_length=200)
     organiser = models.ForeignKey(OrgNode, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                   verbose_name=_("organiser on this platform"))
@@ -290,7 +291,7 @@ class TrainingRequirement(models.Model):
                                     related_name="training_requirement")
     position = models.OneToOneField("operations.Position", on_delete=models.CASCADE, null=True, blank=True,
                                     related_name="training_requirement")
-    category = models.CharField(_("trained for the category"), max_length=32, choices=UnitCategory.choices,
+    category = models.CharField(_("trained for the category"), max_length=32, choices=service_category_choices,
                                 blank=True)
     courses = models.ManyToManyField(Course, blank=True, related_name="+", verbose_name=_("required courses"))
     updated_at = models.DateTimeField(auto_now=True)

@@ -17,13 +17,13 @@ from ..localised import localised
 from ..models import (
     Campaign,
     CampaignStatus,
-    City,
     Language,
     OrgNode,
     Position,
     Shift,
     VolunteerType,
 )
+from .codes import city_choices
 
 PAGE_SIZE = 40
 # Only the columns the page shows: the joined campaign and organisation rows are wide.
@@ -67,7 +67,7 @@ class BrowseFilters:
         city = data.get("city", "")
         volunteer_type = data.get("type", "")
         return cls(
-            city=city if city in City.values else "",
+            city=city if city in dict(city_choices()) else "",
             venue=as_int(data.get("venue")),
             group=clean_text(data.get("group"), max_length=100),
             volunteer_type=volunteer_type if volunteer_type in VolunteerType.values else "",
@@ -211,7 +211,7 @@ def _browse_filter_options() -> FilterOptions:
     for venue in venues:
         venue.label = localised(venue.name, venue.name_en)
     return FilterOptions(
-        cities=[(c.value, c.label) for c in City if c.value in cities_used],
+        cities=[(code, label) for code, label in city_choices() if code in cities_used],
         venues=venues,
         groups=groups,
         languages=languages,

@@ -1,13 +1,49 @@
-"""Code tables (系統管理 › 代碼表): the values of languages and skills and how often each is used."""
+"""Code tables (系統管理 › 代碼表): the values of languages, skills, service categories and cities and how often each
+is used. The labels and choices of service categories and cities, for every layer, are re-exported here from
+`models.code_values` (the function API other modules read: `service_category_label(code)`,
+`service_category_choices(active_only=…, keep=…)`, `city_label(code)`, `city_choices(…)`, `host_cities()`)."""
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.fields import CharField
+from django.utils.choices import CallableChoiceIterator
 
-from ..models import Language, Skill
+from ..models import AwardScheme, CityArea, Language, ServiceCategory, Skill
+from ..models.code_values import (  # noqa: F401 - the API other modules import from here
+    city_choices,
+    city_label,
+    host_cities,
+    offered_city_choices,
+    offered_city_choices_blank,
+    offered_service_category_choices,
+    offered_service_category_choices_blank,
+    service_category_choices,
+    service_category_codes,
+    service_category_label,
+)
 from ..rules import VERB_ROLES
 
 #: the code tables edited in the back-office, by the name used in their URLs
-CODE_TABLES: dict[str, type[models.Model]] = {"languages": Language, "skills": Skill}
+CODE_TABLES: dict[str, type[models.Model]] = {
+    "languages": Language, "skills": Skill, "service-categories": ServiceCategory, "cities": CityArea,
+}
+#: tables whose values are stored as their code in text columns (not foreign keys): the columns are those whose
+#: choices are the table's (read from the models, so a column added later is counted without a change here)
+CODE_COLUMNS_CHOICES = {ServiceCategory: service_category_choices, CityArea: city_choices}
+
+
+def _code_columns(model: type[models.Model]) -> list[tuple[type[models.Model], str]]:
+    from django.apps import apps
+
+    choices = CODE_COLUMNS_CHOICES[model]
+    columns = []
+    for other in apps.get_models():
+        for field in other._meta.concrete_fields:
+            field_choices = getattr(field, "_choices", None)
+            if (isinstance(field, CharField) and isinstance(field_choices, CallableChoiceIterator)
+                    and field_choices.func is choices):
+                columns.append((other, field.name))
+    return columns
 
 
 def code_table_verb(model: type[models.Model]) -> str:
@@ -18,6 +54,11 @@ def code_value_uses(value: models.Model) -> int:
     """How many rows refer to `value` (volunteers, positions, and any relation added later: read from the
     model's relations, so a new table that refers to languages or skills is counted without a change here)."""
     uses = 0
+    if type(value) in CODE_COLUMNS_CHOICES:
+        for other, field in _code_columns(type(value)):
+            uses += other._base_manager.filter(**{field: value.code}).count()
+        if type(value) is ServiceCategory:  # award schemes list the categories whose hours count
+            uses += AwardScheme._base_manager.filter(unit_categories__contains=[value.code]).count()
     for relation in value._meta.related_objects:
         if relation.many_to_many:
             through = relation.through

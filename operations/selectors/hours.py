@@ -39,9 +39,9 @@ from ..models import (
     ServiceHoursMonth,
     ServiceRecord,
     TrainingCertificate,
-    UnitCategory,
     Volunteer,
 )
+from .codes import service_category_label
 
 COUNTED = "counted"
 MISUSE = "misuse"
@@ -439,7 +439,7 @@ class RecordLine:
 
     @property
     def category_label(self) -> str:
-        return str(UnitCategory(self.category).label) if self.category in UnitCategory.values else ""
+        return service_category_label(self.category)
 
 
 @dataclass

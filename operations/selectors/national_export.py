@@ -26,10 +26,10 @@ from ..models import (
     ServiceRecord,
     Sex,
     TrainingCertificate,
-    UnitCategory,
     Volunteer,
 )
 from ..roles import UNIT_MANAGERS
+from .codes import service_category_choices
 from .training import Holding, trained_on
 
 RECORD_TYPES = {
@@ -196,7 +196,7 @@ def dry_run(unit: OrgNode, start: datetime.date, end: datetime.date, *, limit: i
                                                           .values_list("volunteer_id", "kind", "category",
                                                                        "course_id", "completed_on")):
         holdings.setdefault(volunteer_id, []).append(Holding(kind, category, course_id, done))
-    labels = dict(UnitCategory.choices)
+    labels = dict(service_category_choices())
     for volunteer_id, name, day, category, hours in records:
         trained = trained_on(holdings.get(volunteer_id, []), category)
         if trained is None or day < trained:

@@ -18,14 +18,14 @@ from ..localised import localised
 from ..models import (
     Campaign,
     CampaignStatus,
-    City,
     Membership,
     OrgKind,
     OrgNode,
     Position,
     RegistrationType,
-    UnitCategory,
 )
+from .codes import city_label, offered_city_choices, offered_service_category_choices, service_category_label
+from .codes import host_cities as _host_cities
 from .recruitment import city_order, recruitment_status, venues_by_city
 
 
@@ -96,8 +96,8 @@ def public_unit_facts(unit_ids: list[int]) -> list[UnitFacts]:
             UnitFacts(
                 id=unit.pk,
                 name=unit.display_name,
-                category=str(UnitCategory(unit.category).label) if unit.category else "",
-                city=str(City(unit.city).label) if unit.city else "",
+                category=service_category_label(unit.category),
+                city=city_label(unit.city),
                 district=unit.display_district,
                 address=unit.display_address,
                 phone=unit.phone,
@@ -138,7 +138,7 @@ def campaign_summary(campaign_code: str) -> CampaignSummary | None:
 
 
 def public_city_label(code: str) -> str:
-    return str(City(code).label) if code in City.values else code
+    return city_label(code) or code
 
 
 def public_campaign_choices() -> list[tuple[str, str]]:
@@ -183,7 +183,7 @@ def public_place_search(query: str, *, limit: int = 10) -> list[PlaceHit]:
         PlaceHit(id=u.pk, name=u.display_name, city=public_city_label(u.city) if u.city else "",
                  district=u.display_district, sports=localised(u.sports, u.sports_en),
                  is_venue=u.is_venue, recruiting=u.recruiting,
-                 category=str(UnitCategory(u.category).label) if u.category else "", website=u.website)
+                 category=service_category_label(u.category), website=u.website)
         for u in units
     ]
 
@@ -191,12 +191,13 @@ def public_place_search(query: str, *, limit: int = 10) -> list[PlaceHit]:
 # --- Choice lists of the public forms and the editors' blocks --------------------------------------
 
 def city_choices() -> list[tuple[str, str]]:
-    """Every city of Taiwan (value, lazily translated label): cities are data, a venue may be anywhere."""
-    return list(City.choices)
+    """The cities offered (value, label in the current language; the code table 系統管理 › 代碼表): a venue may
+    be anywhere."""
+    return offered_city_choices()
 
 
 def unit_category_choices() -> list[tuple[str, str]]:
-    return list(UnitCategory.choices)
+    return offered_service_category_choices()
 
 
 def registration_type_choices() -> list[tuple[str, str]]:
@@ -227,7 +228,9 @@ def unit_by_code(code: str) -> OrgNode | None:
 # --- The public figures: one serialiser, one shape ---------------------------------------------------
 
 # The WMG's host cities (the event's own fact); every other city with a venue is a co-host.
-HOST_CITIES = ("taipei", "new_taipei")
+def host_cities() -> tuple[str, ...]:
+    """The cities hosting WMG events: the `hosting` flag of the city table (系統管理 › 代碼表)."""
+    return _host_cities()
 
 FIGURES_DEFINITION = (
     "needed = volunteers (people) the positions recruit; signed_up = distinct volunteers with an accepted "
@@ -259,12 +262,13 @@ def public_figures_json(*, campaign_code: str, city: str | None = None) -> dict:
     `operations.selectors.recruitment`); "overall" counts a volunteer in two cities once. Cities are the
     cities with venues in the campaign, in `City` order. Cached figures: no query on a cache hit."""
     status = recruitment_status(campaign_code=campaign_code, cities=[city] if city else None)
+    hosting = host_cities()
     return {
         "campaign": campaign_code,
         "city": city,
         "definition": FIGURES_DEFINITION,
         "cities": [
-            {"city": row.city, "label": str(row.label), "hosting": row.city in HOST_CITIES,
+            {"city": row.city, "label": str(row.label), "hosting": row.city in hosting,
              "venue_count": row.venue_count, **_progress_json(row.progress)}
             for row in status.cities
         ],
@@ -283,10 +287,11 @@ def public_venues_json(*, campaign_code: str, city: str | None = None) -> dict:
 
     Cities in `City` order, venues in tree order. One query."""
     en = _en()
+    hosting = host_cities()
     cities: dict[str, dict] = {}
     for venue in venues_by_city(campaign_code=campaign_code, city=city):
         entry = cities.setdefault(venue.city, {
-            "city": venue.city, "label": public_city_label(venue.city), "hosting": venue.city in HOST_CITIES,
+            "city": venue.city, "label": public_city_label(venue.city), "hosting": venue.city in hosting,
             "venue_count": 0, "venues": [],
         })
         entry["venues"].append({"id": venue.pk, "name": venue.display_name, "district": venue.display_district,

@@ -24,7 +24,8 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from volunteer_site.cache_versions import bump_version, current_version, note_read, settled_version
 
-from ..models import Campaign, City, OrgKind, OrgNode, Position, ServicePlan, Shift, Signup, SignupStatus
+from ..models import Campaign, OrgKind, OrgNode, Position, ServicePlan, Shift, Signup, SignupStatus
+from .codes import city_choices, city_label
 
 VERSION_KEY = "recruitment-progress:version"
 
@@ -162,7 +163,7 @@ def recruitment_status(*, campaign_code: str | None = None, cities: list[str] | 
     rows = []
     for code in codes:
         needed, signed_up, seats_needed, seats_filled = data["per_city"].get(code, (0, 0, 0, 0))
-        label = str(City(code).label) if code in City.values else code
+        label = city_label(code) or code
         rows.append(CityProgress(code, label, data["venue_counts"].get(code, 0),
                                  Progress(needed, signed_up, seats_needed, seats_filled)))
     with_data = set(data["per_city"]) - {None, ""}
@@ -178,8 +179,8 @@ def recruitment_status(*, campaign_code: str | None = None, cities: list[str] | 
 
 
 def city_order(code: str) -> int:
-    """Sort key of a city code: the order of `City` (the six WMG cities first)."""
-    order = [c.value for c in City]
+    """Sort key of a city code: the order of the city table (系統管理 › 代碼表; the six WMG cities first)."""
+    order = [value for value, _label in city_choices()]
     return order.index(code) if code in order else len(order)
 
 
@@ -301,7 +302,7 @@ def fill_rates(*, user, campaign_code: str | None = None) -> dict:
     return {
         "venues": venues,
         "groups": groups,
-        "cities": [{"city": code, "label": str(City(code).label) if code in City.values else (code or "—"),
+        "cities": [{"city": code, "label": city_label(code) or "—",
                     "venues": n, "progress": Progress(needed, signed),
                     "people": Progress(targets_by_city.get(code, 0), people_by_city.get(code, 0))}
                    for code, (needed, signed, n) in sorted(cities.items(), key=lambda item: city_order(item[0]))],

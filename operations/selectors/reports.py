@@ -40,12 +40,12 @@ from ..models import (
     ServicePlan,
     Sex,
     TrainingSession,
-    UnitCategory,
     Volunteer,
     period_bounds,
 )
 from ..models.recruitment import _add_months
 from ..models.reports import SUBMITTED
+from .codes import service_category_label
 from .hours import countable_by_unit
 from .statistics import AGE_BANDS, FTE_HOURS, Figure, StatsScope, age_band_q, insured_on, service_records
 
@@ -240,7 +240,7 @@ def change_label(key: str) -> str:
         what = _("sessions") if parts[2] == "sessions" else _("attendees")
         return f"{kind}: {what}"
     if parts[0] == "by_category" and len(parts) == 2:
-        return f"{_('Volunteers by service category')}: {dict(UnitCategory.choices).get(parts[1], parts[1])}"
+        return f"{_('Volunteers by service category')}: {service_category_label(parts[1])}"
     return key
 
 
@@ -281,10 +281,9 @@ def figure_tables(figures: dict) -> list[Figure]:
                          [(_("Sessions"), [training.get(v, {}).get("sessions", 0) for v, _l in kinds]),
                           (_("Attendees"), [training.get(v, {}).get("attendees", 0) for v, _l in kinds])]))
     categories = figures.get("by_category", {})
-    labels = dict(UnitCategory.choices)
     tables.append(Figure(_("Volunteers by service category"),
                          _("Volunteers at the end of the period under the unit's service category."),
-                         _("Service category"), [str(labels.get(c, c)) for c in categories],
+                         _("Service category"), [service_category_label(c) for c in categories],
                          [(_("Volunteers"), list(categories.values()))]))
     return tables
 

@@ -39,7 +39,6 @@ from ..models import (
     Attendance,
     AttendanceOutcome,
     Campaign,
-    City,
     CourseKind,
     InsuranceCover,
     Membership,
@@ -53,10 +52,10 @@ from ..models import (
     Signup,
     SignupStatus,
     TrainingCertificate,
-    UnitCategory,
     Volunteer,
 )
 from ..scoping import scope_q
+from .codes import city_label, service_category_choices
 from .hours import split_period
 from .insurance import covered_shifts, covered_teams
 from .recruitment import campaign_list, city_order
@@ -252,7 +251,7 @@ def _share(part, whole) -> str:
 def volunteers_by_category(scope: StatsScope) -> Figure:
     day = scope.day
     by_category = team_categories(scope)
-    categories = [(value, str(label)) for value, label in UnitCategory.choices
+    categories = [(value, str(label)) for value, label in service_category_choices()
                   if not scope.category or value == scope.category]
     aggregates = {value: Count("volunteer_id", distinct=True, filter=Q(team_id__in=by_category.get(value, [])))
                   for value, _label in categories}
@@ -302,7 +301,7 @@ def hours_by_month(scope: StatsScope) -> Figure:
         total_hours += row["hours"] or 0
         served += row["served"] or 0
         records += row["n"]
-    labels = {value: str(label) for value, label in UnitCategory.choices}
+    labels = {value: str(label) for value, label in service_category_choices()}
     labels[""] = _("No category")
     order = [value for value in [*labels] if value in table]
     series = [(labels[c], [table[c].get(m, Decimal("0")) for m in months]) for c in order]
@@ -482,7 +481,7 @@ def _positions(scope: StatsScope, campaign: Campaign):
 
 def _group_labels(by: str, keys) -> dict:
     if by == "city":
-        return {k: (str(City(k).label) if k in City.values else (k or "—")) for k in keys}
+        return {k: (city_label(k) or "—") for k in keys}
     names = OrgNode.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name", "name_en")
     labels = {pk: str(localised(name, name_en)) for pk, name, name_en in names}
     return {k: labels.get(k, "—") for k in keys}

@@ -36,11 +36,11 @@ from ..models import (
     TrainingCertificate,
     TrainingRequirement,
     TrainingSession,
-    UnitCategory,
     Volunteer,
 )
 from ..roles import UNIT_MANAGERS
 from . import signup_rules
+from .codes import service_category_label
 from .signup_rules import Problem, SignupContext
 
 BASIC_MISSING = "training_basic_missing"
@@ -87,7 +87,7 @@ class TrainingNeed:
 
     @property
     def category_label(self) -> str:
-        return str(UnitCategory(self.category).label) if self.category else ""
+        return service_category_label(self.category)
 
 
 NO_NEED = TrainingNeed()
@@ -356,7 +356,7 @@ def training_record(volunteer: Volunteer) -> TrainingRecord:
     rows = []
     for category in categories:
         rows.append(CategoryStatus(
-            category, str(UnitCategory(category).label), basic_on(holdings), special_on(holdings, category),
+            category, service_category_label(category), basic_on(holdings), special_on(holdings, category),
             trained_on(holdings, category), counted_hours=counted.get(category, Decimal("0")),
             total_hours=Decimal(totals.get(category) or 0)))
     return TrainingRecord(certificates, enrolments, rows)

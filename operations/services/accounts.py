@@ -25,7 +25,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..identity import mask_id_number, normalize_id_number, validate_id_number
 from ..mail import mail_language, send_templated_mail, site_link
-from ..models import AuditAction, Language, OrgNode, RoleGrant, Skill, User, Volunteer
+from ..models import AuditAction, Language, OrgNode, RecoveryCode, RoleGrant, Skill, User, Volunteer
+from ..models.accounts import recovery_code_digest, recovery_code_matches
 from ..outbox import enqueue
 from ..roles import SECOND_FACTOR_REQUIRED
 from ..scoping import has_any_role
@@ -515,7 +516,7 @@ def has_second_factor(user) -> bool:
 
 
 def recovery_codes_left(user) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return RecoveryCode.objects.filter(device__user=user, device__confirmed=True).count()
 
 
 def totp_secret_text(device: TOTPDevice) -> str:
@@ -551,12 +552,20 @@ def staff_login_failed_record(*, username: str, ip_address: str | None = None, s
 def _new_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
-    codes = []
-    for _i in range(settings.STAFF_RECOVERY_CODES):
-        code = StaticToken.random_token()  # 10 characters of base32, single use
-        StaticToken.objects.create(device=device, token=code)
-        codes.append(code)
+    codes = [StaticToken.random_token() for _i in range(settings.STAFF_RECOVERY_CODES)]  # 8 base32 characters (40 bits)
+    # Only a salted digest of each code is kept: the codes themselves are returned once, to be shown once.
+    RecoveryCode.objects.bulk_create(RecoveryCode(device=device, digest=recovery_code_digest(code)) for code in codes)
     return codes
+
+
+def _matching_recovery_code(device: StaticDevice, code: str) -> int | None:
+    """The id of the device's recovery code equal to `code`, or None. Every digest of the set is computed and
+    compared (constant time each), so the answer takes as long whichever code matches, or none."""
+    found = None
+    for pk, digest in RecoveryCode.objects.filter(device=device).order_by("pk").values_list("pk", "digest"):
+        if recovery_code_matches(code, digest) and found is None:
+            found = pk
+    return found
 
 
 @transaction.atomic
@@ -619,7 +628,8 @@ def second_factor_verify(*, user: User, code: str, ip_address: str | None = None
         with transaction.atomic():
             static = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
             if static is not None and static.verify_is_allowed()[0]:
-                deleted, _detail = StaticToken.objects.filter(device=static, token=code).delete()
+                match = _matching_recovery_code(static, code)
+                deleted = RecoveryCode.objects.filter(pk=match).delete()[0] if match is not None else 0
                 if deleted:
                     static.throttle_reset(commit=False)
                     static.set_last_used_timestamp(commit=False)
@@ -627,7 +637,7 @@ def second_factor_verify(*, user: User, code: str, ip_address: str | None = None
                     device = static
                     audit_record(actor=user, action=AuditAction.RECOVERY_CODE_USED, node=staff_home_node(user),
                                  obj=user, ip_address=ip_address,
-                                 changes={"recovery_codes_left": static.token_set.count()})
+                                 changes={"recovery_codes_left": static.recovery_codes.count()})
                 else:
                     static.throttle_increment()
     if device is None:

@@ -11,7 +11,11 @@ from ..models import AuditAction
 from ..selectors.codes import code_table_verb, code_value_uses
 from .audit import audit_record
 
-EDITABLE_FIELDS = ("name", "name_en", "order", "is_active")
+EDITABLE_FIELDS = ("name", "name_en", "order", "is_active", "hosting")  # hosting: cities only
+
+
+def _editable(model) -> set[str]:
+    return set(EDITABLE_FIELDS) & {field.name for field in model._meta.fields}
 
 
 def _require(actor, model) -> None:
@@ -33,7 +37,7 @@ def _clean_names(name: str, name_en: str) -> tuple[str, str]:
 
 @transaction.atomic
 def code_value_create(*, actor, model: type[models.Model], code: str, name: str, name_en: str,
-                      order: int = 100, is_active: bool = True) -> models.Model:
+                      order: int = 100, is_active: bool = True, **extra) -> models.Model:
     """A new value. The same form sent twice gives the value the first created (the code is unique)."""
     _require(actor, model)
     name, name_en = _clean_names(name, name_en)
@@ -43,7 +47,10 @@ def code_value_create(*, actor, model: type[models.Model], code: str, name: str,
         if existing.name == name and existing.name_en == name_en:
             return existing
         raise ValidationError({"code": _("This code is already used by another value.")})
-    value = model(code=code, name=name, name_en=name_en, order=order, is_active=is_active)
+    unknown = set(extra) - _editable(model)
+    if unknown:
+        raise TypeError(f"Unknown code table fields: {sorted(unknown)}")
+    value = model(code=code, name=name, name_en=name_en, order=order, is_active=is_active, **extra)
     value.full_clean()
     value.save()
     audit_record(actor=actor, action=AuditAction.CREATED, obj=value,
@@ -56,7 +63,7 @@ def code_value_update(*, actor, value: models.Model, reason: str = "", **fields)
     """Names, order and the active flag (retiring and restoring a value is this change). The code stays."""
     model = type(value)
     _require(actor, model)
-    unknown = set(fields) - set(EDITABLE_FIELDS)
+    unknown = set(fields) - _editable(model)
     if unknown:
         raise TypeError(f"Unknown code table fields: {sorted(unknown)}")
     value = model.objects.select_for_update().get(pk=value.pk)

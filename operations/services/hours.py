@@ -29,10 +29,10 @@ from ..models import (
     OrgNode,
     ServiceRecord,
     ServiceRecordChange,
-    UnitCategory,
     Volunteer,
 )
 from ..roles import UNIT_MANAGERS
+from ..selectors.codes import service_category_codes
 from .audit import audit_record
 from .roster_jobs import (
     ImportRowErrors,
@@ -94,7 +94,7 @@ def hours_record_create(*, actor, volunteer: Volunteer, unit: OrgNode, date: dat
     if not Volunteer.objects.visible_to(actor).filter(pk=volunteer.pk).exists():
         raise PermissionDenied(_("This volunteer is outside your part of the organisation."))
     category = category or unit.category
-    if category not in UnitCategory.values:
+    if category not in service_category_codes():
         errors["category"] = [_("Choose the service category.")]
     if problems := _check_hours(hours):
         errors["hours"] = problems
@@ -166,7 +166,7 @@ def hours_record_correct(*, actor, record: ServiceRecord, reason: str, version: 
         errors["content"] = [_("Describe the service.")]
     if "people_served" in changes and values["people_served"] < 0:
         errors["people_served"] = [_("The number of people served cannot be negative.")]
-    if "category" in changes and values["category"] not in UnitCategory.values:
+    if "category" in changes and values["category"] not in service_category_codes():
         errors["category"] = [_("Choose the service category.")]
     if errors:
         raise ValidationError(errors)

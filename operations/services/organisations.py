@@ -54,10 +54,14 @@ def _check_same_unit(parent: OrgNode, kind: str, current_unit: OrgNode | None) -
 
 @transaction.atomic
 def orgnode_create(*, actor, parent: OrgNode | None, kind: str, code: str, name: str, **fields) -> OrgNode:
-    """Create a node under `parent` (None for a root competent authority, system admins only)."""
+    """Create a node under `parent` (None for a top-level competent authority: system administrators only,
+    `operations.orgnode.create_root`)."""
     if parent is None:
-        if actor is not None and not actor.is_superuser:
+        if actor is not None and not actor.has_perm("operations.orgnode.create_root"):
             raise PermissionDenied(_("Only a system administrator can create a top-level authority."))
+        # Two top-level creations at once wait for each other here (the roots' rows are the lock they share),
+        # so the form sent twice finds the first one's node, and treebeard's next root path is read once.
+        list(OrgNode.objects.select_for_update().filter(depth=1).order_by("path").values_list("pk", flat=True))
     else:
         parent = OrgNode.objects.select_for_update().get(pk=parent.pk)
         _require(actor, "operations.orgnode.change", parent)

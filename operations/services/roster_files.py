@@ -95,15 +95,18 @@ def unit_category_values() -> dict[str, str]:
     or Chinese name with or without 類, and the names used on MOHW certificates."""
     from django.utils import translation
 
+    from ..models.code_values import service_category_choices
+
     values = {}
-    for choice in UnitCategory:
-        values[choice.value] = choice.value
-        values[str(choice.label).lower()] = choice.value
-        with translation.override("zh-hant"):
-            label = str(choice.label)
-        values[label] = choice.value
-        values[label.removesuffix("類")] = choice.value
-        values[label.removesuffix("類") + "類"] = choice.value
+    # the category table (系統管理 › 代碼表; every value, a retired one is still read), both languages
+    for language in ("en", "zh-hant"):
+        with translation.override(language):
+            for code, label in service_category_choices():
+                values[code] = code
+                values[label.lower()] = code
+                values[label] = code
+                values[label.removesuffix("類")] = code
+                values[label.removesuffix("類") + "類"] = code
     values.update({"社會福利": UnitCategory.SOCIAL_WELFARE, "社會福利類": UnitCategory.SOCIAL_WELFARE,
                    "衛生保健": UnitCategory.HEALTH, "體育": UnitCategory.SPORTS, "體育類": UnitCategory.SPORTS})
     return values

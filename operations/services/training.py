@@ -35,10 +35,10 @@ from ..models import (
     TrainingCertificate,
     TrainingRequirement,
     TrainingSession,
-    UnitCategory,
     Volunteer,
 )
 from ..roles import TEAM_MANAGERS, UNIT_MANAGERS
+from ..selectors.codes import service_category_codes
 from ..selectors.training import need_cache_key
 from .audit import audit_record, audit_record_many
 from .roster_jobs import (
@@ -662,7 +662,7 @@ def requirement_set(*, actor, campaign: Campaign | None = None, position: Positi
     else:
         _require(actor.has_perm("operations.position.change", position), _("You cannot change this position."))
         node = position.campaign.unit
-    if category and category not in UnitCategory.values:
+    if category and category not in service_category_codes():
         raise ValidationError({"category": _("Unknown service category.")})
     courses = list(courses)
     offered = set(Course.objects.offered_to(actor).filter(pk__in=[c.pk for c in courses]).values_list("pk", flat=True))

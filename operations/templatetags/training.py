@@ -4,7 +4,8 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
-from ..models import EnrolmentStatus, UnitCategory
+from ..models import EnrolmentStatus
+from ..selectors.codes import service_category_label
 
 register = template.Library()
 
@@ -28,4 +29,4 @@ def training_summary(volunteer):
     categories = sorted({h.category for h in holdings if h.category})
     trained = [(category, trained_on(holdings, category)) for category in categories]
     return {"volunteer": volunteer, "basic_on": basic_on(holdings), "count": len(holdings),
-            "trained": [(UnitCategory(c).label, day) for c, day in trained if day]}
+            "trained": [(service_category_label(c), day) for c, day in trained if day]}

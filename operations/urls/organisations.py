@@ -12,6 +12,7 @@ urlpatterns: list = [
     path("units/<int:pk>/edit/", views.UnitEditView.as_view(), name="unit_edit"),
     # 系統管理 › 組織
     path("system/organisations/", views.OrgTreeManageView.as_view(), name="org_tree_manage"),
+    path("system/organisations/new-authority/", views.OrgRootCreateView.as_view(), name="orgroot_create"),
     path("system/organisations/<int:pk>/add/", views.OrgNodeCreateView.as_view(), name="orgnode_create"),
     path("system/organisations/<int:pk>/rename/", views.OrgNodeRenameView.as_view(), name="orgnode_rename"),
     path("system/organisations/<int:pk>/move/", views.OrgNodeMoveView.as_view(), name="orgnode_move"),

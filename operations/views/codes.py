@@ -15,7 +15,11 @@ from ..services.codes import code_value_create, code_value_delete, code_value_re
 from .base import StaffRequiredMixin, saved_by_service, scoped_or_404
 from .system import SystemNavMixin
 
-VERB = "operations.language.change"  # both tables carry the same roles (rules.VERB_ROLES)
+VERB = "operations.language.change"  # every table carries the same roles (rules.VERB_ROLES)
+
+
+def has_hosting(model) -> bool:
+    return any(field.name == "hosting" for field in model._meta.fields)
 
 
 class CodeTablesView(SystemNavMixin, StaffRequiredMixin, TemplateView):
@@ -71,7 +75,8 @@ class CodeValueCreateView(_CodeView):
 
     def get_form_kwargs(self):
         code_length = self.model._meta.get_field("code").max_length
-        return {**super().get_form_kwargs(), "creating": True, "code_length": code_length}
+        return {**super().get_form_kwargs(), "creating": True, "code_length": code_length,
+                "hosting": has_hosting(self.model)}
 
     def form_valid(self, form):
         self.success_message = _("The value has been added.")
@@ -84,11 +89,11 @@ class CodeValueEditView(_CodeView):
     form_class = CodeValueForm
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "creating": False}
+        return {**super().get_form_kwargs(), "creating": False, "hosting": has_hosting(self.model)}
 
     def get_initial(self):
         return {"name": self.value.name, "name_en": self.value.name_en, "order": self.value.order,
-                "is_active": self.value.is_active}
+                "is_active": self.value.is_active, "hosting": getattr(self.value, "hosting", False)}
 
     def form_valid(self, form):
         self.success_message = _("The value has been saved.")

@@ -15,7 +15,7 @@ from volunteer_site.params import clean_text, parse_id
 from ..filters.organisations import UnitFilter
 from ..filters.plans import ServicePlanFilter
 from ..forms.base import ReasonForm
-from ..forms.organisations import OrgNodeCreateForm, OrgNodeRenameForm, UnitProfileForm
+from ..forms.organisations import OrgNodeCreateForm, OrgNodeRenameForm, OrgRootCreateForm, UnitProfileForm
 from ..forms.staff import GrantForm
 from ..forms.teams import TeamMoveForm
 from ..models import ALLOWED_CHILDREN, Membership, OrgKind, OrgNode, RoleGrant
@@ -213,6 +213,7 @@ class UnitEditView(StaffRequiredMixin, FormView):
 # administrators, within their subtree (the tree rules are the services', `services.organisations`) --
 
 TREE_VERB = "operations.orgnode.manage_tree"
+ROOT_VERB = "operations.orgnode.create_root"
 
 
 class OrgTreeManageView(SystemNavMixin, StaffRequiredMixin, TemplateView):
@@ -233,7 +234,8 @@ class OrgTreeManageView(SystemNavMixin, StaffRequiredMixin, TemplateView):
             node.indent = node.depth - base_depth
             node.may_add = node.is_active and bool(tree_child_kinds(node))
             node.may_move = node.is_active and node.kind != OrgKind.COMPETENT_AUTHORITY
-        context.update(nodes=nodes, search=search, subnav="orgtree")
+        context.update(nodes=nodes, search=search, subnav="orgtree",
+                       may_create_root=self.request.user.has_perm(ROOT_VERB))
         return context
 
 
@@ -277,6 +279,29 @@ class OrgNodeCreateView(_TreeNodeView):
             self, form,
             lambda: orgnode_create(actor=self.request.user, parent=self.parent, **form.service_fields()),
             success=_("The organisation has been created."), redirect_to=self.tree_url(),
+            refusals=(ValidationError, PermissionDenied),
+        )
+
+
+class OrgRootCreateView(SystemNavMixin, StaffRequiredMixin, FormView):
+    """A new top-level competent authority: outside every subtree, so system administrators only (the tree rules,
+    the audit record and the form sent twice deciding once are the service's, as for any node)."""
+
+    template_name = "operations/system/orgnode_form.html"
+    form_class = OrgRootCreateForm
+    role_permission = ROOT_VERB
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(subnav="orgtree", new_root=True)
+        return context
+
+    def form_valid(self, form):
+        return saved_by_service(
+            self, form,
+            lambda: orgnode_create(actor=self.request.user, parent=None, kind=OrgKind.COMPETENT_AUTHORITY,
+                                   **form.cleaned_data),
+            success=_("The organisation has been created."), redirect_to=reverse("operations:org_tree_manage"),
             refusals=(ValidationError, PermissionDenied),
         )
 

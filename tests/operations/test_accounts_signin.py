@@ -10,10 +10,10 @@ import time
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from operations.models import AuditAction, AuditEvent
+from operations.models import AuditAction, AuditEvent, RecoveryCode
 from operations.services.accounts import second_factor_verify
 from operations.views.signin import IDLE_KEY
 from tests.factories.operations import DEFAULT_PASSWORD
@@ -83,7 +83,7 @@ def test_unit_administrators_and_above_must_set_up_the_app_on_first_log_in(org, 
     page = client.get(reverse("operations:login_enrol")).content.decode()
     assert "<svg" in page and re.search(r'class="totp-secret"[^>]*>[A-Z2-7 ]{20,}<', page)
     device, codes = enrol(client, org.users[user_key])
-    assert len(codes) == 10 and len(set(codes)) == 10
+    assert len(codes) == 10 and len(set(codes)) == 10 and all(len(code) == 8 for code in codes)
     assert client.get("/backoffice/volunteers/").status_code == 200
     assert AuditEvent.objects.filter(action=AuditAction.FACTOR_ENROLLED, actor=org.users[user_key]).count() == 1
 
@@ -138,7 +138,61 @@ def test_recovery_code_works_once_and_is_recorded(org, client):
     password_step(client, "admin_a")
     response = client.post(reverse("operations:login_verify"), {"code": codes[0]})
     assert response.status_code == 200  # used: refused
-    assert StaticToken.objects.filter(device__user=org.admin_a).count() == 9
+    assert RecoveryCode.objects.filter(device__user=org.admin_a).count() == 9
+
+
+def test_recovery_codes_are_stored_hashed_and_each_works_once(org):
+    from operations.services.accounts import _new_recovery_codes
+
+    second_factor_device(org.admin_a)
+    codes = _new_recovery_codes(org.admin_a)
+    assert len(codes) == 10 and len(set(codes)) == 10 and all(len(code) == 8 for code in codes)
+    stored = list(RecoveryCode.objects.filter(device__user=org.admin_a).values_list("digest", flat=True))
+    assert len(stored) == 10 and len(set(stored)) == 10
+    # A read of the database shows no code: not in the digests, not in django-otp's own table.
+    assert not any(code in digest or code.upper() in digest for code in codes for digest in stored)
+    assert not StaticToken.objects.filter(device__user=org.admin_a).exists()
+    assert all(digest.startswith("pbkdf2_sha256$") for digest in stored)
+    assert second_factor_verify(user=org.admin_a, code="aaaaaaaaaa") is None  # a wrong code
+    assert RecoveryCode.objects.filter(device__user=org.admin_a).count() == 10
+    StaticDevice.objects.filter(user=org.admin_a).update(throttling_failure_timestamp=None,
+                                                        throttling_failure_count=0)  # skip the throttle's wait
+    assert second_factor_verify(user=org.admin_a, code=f" {codes[3].upper()} ") is not None
+    assert RecoveryCode.objects.filter(device__user=org.admin_a).count() == 9
+    assert second_factor_verify(user=org.admin_a, code=codes[3]) is None  # used once already
+    # A new set replaces the old one: the earlier codes stop working.
+    new_codes = _new_recovery_codes(org.admin_a)
+    assert second_factor_verify(user=org.admin_a, code=codes[4]) is None
+    StaticDevice.objects.filter(user=org.admin_a).update(throttling_failure_timestamp=None,
+                                                        throttling_failure_count=0)
+    assert second_factor_verify(user=org.admin_a, code=new_codes[4]) is not None
+
+
+def test_existing_clear_recovery_codes_are_hashed_by_the_migration(org):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("operations.migrations.0031_hashed_recovery_codes")
+    second_factor_device(org.admin_a)
+    device = StaticDevice.objects.create(user=org.admin_a, name="recovery", confirmed=True)
+    StaticToken.objects.create(device=device, token="oldcode123")
+    migration.hash_existing_codes(apps, None)
+    assert not StaticToken.objects.exists()
+    assert "oldcode123" not in RecoveryCode.objects.get(device=device).digest
+    assert second_factor_verify(user=org.admin_a, code="oldcode123") is not None
+    assert second_factor_verify(user=org.admin_a, code="oldcode123") is None
+
+
+def test_recovery_code_digest_rejects_malformed_values():
+    from operations.models.accounts import recovery_code_digest, recovery_code_matches
+
+    digest = recovery_code_digest("abcde12345")
+    assert recovery_code_matches("ABCDE 12345", digest)
+    assert not recovery_code_matches("abcde12346", digest)
+    assert not recovery_code_matches("abcde12345", "abcde12345")
+    assert not recovery_code_matches("abcde12345", "md5$1$x$y")
+    assert not recovery_code_matches("abcde12345", "pbkdf2_sha256$x$y$z")
 
 
 def test_recovery_codes_are_shown_once_and_downloadable(org, client):

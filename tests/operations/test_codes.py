@@ -118,4 +118,125 @@ def test_edit_retire_and_delete_through_the_pages(org, login):
     response = client.post(reverse("operations:code_delete", args=["skills", sign.pk]), {"reason": "重複"})
     assert response.status_code == 302 and not Skill.objects.filter(pk=sign.pk).exists()
     # an unknown table answers 404
-    assert client.get(reverse("operations:code_create", args=["cities"])).status_code == 404
+    assert client.get(reverse("operations:code_create", args=["colours"])).status_code == 404
+
+
+# --- service categories and cities: data, not constants -----------------------------------------------------------
+
+@pytest.fixture
+def code_tables_reset():
+    """The tables' lookup is cached per process: drop it after a test whose rows are rolled back."""
+    from operations.models.code_values import code_tables_changed
+
+    code_tables_changed()
+    yield
+    code_tables_changed()
+
+
+def test_the_tables_are_seeded_with_the_former_constants(db, code_tables_reset):
+    from operations.models import City, CityArea, ServiceCategory, UnitCategory
+    from operations.selectors.codes import city_label, host_cities, service_category_label
+
+    assert set(ServiceCategory.objects.values_list("code", flat=True)) == set(UnitCategory.values)
+    assert set(CityArea.objects.values_list("code", flat=True)) == set(City.values)
+    assert host_cities() == ("taipei", "new_taipei")
+    with translation.override("zh-hant"):
+        assert service_category_label("social_welfare") == "社福類" and city_label("taipei") == "臺北市"
+    with translation.override("en"):
+        assert service_category_label("social_welfare") == "Social welfare" and city_label("taipei") == "Taipei City"
+    assert service_category_label("") == "" and service_category_label("no-such") == "no-such"
+
+
+def test_a_new_category_is_offered_and_labelled_everywhere(org, code_tables_reset):
+    from operations.forms.hours import HourRecordForm
+    from operations.forms.organisations import OrgNodeCreateForm, UnitProfileForm
+    from operations.forms.training import RequirementForm
+    from operations.models import ServiceCategory
+    from operations.selectors.codes import service_category_choices, service_category_label
+
+    value = code_value_create(actor=fresh(org.sysadmin), model=ServiceCategory, code="disaster_prep",
+                              name="防災類", name_en="Disaster preparedness", order=15)
+    with translation.override("en"):
+        assert service_category_label("disaster_prep") == "Disaster preparedness"
+        assert ("disaster_prep", "Disaster preparedness") in service_category_choices(active_only=True)
+    with translation.override("zh-hant"):
+        assert service_category_label("disaster_prep") == "防災類"
+    # the order of the table: after social welfare (10), before health (20)
+    codes = [code for code, _label in service_category_choices()]
+    assert codes.index("disaster_prep") == codes.index("social_welfare") + 1
+    for form in (OrgNodeCreateForm(kinds=["unit"]), UnitProfileForm(instance=org.unit_a), RequirementForm(),
+                 HourRecordForm()):
+        assert "disaster_prep" in dict(form.fields["category"].choices), type(form).__name__
+    # the model accepts it (the column's choices are the table's), and shows its name
+    org.unit_a.category = "disaster_prep"
+    org.unit_a.full_clean()
+    org.unit_a.save()
+    with translation.override("en"):
+        assert org.unit_a.get_category_display() == "Disaster preparedness"
+    # in use now: not deleted, retired; retired, it is no longer offered but stays valid where it is used
+    with pytest.raises(ValidationError):
+        code_value_delete(actor=fresh(org.sysadmin), value=value, reason="整併")
+    code_value_retire(actor=fresh(org.sysadmin), value=value, reason="併入綜合類")
+    assert "disaster_prep" not in dict(OrgNodeCreateForm(kinds=["unit"]).fields["category"].choices)
+    assert "disaster_prep" not in dict(UnitProfileForm(instance=org.unit_b).fields["category"].choices)
+    assert "disaster_prep" in dict(UnitProfileForm(instance=org.unit_a).fields["category"].choices)
+    org.unit_a.refresh_from_db()
+    org.unit_a.full_clean()
+
+
+def test_uses_count_every_column_and_award_schemes(org, code_tables_reset):
+    from operations.models import AwardScheme, CityArea, ServiceCategory
+    from operations.selectors.codes import code_value_uses
+
+    sports = ServiceCategory.objects.get(code="sports")
+    units = sum(1 for n in [org.unit_a, org.unit_b, org.unit_c] if n.category == "sports")
+    before = code_value_uses(sports)
+    assert before >= units
+    AwardScheme.objects.create(code="x-scheme", name="某獎勵", authority="臺北市政府", unit_categories=["sports"])
+    assert code_value_uses(sports) == before + 1
+    taipei = CityArea.objects.get(code="taipei")
+    org.unit_a.city = "taipei"
+    org.unit_a.save(update_fields=["city"])
+    assert code_value_uses(taipei) >= 1
+    unused = ServiceCategory.objects.create(code="unused_cat", name="未用", name_en="Unused")
+    assert code_value_uses(unused) == 0
+    assert code_value_delete(actor=fresh(org.sysadmin), value=unused, reason="不用") is True
+
+
+def test_host_cities_follow_the_flag(org, code_tables_reset):
+    from operations.models import CityArea
+    from operations.selectors.codes import host_cities
+    from operations.services.codes import code_value_update
+
+    taoyuan = CityArea.objects.get(code="taoyuan")
+    code_value_update(actor=fresh(org.sysadmin), value=taoyuan, hosting=True)
+    assert host_cities() == ("taipei", "new_taipei", "taoyuan")
+    assert AuditEvent.objects.filter(object_type="operations.cityarea", object_id=str(taoyuan.pk)).count() == 1
+
+
+def test_category_and_city_tables_through_the_pages(org, login, code_tables_reset):
+    from operations.models import CityArea, ServiceCategory
+
+    client = login(org.sysadmin)
+    page = client.get(reverse("operations:code_tables")).content.decode()
+    assert "社福類" in page and "臺北市" in page
+    url = reverse("operations:code_create", args=["service-categories"])
+    # bad input: said beside the fields, nothing written
+    response = client.post(url, {"code": "bad code", "name": "", "name_en": "", "order": "x"})
+    assert response.status_code == 200 and {"code", "name", "name_en", "order"} <= set(response.context["form"].errors)
+    assert not ServiceCategory.objects.filter(name="").exists()
+    data = {"code": "animal_care", "name": "動物保護類", "name_en": "Animal welfare", "order": "95", "is_active": "on"}
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302  # sent twice: one value
+    assert ServiceCategory.objects.filter(code="animal_care").count() == 1
+    assert AuditEvent.objects.filter(object_type="operations.servicecategory", action=AuditAction.CREATED).count() == 1
+    city_url = reverse("operations:code_create", args=["cities"])
+    assert "hosting" in client.get(city_url).context["form"].fields
+    assert client.post(city_url, {"code": "matsu_test", "name": "測試市", "name_en": "Test City", "order": "500",
+                                  "is_active": "on", "hosting": "on"}).status_code == 302
+    assert CityArea.objects.get(code="matsu_test").hosting
+    with translation.override("en"):
+        english = client.get(reverse("operations:code_tables")).content.decode()
+    assert "Animal welfare" in english and "Service categories" in english
+    # only system administrators
+    assert login(org.officer_root).get(url).status_code == 403

@@ -258,3 +258,88 @@ def test_the_verbs_follow_the_scope(org):
     assert fresh(org.sysadmin).has_perm("operations.language.change", org.mandarin)
     assert not fresh(org.officer_root).has_perm("operations.language.change", org.mandarin)
     assert not fresh(org.officer_root).has_perm("operations.skill.change")
+
+
+# --- a new top-level authority (system administrators) ------------------------------------------------------------
+
+def test_system_administrator_creates_a_top_level_authority_once(org):
+    root = orgnode_create(actor=fresh(org.sysadmin), parent=None, kind=OrgKind.COMPETENT_AUTHORITY,
+                          code="new-city-dept", name="臺北市政府文化局", name_en="Department of Cultural Affairs")
+    assert root.depth == 1 and root.kind == OrgKind.COMPETENT_AUTHORITY
+    again = orgnode_create(actor=fresh(org.sysadmin), parent=None, kind=OrgKind.COMPETENT_AUTHORITY,
+                           code="new-city-dept", name="臺北市政府文化局", name_en="Department of Cultural Affairs")
+    assert again.pk == root.pk
+    assert AuditEvent.objects.filter(action=AuditAction.CREATED, object_id=str(root.pk)).count() == 1
+    # the tree rules hold at the top too: only a competent authority sits there; a taken code is refused
+    refused(ValidationError, lambda: orgnode_create(actor=fresh(org.sysadmin), parent=None, kind=OrgKind.UNIT,
+                                                    code="top-unit", name="頂層單位", **UNIT), code="kind")
+    refused(ValidationError, lambda: orgnode_create(actor=fresh(org.sysadmin), parent=None,
+                                                    kind=OrgKind.COMPETENT_AUTHORITY, code="new-city-dept",
+                                                    name="別的局"))
+    # and units go under it like under any authority
+    unit = orgnode_create(actor=fresh(org.sysadmin), parent=root, kind=OrgKind.UNIT, code="culture-vol",
+                          name="文化志工", **UNIT)
+    assert unit.get_parent() == root
+
+
+@pytest.mark.parametrize("user_key", ["officer_root", "officer_wmg", "admin_a", "leader_a"])
+def test_only_system_administrators_create_a_top_level_authority(org, user_key):
+    refused(PermissionDenied, lambda: orgnode_create(actor=fresh(org.users[user_key]), parent=None,
+                                                     kind=OrgKind.COMPETENT_AUTHORITY, code="x-dept", name="某局"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_top_level_creations_at_once_decide_once(org):
+    """The form sent twice at the same moment: one authority, one audit record, both answered with it."""
+    import threading
+
+    from django.db import connection
+
+    results, barrier = [], threading.Barrier(2)
+
+    def create():
+        try:
+            barrier.wait(timeout=5)
+            node = orgnode_create(actor=fresh(org.sysadmin), parent=None, kind=OrgKind.COMPETENT_AUTHORITY,
+                                  code="race-dept", name="同時局")
+            results.append(node.pk)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create) for _i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    node = OrgNode.objects.get(code="race-dept")
+    assert results == [node.pk, node.pk]
+    assert AuditEvent.objects.filter(action=AuditAction.CREATED, object_id=str(node.pk)).count() == 1
+
+
+def test_new_top_level_authority_page(org, login):
+    url = reverse("operations:orgroot_create")
+    assert login(org.officer_root).get(url).status_code == 403
+    assert "new-authority/" not in login(org.officer_root).get(tree_url()).content.decode()
+    client = login(org.sysadmin)
+    tree = client.get(tree_url()).content.decode()
+    assert "new-authority/" in tree
+    page = client.get(url)
+    assert page.status_code == 200
+    assert_chinese(page.content.decode())
+    # bad input: said beside the field, nothing written
+    before = snapshot()
+    response = client.post(url, {"code": "bad code!", "name": ""})
+    assert response.status_code == 200 and {"code", "name"} <= set(response.context["form"].errors)
+    assert snapshot() == before
+    response = client.post(url, {"code": org.root.code, "name": "重複代碼局"})
+    assert response.status_code == 200 and "code" in response.context["form"].errors
+    assert snapshot() == before
+    response = client.post(url, {"code": "dept-labor", "name": "臺北市政府勞動局", "name_en": "Department of Labor"})
+    assert response.status_code == 302
+    node = OrgNode.objects.get(code="dept-labor")
+    assert node.depth == 1 and node.kind == OrgKind.COMPETENT_AUTHORITY
+    with translation.override("en"):
+        english = client.get(reverse("operations:orgroot_create")).content.decode()
+    assert "New top-level authority" in english

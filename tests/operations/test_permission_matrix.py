@@ -335,6 +335,7 @@ MATRIX: dict[str, Spec] = {
     # system management: the organisation tree (authorities and units of the viewer's subtree; the verb first, so a
     # unit administrator gets 403 wherever the node is) and the code tables (system administrators only)
     "org_tree_manage": Spec(verb=AUTH),
+    "orgroot_create": Spec(kwargs=lambda o, inside: {}, verb=SYSADMIN, post=True),  # a new top-level authority
     "orgnode_create": Spec(kwargs=_pk("wmg", "root"), level="authority", verb=AUTH, verb_first=True, post=True),
     "orgnode_rename": Spec(kwargs=_pk("unit_a", "unit_c"), level="unit", verb=AUTH, verb_first=True, post=True),
     "orgnode_move": Spec(kwargs=_pk("unit_a", "unit_c"), level="unit", verb=AUTH, verb_first=True, post=True),

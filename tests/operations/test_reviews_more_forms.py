@@ -349,7 +349,7 @@ def test_the_migration_starts_the_round_of_a_resubmitted_review_at_its_resubmiss
     svc.review_resubmit(actor=fresh(org.admin_a), review=review, version=review.version)
     untouched = application(org).review
     Review.objects.update(round_version=1)
-    migration = importlib.import_module("operations.migrations.0027_review_more_forms")
+    migration = importlib.import_module("operations.migrations.0029_review_more_forms")
     migration.set_rounds(apps, None)
     assert Review.objects.get(pk=review.pk).round_version == 3
     assert Review.objects.get(pk=untouched.pk).round_version == 1

@@ -67,7 +67,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('operations', '0029_import_jobs'),
+        ('operations', '0027_import_jobs'),
     ]
 
     operations = [

@@ -18,7 +18,7 @@ def set_rounds(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('operations', '0030_hours_month_rollup'),
+        ('operations', '0028_hours_month_rollup'),
     ]
 
     operations = [

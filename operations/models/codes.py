@@ -1,0 +1,70 @@
+"""Code tables that used to be constants: service (unit) categories and cities, with the WMG host cities
+(README "The organisation tree and the code tables").
+
+Rows keep the value the rest of the code stores (`code`, the former `TextChoices` value), so the columns that
+hold a category or a city stay plain text and `UnitCategory` / `City` remain the names of the values the code
+relies on in its logic. Labels, order, what forms offer and the host cities come from the tables, through the
+functions of `code_values` (cached per process, dropped when a value changes: the version key of
+`volunteer_site.cache_versions`). When a table is empty or not yet migrated, the constants answer instead."""
+from __future__ import annotations
+
+from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .code_values import code_tables_changed
+from .people import CodeTableQuerySet
+
+
+class ServiceCategory(models.Model):
+    """Code table of service categories (社會福利類, 文化類 …): a unit's category and the category of training,
+    hours, awards and statistics."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Retired values are no longer offered in forms but stay where used.")
+    )
+
+    objects = CodeTableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
+
+    def __str__(self):
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+class CityArea(models.Model):
+    """Code table of cities and counties; `hosting` marks the cities hosting WMG events (the venue map)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Retired values are no longer offered in forms but stay where used.")
+    )
+    hosting = models.BooleanField(_("hosts events"), default=False,
+                                  help_text=_("A city hosting World Masters Games events (the venue map)."))
+
+    objects = CodeTableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("city or county")
+        verbose_name_plural = _("cities and counties")
+
+    def __str__(self):
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+post_save.connect(code_tables_changed, sender=ServiceCategory, dispatch_uid="service-category-changed")
+post_delete.connect(code_tables_changed, sender=ServiceCategory, dispatch_uid="service-category-deleted")
+post_save.connect(code_tables_changed, sender=CityArea, dispatch_uid="city-changed")
+post_delete.connect(code_tables_changed, sender=CityArea, dispatch_uid="city-deleted")
