@@ -3,7 +3,8 @@ forms waiting in the queues of the demo staff accounts (`unit_admin` of the Taip
 batch at the case officer's step and a performance certificate at the supervisor's; `wmg_officer`: a batch
 at the purpose authority's step; `officer` of the Department of Social Welfare: an honor card), a record
 book issued and collected with a service ID, and an issued performance certificate with its verification
-number. Everything goes through the services (the chain, the numbering, the countable-hours rule); only the
+number, signed off by three people of the Dome (`unit_admin`, `dome_supervisor`, `dome_head`: one person decides
+one step of a form). Everything goes through the services (the chain, the numbering, the countable-hours rule); only the
 service hours of six volunteers are written directly, as the hours module's staff entry would."""
 from __future__ import annotations
 
@@ -65,11 +66,10 @@ def _hours(volunteer: Volunteer, unit: OrgNode, total: int, start: datetime.date
     ServiceRecord.objects.bulk_create(rows)
 
 
-def _decide(user: User, review: Review, times: int = 1) -> None:
-    for _i in range(times):
-        review = Review.objects.get(pk=review.pk)
-        reviews.review_decide(actor=user, review=review, decision=Decision.APPROVE, comment="資料齊全",
-                              version=review.version)
+def _decide(user: User, review: Review) -> None:
+    review = Review.objects.get(pk=review.pk)
+    reviews.review_decide(actor=user, review=review, decision=Decision.APPROVE, comment="資料齊全",
+                          version=review.version)
 
 
 def load_reviews_demo(*, nodes: dict[str, OrgNode]) -> None:
@@ -81,6 +81,12 @@ def load_reviews_demo(*, nodes: dict[str, OrgNode]) -> None:
     clerk, _created = User.objects.get_or_create(
         username="dome_clerk", defaults={"first_name": "承辦", "last_name": "大巨蛋", "email": "dome_clerk@volunteer.example.tw"})
     RoleGrant.objects.get_or_create(user=clerk, node=dome, role=Role.UNIT_ADMIN)
+    # one person decides one step of a form: the certificate's supervisor and unit head are other people
+    supervisor, head = (User.objects.get_or_create(username=username, defaults={
+        "first_name": first, "last_name": "大巨蛋", "email": f"{username}@volunteer.example.tw"})[0]
+        for username, first in (("dome_supervisor", "督導"), ("dome_head", "主管")))
+    for person in (supervisor, head):
+        RoleGrant.objects.get_or_create(user=person, node=dome, role=Role.UNIT_ADMIN)
     members = list(Volunteer.objects.filter(
         pk__in=Membership.objects.filter(team__path__startswith=dome.path, left_on__isnull=True)
         .values("volunteer_id")).order_by("pk")[:6])
@@ -110,8 +116,9 @@ def load_reviews_demo(*, nodes: dict[str, OrgNode]) -> None:
     _hours(v5, dome, 320, today - datetime.timedelta(days=1000), clerk)
     issued_certificate = certificates.application_create(actor=clerk, volunteer=v4, kind=CertificateKind.PERFORMANCE,
                                                          unit=dome)
-    _decide(unit_admin, issued_certificate.review, times=3)
+    for person in (unit_admin, supervisor, head):
+        _decide(person, issued_certificate.review)
     pending = certificates.application_create(actor=clerk, volunteer=v6, kind=CertificateKind.PERFORMANCE, unit=dome)
-    _decide(unit_admin, pending.review)
+    _decide(head, pending.review)  # the case officer's step; the supervisor's waits for unit_admin
     honor = certificates.application_create(actor=clerk, volunteer=v5, kind=CertificateKind.HONOR_CARD, unit=dome)
     _decide(unit_admin, honor.review)
