@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models.fields import CharField
 from django.utils.choices import CallableChoiceIterator
 
-from ..models import AwardScheme, CityArea, Language, ServiceCategory, Skill
+from ..models import AwardScheme, CityArea, Language, ServiceCategory, ServiceHoursMonth, Skill
 from ..models.code_values import (  # noqa: F401 - the API other modules import from here
     city_choices,
     city_label,
@@ -38,6 +38,8 @@ def _code_columns(model: type[models.Model]) -> list[tuple[type[models.Model], s
     choices = CODE_COLUMNS_CHOICES[model]
     columns = []
     for other in apps.get_models():
+        if other is ServiceHoursMonth:  # the monthly roll-up repeats the ledger's categories: not a use of its own
+            continue
         for field in other._meta.concrete_fields:
             field_choices = getattr(field, "_choices", None)
             if (isinstance(field, CharField) and isinstance(field_choices, CallableChoiceIterator)
@@ -58,7 +60,9 @@ def code_value_uses(value: models.Model) -> int:
         for other, field in _code_columns(type(value)):
             uses += other._base_manager.filter(**{field: value.code}).count()
         if type(value) is ServiceCategory:  # award schemes list the categories whose hours count
-            uses += AwardScheme._base_manager.filter(unit_categories__contains=[value.code]).count()
+            # (a JSON list: read and compared here, since SQLite has no `contains` lookup on JSON)
+            uses += sum(value.code in (categories or [])
+                        for categories in AwardScheme._base_manager.values_list("unit_categories", flat=True))
     for relation in value._meta.related_objects:
         if relation.many_to_many:
             through = relation.through
