@@ -46,7 +46,7 @@ from ..models import (
 from ..models.recruitment import _add_months
 from ..models.reports import SUBMITTED
 from .codes import service_category_label
-from .hours import countable_by_unit
+from .hours import countable_by_unit, monthly_hours, split_period
 from .statistics import AGE_BANDS, FTE_HOURS, Figure, StatsScope, age_band_q, insured_on, service_records
 
 
@@ -122,6 +122,12 @@ def unit_figures(units, start: datetime.date, end: datetime.date) -> dict[int, d
     if not units:
         return {}
     figures = {unit.pk: _empty(start, end, unit.category) for unit in units}
+    for _name, part in FIGURE_PARTS:
+        part(figures, units, start, end)
+    return figures
+
+
+def _members_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
     day = end
     # volunteers by sex × age band, insured, everyone (members current on the period's end)
     counts = {"everyone": Count("volunteer_id", distinct=True),
@@ -140,6 +146,9 @@ def unit_figures(units, start: datetime.date, end: datetime.date) -> dict[int, d
             f["sex_age"][sex] = [row[f"s{sex}_{i}"] for i in range(len(AGE_BANDS))]
         for category in f["by_category"]:
             f["by_category"][category] = row["everyone"]
+
+
+def _moves_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
     # joined and left in the period
     memberships = Membership.objects.filter(team__kind__in=(OrgKind.TEAM, OrgKind.SUBTEAM))
     moves = {"joined": Count("volunteer_id", distinct=True, filter=Q(joined_on__gte=start, joined_on__lte=end)),
@@ -147,23 +156,51 @@ def unit_figures(units, start: datetime.date, end: datetime.date) -> dict[int, d
     moved = memberships.filter(Q(joined_on__gte=start, joined_on__lte=end) | Q(left_on__gte=start, left_on__lte=end))
     for unit_id, row in _grouped(moved, "team__path", units, moves).items():
         figures[unit_id]["joined"], figures[unit_id]["left"] = row["joined"], row["left"]
+
+
+def _teams_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
     # teams and sub-teams not closed by the end
     teams = OrgNode.objects.filter(kind__in=(OrgKind.TEAM, OrgKind.SUBTEAM)).filter(
         Q(closed_on__isnull=True) | Q(closed_on__gt=end))
     team_counts = {"teams": Count("pk", filter=Q(kind=OrgKind.TEAM)), "subteams": Count("pk", filter=Q(kind=OrgKind.SUBTEAM))}
     for unit_id, row in _grouped(teams, "path", units, team_counts).items():
         figures[unit_id]["teams"], figures[unit_id]["subteams"] = row["teams"], row["subteams"]
-    # hours: recorded (misuse left out) and countable (training gate), people served
+
+
+def _recorded_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
+    # hours recorded (misuse left out), people served, service records: the whole months of the period from the
+    # monthly roll-up (misuse is left out of it too), the days of a month the period cuts from the ledger
     ids = [unit.pk for unit in units]
-    records = (service_records(StatsScope(EVERYONE, start, end)).filter(unit_id__in=ids).order_by()
-               .values("unit_id").annotate(hours=Sum("hours"), served=Sum("people_served"), n=Count("id")))
-    for row in records:
-        f = figures[row["unit_id"]]
-        f["hours_recorded"] = str(Decimal(row["hours"] or 0).quantize(Decimal("0.1")))
-        f["people_served"], f["service_records"] = row["served"] or 0, row["n"]
+    split = split_period(start, end)
+    parts = []
+    for first, last in (split.ledger_ranges if split.months else [(start, end)]):
+        parts.append(service_records(StatsScope(EVERYONE, first, last)).filter(unit_id__in=ids).order_by()
+                     .values("unit_id").annotate(hours=Sum("hours"), served=Sum("people_served"), n=Count("id")))
+    if split.months:
+        parts.append(monthly_hours(start=split.months[0], end=split.months[1]).filter(unit_id__in=ids).order_by()
+                     .values("unit_id").annotate(hours=Sum("hours"), served=Sum("people_served"), n=Sum("records")))
+    totals: dict[int, list] = {}
+    for rows in parts:
+        for row in rows:
+            total = totals.setdefault(row["unit_id"], [Decimal("0"), 0, 0])
+            total[0] += Decimal(row["hours"] or 0)
+            total[1] += row["served"] or 0
+            total[2] += row["n"] or 0
+    for unit_id, (hours, served, n) in totals.items():
+        f = figures[unit_id]
+        f["hours_recorded"] = str(hours.quantize(Decimal("0.1")))
+        f["people_served"], f["service_records"] = served, n
+
+
+def _countable_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
+    # countable hours (training gate and misuse rule) and FTE
+    ids = [unit.pk for unit in units]
     for unit_id, hours in countable_by_unit(start=start, end=end, units=ids).items():
         figures[unit_id]["hours_countable"] = str(hours)
         figures[unit_id]["fte"] = fte(hours)
+
+
+def _training_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
     # training sessions held by the unit or its teams in the period, by course kind
     sessions = TrainingSession.objects.filter(date__gte=start, date__lte=end)
     for length, paths in _by_depth(units).items():
@@ -175,7 +212,17 @@ def unit_figures(units, start: datetime.date, end: datetime.date) -> dict[int, d
         for row in rows:
             figures[paths[row["unit_path"]]]["training"][row["course__kind"]] = {
                 "sessions": row["n"], "attendees": row["attendees"]}
-    return figures
+
+
+#: the figures of `unit_figures`, each computed for all the units at once (the bench times them one by one)
+FIGURE_PARTS = (
+    ("volunteers by sex × age band, insured", _members_part),
+    ("joined and left", _moves_part),
+    ("teams and sub-teams", _teams_part),
+    ("hours recorded, people served, records", _recorded_part),
+    ("countable hours", _countable_part),
+    ("training sessions and attendees", _training_part),
+)
 
 
 def sum_figures(many, start: datetime.date, end: datetime.date) -> dict:

@@ -4,7 +4,8 @@ city-wide annual roll-up over live data ≤ 3 s cold and ≥ 20× faster than th
 Python loop over the rows; one unit's report ≤ 300 ms.
 
   1. the city: `selectors.reports.rollup` of the busiest year over live data as the city's authority officer,
-     the first call (cold: nothing is cached by the reports) and the median of three more;
+     the first call (cold: nothing is cached by the reports) and the median of three more, then each figure of
+     `selectors.reports.FIGURE_PARTS` for all the units alone (where the time goes);
   2. the same core figures (volunteers by sex × age band at the year's end, joined and left, teams and
      sub-teams, hours recorded and countable, people served, per unit, summed for the city) computed by a
      Python loop over the rows (memberships, service records, training certificates read with `iterator()`),
@@ -183,6 +184,12 @@ def inner() -> None:
     warm = [city(sel.LIVE)[0] for _ in range(3)]
     results.append((f"city annual roll-up, live data ({live['units']} units): cold", f"{cold:.0f} ms"))
     results.append(("city annual roll-up, live data: three more calls", _figure(warm)))
+    city_units = list(OrgNode.objects.filter(kind=OrgKind.UNIT, is_active=True).order_by("path"))
+    for name, part in sel.FIGURE_PARTS:  # where the time goes: each figure for all the units, warm
+        blank = {u.pk: sel._empty(start, end, u.category) for u in city_units}
+        t = time.perf_counter()
+        part(blank, city_units, start, end)
+        results.append((f"  of which {name}", f"{(time.perf_counter() - t) * 1000:.0f} ms"))
 
     units = list(OrgNode.objects.filter(kind=OrgKind.UNIT, is_active=True))
     t = time.perf_counter()

@@ -175,3 +175,47 @@ def test_scope_queryset_and_totals_agree_with_a_row_by_row_reference(org):
                                                        if k in set(scoped.values_list("pk", flat=True))}
     for v in people:
         assert sel.explain(v).counted == expected.get(v.pk, Decimal("0"))
+
+
+def test_countable_by_unit_agrees_with_the_totals_at_month_boundaries(org):
+    """`countable_by_unit` = the per-volunteer totals summed per unit, when the day hours count from falls in
+    the middle of a month or on its first day, with misuse, records without a category, and periods that cut
+    months (or lie inside one)."""
+    a, b, c = org.vol_a, org.vol_sub_a, org.vol_b
+    certify(a, CourseKind.BASIC, on=D(2024, 1, 2))
+    certify(a, CourseKind.SPECIAL, SPORTS, on=D(2024, 3, 15))     # counts from the middle of March
+    certify(b, CourseKind.BASIC, on=D(2024, 4, 1))
+    certify(b, CourseKind.SPECIAL, SPORTS, on=D(2024, 2, 20))     # counts from 1 April (the later date)
+    certify(c, CourseKind.BASIC, on=D(2024, 1, 2))                # no special training: never counts
+    for v in (a, b, c):
+        for day in (D(2024, 2, 29), D(2024, 3, 1), D(2024, 3, 14), D(2024, 3, 15), D(2024, 3, 31),
+                    D(2024, 4, 1), D(2024, 4, 30), D(2024, 5, 15), D(2024, 6, 30)):
+            rec(v, org.unit_a, day, "1.5")
+        rec(v, org.unit_a, D(2024, 3, 20), "2", misuse=True)     # misuse in the count-from month
+        rec(v, org.unit_a, D(2024, 5, 2), "2", misuse=True)      # …and in a whole month
+        rec(v, org.unit_a, D(2024, 3, 16), "2.5", category="")   # no category
+        rec(v, org.unit_a, D(2024, 5, 3), "2.5", category="")
+        rec(v, org.unit_b, D(2024, 4, 2), "3")
+        rec(v, org.unit_b, D(2024, 3, 15), "0", source=HourSource.ATTENDANCE)   # a zero-hour attendance
+    units = [org.unit_a.pk, org.unit_b.pk, org.unit_c.pk]
+    periods = [(D(2024, 1, 1), D(2024, 12, 31)), (D(2024, 3, 1), D(2024, 5, 31)), (D(2024, 3, 15), D(2024, 4, 30)),
+               (D(2024, 3, 16), D(2024, 6, 29)), (D(2024, 3, 2), D(2024, 3, 30)), (D(2024, 4, 1), D(2024, 4, 1)),
+               (D(2024, 2, 1), D(2024, 3, 14)), (D(2024, 7, 1), D(2024, 12, 31))]
+    for start, end in periods:
+        expected = {}
+        for unit_id in units:
+            node = {org.unit_a.pk: org.unit_a, org.unit_b.pk: org.unit_b, org.unit_c.pk: org.unit_c}[unit_id]
+            totals = sel.countable_totals(start=start, end=end, unit=node)
+            if totals:
+                expected[unit_id] = sum(totals.values(), Decimal("0"))
+        assert sel.countable_by_unit(start=start, end=end, units=units) == expected, (start, end)
+        assert sel.countable_by_unit(start=start, end=end) == expected, (start, end)
+        assert sel.countable_by_unit(start=start, end=end, units=[org.unit_a.pk]) == {
+            k: v for k, v in expected.items() if k == org.unit_a.pk}, (start, end)
+    # a from 15 March (6 records of 1.5 h at A; 3 h and the zero-hour attendance at B), b from 1 April (4 records
+    # at A, 3 h at B), c never
+    assert sel.countable_by_unit(start=D(2024, 1, 1), end=D(2024, 12, 31), units=units) == {
+        org.unit_a.pk: Decimal("15.0"), org.unit_b.pk: Decimal("6.0")}
+    assert sel.countable_by_unit(start=D(2024, 3, 2), end=D(2024, 3, 30), units=units) == {
+        org.unit_a.pk: Decimal("1.5"), org.unit_b.pk: Decimal("0.0")}
+    assert sel.countable_by_unit(start=D(2024, 7, 1), end=D(2024, 12, 31), units=units) == {}

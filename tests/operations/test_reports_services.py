@@ -93,6 +93,31 @@ def test_left_and_rejoined_counts_in_joined_and_left_and_at_the_end(org):
     assert (figures_of(org.unit_a, half=2)["joined"], figures_of(org.unit_a, half=2)["left"]) == (0, 0)
 
 
+def test_recorded_hours_of_a_period_that_cuts_months(org):
+    """Whole months come from the monthly roll-up, the days of a cut month from the ledger: the same figures
+    as the ledger's, for a period cutting months at both ends and for whole months."""
+    v = org.vol_a
+    for day, hours, served, misuse, category in [
+            (D(2025, 1, 14), "1", 1, False, None),    # the day before the period
+            (D(2025, 1, 15), "2", 2, False, None),    # its first day (a cut month)
+            (D(2025, 1, 31), "3", 3, False, ""),      # no category: recorded all the same
+            (D(2025, 2, 1), "4", 4, False, None),     # a whole month
+            (D(2025, 2, 14), "5", 5, True, None),     # misuse: left out
+            (D(2025, 2, 28), "6", 6, False, ""),
+            (D(2025, 3, 10), "7", 7, False, None),    # its last day (a cut month)
+            (D(2025, 3, 11), "8", 8, False, None)]:   # the day after
+        r = rec(v, org.unit_a, day, hours, category, misuse=misuse)
+        r.people_served = served
+        r.save()
+    rec(org.vol_b, org.unit_b, D(2025, 2, 10), "9")   # another unit
+    for start, end, hours, served, n in [(D(2025, 1, 15), D(2025, 3, 10), "22.0", 22, 5),
+                                         (D(2025, 2, 1), D(2025, 2, 28), "10.0", 10, 2),
+                                         (D(2025, 2, 2), D(2025, 2, 27), "0.0", 0, 0),
+                                         (D(2025, 1, 1), D(2025, 12, 31), "31.0", 31, 7)]:
+        f = sel.unit_figures([org.unit_a, org.unit_b], start, end)[org.unit_a.pk]
+        assert (f["hours_recorded"], f["people_served"], f["service_records"]) == (hours, served, n), (start, end)
+
+
 def test_hours_left_out_by_training_and_misuse(org):
     v = org.vol_a
     certify(v, CourseKind.BASIC, on=D(2025, 1, 10))
