@@ -10,58 +10,35 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models.signals import post_delete, post_save
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .code_values import code_tables_changed
-from .people import CodeTableQuerySet
+from .people import CodeTable
 
 
-class ServiceCategory(models.Model):
+class ServiceCategory(CodeTable):
     """Code table of service categories (社會福利類, 文化類 …): a unit's category and the category of training,
     hours, awards and statistics."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name (Chinese)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=80)
-    order = models.PositiveSmallIntegerField(_("order"), default=100)
-    is_active = models.BooleanField(
-        _("active"), default=True, help_text=_("Retired values are no longer offered in forms but stay where used.")
-    )
 
-    objects = CodeTableQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["order", "code"]
+    class Meta(CodeTable.Meta):
         verbose_name = _("service category")
         verbose_name_plural = _("service categories")
 
-    def __str__(self):
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
-
-class CityArea(models.Model):
+class CityArea(CodeTable):
     """Code table of cities and counties; `hosting` marks the cities hosting WMG events (the venue map)."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name (Chinese)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=80)
-    order = models.PositiveSmallIntegerField(_("order"), default=100)
-    is_active = models.BooleanField(
-        _("active"), default=True, help_text=_("Retired values are no longer offered in forms but stay where used.")
-    )
     hosting = models.BooleanField(_("hosts events"), default=False,
                                   help_text=_("A city hosting World Masters Games events (the venue map)."))
 
-    objects = CodeTableQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["order", "code"]
+    class Meta(CodeTable.Meta):
         verbose_name = _("city or county")
         verbose_name_plural = _("cities and counties")
-
-    def __str__(self):
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
 
 post_save.connect(code_tables_changed, sender=ServiceCategory, dispatch_uid="service-category-changed")

@@ -126,48 +126,46 @@ class CodeTableQuerySet(models.QuerySet):
         return self.filter(Q(is_active=True) | Q(pk__in=keep_pks))
 
 
-class Language(models.Model):
+class CodeTable(models.Model):
+    """What every code table shares (languages, skills, service categories, cities): a code, Chinese and English
+    names, an order and an active flag; shown in the page's language."""
+
+    name = models.CharField(_("name (Chinese)"), max_length=50)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Retired values are no longer offered in forms but stay where used.")
+    )
+
+    objects = CodeTableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+class Language(CodeTable):
     """Code table of languages a volunteer speaks."""
 
     code = models.SlugField(_("code"), max_length=16, unique=True)
-    name = models.CharField(_("name (Chinese)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=50)
-    order = models.PositiveSmallIntegerField(_("order"), default=100)
-    is_active = models.BooleanField(
-        _("active"), default=True, help_text=_("Retired values are no longer offered in forms but stay where used.")
-    )
 
-    objects = CodeTableQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["order", "code"]
+    class Meta(CodeTable.Meta):
         verbose_name = _("language")
         verbose_name_plural = _("languages")
 
-    def __str__(self):
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
-
-class Skill(models.Model):
+class Skill(CodeTable):
     """Code table of volunteer skills (first aid, driving, sign language …)."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name (Chinese)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=50)
-    order = models.PositiveSmallIntegerField(_("order"), default=100)
-    is_active = models.BooleanField(
-        _("active"), default=True, help_text=_("Retired values are no longer offered in forms but stay where used.")
-    )
 
-    objects = CodeTableQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["order", "code"]
+    class Meta(CodeTable.Meta):
         verbose_name = _("skill")
         verbose_name_plural = _("skills")
-
-    def __str__(self):
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
 
 class Sex(models.TextChoices):
