@@ -37,7 +37,7 @@ from .audit import audit_record
 from .roster_jobs import (
     ImportRowErrors,
     fails_import_on_error,
-    import_errors_as_messages,
+    import_at_once,
     import_job_run,
     import_job_start,
     roster_progress,
@@ -403,21 +403,10 @@ def hours_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMPORT_ROW
     """Import an hour slip (CSV/XLSX/ODS, the roster parser: streamed, bounded) at once: every row is
     checked and nothing is written unless every row passes: a ValidationError lists the problems by row
     ("Row 3: …"). The back-office runs the same check and write as a job (`hours_import_start`)."""
-    from .roster_files import RosterFileError, parse_roster
-
     started = time.monotonic()
-    try:
-        rows = parse_roster(name, raw, max_rows=max_rows)
-    except RosterFileError as exc:
-        raise ValidationError(exc.messages) from exc
-    errors, records = _hour_rows_check(actor, rows)
-    if errors:
-        raise ValidationError(import_errors_as_messages(errors))
-    try:
-        with transaction.atomic():
-            return _hours_write(actor, name, records, seconds=round(time.monotonic() - started, 2))
-    except ImportRowErrors as exc:
-        raise ValidationError(import_errors_as_messages(exc.errors)) from exc
+    return import_at_once(
+        name, raw, max_rows=max_rows, check=lambda rows: _hour_rows_check(actor, rows),
+        write=lambda records: _hours_write(actor, name, records, seconds=round(time.monotonic() - started, 2)))
 
 
 def hours_import_start(*, actor, file, language: str) -> HourImport:

@@ -134,6 +134,25 @@ def import_errors_as_messages(errors: list[dict], *, limit: int = 200) -> list[s
     return messages
 
 
+def import_at_once(name: str, raw: bytes, *, max_rows: int, check, write):
+    """The same import in the caller's request, for the tests, the bench and scripts: parse the file (the
+    roster parser: streamed, bounded), `check(rows)` → (errors, records) for every row, then `write(records)`
+    in one transaction. Nothing is written unless every row passes; a ValidationError lists the problems by
+    row ("Row 3: …"), including those `write` finds on locked rows (ImportRowErrors)."""
+    try:
+        rows = parse_roster(name, raw, max_rows=max_rows)
+    except RosterFileError as exc:
+        raise ValidationError(exc.messages) from exc
+    errors, records = check(rows)
+    if errors:
+        raise ValidationError(import_errors_as_messages(errors))
+    try:
+        with transaction.atomic():
+            return write(records)
+    except ImportRowErrors as exc:
+        raise ValidationError(import_errors_as_messages(exc.errors)) from exc
+
+
 @transaction.atomic
 def import_job_start(model: type[ImportJob], *, task: str, actor, file, language: str, **fields) -> ImportJob:
     """Check the upload, store it privately, create the job row and queue `task` with its id once this

@@ -43,7 +43,7 @@ from ..selectors.training import need_cache_key
 from .audit import audit_record, audit_record_many
 from .roster_jobs import (
     fails_import_on_error,
-    import_errors_as_messages,
+    import_at_once,
     import_job_run,
     import_job_start,
     roster_progress,
@@ -610,18 +610,9 @@ def certificates_import(*, actor, name: str, raw: bytes, max_rows: int = MAX_IMP
     row is checked first and nothing is written unless all rows pass: a ValidationError lists the problems
     per row ("Row 3: …"). Returns {"created": n, "seconds": t}. The back-office runs the same check and
     write as a job (`certificates_import_start`)."""
-    from .roster_files import RosterFileError, parse_roster
-
     started = time.monotonic()
-    try:
-        rows = parse_roster(name, raw, max_rows=max_rows)
-    except RosterFileError as exc:
-        raise ValidationError(exc.messages) from exc
-    errors, records = _certificate_rows_check(actor, rows)
-    if errors:
-        raise ValidationError(import_errors_as_messages(errors))
-    with transaction.atomic():
-        created = _certificates_write(actor, name, records)
+    created = import_at_once(name, raw, max_rows=max_rows, check=lambda rows: _certificate_rows_check(actor, rows),
+                             write=lambda records: _certificates_write(actor, name, records))
     return {"created": created, "seconds": round(time.monotonic() - started, 2)}
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.core.paginator import EmptyPage
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 from volunteer_site.params import parse_page, parse_per_page
@@ -151,6 +152,23 @@ class StaffRequiredMixin(AccessMixin):
         if type(self).object_selector is not None:
             context.setdefault(self.object_name, getattr(self, self.object_name, None))
         return context
+
+
+class ImportJobStartMixin:
+    """An upload form (FormView) whose file a background job checks and imports: `start_job(actor=, file=,
+    language=)` (a service, as a staticmethod) stores it and queues the job; the upload then leads to the
+    job's page (`status_url_name`). A refused upload (type, size, rights) is shown on the file field."""
+
+    start_job: Callable = None
+    status_url_name = ""
+
+    def form_valid(self, form):
+        try:
+            job = self.start_job(actor=self.request.user, file=form.cleaned_data["file"], language=get_language())
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error("file", getattr(exc, "messages", None) or [str(exc)])
+            return self.form_invalid(form)
+        return redirect(self.status_url_name, pk=job.pk)
 
 
 class ImportJobStatusMixin:

@@ -9,8 +9,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
@@ -27,6 +27,7 @@ from ..services import hours as svc
 from ..services.submissions import submission_key_new, submission_once
 from ..tables.hours import HourRecordTable
 from .base import (
+    ImportJobStartMixin,
     ImportJobStatusMixin,
     SingleTableMixin,
     StaffRequiredMixin,
@@ -214,7 +215,7 @@ class HourRecordLiftMisuseView(HoursNavMixin, StaffRequiredMixin, FormView):
             redirect_to=_detail_url, refusals=(ValidationError, PermissionDenied))
 
 
-class HourImportView(HoursNavMixin, StaffRequiredMixin, FormView):
+class HourImportView(HoursNavMixin, ImportJobStartMixin, StaffRequiredMixin, FormView):
     """Hour slips from a file: every row checked, all or nothing, problems listed by row."""
 
     template_name = "operations/hours/import.html"
@@ -222,19 +223,12 @@ class HourImportView(HoursNavMixin, StaffRequiredMixin, FormView):
     subnav = "import"
     form_class = HourImportForm
     role_permission = "operations.servicerecord.change"
+    start_job = staticmethod(svc.hours_import_start)
+    status_url_name = "operations:hours_import_status"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(imports=sel.hour_imports(self.request.user), **kwargs)
 
-    def form_valid(self, form):
-        """The file is stored and checked by a background job; its page shows the progress and the result."""
-        try:
-            job = svc.hours_import_start(actor=self.request.user, file=form.cleaned_data["file"],
-                                         language=get_language())
-        except (ValidationError, PermissionDenied) as exc:
-            form.add_error("file", getattr(exc, "messages", None) or [str(exc)])
-            return self.form_invalid(form)
-        return redirect("operations:hours_import_status", pk=job.pk)
 
 
 class HourImportStatusView(HoursNavMixin, ImportJobStatusMixin, StaffRequiredMixin, TemplateView):

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
@@ -47,6 +47,7 @@ from ..services import training as svc
 from ..tables.training import CertificateTable, CourseTable, GapTable
 from .attendance import qr_svg_response
 from .base import (
+    ImportJobStartMixin,
     ImportJobStatusMixin,
     SingleTableMixin,
     StaffRequiredMixin,
@@ -448,7 +449,7 @@ class CertificatePdfView(StaffRequiredMixin, View):
         return _pdf_response(self.certificate)
 
 
-class CertificateImportView(TrainingNavMixin, StaffRequiredMixin, FormView):
+class CertificateImportView(TrainingNavMixin, ImportJobStartMixin, StaffRequiredMixin, FormView):
     """Certificates earned elsewhere, from a file: every row checked, all or nothing."""
 
     template_name = "operations/training/certificate_import.html"
@@ -456,19 +457,12 @@ class CertificateImportView(TrainingNavMixin, StaffRequiredMixin, FormView):
     subnav = "import"
     form_class = CertificateImportForm
     role_permission = "operations.trainingcertificate.change"
+    start_job = staticmethod(svc.certificates_import_start)
+    status_url_name = "operations:certificate_import_status"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(imports=sel.certificate_imports(self.request.user), **kwargs)
 
-    def form_valid(self, form):
-        """The file is stored and checked by a background job; its page shows the progress and the result."""
-        try:
-            job = svc.certificates_import_start(actor=self.request.user, file=form.cleaned_data["file"],
-                                                language=get_language())
-        except (ValidationError, PermissionDenied) as exc:
-            form.add_error("file", getattr(exc, "messages", None) or [str(exc)])
-            return self.form_invalid(form)
-        return redirect("operations:certificate_import_status", pk=job.pk)
 
 
 class CertificateImportStatusView(TrainingNavMixin, ImportJobStatusMixin, StaffRequiredMixin, TemplateView):
