@@ -19,13 +19,14 @@ Standalone: `.venv/bin/python tests/bench/bench_backoffice_people.py [--factor 0
 `--database-url URL` to measure a database that already holds the city load data (kept afterwards)."""
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from citydb import bench_main, percentile
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,12 +46,6 @@ LIST_QUERIES = [
     ("deep page 2000, sorted by name", {"sort": "name", "page": "2000"}),
     ("one unit's volunteers", {"unit": "__UNIT__"}),
 ]
-
-
-def _pct(values, q):
-    values = sorted(values)
-    k = max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))
-    return values[k]
 
 
 def run(factor: float | None = None, database_url: str | None = None) -> list[tuple[str, str]]:
@@ -110,9 +105,9 @@ def inner() -> None:
             count = response.context["table"].paginator.count
             results.append((
                 f"{label_prefix}: {label} ({count:,} rows)",
-                f"median {statistics.median(samples):.0f} ms, p95 {_pct(samples, 95):.0f} ms, "
+                f"median {statistics.median(samples):.0f} ms, p95 {percentile(samples, 95):.0f} ms, "
                 f"{len(ctx.captured_queries)} queries; total counted afresh: median "
-                f"{statistics.median(cold):.0f} ms, p95 {_pct(cold, 95):.0f} ms",
+                f"{statistics.median(cold):.0f} ms, p95 {percentile(cold, 95):.0f} ms",
             ))
 
     measure(officer.user, "volunteer list, city officer", LIST_QUERIES)
@@ -190,12 +185,4 @@ def _team_roster(user, unit) -> list[tuple[str, str]]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--inner", action="store_true")
-    parser.add_argument("--factor", type=float)
-    parser.add_argument("--database-url")
-    args = parser.parse_args()
-    if args.inner:
-        inner()
-    else:
-        run(args.factor, database_url=args.database_url)
+    bench_main(run, inner)

@@ -16,26 +16,16 @@ Standalone: `.venv/bin/python tests/bench/bench_hours.py [--factor 0.1]`, or wit
 measure a database that already holds the city load data."""
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
+from citydb import bench_main, ms_figure
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = int(os.environ.get("BENCH_HOURS_SAMPLES", "20"))
-
-
-def _pct(values, q):
-    values = sorted(values)
-    k = max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))
-    return values[k]
-
-
-def _figure(values) -> str:
-    return f"median {statistics.median(values):.1f} ms, p95 {_pct(values, 95):.1f} ms"
 
 
 def _generation_figures(stdout: str, seconds: float) -> list:
@@ -88,7 +78,7 @@ def inner() -> None:
             found.fill(found.rows[:50])
             timings.append((time.perf_counter() - t) * 1000)
             size = len(found.rows)
-        results.append((f"city: eligible for {level} ({size:,} people)", _figure(timings)))
+        results.append((f"city: eligible for {level} ({size:,} people)", ms_figure(timings)))
 
     level = AwardLevel.objects.select_related("scheme").get(scheme__code="welfare", code="bronze")
     admins = list(User.objects.filter(username__startswith="load-city-unit-").order_by("username")[:SAMPLES])
@@ -106,7 +96,7 @@ def inner() -> None:
         timings.append((time.perf_counter() - t) * 1000)
         sizes.append(len(found.rows))
     results.append((f"unit: eligible for {level} ({len(admins)} units, {sum(sizes)} people in all)",
-                    _figure(timings)))
+                    ms_figure(timings)))
 
     heavy = list(ServiceRecord.objects.values("volunteer_id").annotate(n=Count("id")).order_by("-n")[:SAMPLES])
     timings, renders, queries = [], [], 0
@@ -122,20 +112,12 @@ def inner() -> None:
         renders.append((time.perf_counter() - t) * 1000)
     most = heavy[0]["n"] if heavy else 0
     results.append((f"my hours: the working of the {len(heavy)} busiest volunteers (up to {most} records, "
-                    f"{queries} queries)", _figure(timings)))
-    results.append(("my hours: the working rendered (template, first page of 50 records)", _figure(renders)))
+                    f"{queries} queries)", ms_figure(timings)))
+    results.append(("my hours: the working rendered (template, first page of 50 records)", ms_figure(renders)))
     if os.environ.get("BENCH_HOURS_EXPLAIN"):
         sys.stderr.write("see selectors.hours for the statement\n")
     print(json.dumps(results, ensure_ascii=False))
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--inner", action="store_true")
-    parser.add_argument("--factor", type=float, default=None)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args()
-    if args.inner:
-        inner()
-    else:
-        run(args.factor, args.database_url)
+    bench_main(run, inner)

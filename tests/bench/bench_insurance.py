@@ -17,7 +17,6 @@ Standalone: `.venv/bin/python tests/bench/bench_insurance.py [--factor 0.02]`, o
 `--database-url URL` to measure a database that already holds the city load data."""
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -25,14 +24,10 @@ import sys
 import time
 from pathlib import Path
 
+from citydb import bench_main, percentile
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = int(os.environ.get("BENCH_INSURANCE_SAMPLES", "25"))
-
-
-def _pct(values, q):
-    values = sorted(values)
-    k = max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))
-    return values[k]
 
 
 def run(factor: float | None = None, database_url: str | None = None) -> list[tuple[str, str]]:
@@ -108,9 +103,9 @@ def inner() -> None:
         list(qs.order_by("name", "pk")[:50])
         firsts.append((time.perf_counter() - t) * 1000)
     results.append((f"unit: insured on D counted ({len(units)} units, median {statistics.median(sizes):.0f} people)",
-                    f"median {statistics.median(counts):.1f} ms, p95 {_pct(counts, 95):.1f} ms"))
+                    f"median {statistics.median(counts):.1f} ms, p95 {percentile(counts, 95):.1f} ms"))
     results.append(("unit: first page of 50 by name",
-                    f"median {statistics.median(firsts):.1f} ms, p95 {_pct(firsts, 95):.1f} ms"))
+                    f"median {statistics.median(firsts):.1f} ms, p95 {percentile(firsts, 95):.1f} ms"))
 
     city = Volunteer.objects.filter(insurance.insured_q(day, many=True))
     counts, firsts = [], []
@@ -123,9 +118,9 @@ def inner() -> None:
         list(city.order_by("name", "pk")[:50])
         firsts.append((time.perf_counter() - t) * 1000)
     results.append((f"city: insured on D counted ({total:,} people)",
-                    f"median {statistics.median(counts):.1f} ms, p95 {_pct(counts, 95):.1f} ms"))
+                    f"median {statistics.median(counts):.1f} ms, p95 {percentile(counts, 95):.1f} ms"))
     results.append(("city: first page of 50 by name",
-                    f"median {statistics.median(firsts):.1f} ms, p95 {_pct(firsts, 95):.1f} ms"))
+                    f"median {statistics.median(firsts):.1f} ms, p95 {percentile(firsts, 95):.1f} ms"))
 
     shift = Shift.objects.select_related("position__campaign").order_by("pk").first()
     volunteer = Volunteer.objects.order_by("pk").first()
@@ -139,19 +134,11 @@ def inner() -> None:
                 insurance.volunteer_insured_for(person, fresh)
                 timings.append((time.perf_counter() - t) * 1000)
         results.append((f"the gate of one sign-up (queries: {len(ctx.captured_queries)})",
-                        f"median {statistics.median(timings):.1f} ms, p95 {_pct(timings, 95):.1f} ms"))
+                        f"median {statistics.median(timings):.1f} ms, p95 {percentile(timings, 95):.1f} ms"))
     if os.environ.get("BENCH_INSURANCE_EXPLAIN"):
         sys.stderr.write(city.explain(analyze=True) + "\n")
     print(json.dumps(results, ensure_ascii=False))
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--inner", action="store_true")
-    parser.add_argument("--factor", type=float, default=None)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args()
-    if args.inner:
-        inner()
-    else:
-        run(args.factor, args.database_url)
+    bench_main(run, inner)

@@ -20,29 +20,19 @@ Standalone: `.venv/bin/python tests/bench/bench_reports.py [--factor 0.1]`, or w
 measure a database that already holds the city load data."""
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import os
-import statistics
 import sys
 import time
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+from citydb import bench_main, ms_figure
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = int(os.environ.get("BENCH_REPORTS_SAMPLES", "20"))
-
-
-def _pct(values, q):
-    values = sorted(values)
-    k = max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))
-    return values[k]
-
-
-def _figure(values) -> str:
-    return f"median {statistics.median(values):.1f} ms, p95 {_pct(values, 95):.1f} ms"
 
 
 def run(factor: float | None = None, database_url: str | None = None) -> list[tuple[str, str]]:
@@ -183,7 +173,7 @@ def inner() -> None:
     cold, live = city(sel.LIVE)
     warm = [city(sel.LIVE)[0] for _ in range(3)]
     results.append((f"city annual roll-up, live data ({live['units']} units): cold", f"{cold:.0f} ms"))
-    results.append(("city annual roll-up, live data: three more calls", _figure(warm)))
+    results.append(("city annual roll-up, live data: three more calls", ms_figure(warm)))
     city_units = list(OrgNode.objects.filter(kind=OrgKind.UNIT, is_active=True).order_by("path"))
     for name, part in sel.FIGURE_PARTS:  # where the time goes: each figure for all the units, warm
         blank = {u.pk: sel._empty(start, end, u.category) for u in city_units}
@@ -210,24 +200,16 @@ def inner() -> None:
         figures = sel.unit_figures([unit], start, end)[unit.pk]
         sel.figure_tables(figures)
         timings.append((time.perf_counter() - t) * 1000)
-    results.append((f"one unit's report figures ({len(sample)} units)", _figure(timings)))
+    results.append((f"one unit's report figures ({len(sample)} units)", ms_figure(timings)))
 
     each = sel.unit_figures(units, start, end)
     PeriodReport.objects.bulk_create([
         PeriodReport(unit=unit, period_kind=PeriodKind.YEAR, year=year, half=0, status=ReportStatus.APPROVED,
                      figures=each[unit.pk]) for unit in units], ignore_conflicts=True)
     approved = [city(sel.APPROVED)[0] for _ in range(3)]
-    results.append((f"city annual roll-up over {len(units)} approved reports", _figure(approved)))
+    results.append((f"city annual roll-up over {len(units)} approved reports", ms_figure(approved)))
     print(json.dumps(results, ensure_ascii=False))
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--inner", action="store_true")
-    parser.add_argument("--factor", type=float, default=None)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args()
-    if args.inner:
-        inner()
-    else:
-        run(args.factor, args.database_url)
+    bench_main(run, inner)

@@ -18,13 +18,14 @@ Standalone: `.venv/bin/python tests/bench/bench_statistics.py [--factor 0.02]`, 
 `--database-url URL` to measure a database that already holds the city load data."""
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from citydb import bench_main, percentile
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,12 +34,6 @@ ROOT = Path(__file__).resolve().parents[2]
 os.environ.setdefault("STAFF_2FA_REQUIRED", "0")
 SAMPLES = int(os.environ.get("BENCH_STATS_SAMPLES", "10"))
 RECORDS = int(os.environ.get("BENCH_STATS_RECORDS", "2000000"))
-
-
-def _pct(values, q):
-    values = sorted(values)
-    k = max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))
-    return values[k]
 
 
 def run(factor: float | None = None, database_url: str | None = None) -> list[tuple[str, str]]:
@@ -127,9 +122,9 @@ def inner() -> None:
             cold.append(elapsed)
             warm.append(timed(client, url)[0])  # kept (STATISTICS_CACHE_SECONDS)
         results.append((f"{question.slug}: a unit, computed ({len(unit_admins)} units, {queries} queries)",
-                        f"p50 {statistics.median(cold):.0f} ms, p95 {_pct(cold, 95):.0f} ms"))
+                        f"p50 {statistics.median(cold):.0f} ms, p95 {percentile(cold, 95):.0f} ms"))
         results.append((f"{question.slug}: a unit, kept", f"p50 {statistics.median(warm):.0f} ms, "
-                                                           f"p95 {_pct(warm, 95):.0f} ms"))
+                                                           f"p95 {percentile(warm, 95):.0f} ms"))
         client = Client()
         client.force_login(officer)
         cold = []
@@ -141,7 +136,7 @@ def inner() -> None:
         results.append((f"{question.slug}: the city, computed ({queries} queries)",
                         f"p50 {statistics.median(cold):.0f} ms, max {max(cold):.0f} ms"))
         results.append((f"{question.slug}: the city, kept",
-                        f"p50 {statistics.median(warm):.0f} ms, p95 {_pct(warm, 95):.0f} ms"))
+                        f"p50 {statistics.median(warm):.0f} ms, p95 {percentile(warm, 95):.0f} ms"))
 
     unit = OrgNode.objects.get(pk=unit_admins[0].grants.first().node_id) if unit_admins else None
     if unit is not None:
@@ -162,12 +157,4 @@ def inner() -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--inner", action="store_true")
-    parser.add_argument("--factor", type=float, default=None)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args()
-    if args.inner:
-        inner()
-    else:
-        run(args.factor, args.database_url)
+    bench_main(run, inner)

@@ -64,3 +64,33 @@ def on_city_database(label: str, script: str, *, factor: float | None = None, da
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def percentile(values, q):
+    """The q-th percentile of `values` (nearest rank)."""
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def ms_figure(values) -> str:
+    """Median and p95 of timings in milliseconds, as the benches print them."""
+    import statistics
+
+    return f"median {statistics.median(values):.1f} ms, p95 {percentile(values, 95):.1f} ms"
+
+
+def bench_main(run: Callable, inner: Callable) -> None:
+    """The command line of a city-scale bench: `--inner` (the child process, on the bench database) or the
+    whole run, with `--factor F` and `--database-url URL` (measure a database that holds the city data)."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--inner", action="store_true")
+    parser.add_argument("--factor", type=float, default=None)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    if args.inner:
+        inner()
+    else:
+        run(args.factor, database_url=args.database_url)
