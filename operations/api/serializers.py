@@ -5,7 +5,41 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..models import City, OrgKind, OrgNode, Sex, Volunteer
+from ..models import OrgKind, OrgNode, Sex, Volunteer
+from ..selectors.codes import city_choices
+
+
+class CityField(serializers.ChoiceField):
+    """A city or county code: the values of the cities code table (系統管理 › 代碼表), read when the field is used
+    (an answer, the schema) rather than when the module is imported, so a city added on the
+    code-table screen is valid and documented."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=(), **kwargs)
+
+    def _refresh(self):
+        # read afresh every time (the values are cached per process and dropped when the table changes), also
+        # for a serializer instance made once at import (the schema's `responses=`); `_set_choices` reads
+        # `choices` itself, hence the guard
+        if not self.__dict__.get("_refreshing"):
+            self._refreshing = True
+            try:
+                self._set_choices(city_choices())
+            finally:
+                self._refreshing = False
+
+    @property
+    def choices(self):
+        self._refresh()
+        return self._choices
+
+    @choices.setter
+    def choices(self, value):
+        self._set_choices(value)
+
+    def to_internal_value(self, data):
+        self._refresh()
+        return super().to_internal_value(data)
 
 
 class TeamRefSerializer(serializers.Serializer):
@@ -29,7 +63,7 @@ class VolunteerSerializer(serializers.ModelSerializer):
 
 class OrgNodeSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=OrgKind.choices)
-    city = serializers.ChoiceField(choices=City.choices, allow_blank=True, help_text="Empty for nodes without a city.")
+    city = CityField(allow_blank=True, help_text="Empty for nodes without a city.")
     parent_path = serializers.SerializerMethodField()
 
     class Meta:
@@ -59,7 +93,7 @@ class ProgressSerializer(serializers.Serializer):
 
 
 class CityFiguresSerializer(ProgressSerializer):
-    city = serializers.ChoiceField(choices=City.choices)
+    city = CityField()
     label = serializers.CharField()
     hosting = serializers.BooleanField()
     venue_count = serializers.IntegerField(min_value=0)
@@ -72,7 +106,7 @@ class OverallFiguresSerializer(ProgressSerializer):
 class RecruitmentStatusSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES)
     campaign = serializers.CharField()
-    city = serializers.ChoiceField(choices=City.choices, allow_null=True)
+    city = CityField(allow_null=True)
     definition = serializers.CharField()
     cities = CityFiguresSerializer(many=True)
     overall = OverallFiguresSerializer()
@@ -86,7 +120,7 @@ class VenueSerializer(serializers.Serializer):
 
 
 class CityVenuesSerializer(serializers.Serializer):
-    city = serializers.ChoiceField(choices=City.choices)
+    city = CityField()
     label = serializers.CharField()
     hosting = serializers.BooleanField()
     venue_count = serializers.IntegerField(min_value=0)
@@ -96,6 +130,6 @@ class CityVenuesSerializer(serializers.Serializer):
 class VenuesByCitySerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES)
     campaign = serializers.CharField()
-    city = serializers.ChoiceField(choices=City.choices, allow_null=True)
+    city = CityField(allow_null=True)
     venue_count = serializers.IntegerField(min_value=0)
     cities = CityVenuesSerializer(many=True)

@@ -61,10 +61,10 @@ def _load() -> dict[str, dict[str, CodeRow]] | None:
     categories = (apps.get_model("operations", "ServiceCategory")._base_manager
                   .annotate(table=Value("categories", output_field=CharField()),
                             is_host=Value(False, output_field=BooleanField()))
-                  .values_list("table", "code", "name", "name_en", "order", "is_active", "is_host"))
+                  .values_list("table", "code", "name", "name_en", "order", "is_active", "is_host").order_by())
     cities = (apps.get_model("operations", "CityArea")._base_manager
               .annotate(table=Value("cities", output_field=CharField()), is_host=F("hosting"))
-              .values_list("table", "code", "name", "name_en", "order", "is_active", "is_host"))
+              .values_list("table", "code", "name", "name_en", "order", "is_active", "is_host").order_by())
     try:
         rows = sorted(categories.union(cities, all=True), key=lambda r: (r[0], r[4], r[1]))
     except DatabaseError:  # the table does not exist yet (checks before `migrate`): not kept

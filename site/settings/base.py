@@ -365,7 +365,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CityEnum": "operations.models.geo.City", "OrgKindEnum": "operations.models.OrgKind"},
+    # Cities are a code table (operations.api.serializers.CityField reads it): every city field has the same
+    # values, so their enum is named CityEnum without an override, and lists a city added on the screen.
+    "ENUM_NAME_OVERRIDES": {"OrgKindEnum": "operations.models.OrgKind"},
 }
 # API tokens: validity offered when making one (days), the longest allowed, usable tokens per person, and how
 # often the "last used" time is written (seconds).

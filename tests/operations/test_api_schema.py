@@ -103,6 +103,20 @@ def test_schema_covers_the_staff_and_public_endpoints(client, db):
     assert yaml.status_code == 200 and yaml.content.startswith(b"openapi: 3.")
 
 
+def test_schema_lists_the_cities_of_the_code_table(client, db):
+    """A city added on the code-table screen is in the schema's city enum (the table's values, not the constants
+    of import time), and the field accepts it."""
+    from operations.api.serializers import OrgNodeSerializer
+    from operations.models import CityArea
+
+    CityArea.objects.create(code="test_county", name="測試縣", name_en="Test County", order=999)
+    schema = client.get("/api/schema/?format=json").json()
+    assert "test_county" in str(schema["components"]["schemas"]["CityEnum"]["enum"])
+    assert "taipei" in str(schema["components"]["schemas"]["CityEnum"]["enum"])
+    field = OrgNodeSerializer().fields["city"]
+    assert "test_county" in field.choices and field.run_validation("test_county") == "test_county"
+
+
 @pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
 def test_docs_pages_load_and_take_nothing_from_another_site(client, db, url):
     response = client.get(url)
