@@ -72,9 +72,16 @@ def test_allowed_kinds_are_created_under_their_parent(org, parent_key, kind):
     assert AuditEvent.objects.filter(action=AuditAction.CREATED, object_id=str(node.pk), actor=org.sysadmin).exists()
 
 
-def test_only_a_superuser_may_create_a_new_root(org):
-    with pytest.raises(PermissionDenied):
-        orgnode_create(actor=org.sysadmin, parent=None, kind=OrgKind.COMPETENT_AUTHORITY, code="x", name="新機關")
+def test_only_a_system_administrator_may_create_a_new_root(org):
+    # an officer of the root authority may build under it, but a new top-level authority is the system
+    # administrators' (operations.orgnode.create_root, the 系統管理 › 組織 screen)
+    for actor in (org.officer_root, org.admin_a):
+        with pytest.raises(PermissionDenied):
+            orgnode_create(actor=fresh(actor), parent=None, kind=OrgKind.COMPETENT_AUTHORITY, code="x", name="新機關")
+    assert not OrgNode.objects.filter(code="x").exists()
+    created = orgnode_create(actor=fresh(org.sysadmin), parent=None, kind=OrgKind.COMPETENT_AUTHORITY, code="tycg",
+                             name="桃園市政府社會局")
+    assert created.is_root()
     root = orgnode_create(actor=None, parent=None, kind=OrgKind.COMPETENT_AUTHORITY, code="ntpc", name="新北市政府")
     assert root.is_root()
     with pytest.raises(ValidationError):

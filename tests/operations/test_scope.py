@@ -67,7 +67,7 @@ def nodes_of(obj: Model) -> list[OrgNode]:
         return [obj.team]
     if name == "auditevent":
         return [obj.node] if obj.node else []
-    if name in ("serviceplan", "campaign", "servicerecord"):
+    if name in ("serviceplan", "campaign", "servicerecord", "servicehoursmonth"):  # the roll-up: its unit
         return [obj.unit]
     if name == "position":
         # a WMG position belongs to the organiser's campaign, to its venue and to the team that staffs it
@@ -92,7 +92,8 @@ def nodes_of(obj: Model) -> list[OrgNode]:
         return [obj.node] if obj.node else []
     if name == "user":  # an account belongs where it holds its roles (系統管理 › 帳號)
         return [grant.node for grant in obj.grants.all()]
-    if name in ("language", "skill"):  # code tables belong to no organisation: only the unrestricted edit them
+    if name in ("language", "skill", "servicecategory", "cityarea"):  # code tables belong to no organisation:
+        # only the unrestricted edit them
         return []
     if name in ("awardreceipt", "recordbook", "recordbookbatchentry", "serviceid"):  # follow their volunteer
         return nodes_of(obj.volunteer)
@@ -100,6 +101,8 @@ def nodes_of(obj: Model) -> list[OrgNode]:
         return [obj.unit]
     if name == "review":  # a review belongs to its form's unit
         return [obj.node]
+    if name == "periodreport":  # a half-year or annual report is its unit's
+        return [obj.unit]
     if name == "unitapplication":  # addressed to an authority; without one only the root's officers see it
         return [obj.purpose_authority] if obj.purpose_authority else []
     raise AssertionError(f"{obj._meta.label} is scoped: say here which nodes its rows belong to")
@@ -190,6 +193,14 @@ def rows(org):
         for key, volunteer in (("unit_a", org.vol_a), ("unit_c", org.vol_c)):
             models["awardnomination"].objects.create(volunteer=volunteer, level=level, unit=org.nodes[key], year=2025,
                                                      hours=3000, cutoff=datetime.date(2024, 12, 31))
+    if "periodreport" in models:
+        for key in ("unit_a", "unit_c"):
+            models["periodreport"].objects.create(unit=org.nodes[key], period_kind="year", year=2025)
+    if "servicehoursmonth" in models and models["servicehoursmonth"].objects.count() < 2:
+        # the roll-up is written by the ledger's triggers: a record at a unit inside and one outside
+        for key, volunteer in (("unit_a", org.vol_a), ("unit_c", org.vol_c)):
+            models["servicerecord"].objects.create(volunteer=volunteer, unit=org.nodes[key], date=datetime.date(2025, 3, 1),
+                                                   category="sports", content="場館服務", hours=2)
     if "course" in models:
         from tests.operations.test_training_views import training_scope_rows
 
