@@ -110,7 +110,7 @@ MAX_HOURS_PER_DAY = 24
 
 # Kept by the database on every write of the ledger (insert, update, delete, whatever path writes: services,
 # bulk_create, raw SQL, cascades), so the roll-up is exact without the writers knowing about it. A record
-# annotated as misuse is not in it. The SQLite equivalent is installed by migration 0030 (`make run`).
+# annotated as misuse is not in it. The SQLite equivalent is installed by migration 0028 (`make run`).
 ROLLUP_SQL = """
     IF TG_OP <> 'INSERT' AND OLD.misuse_at IS NULL THEN
         UPDATE operations_servicehoursmonth SET hours = hours - OLD.hours, records = records - 1,
@@ -230,7 +230,7 @@ class ServiceHoursMonth(models.Model):
 
     Always equal to a GROUP BY over `ServiceRecord` (`selectors.hours.rollup_differences` checks it; the
     command `check_hours_rollup` runs it): written only by the triggers on the ledger (PostgreSQL: django-pgtrigger,
-    below on `ServiceRecord`; SQLite: migration 0030), never by Python code. A row is gone when its last record
+    below on `ServiceRecord`; SQLite: migration 0028), never by Python code. A row is gone when its last record
     is. Read it through `selectors.hours.monthly_hours`."""
 
     # no index of their own: the unique key leads with the volunteer, `service_hours_month_unit` with the unit
