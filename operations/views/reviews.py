@@ -77,7 +77,8 @@ class ReviewDetailView(StaffRequiredMixin, TemplateView):
         link = sel.subject_link(review)
         signed = svc.round_deciders(review).get(self.request.user.pk) if review.state == ReviewState.IN_REVIEW else None
         labels = {step.key: step.label for step in review.chain.steps}
-        context.update(signed_step=labels.get(signed, "") if signed is not None else "",history=sel.review_history(review), decide_form=decide, resubmit_form=resubmit,
+        context.update(signed_step=labels.get(signed, ""), history=sel.review_history(review),
+                       decide_form=decide, resubmit_form=resubmit,
                        subject_url=reverse(link[0], args=[link[1]]) if link else "",
                        steps=review.chain.steps, today=timezone.localdate(),
                        own=self.request.user.pk in (review.submitter_id, review.subject_user_id))
