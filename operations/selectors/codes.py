@@ -4,7 +4,10 @@ is used. The labels and choices of service categories and cities, for every laye
 `service_category_choices(active_only=…, keep=…)`, `city_label(code)`, `city_choices(…)`, `host_cities()`)."""
 from __future__ import annotations
 
+from collections import Counter
+
 from django.db import models
+from django.db.models import Count
 from django.db.models.fields import CharField
 from django.utils.choices import CallableChoiceIterator
 
@@ -52,17 +55,27 @@ def code_table_verb(model: type[models.Model]) -> str:
     return f"operations.{model._meta.model_name}.change"
 
 
-def code_value_uses(value: models.Model) -> int:
+def _text_uses(model: type[models.Model]) -> Counter:
+    """How many rows hold each code of a table stored as text (one grouped statement per column, not one per
+    value: the ledger's column has millions of rows at city scale), plus the award schemes' category lists."""
+    counts: Counter = Counter()
+    for other, field in _code_columns(model):
+        counts.update(dict(other._base_manager.order_by().values(field).annotate(n=Count("pk"))
+                           .values_list(field, "n")))
+    if model is ServiceCategory:  # award schemes list the categories whose hours count
+        # (a JSON list: read and compared here, since SQLite has no `contains` lookup on JSON)
+        for categories in AwardScheme._base_manager.values_list("unit_categories", flat=True):
+            counts.update(set(categories or []))
+    return counts
+
+
+def code_value_uses(value: models.Model, text_uses: Counter | None = None) -> int:
     """How many rows refer to `value` (volunteers, positions, and any relation added later: read from the
-    model's relations, so a new table that refers to languages or skills is counted without a change here)."""
+    model's relations, so a new table that refers to languages or skills is counted without a change here).
+    `text_uses`: the table's `_text_uses`, when counting every value of it."""
     uses = 0
     if type(value) in CODE_COLUMNS_CHOICES:
-        for other, field in _code_columns(type(value)):
-            uses += other._base_manager.filter(**{field: value.code}).count()
-        if type(value) is ServiceCategory:  # award schemes list the categories whose hours count
-            # (a JSON list: read and compared here, since SQLite has no `contains` lookup on JSON)
-            uses += sum(value.code in (categories or [])
-                        for categories in AwardScheme._base_manager.values_list("unit_categories", flat=True))
+        uses += (text_uses if text_uses is not None else _text_uses(type(value)))[value.code]
     for relation in value._meta.related_objects:
         if relation.many_to_many:
             through = relation.through
@@ -76,8 +89,9 @@ def code_value_uses(value: models.Model) -> int:
 def code_values(user, model: type[models.Model]) -> list[models.Model]:
     """A table's values (active and retired) the user may edit, in their order, each with `uses`."""
     values = list(model.objects.visible_to(user, roles=VERB_ROLES[code_table_verb(model)]).order_by("order", "code"))
+    text_uses = _text_uses(model) if model in CODE_COLUMNS_CHOICES else None
     for value in values:
-        value.uses = code_value_uses(value)
+        value.uses = code_value_uses(value, text_uses)
     return values
 
 
