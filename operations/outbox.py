@@ -107,9 +107,22 @@ def _attempt(message: OutboxMessage) -> bool:
         log("outbox: %s message %s (%s) not published, attempt %s: %s", "gave up on" if dead else "retrying",
             message.pk, message.task_name, attempts, exc, extra={"outbox_id": message.pk})
         return False
-    OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.PENDING).update(
-        status=OutboxStatus.SENT, sent_at=now, attempts=F("attempts") + 1, last_error="")
+    with transaction.atomic():
+        _without_waiting_for_the_disk()
+        OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.PENDING).update(
+            status=OutboxStatus.SENT, sent_at=now, attempts=F("attempts") + 1, last_error="")
     return True
+
+
+def _without_waiting_for_the_disk() -> None:
+    """Let the current transaction commit without waiting for its WAL to reach the disk (PostgreSQL's
+    `synchronous_commit = off` for this transaction only). Used for the "sent" mark alone: after a crash
+    that loses it the message is pending again, and the drain publishes it once more under the same task id,
+    which the task's sent-log counts as one event. It spares every request that enqueues a task a second
+    disk flush (about 3 ms on an ordinary disk) after its own commit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def publish(message: OutboxMessage) -> bool:

@@ -186,3 +186,27 @@ def test_metrics_are_not_public(client, settings, grant):
     settings.METRICS_ALLOWED_IPS = ["127.0.0.0/8"]
     assert client.get("/-/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
     assert client.get("/-/metrics", REMOTE_ADDR="203.0.113.9").status_code == 404
+
+
+def test_the_sent_mark_alone_commits_without_waiting_for_the_disk(grant, inline):
+    """The change and its message commit durably; only the later "sent" mark skips the WAL flush (a lost mark
+    means one more publication under the same task id), and the setting ends with that transaction."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        with transaction.atomic():
+            message = outbox.enqueue(send_role_granted_email, grant.pk)
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.SENT
+    sql = [q["sql"] for q in queries.captured_queries]
+    insert = next(i for i, q in enumerate(sql) if q.startswith('INSERT INTO "operations_outboxmessage"'))
+    update = next(i for i, q in enumerate(sql) if q.startswith('UPDATE "operations_outboxmessage"'))
+    relaxed = [i for i, q in enumerate(sql) if "synchronous_commit" in q]
+    if connection.vendor == "postgresql":
+        assert len(relaxed) == 1 and insert < relaxed[0] < update  # not for the change, only for the mark
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+    else:
+        assert relaxed == []
