@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -256,9 +257,94 @@ def bench_rush(figures):
         label = f"sign-up rush {CLIENTS} clients / {SEATS} seats, gunicorn {workers} workers"
         figures.append((label, (
             f"accepted {accepted}, waitlisted {waitlisted}, errors {errors}, overbooked {max(0, accepted - SEATS)} "
-            f"(counter {shift.accepted_count}), {throughput:.0f} req/s, p95 {_pct(lat, 95) * 1000:.0f} ms; "
+            f"(counter {shift.accepted_count}), {throughput:.0f} req/s, p50/p95/p99 {_pcts(lat)}; "
             f"minimal insert view {base_throughput:.0f} req/s (errors {sum(1 for s in base_status if s != 200)}), "
-            f"p95 {_pct(base_lat, 95) * 1000:.0f} ms; ratio {throughput / base_throughput:.2f}")))
+            f"p50/p95/p99 {_pcts(base_lat)}; ratio {throughput / base_throughput:.2f}")))
+        if shutil.which("wrk"):
+            bench_rush_sustained(figures, workers, tmp)
+
+
+def _pcts(latencies) -> str:
+    return "/".join(f"{_pct(latencies, q) * 1000:.0f}" for q in (50, 95, 99)) + " ms"
+
+
+# wrk (C, not the bottleneck): every request a different volunteer's session, threads interleaved
+RUSH_LUA = """
+local keys = {}
+for line in io.lines(os.getenv("RUSH_SESSIONS")) do keys[#keys + 1] = line end
+local counter = 0
+function setup(thread)
+  thread:set("offset", counter)
+  counter = counter + 1
+end
+function init(args)
+  n = 0
+  threads = tonumber(os.getenv("RUSH_THREADS"))
+end
+function request()
+  local key = keys[(n * threads + offset) % #keys + 1]
+  n = n + 1
+  return wrk.format("POST", os.getenv("RUSH_PATH"), {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "sessionid=" .. key .. "; csrftoken=" .. os.getenv("RUSH_TOKEN"),
+    ["X-CSRFToken"] = os.getenv("RUSH_TOKEN"),
+    ["Referer"] = "http://127.0.0.1/",
+  }, os.getenv("RUSH_BODY"))
+end
+"""
+SUSTAINED_SECONDS = int(os.environ.get("BENCH_RUSH_SECONDS", "8"))
+SUSTAINED_SESSIONS = int(os.environ.get("BENCH_RUSH_SESSIONS", "4000"))
+WARM_UP = 20
+
+
+def _wrk_post(port: int, path: str, body: str, sessions_file: str, script: str) -> tuple[float, str, int]:
+    threads = 2
+    env = {**os.environ, "RUSH_SESSIONS": sessions_file, "RUSH_THREADS": str(threads), "RUSH_PATH": path,
+           "RUSH_BODY": body, "RUSH_TOKEN": "b" * 32}
+    out = subprocess.run(["wrk", f"-t{threads}", "-c10", f"-d{SUSTAINED_SECONDS}s", "--timeout", "10s", "--latency", "-s", script,
+                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, env=env).stdout
+    import re
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    done = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    lat = {q: re.search(rf"\s{q}%\s+(\S+)", out) for q in (50, 99)}
+    note = f"p50 {lat[50].group(1) if lat[50] else '?'}, p99 {lat[99].group(1) if lat[99] else '?'}"
+    return rps, note + (f", {errors.group(1)} non-2xx" if errors else ""), done
+
+
+def bench_rush_sustained(figures, workers: int, tmp: str):
+    """The same comparison held for `SUSTAINED_SECONDS` by wrk (-t2 -c10), each sign-up by a volunteer who has
+    not signed up yet: the minimal insert view, then the sign-up POST for one shift of 50 seats (the rest join
+    its waitlist), in the same run; overbooked must be 0."""
+    from operations.models import Signup, SignupStatus
+
+    shift = _event(SEATS, f"bench-sustained-{workers}")
+    sessions = _sessions(_volunteers(SUSTAINED_SESSIONS + WARM_UP, f"sustained{workers}-"))
+    sessions, warm_up = sessions[:SUSTAINED_SESSIONS], sessions[SUSTAINED_SESSIONS:]
+    sessions_file = Path(tmp, f"sessions-{workers}.txt")
+    sessions_file.write_text("\n".join(sessions) + "\n")
+    script = Path(tmp, "rush.lua")
+    script.write_text(RUSH_LUA)
+    port = _free_port()
+    server = _gunicorn(workers, tmp, port)
+    try:
+        # both paths once in every worker before the clock starts (imports, templates, caches)
+        asyncio.run(_fire_mixed(port, [(path, key, data) for key in warm_up for path, data in (
+            ("/bench/insert/", {}), ("/volunteer/signup/", {"shift": str(shift.pk)}))]))
+        base_rps, base_note, _ = _wrk_post(port, "/bench/insert/", "", str(sessions_file), str(script))
+        rps, note, done = _wrk_post(port, "/volunteer/signup/", f"shift={shift.pk}", str(sessions_file), str(script))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        _purge_bench_queue()
+    accepted = Signup.objects.filter(shift=shift, status=SignupStatus.ACCEPTED).count()
+    waitlisted = Signup.objects.filter(shift=shift, status=SignupStatus.WAITLISTED).count()
+    repeated = " (sessions reused: raise BENCH_RUSH_SESSIONS)" if done > SUSTAINED_SESSIONS else ""
+    figures.append((f"sign-up rush held {SUSTAINED_SECONDS} s by wrk -t2 -c10, gunicorn {workers} workers", (
+        f"{done} sign-ups{repeated} (+{WARM_UP} to warm up): accepted {accepted}, waitlisted {waitlisted}, overbooked "
+        f"{max(0, accepted - SEATS)}; {rps:.0f} req/s, {note}; minimal insert view {base_rps:.0f} req/s, "
+        f"{base_note}; ratio {rps / base_rps:.2f}; load {os.getloadavg()[0]:.1f}")))
 
 
 async def _fire_mixed(port: int, requests: list[tuple[str, str, dict]]) -> tuple[list[float], list[int], float]:
