@@ -58,12 +58,13 @@ from .training import (  # noqa: E402
     Enrolment,
     EnrolmentStatus,
     TrainingCertificate,
+    TrainingCountFrom,
     TrainingRequirement,
     TrainingSession,
 )
 
 __all__ += ["CertificateImport", "CertificateSequence", "CertificateSource", "Course", "CourseKind", "Enrolment", "EnrolmentStatus",
-            "TrainingCertificate", "TrainingRequirement", "TrainingSession"]
+            "TrainingCertificate", "TrainingCountFrom", "TrainingRequirement", "TrainingSession"]
 from .attendance import (  # noqa: E402
     MAX_HOURS_PER_DAY,
     ChangeKind,

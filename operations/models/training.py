@@ -11,6 +11,7 @@ subtree (`Course.objects.offered_to(user)`, the catalogue units enrol their peop
 belongs to its volunteer: it is visible to whoever sees the volunteer."""
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -212,6 +213,45 @@ class TrainingCertificateQuerySet(models.QuerySet):
         return self.filter(volunteer__in=Volunteer.objects.visible_to(user, roles=roles).values("pk"))
 
 
+# The day hours in a category start counting by training (selectors.hours, DOMAIN §1.6): the later of the first
+# basic and the first special-training-of-the-category completion dates. Kept by the database on every write of
+# the certificates (statement triggers below on `TrainingCertificate`: the volunteers a statement touched are
+# recomputed whole, serialised per volunteer by an advisory lock so two writers never compute from each other's
+# unfinished rows); `TrainingCountFrom` is only ever written here and by `services.hours.count_from_rebuild`.
+COUNT_FROM_LOCK = 16061  # the advisory-lock namespace of the count-from dates (key: the volunteer id)
+
+
+def count_from_sql(changed: str) -> str:
+    return f"""
+    PERFORM pg_advisory_xact_lock({COUNT_FROM_LOCK}, x.v::integer)
+       FROM (SELECT DISTINCT c.volunteer_id AS v FROM ({changed}) c ORDER BY 1) x;
+    DELETE FROM operations_trainingcountfrom WHERE volunteer_id IN (SELECT c.volunteer_id FROM ({changed}) c);
+    INSERT INTO operations_trainingcountfrom (volunteer_id, category, counts_from)
+    SELECT s.volunteer_id, s.category, GREATEST(b.d, s.d)
+      FROM (SELECT volunteer_id, category, MIN(completed_on) AS d FROM operations_trainingcertificate
+             WHERE kind = 'special' AND volunteer_id IN (SELECT c.volunteer_id FROM ({changed}) c)
+             GROUP BY volunteer_id, category) s
+      JOIN (SELECT volunteer_id, MIN(completed_on) AS d FROM operations_trainingcertificate
+             WHERE kind = 'basic' AND volunteer_id IN (SELECT c.volunteer_id FROM ({changed}) c)
+             GROUP BY volunteer_id) b ON b.volunteer_id = s.volunteer_id;
+    RETURN NULL;
+"""
+
+
+COUNT_FROM_TRIGGERS = [
+    pgtrigger.Trigger(name="certificate_count_from_ins", when=pgtrigger.After, operation=pgtrigger.Insert,
+                      level=pgtrigger.Statement, referencing=pgtrigger.Referencing(new="new_rows"),
+                      func=count_from_sql("SELECT volunteer_id FROM new_rows")),
+    pgtrigger.Trigger(name="certificate_count_from_upd", when=pgtrigger.After, operation=pgtrigger.Update,
+                      level=pgtrigger.Statement, referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
+                      func=count_from_sql("SELECT volunteer_id FROM old_rows UNION ALL "
+                                          "SELECT volunteer_id FROM new_rows")),
+    pgtrigger.Trigger(name="certificate_count_from_del", when=pgtrigger.After, operation=pgtrigger.Delete,
+                      level=pgtrigger.Statement, referencing=pgtrigger.Referencing(old="old_rows"),
+                      func=count_from_sql("SELECT volunteer_id FROM old_rows")),
+]
+
+
 class TrainingCertificate(models.Model):
     """A completed course (DOMAIN.md §1.5's TrainingRecord): kind, category, course, hours, organiser,
     completion date and certificate number; earned on this platform (`enrolment`) or elsewhere. A number is
@@ -253,6 +293,7 @@ class TrainingCertificate(models.Model):
                                    name="certificate_special_category"),
         ]
         indexes = [models.Index(fields=["volunteer", "kind", "category"], name="certificate_volunteer_kind")]
+        triggers = COUNT_FROM_TRIGGERS
 
     def __str__(self):
         return f"{self.course_name} {self.number}"
@@ -306,3 +347,28 @@ class TrainingRequirement(models.Model):
 
     def __str__(self):
         return f"{self.campaign or self.position}: {self.category}"
+
+
+class TrainingCountFrom(models.Model):
+    """The day hours of a volunteer in a service category start counting by training (可採計起算日): the later of
+    the first basic and the first special-training-of-the-category completion dates; a row only when both are on
+    record. Always equal to what the certificates give (`selectors.hours.count_from_differences` checks it, the
+    command `check_hours_rollup` runs it): written only by the triggers on `TrainingCertificate` (PostgreSQL)
+    and by `services.hours.count_from_rebuild`. Read by the countable hours over many people
+    (`selectors.hours`) instead of grouping every certificate on each request; not kept on SQLite, where the
+    certificates are read directly."""
+
+    volunteer = models.ForeignKey("operations.Volunteer", on_delete=models.DO_NOTHING, related_name="+",
+                                  db_index=False)
+    category = models.CharField(_("service category"), max_length=32, choices=service_category_choices)
+    counts_from = models.DateField(_("hours count from"))
+
+    class Meta:
+        verbose_name = _("day hours count from")
+        verbose_name_plural = _("days hours count from")
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "category"], name="training_count_from_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.volunteer_id} {self.category} {self.counts_from}"

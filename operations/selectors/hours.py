@@ -39,6 +39,7 @@ from ..models import (
     ServiceHoursMonth,
     ServiceRecord,
     TrainingCertificate,
+    TrainingCountFrom,
     Volunteer,
 )
 from .codes import service_category_label
@@ -103,23 +104,30 @@ def _and(*parts: str) -> str:
 
 def _ledger(*, volunteers=None, start=None, end=None, unit: OrgNode | None = None,
             categories: Iterable[str] | None = None, categories_in_where: bool = True,
-            with_unit_name: bool = False) -> tuple[str, list, str, tuple[str, list]]:
+            with_unit_name: bool = False, maintained: bool = False) -> tuple[str, list, str, tuple[str, list]]:
     """FROM/JOIN/WHERE of the ledger joined to the dates hours count from, and the SQL expressions of the
     day hours count from (`count_from`) and of the record's status. Returns (sql, params, count_from,
-    status)."""
+    status). With `maintained` (PostgreSQL), the training dates are read from `TrainingCountFrom` (one row per
+    volunteer and category, kept by the certificates' triggers) instead of grouping the certificates: the same
+    dates, without two aggregates over every certificate (repeated in each parallel worker) per statement."""
     certs = _table(TrainingCertificate)
     records = _table(ServiceRecord)
     cert_filter, cert_params = _volunteer_clause("volunteer_id", volunteers)
     rec_filter, rec_params = _volunteer_clause("r.volunteer_id", volunteers)
     params: list = []
-    joins = [
-        f"LEFT JOIN (SELECT volunteer_id, MIN(completed_on) AS d FROM {certs} "
-        f"WHERE {_and('kind = %s', cert_filter)} GROUP BY volunteer_id) b ON b.volunteer_id = r.volunteer_id",
-        f"LEFT JOIN (SELECT volunteer_id, category, MIN(completed_on) AS d FROM {certs} "
-        f"WHERE {_and('kind = %s', cert_filter)} GROUP BY volunteer_id, category) s "
-        f"ON s.volunteer_id = r.volunteer_id AND s.category = r.category",
-    ]
-    params += [CourseKind.BASIC.value, *cert_params, CourseKind.SPECIAL.value, *cert_params]
+    maintained = maintained and connection.vendor == "postgresql"
+    if maintained:
+        joins = [f"LEFT JOIN {_table(TrainingCountFrom)} cf ON cf.volunteer_id = r.volunteer_id "
+                 f"AND cf.category = r.category"]
+    else:
+        joins = [
+            f"LEFT JOIN (SELECT volunteer_id, MIN(completed_on) AS d FROM {certs} "
+            f"WHERE {_and('kind = %s', cert_filter)} GROUP BY volunteer_id) b ON b.volunteer_id = r.volunteer_id",
+            f"LEFT JOIN (SELECT volunteer_id, category, MIN(completed_on) AS d FROM {certs} "
+            f"WHERE {_and('kind = %s', cert_filter)} GROUP BY volunteer_id, category) s "
+            f"ON s.volunteer_id = r.volunteer_id AND s.category = r.category",
+        ]
+        params += [CourseKind.BASIC.value, *cert_params, CourseKind.SPECIAL.value, *cert_params]
     book = "NULL"
     if _record_book_dates is not None and not (isinstance(volunteers, list | tuple | set) and not volunteers):
         book_qs = _record_book_dates()
@@ -137,8 +145,11 @@ def _ledger(*, volunteers=None, start=None, end=None, unit: OrgNode | None = Non
             book = "rb.d"
     if with_unit_name:
         joins.append(f"JOIN {_table(OrgNode)} n ON n.id = r.unit_id")
-    count_from = (f"(CASE WHEN b.d IS NOT NULL AND s.d IS NOT NULL THEN (CASE WHEN b.d > s.d THEN b.d ELSE s.d END) "
-                  f"ELSE {book} END)")
+    if maintained:  # a row exactly when both training dates are on record, holding the later one
+        count_from = f"COALESCE(cf.counts_from, {book})"
+    else:
+        count_from = (f"(CASE WHEN b.d IS NOT NULL AND s.d IS NOT NULL THEN (CASE WHEN b.d > s.d THEN b.d ELSE s.d END) "
+                      f"ELSE {book} END)")
     where = [rec_filter]
     params += rec_params
     if start is not None:
@@ -239,7 +250,7 @@ def countable_totals(*, volunteers=None, start: datetime.date | None = None, end
     if isinstance(volunteers, list | tuple | set) and not volunteers:
         return {}
     sql, params, count_from, _status = _ledger(volunteers=volunteers, start=start, end=end, unit=unit,
-                                               categories=categories)
+                                               categories=categories, maintained=True)
     keys = "r.volunteer_id, r.category" if by_category else "r.volunteer_id"
     counted = f"r.misuse_at IS NULL AND r.category <> '' AND r.date >= {count_from}"
     query = f"SELECT {keys}, SUM(r.hours) {sql} AND {counted} GROUP BY {keys}"
@@ -376,6 +387,39 @@ def rollup_differences(*, volunteers=None, limit: int = 100) -> list[dict]:
             for vid, uid, cat, m, lh, ln, lp, kh, kn, kp in rows]
 
 
+def _count_from_live(volunteers=None) -> tuple[str, list]:
+    """SELECT volunteer_id, category, d: the count-from dates as the certificates give them (what
+    `TrainingCountFrom` must hold)."""
+    cert_filter, cert_params = _volunteer_clause("volunteer_id", volunteers)
+    certs = _table(TrainingCertificate)
+    sql = (f"SELECT s.volunteer_id, s.category, CASE WHEN b.d > s.d THEN b.d ELSE s.d END AS d "
+           f"FROM (SELECT volunteer_id, category, MIN(completed_on) AS d FROM {certs} "
+           f"WHERE {_and('kind = %s', cert_filter)} GROUP BY volunteer_id, category) s "
+           f"JOIN (SELECT volunteer_id, MIN(completed_on) AS d FROM {certs} "
+           f"WHERE {_and('kind = %s', cert_filter)} GROUP BY volunteer_id) b ON b.volunteer_id = s.volunteer_id")
+    return sql, [CourseKind.SPECIAL.value, *cert_params, CourseKind.BASIC.value, *cert_params]
+
+
+def count_from_differences(*, volunteers=None, limit: int = 100) -> list[dict]:
+    """Rows where `TrainingCountFrom` and the certificates disagree (the table must always equal them): each a
+    dict with the volunteer, the category and both sides' dates (None where a side has no row). Empty when they
+    agree, and on SQLite (the table is not kept there). One statement; `volunteers` narrows the check."""
+    if connection.vendor != "postgresql":
+        return []
+    live_sql, live_params = _count_from_live(volunteers)
+    kept_filter, kept_params = _volunteer_clause("k.volunteer_id", volunteers)
+    query = (f"SELECT COALESCE(l.volunteer_id, k.volunteer_id), COALESCE(l.category, k.category), l.d, "
+             f"k.counts_from FROM ({live_sql}) l "
+             f"FULL OUTER JOIN (SELECT k.* FROM {_table(TrainingCountFrom)} k WHERE {_and(kept_filter)}) k "
+             f"ON k.volunteer_id = l.volunteer_id AND k.category = l.category "
+             f"WHERE l.d IS DISTINCT FROM k.counts_from ORDER BY 1, 2 LIMIT %s")
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*live_params, *kept_params, limit])
+        rows = cursor.fetchall()
+    return [{"volunteer_id": vid, "category": cat, "certificates": _date(live), "kept": _date(kept)}
+            for vid, cat, live, kept in rows]
+
+
 def countable_hours(volunteer: Volunteer | int, *, start=None, end=None, categories=None,
                     unit: OrgNode | None = None) -> Decimal:
     """One volunteer's countable hours."""
@@ -402,7 +446,7 @@ def countable_by_unit(*, start: datetime.date, end: datetime.date, units: Iterab
             unit_id__in=ids, date__gte=start, date__lte=end).values("volunteer_id")))
         if isinstance(volunteers, list) and not volunteers:
             return {}
-    sql, params, count_from, _status = _ledger(volunteers=volunteers, start=start, end=end)
+    sql, params, count_from, _status = _ledger(volunteers=volunteers, start=start, end=end, maintained=True)
     query = f"SELECT r.unit_id, SUM(r.hours) {sql} AND r.misuse_at IS NULL AND r.category <> '' AND r.date >= {count_from}"
     if ids is not None:
         query += f" AND r.unit_id IN ({', '.join(['%s'] * len(ids))})"

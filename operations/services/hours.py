@@ -461,3 +461,24 @@ def hours_rollup_rebuild() -> int:
             f"SELECT volunteer_id, unit_id, category, {month}, SUM(hours), COUNT(*), SUM(people_served) "
             f"FROM {ledger} WHERE misuse_at IS NULL GROUP BY volunteer_id, unit_id, category, {month}")
         return cursor.rowcount
+
+
+def count_from_rebuild() -> int:
+    """Rebuild the count-from dates (`TrainingCountFrom`) from the certificates, whole: the repair of
+    `check_hours_rollup --repair`. The certificates are locked against writes meanwhile, so nothing slips between
+    the two. PostgreSQL only (the table is not kept on SQLite): returns the number of rows, 0 elsewhere."""
+    from django.db import connection
+
+    from ..models import TrainingCertificate, TrainingCountFrom
+    from ..selectors.hours import _count_from_live
+
+    if connection.vendor != "postgresql":
+        return 0
+    kept = connection.ops.quote_name(TrainingCountFrom._meta.db_table)
+    certs = connection.ops.quote_name(TrainingCertificate._meta.db_table)
+    live_sql, live_params = _count_from_live()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {certs} IN SHARE MODE")
+        cursor.execute(f"DELETE FROM {kept}")
+        cursor.execute(f"INSERT INTO {kept} (volunteer_id, category, counts_from) {live_sql}", live_params)
+        return cursor.rowcount

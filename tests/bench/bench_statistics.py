@@ -59,9 +59,10 @@ def _service_records(year: int, wanted: int) -> int:
         cursor.execute(
             """
             INSERT INTO operations_servicerecord (volunteer_id, unit_id, date, category, content, minutes, hours,
-                                                  people_served, created_at, updated_at)
+                                                  people_served, source, misuse_note, version, created_at, updated_at)
             SELECT m.volunteer_id, u.id, make_date(%s, 1, 1) + ((m.id * 37 + g * 53) %% 730)::int, u.category, '服務',
-                   (1 + (m.id + g) %% 8) * 30, (1 + (m.id + g) %% 8) * 0.5, (m.id + g) %% 7, now(), now()
+                   (1 + (m.id + g) %% 8) * 30, (1 + (m.id + g) %% 8) * 0.5, (m.id + g) %% 7, 'staff', '', 1, now(),
+                   now()
             FROM operations_membership m
             JOIN operations_orgnode t ON t.id = m.team_id
             JOIN operations_orgnode u ON u.path = substr(t.path, 1, length(t.path) - 5) AND u.kind = 'unit'

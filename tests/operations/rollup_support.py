@@ -1,11 +1,12 @@
-"""The monthly roll-up of service hours must equal a GROUP BY over the ledger after anything: import
-`rollup_stays_exact` into a test module (an autouse fixture) and every database test of the module checks it at
-its end, whatever path wrote the ledger (attendance, staff entry, imports, corrections, PDPA, load data)."""
+"""The monthly roll-up of service hours must equal a GROUP BY over the ledger after anything, and the count-from
+dates what the certificates give: import `rollup_stays_exact` into a test module (an autouse fixture) and every
+database test of the module checks both at its end, whatever path wrote the ledger or the certificates
+(attendance, staff entry, imports, corrections, PDPA, load data)."""
 from __future__ import annotations
 
 import pytest
 
-from operations.selectors.hours import rollup_differences
+from operations.selectors.hours import count_from_differences, rollup_differences
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +22,4 @@ def rollup_stays_exact(request):
     request.getfixturevalue("transactional_db" if transactional else "db")
     yield
     assert rollup_differences() == [], "the monthly roll-up differs from the ledger"
+    assert count_from_differences() == [], "the count-from dates differ from the certificates"

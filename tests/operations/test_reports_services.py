@@ -76,6 +76,19 @@ def test_sex_and_age_bands_on_the_last_day_of_the_half(org):
     assert band(f, Sex.FEMALE, "18–29") == 2 and band(f, Sex.FEMALE, "12–17") == 0
 
 
+def test_a_member_of_two_teams_of_the_unit_counts_once_in_every_count(org):
+    v = person(org, D(1980, 1, 1), name="兩隊")  # team A
+    MembershipFactory(volunteer=v, team=org.sub_a, joined_on=D(2024, 6, 1))
+    policy = InsurancePolicy.objects.create(node=org.unit_a, insurer="保險公司", policy_number="P-2",
+                                            starts_on=D(2025, 1, 1), ends_on=D(2025, 12, 31))
+    InsuranceCover.objects.create(policy=policy, volunteer=v, starts_on=D(2025, 1, 1), ends_on=D(2025, 12, 31))
+    f = figures_of(org.unit_a)
+    assert f["volunteers"] == 3  # vol_a, vol_sub_a and the member of both
+    assert sum(sum(values) for values in f["sex_age"].values()) == 3
+    assert band(f, Sex.FEMALE, "30–49") == 2 and f["insured"] == 1
+    assert f["by_category"] == {org.unit_a.category: 3}
+
+
 def test_left_and_rejoined_counts_in_joined_and_left_and_at_the_end(org):
     v = person(org, D(1980, 1, 1), joined=D(2024, 1, 1))
     membership = v.memberships.get()
