@@ -11,7 +11,15 @@ from django.db.models import Count
 from django.db.models.fields import CharField
 from django.utils.choices import CallableChoiceIterator
 
-from ..models import AwardScheme, CityArea, Language, ServiceCategory, ServiceHoursMonth, Skill
+from ..models import (
+    AwardScheme,
+    CityArea,
+    Language,
+    ServiceCategory,
+    ServiceHoursMonth,
+    Skill,
+    TrainingCountFrom,
+)
 from ..models.code_values import (  # noqa: F401 - the API other modules import from here
     city_choices,
     city_label,
@@ -41,8 +49,8 @@ def _code_columns(model: type[models.Model]) -> list[tuple[type[models.Model], s
     choices = CODE_COLUMNS_CHOICES[model]
     columns = []
     for other in apps.get_models():
-        if other is ServiceHoursMonth:  # the monthly roll-up repeats the ledger's categories: not a use of its own
-            continue
+        if other in (ServiceHoursMonth, TrainingCountFrom):  # kept from the ledger and the certificates by
+            continue  # triggers: they repeat those rows' categories, not uses of their own
         for field in other._meta.concrete_fields:
             field_choices = getattr(field, "_choices", None)
             if (isinstance(field, CharField) and isinstance(field_choices, CallableChoiceIterator)
