@@ -18,6 +18,7 @@ chooses the gunicorn worker counts of the rush and the storm."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -221,6 +222,19 @@ def _gunicorn(workers: int, tmp: str, port: int):
     raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
 
 
+@contextlib.contextmanager
+def _served(workers: int, tmp: str):
+    """gunicorn with `workers` sync workers on a free port for the block; the queued tasks are dropped after."""
+    port = _free_port()
+    server = _gunicorn(workers, tmp, port)
+    try:
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        _purge_bench_queue()
+
+
 def bench_rush(figures):
     from django.db import connection
 
@@ -240,15 +254,9 @@ def bench_rush(figures):
         with transaction.atomic():  # one transaction: the seat-invariant trigger checks the final state
             Signup.objects.filter(shift=shift).delete()
             type(shift).objects.filter(pk=shift.pk).update(accepted_count=0)
-        port = _free_port()
-        server = _gunicorn(workers, tmp, port)
-        try:
+        with _served(workers, tmp) as port:
             base_lat, base_status, base_wall = asyncio.run(_fire(port, "/bench/insert/", sessions, {}))
             lat, statuses, wall = asyncio.run(_fire(port, "/volunteer/signup/", sessions, {"shift": str(shift.pk)}))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            _purge_bench_queue()
         accepted = Signup.objects.filter(shift=shift, status=SignupStatus.ACCEPTED).count()
         waitlisted = Signup.objects.filter(shift=shift, status=SignupStatus.WAITLISTED).count()
         shift.refresh_from_db()
@@ -326,18 +334,12 @@ def bench_rush_sustained(figures, workers: int, tmp: str):
     sessions_file.write_text("\n".join(sessions) + "\n")
     script = Path(tmp, "rush.lua")
     script.write_text(RUSH_LUA)
-    port = _free_port()
-    server = _gunicorn(workers, tmp, port)
-    try:
+    with _served(workers, tmp) as port:
         # both paths once in every worker before the clock starts (imports, templates, caches)
         asyncio.run(_fire_mixed(port, [(path, key, data) for key in warm_up for path, data in (
             ("/bench/insert/", {}), ("/volunteer/signup/", {"shift": str(shift.pk)}))]))
         base_rps, base_note, _ = _wrk_post(port, "/bench/insert/", "", str(sessions_file), str(script))
         rps, note, done = _wrk_post(port, "/volunteer/signup/", f"shift={shift.pk}", str(sessions_file), str(script))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        _purge_bench_queue()
     accepted = Signup.objects.filter(shift=shift, status=SignupStatus.ACCEPTED).count()
     waitlisted = Signup.objects.filter(shift=shift, status=SignupStatus.WAITLISTED).count()
     repeated = " (sessions reused: raise BENCH_RUSH_SESSIONS)" if done > SUSTAINED_SESSIONS else ""
@@ -398,14 +400,8 @@ def bench_storm(figures):
         requests += [("/volunteer/signup/", key, {"shift": str(shift.pk), "submission_key": uuid.uuid4().hex})
                      for key in _sessions(newcomers)]
         random.Random(9).shuffle(requests)
-        port = _free_port()
-        server = _gunicorn(workers, tmp, port)
-        try:
+        with _served(workers, tmp) as port:
             lat, statuses, wall = asyncio.run(_fire_mixed(port, requests))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            _purge_bench_queue()
         shift.refresh_from_db()
         counts = {s: Signup.objects.filter(shift=shift, status=s).count() for s in SignupStatus.values}
         violations = [str(f) for f in seat_invariant_findings() if f.shift_id == shift.pk]
