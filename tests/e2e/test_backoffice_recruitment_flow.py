@@ -11,6 +11,7 @@ import re
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from operations.models import (
     Attendance,
@@ -95,12 +96,12 @@ def test_unit_admin_generates_reviews_prints_and_checks_in(page, browser, live_s
     # first an overlapping pattern: refused with a message, nothing written
     page.locator("#id_slot-1-start").fill("11:00")
     page.get_by_role("button", name=re.compile("^(預覽|Preview)$")).click()
-    assert page.locator(".form-errors[role=alert]").is_visible()
+    expect(page.locator(".form-errors[role=alert]")).to_be_visible()  # waits for the page the click loads
     assert Shift.objects.filter(position=position).count() == 0
     shot(page, "recruitment-generate-overlap-zh")
     page.locator("#id_slot-1-start").fill("12:00")
     page.get_by_role("button", name=re.compile("^(預覽|Preview)$")).click()
-    assert page.locator("#preview-h").is_visible()
+    expect(page.locator("#preview-h")).to_be_visible()  # waits for the page the click loads
     assert page.locator("section[aria-labelledby=preview-h] tbody tr").count() == 4
     shot(page, "recruitment-generate-preview-zh")
     page.get_by_role("button", name=re.compile("建立 4 個班次|Create 4 shifts")).click()
@@ -125,7 +126,7 @@ def test_unit_admin_generates_reviews_prints_and_checks_in(page, browser, live_s
     page.locator("#id_decision").select_option("accepted")
     shot(page, "recruitment-review-zh")
     page.get_by_role("button", name=re.compile("送出審核結果|Apply the decision")).click()
-    assert page.locator(".messages").is_visible()
+    expect(page.locator(".messages")).to_be_visible()  # waits for the page the click loads
     page.locator(f"input[name=signups][value='{signups[2].pk}']").check()
     page.locator("#id_decision").select_option("rejected")
     page.locator("#id_reason").fill("本班次已安排足夠人力")
@@ -169,7 +170,7 @@ def test_unit_admin_generates_reviews_prints_and_checks_in(page, browser, live_s
         assert volunteer.name in mobile.locator("main").inner_text()
         shot(mobile, "attendance-checkin-phone-zh")
         mobile.get_by_role("button", name=re.compile("確認簽到|Confirm check-in")).click()
-        assert mobile.locator(".messages").is_visible()
+        expect(mobile.locator(".messages")).to_be_visible()  # waits for the page the click loads
         shot(mobile, "attendance-checkin-done-phone-zh")
     finally:
         phone.close()

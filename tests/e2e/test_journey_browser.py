@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from operations.models import Signup, SignupStatus
 
@@ -126,7 +127,7 @@ def test_register_confirm_login_find_sign_up_and_cancel(browser, page, live_serv
         shot(phone, "journey-20-login-en-phone")
         phone.goto(f"{base}/en/volunteer/register/")
         phone.locator("form button[type=submit]").last.click()
-        assert phone.locator(".form-errors").is_visible()
+        expect(phone.locator(".form-errors")).to_be_visible()  # waits for the page the click loads
         shot(phone, "journey-21-register-errors-en-phone")
         phone.goto(f"{base}{recruitment_page.url}")
         shot(phone, "journey-22-recruitment-zh-phone")
