@@ -218,13 +218,18 @@ class TrainingCertificateQuerySet(models.QuerySet):
 # the certificates (statement triggers below on `TrainingCertificate`: the volunteers a statement touched are
 # recomputed whole, serialised per volunteer by an advisory lock so two writers never compute from each other's
 # unfinished rows); `TrainingCountFrom` is only ever written here and by `services.hours.count_from_rebuild`.
-COUNT_FROM_LOCK = 16061  # the advisory-lock namespace of the count-from dates (key: the volunteer id)
+# The lock's key is the volunteer id modulo COUNT_FROM_LOCK_KEYS, not the id itself: a statement that writes the
+# certificates of 100,000 people (an import, the load data) then holds at most that many locks, where one lock per
+# person would overflow PostgreSQL's lock table ("out of shared memory", max_locks_per_transaction). Two people
+# sharing a key only wait for each other's trigger; the keys are taken in order, so two statements never deadlock.
+COUNT_FROM_LOCK = 16061  # the advisory-lock namespace of the count-from dates
+COUNT_FROM_LOCK_KEYS = 512
 
 
 def count_from_sql(changed: str) -> str:
     return f"""
-    PERFORM pg_advisory_xact_lock({COUNT_FROM_LOCK}, x.v::integer)
-       FROM (SELECT DISTINCT c.volunteer_id AS v FROM ({changed}) c ORDER BY 1) x;
+    PERFORM pg_advisory_xact_lock({COUNT_FROM_LOCK}, x.k)
+       FROM (SELECT DISTINCT (c.volunteer_id % {COUNT_FROM_LOCK_KEYS})::integer AS k FROM ({changed}) c ORDER BY 1) x;
     DELETE FROM operations_trainingcountfrom WHERE volunteer_id IN (SELECT c.volunteer_id FROM ({changed}) c);
     INSERT INTO operations_trainingcountfrom (volunteer_id, category, counts_from)
     SELECT s.volunteer_id, s.category, GREATEST(b.d, s.d)

@@ -169,3 +169,27 @@ def test_countable_hours_read_through_the_kept_dates_equal_each_working(org, see
     TrainingCertificate.objects.filter(kind=BASIC, volunteer__in=people[::2]).update(completed_on=D(2024, 9, 1))
     TrainingCertificate.objects.filter(kind=SPECIAL, category=CULTURE).delete()
     check()
+
+
+def test_a_statement_over_thousands_of_people_holds_a_bounded_number_of_locks(org):
+    """One advisory lock per person would overflow PostgreSQL's lock table on a large import ("out of shared
+    memory": max_locks_per_transaction × max_connections slots for every session together); the trigger's keys are
+    the volunteer ids modulo COUNT_FROM_LOCK_KEYS."""
+    from operations.models.training import COUNT_FROM_LOCK, COUNT_FROM_LOCK_KEYS
+    from tests.factories.operations import unique_national_id
+
+    people = Volunteer.objects.bulk_create(
+        [Volunteer(name=f"志工{i}", id_number=unique_national_id(), birth_date=D(1980, 1, 1), sex="F")
+         for i in range(1500)])
+    TrainingCertificate.objects.bulk_create(
+        [TrainingCertificate(volunteer=v, kind=kind, category=SPORTS if kind == SPECIAL else "", course_name="課程",
+                             organiser_name="臺北e大", issuer="臺北e大", hours=Decimal("6"),
+                             completed_on=D(2024, 1, 10), number=f"L-{kind}-{v.pk}", source="elearning")
+         for v in people for kind in (BASIC, SPECIAL)])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+                       "AND pid = pg_backend_pid()", [COUNT_FROM_LOCK])
+        held = cursor.fetchone()[0]
+    assert 0 < held <= COUNT_FROM_LOCK_KEYS < len(people)
+    assert TrainingCountFrom.objects.filter(volunteer__in=people).count() == len(people)
+    assert kept(people[-1]) == {SPORTS: D(2024, 1, 10)}
