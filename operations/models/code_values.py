@@ -251,6 +251,16 @@ def district_problem(city: str | None, district: str | None, keep=()) -> str | N
     return None
 
 
+def check_district(row) -> None:
+    """A model's `clean()`: the row's district is one of its city's when the city has districts in the table (a
+    retired one included: the row may hold it); the forms also refuse a retired district a row did not hold."""
+    from django.core.exceptions import ValidationError
+
+    problem = district_problem(row.city, row.district, keep={(row.city, row.district)})
+    if problem:
+        raise ValidationError({"district": problem})
+
+
 DISTRICT_CHECK_SQL = """
     IF NEW.district <> '' AND EXISTS (SELECT 1 FROM operations_district WHERE city = NEW.city) THEN
         -- the key-share lock keeps the district from being deleted (or renamed) until this transaction ends

@@ -9,6 +9,7 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 from ..localised import localised
 from ..scoping import scope_q
 from .code_values import (
+    check_district,
     city_choices,
     district_label,
     district_name_en,
@@ -176,6 +177,7 @@ class OrgNode(MP_Node):
 
     def clean(self):
         super().clean()
+        check_district(self)
         if self.kind == OrgKind.UNIT:
             errors = {}
             if not self.category:
