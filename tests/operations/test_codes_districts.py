@@ -150,6 +150,11 @@ def test_uses_are_counted_and_a_district_in_use_is_not_deleted(org):
     assert uses[("taipei", "中山區")] == 3 and uses[("new_taipei", "中和區")] == 1
     assert uses[("taipei", "中正區")] == OrgNode.objects.filter(city="taipei", district="中正區").count() > 0
     assert uses[("new_taipei", "烏來區")] == 0
+    # a city's districts are uses of the city: a city with districts is not deleted
+    from operations.models import CityArea
+    from operations.selectors.codes import code_value_uses
+
+    assert code_value_uses(CityArea.objects.get(code="hsinchu_city")) == 3
     zhongshan = district("taipei", "中山區")
     with pytest.raises(ValidationError) as info:
         code_value_delete(actor=admin, value=zhongshan, reason="整併")
@@ -192,6 +197,8 @@ def test_districts_through_the_code_table_pages(org, login):
     form = VolunteerForm(data=form_data(org, city="taichung", district="前鎮區"))
     form.is_valid()
     assert form.errors["district"]
+    edit = client.get(reverse("operations:code_edit", args=["districts", district("taichung", "西屯區").pk]))
+    assert "臺中市" in edit.content.decode()
     wuri = district("taichung", "西屯區")
     response = client.post(reverse("operations:code_delete", args=["districts", wuri.pk]), {"reason": "測試"})
     assert response.status_code == 302 and not District.objects.filter(pk=wuri.pk).exists()
