@@ -130,3 +130,16 @@ def test_many_saves_and_a_delete_at_once():
         assert not (deleted and holding), "volunteers hold a deleted district"
         assert len(errors) == (3 if deleted else 1), errors
         Volunteer.objects.filter(pk__in=volunteers).update(district="")
+
+
+def test_a_volunteer_registered_while_the_district_is_deleted_is_asked_to_choose_again():
+    from operations.models.code_values import district_row
+
+    assert district_row("taipei", "大安區") is not None  # this process still has the district
+    with connection.cursor() as cursor:  # deleted by another process (this one not told yet)
+        cursor.execute("DELETE FROM operations_district WHERE city = 'taipei' AND name = '大安區'")
+    assert district_row("taipei", "大安區") is not None
+    with pytest.raises(ValidationError) as info:
+        VolunteerFactory(city="taipei", district="大安區")
+    assert info.value.message_dict == {"district": ["請重新選擇行政區。"]}
+    assert not Volunteer.objects.filter(district="大安區").exists()
