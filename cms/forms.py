@@ -13,6 +13,8 @@ from volunteer_site.params import BoundedModelChoiceField
 
 from operations.selectors.public import (
     city_choices,
+    district_choices_by_city,
+    district_error,
     purpose_authorities,
     registration_needs_certificate,
     registration_type_choices,
@@ -65,7 +67,7 @@ class UnitApplicationForm(forms.Form):
     )
     city = forms.ChoiceField(label=_("City"), choices=_city_choices,
                              initial="taipei")
-    district = forms.CharField(label=_("District"), max_length=32, required=False)
+    district = forms.CharField(label=_("District"), max_length=32, required=False, widget=forms.Select)
     address = forms.CharField(label=_("Address"), max_length=255)
     contact_person = forms.CharField(label=_("Contact person"), max_length=100)
     contact_phone = forms.CharField(
@@ -85,6 +87,13 @@ class UnitApplicationForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["submission_key"] = uuid.uuid4().hex
+        # districts grouped by city (read when the form is shown: the code table, in the visitor's language);
+        # a posted value of a city without districts (free text) stays shown as it is
+        groups = district_choices_by_city()
+        offered = {value for _label, options in groups for value, _name in options}
+        posted = self.data.get(self.add_prefix("district"), "") if self.is_bound else ""
+        extra = [(posted, posted)] if posted and posted not in offered else []
+        self.fields["district"].widget.choices = [("", "---------"), *extra, *groups]
         for name, field in self.fields.items():
             attrs = field.widget.attrs
             if field.required and not isinstance(field.widget, forms.HiddenInput):
@@ -129,6 +138,9 @@ class UnitApplicationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        problem = district_error(data.get("city"), data.get("district"))
+        if problem:
+            self.add_error("district", problem)
         if registration_needs_certificate(data.get("registration_type")):
             if not data.get("registration_number"):
                 self.add_error("registration_number", _(

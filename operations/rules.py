@@ -88,6 +88,7 @@ VERB_ROLES: dict[str, tuple[str, ...]] = {
     "operations.skill.change": SYSTEM_ADMINS,
     "operations.servicecategory.change": SYSTEM_ADMINS,
     "operations.cityarea.change": SYSTEM_ADMINS,
+    "operations.district.change": SYSTEM_ADMINS,
 }
 
 

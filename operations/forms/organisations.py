@@ -7,6 +7,7 @@ from volunteer_site.params import BoundedModelForm
 from ..models import OrgKind, OrgNode, RegistrationType
 from ..selectors.codes import offered_city_choices_blank, offered_service_category_choices_blank
 from ..services.organisations import UNIT_PROFILE_FIELDS
+from .districts import clean_district, offer_districts
 
 
 class UnitProfileForm(BoundedModelForm):
@@ -16,6 +17,17 @@ class UnitProfileForm(BoundedModelForm):
         model = OrgNode
         fields = [f for f in UNIT_PROFILE_FIELDS if f not in ("is_venue", "sports", "sports_en")]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_districts(self)
+        if "district_en" in self.fields:
+            self.fields["district_en"].help_text = _("Filled from the district table for the cities it lists.")
+
+    def clean(self):
+        data = super().clean()
+        clean_district(self)
+        return data
 
     def _post_clean(self):
         # The service validates the whole node (full_clean) and reports per field.

@@ -9,6 +9,7 @@ from volunteer_site.params import BoundedModelChoiceField, BoundedModelForm, Bou
 
 from ..identity import IdType, validate_id_number
 from ..models import Language, Skill, Volunteer
+from .districts import clean_district, offer_districts
 
 
 def offer_active_codes(form) -> None:
@@ -49,9 +50,15 @@ class VolunteerForm(BoundedModelForm):
     def __init__(self, *args, team_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
         offer_active_codes(self)
+        offer_districts(self)
         if team_queryset is not None:
             self.fields["team"] = BoundedModelChoiceField(label=_("Team"), queryset=team_queryset)
             self.order_fields(["team"])
+
+    def clean(self):
+        data = super().clean()
+        clean_district(self)
+        return data
 
     def clean_id_number(self):
         if not self.cleaned_data.get("id_number") and not self.fields["id_number"].required:

@@ -7,6 +7,7 @@ from volunteer_site.params import BoundedModelForm
 
 from ..models import Volunteer
 from .base import DATE
+from .districts import clean_district, offer_districts
 from .people import offer_active_codes
 
 
@@ -24,12 +25,18 @@ class ProfileForm(BoundedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         offer_active_codes(self)
+        offer_districts(self)
         if self.instance.identity_verified_at:
             for name in self.IDENTITY:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("Verified: ask your unit to correct it.")
         else:
             self.fields["id_number"].initial = self.instance.id_number
+
+    def clean(self):
+        data = super().clean()
+        clean_district(self)
+        return data
 
 
 class PreferencesForm(forms.Form):

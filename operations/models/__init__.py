@@ -127,6 +127,6 @@ __all__ += ["PeriodKind", "PeriodReport", "ReportStatus", "period_bounds"]
 from .accounts import RecoveryCode  # noqa: E402
 
 __all__ += ["RecoveryCode"]
-from .codes import CityArea, ServiceCategory  # noqa: E402
+from .codes import CityArea, District, ServiceCategory  # noqa: E402
 
-__all__ += ["CityArea", "ServiceCategory"]
+__all__ += ["CityArea", "District", "ServiceCategory"]

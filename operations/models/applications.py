@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from ..scoping import is_unrestricted, scope_q
 from ..storage import application_certificate_upload_to, private_storage
-from .code_values import city_choices, service_category_choices
+from .code_values import (
+    check_district,
+    city_choices,
+    district_label,
+    district_triggers,
+    service_category_choices,
+)
 from .organisations import OrgNode, RegistrationType
 
 
@@ -77,6 +83,16 @@ class UnitApplication(models.Model):
         verbose_name = _("unit application")
         verbose_name_plural = _("unit applications")
         ordering = ["-created_at", "-id"]
+        triggers = district_triggers("unit_application")
 
     def __str__(self):
         return f"{self.reference} {self.organisation_name}"
+
+    @property
+    def display_district(self) -> str:
+        """The district in the page's language (the table's English name on English pages)."""
+        return district_label(self.city, self.district)
+
+    def clean(self):
+        super().clean()
+        check_district(self)

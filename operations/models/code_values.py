@@ -1,5 +1,5 @@
-"""The labels and choices of the service categories and cities (the code tables of `models.codes`), for every
-layer: the model fields' `choices` (callables, read when used), forms, lists, exports, statistics and PDFs.
+"""The labels and choices of the service categories, cities and districts (the code tables of `models.codes`), for
+every layer: the model fields' `choices` (callables, read when used), forms, lists, exports, statistics and PDFs.
 
 One copy per process, read again when the tables' version (`volunteer_site.cache_versions`) has changed, which a
 save or delete of a value bumps; the version is asked at most every `LOCAL_SECONDS`. When a table is empty (or
@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import pgtrigger
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils.translation import get_language
@@ -26,6 +27,7 @@ class CodeRow:
     order: int
     is_active: bool
     hosting: bool = False
+    city: str = ""  # districts: the city's code
 
     @property
     def label(self) -> str:
@@ -74,7 +76,27 @@ def _load() -> dict[str, dict[str, CodeRow]] | None:
     tables: dict[str, dict[str, CodeRow]] = {"categories": {}, "cities": {}}
     for table, *values in rows:
         tables[table][values[0]] = CodeRow(*values)
-    return {table: rows or _constants(table) for table, rows in tables.items()}
+    tables = {table: rows or _constants(table) for table, rows in tables.items()}
+    tables["districts"] = _load_districts(tables["cities"])
+    return tables
+
+
+def _load_districts(cities: dict[str, CodeRow]) -> dict:
+    """{city code: {Chinese name: row}}, the cities in their order and each city's districts in theirs (the
+    `district` columns hold the Chinese name)."""
+    from django.apps import apps
+
+    try:
+        rows = list(apps.get_model("operations", "District")._base_manager.order_by()
+                    .values_list("code", "name", "name_en", "order", "is_active", "city"))
+    except (DatabaseError, RuntimeError, LookupError):  # not migrated yet, or no database access here
+        return {}
+    city_order = {code: i for i, code in enumerate(cities)}
+    rows.sort(key=lambda r: (city_order.get(r[5], len(city_order)), r[5], r[3], r[0]))
+    districts: dict[str, dict[str, CodeRow]] = {}
+    for code, name, name_en, order, is_active, city in rows:
+        districts.setdefault(city, {})[name] = CodeRow(code, name, name_en, order, is_active, city=city)
+    return districts
 
 
 def _version() -> int:
@@ -96,7 +118,7 @@ def _tables() -> dict[str, dict[str, CodeRow]]:
     if _state["tables"] is None or version != _state["version"]:
         tables = _load()
         if tables is None:
-            return {"categories": _constants("categories"), "cities": _constants("cities")}
+            return {"categories": _constants("categories"), "cities": _constants("cities"), "districts": {}}
         _state["tables"] = tables
         _state["version"] = version
     _state["checked"] = now
@@ -170,3 +192,96 @@ def offered_city_choices_blank() -> list[tuple[str, str]]:
 def host_cities() -> tuple[str, ...]:
     """The cities hosting WMG events (the `hosting` flag), in the table's order."""
     return tuple(row.code for row in _tables()["cities"].values() if row.hosting)
+
+
+# Districts -------------------------------------------------------------------------------------------------
+# The `district` columns hold the district's Chinese name; a city with no districts in the table keeps free text.
+
+def district_cities() -> set[str]:
+    """The codes of the cities that have districts in the table (their `district` must be one of them)."""
+    return {city for city, rows in _tables()["districts"].items() if rows}
+
+
+def district_row(city: str | None, district: str | None) -> CodeRow | None:
+    """The table's row of `district` (a Chinese name) in `city`, retired or not; None when it is not there."""
+    if not city or not district:
+        return None
+    return _tables()["districts"].get(city, {}).get(district)
+
+
+def district_label(city: str | None, district: str | None) -> str:
+    """The district in the current language: the table's English name on English pages, else as stored."""
+    row = district_row(city, district)
+    return row.label if row else (district or "")
+
+
+def district_name_en(city: str | None, district: str | None) -> str:
+    """The table's English name of the district ("" when it is not in the table)."""
+    row = district_row(city, district)
+    return row.name_en if row else ""
+
+
+def district_choices(active_only: bool = True, keep=()) -> list:
+    """The districts grouped by city, for a <select> with an <optgroup> per city (labels in the current
+    language): [(city label, [(Chinese name, label), …]), …]. Retired districts are left out unless in `keep`
+    ((city, Chinese name) pairs: the value an edited record already holds)."""
+    keep = set(keep or ())
+    groups = []
+    for city, rows in _tables()["districts"].items():
+        options = [(row.name, row.label) for row in rows.values()
+                   if row.is_active or not active_only or (city, row.name) in keep]
+        if options:
+            groups.append((_label("cities", city), options))
+    return groups
+
+
+def district_problem(city: str | None, district: str | None, keep=()) -> str | None:
+    """Why `district` cannot go with `city` (None when it can): a city with districts in the table takes one of
+    its offered districts (or the one the record already holds, `keep`); any other city keeps free text."""
+    from django.utils.translation import gettext
+
+    if not district or city not in district_cities():
+        return None
+    row = district_row(city, district)
+    if row is None:
+        return gettext("Choose a district of %(city)s.") % {"city": _label("cities", city)}
+    if not row.is_active and (city, district) not in set(keep or ()):
+        return gettext("This district is no longer offered; choose another district of %(city)s.") % {
+            "city": _label("cities", city)}
+    return None
+
+
+def check_district(row) -> None:
+    """A model's `clean()`: the row's district is one of its city's when the city has districts in the table (a
+    retired one included: the row may hold it); the forms also refuse a retired district a row did not hold."""
+    from django.core.exceptions import ValidationError
+
+    problem = district_problem(row.city, row.district, keep={(row.city, row.district)})
+    if problem:
+        raise ValidationError({"district": problem})
+
+
+DISTRICT_CHECK_SQL = """
+    IF NEW.district <> '' AND EXISTS (SELECT 1 FROM operations_district WHERE city = NEW.city) THEN
+        -- the key-share lock keeps the district from being deleted (or renamed) until this transaction ends
+        PERFORM 1 FROM operations_district WHERE city = NEW.city AND name = NEW.district FOR KEY SHARE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'district "%" is not a district of city "%"', NEW.district, NEW.city
+                USING ERRCODE = 'foreign_key_violation';
+        END IF;
+    END IF;
+    RETURN NEW;
+"""
+
+
+def district_triggers(prefix: str) -> list[pgtrigger.Trigger]:
+    """PostgreSQL triggers of a table with `city` and `district` columns: a district is one of its city's in the
+    table when the city has districts there (on insert, and on an update that changes either column)."""
+    return [
+        pgtrigger.Trigger(name=f"{prefix}_district_ins", when=pgtrigger.Before, operation=pgtrigger.Insert,
+                          func=DISTRICT_CHECK_SQL),
+        pgtrigger.Trigger(name=f"{prefix}_district_upd", when=pgtrigger.Before, operation=pgtrigger.Update,
+                          condition=pgtrigger.Q(old__district__df=pgtrigger.F("new__district"))
+                          | pgtrigger.Q(old__city__df=pgtrigger.F("new__city")),
+                          func=DISTRICT_CHECK_SQL),
+    ]

@@ -9,10 +9,12 @@ functions of `code_values` (cached per process, dropped when a value changes: th
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.db.models.signals import post_delete, post_save
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-from .code_values import code_tables_changed
+from .code_values import city_choices, code_tables_changed
 from .people import CodeTable
 
 
@@ -41,7 +43,48 @@ class CityArea(CodeTable):
         verbose_name_plural = _("cities and counties")
 
 
+@deconstructible(path="operations.models.codes.CityOrder")
+class CityOrder(Subquery):
+    """The order of a row's city (its `city` code) in the cities' table: districts are listed city by city."""
+
+    def __init__(self, **extra):
+        super().__init__(CityArea.objects.filter(code=OuterRef("city")).values("order")[:1],
+                         output_field=models.PositiveSmallIntegerField(), **extra)
+
+    def deconstruct(self):
+        return "operations.models.codes.CityOrder", (), {}
+
+    def __eq__(self, other):  # one and the same ordering (what the migrations' autodetector compares)
+        return type(other) is type(self)
+
+    def __hash__(self):
+        return hash(type(self))
+
+
+class District(CodeTable):
+    """Code table of the districts (區, 市, 鎮, 鄉) of a city: `city` holds the city's code (as the other city
+    columns). The `district` columns of volunteers, organisations and unit applications hold a district's Chinese
+    name; when their city has districts here, it must be one of them (the forms; on PostgreSQL also the triggers
+    `code_values.district_triggers`, which take a key-share lock on the district row so that it is not deleted
+    meanwhile). A city without districts here keeps free text."""
+
+    city = models.CharField(_("city"), max_length=32, choices=city_choices)
+    code = models.SlugField(_("code"), max_length=32)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+
+    class Meta(CodeTable.Meta):
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = [CityOrder().asc(), "city", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "code"], name="district_code_unique_per_city"),
+            models.UniqueConstraint(fields=["city", "name"], name="district_name_unique_per_city"),
+        ]
+
+
 post_save.connect(code_tables_changed, sender=ServiceCategory, dispatch_uid="service-category-changed")
 post_delete.connect(code_tables_changed, sender=ServiceCategory, dispatch_uid="service-category-deleted")
 post_save.connect(code_tables_changed, sender=CityArea, dispatch_uid="city-changed")
 post_delete.connect(code_tables_changed, sender=CityArea, dispatch_uid="city-deleted")
+post_save.connect(code_tables_changed, sender=District, dispatch_uid="district-changed")
+post_delete.connect(code_tables_changed, sender=District, dispatch_uid="district-deleted")

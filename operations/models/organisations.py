@@ -8,7 +8,14 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from ..localised import localised
 from ..scoping import scope_q
-from .code_values import city_choices, service_category_choices
+from .code_values import (
+    check_district,
+    city_choices,
+    district_label,
+    district_name_en,
+    district_triggers,
+    service_category_choices,
+)
 
 
 class OrgKind(models.TextChoices):
@@ -112,9 +119,19 @@ class OrgNode(MP_Node):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["path"]
+        triggers = district_triggers("orgnode")
 
     def __str__(self):
         return str(self.display_name)
+
+    def save(self, *args, **kwargs):
+        # a district of the table has the table's English name (district_en is typed only for other cities)
+        name_en = district_name_en(self.city, self.district)
+        if name_en and name_en != self.district_en:
+            self.district_en = name_en
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "district_en"}
+        super().save(*args, **kwargs)
 
     @classmethod
     def choice_labels(cls, queryset):
@@ -130,6 +147,8 @@ class OrgNode(MP_Node):
 
     @property
     def display_district(self) -> str:
+        if district_name_en(self.city, self.district):
+            return district_label(self.city, self.district)
         return localised(self.district, self.district_en)
 
     @property
@@ -158,6 +177,7 @@ class OrgNode(MP_Node):
 
     def clean(self):
         super().clean()
+        check_district(self)
         if self.kind == OrgKind.UNIT:
             errors = {}
             if not self.category:

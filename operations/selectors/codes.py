@@ -14,15 +14,24 @@ from django.utils.choices import CallableChoiceIterator
 from ..models import (
     AwardScheme,
     CityArea,
+    District,
     Language,
+    OrgNode,
     ServiceCategory,
     ServiceHoursMonth,
     Skill,
     TrainingCountFrom,
+    UnitApplication,
+    Volunteer,
 )
 from ..models.code_values import (  # noqa: F401 - the API other modules import from here
     city_choices,
     city_label,
+    district_choices,
+    district_cities,
+    district_label,
+    district_name_en,
+    district_problem,
     host_cities,
     offered_city_choices,
     offered_city_choices_blank,
@@ -37,7 +46,11 @@ from ..rules import VERB_ROLES
 #: the code tables edited in the back-office, by the name used in their URLs
 CODE_TABLES: dict[str, type[models.Model]] = {
     "languages": Language, "skills": Skill, "service-categories": ServiceCategory, "cities": CityArea,
+    "districts": District,
 }
+#: the tables whose `district` column holds a district's Chinese name, beside their `city` (a use of a district
+#: is a row whose (city, district) are the district's)
+DISTRICT_COLUMNS: tuple[type[models.Model], ...] = (Volunteer, OrgNode, UnitApplication)
 #: tables whose values are stored as their code in text columns (not foreign keys): the columns are those whose
 #: choices are the table's (read from the models, so a column added later is counted without a change here)
 CODE_COLUMNS_CHOICES = {ServiceCategory: service_category_choices, CityArea: city_choices}
@@ -77,11 +90,23 @@ def _text_uses(model: type[models.Model]) -> Counter:
     return counts
 
 
+def _district_uses() -> Counter:
+    """How many rows hold each (city, district) pair (one grouped statement per table)."""
+    counts: Counter = Counter()
+    for other in DISTRICT_COLUMNS:
+        rows = (other._base_manager.exclude(district="").order_by().values("city", "district")
+                .annotate(n=Count("pk")).values_list("city", "district", "n"))
+        counts.update({(city, district): n for city, district, n in rows})
+    return counts
+
+
 def code_value_uses(value: models.Model, text_uses: Counter | None = None) -> int:
     """How many rows refer to `value` (volunteers, positions, and any relation added later: read from the
     model's relations, so a new table that refers to languages or skills is counted without a change here).
     `text_uses`: the table's `_text_uses`, when counting every value of it."""
     uses = 0
+    if type(value) is District:
+        uses += (text_uses if text_uses is not None else _district_uses())[(value.city, value.name)]
     if type(value) in CODE_COLUMNS_CHOICES:
         uses += (text_uses if text_uses is not None else _text_uses(type(value)))[value.code]
     for relation in value._meta.related_objects:
@@ -96,8 +121,14 @@ def code_value_uses(value: models.Model, text_uses: Counter | None = None) -> in
 
 def code_values(user, model: type[models.Model]) -> list[models.Model]:
     """A table's values (active and retired) the user may edit, in their order, each with `uses`."""
-    values = list(model.objects.visible_to(user, roles=VERB_ROLES[code_table_verb(model)]).order_by("order", "code"))
-    text_uses = _text_uses(model) if model in CODE_COLUMNS_CHOICES else None
+    values = list(model.objects.visible_to(user, roles=VERB_ROLES[code_table_verb(model)])
+                  .order_by(*model._meta.ordering))  # districts: city by city
+    if model is District:
+        text_uses = _district_uses()
+        for value in values:
+            value.city_label = city_label(value.city)
+    else:
+        text_uses = _text_uses(model) if model in CODE_COLUMNS_CHOICES else None
     for value in values:
         value.uses = code_value_uses(value, text_uses)
     return values

@@ -24,7 +24,14 @@ from ..models import (
     Position,
     RegistrationType,
 )
-from .codes import city_label, offered_city_choices, offered_service_category_choices, service_category_label
+from .codes import (
+    city_label,
+    district_choices,
+    district_problem,
+    offered_city_choices,
+    offered_service_category_choices,
+    service_category_label,
+)
 from .codes import host_cities as _host_cities
 from .recruitment import city_order, recruitment_status, venues_by_city
 
@@ -194,6 +201,17 @@ def city_choices() -> list[tuple[str, str]]:
     """The cities offered (value, label in the current language; the code table 系統管理 › 代碼表): a venue may
     be anywhere."""
     return offered_city_choices()
+
+
+def district_choices_by_city() -> list:
+    """The districts offered, grouped by city ([(city label, [(Chinese name, label), …]), …]) in the current
+    language: the public form's <select> with an <optgroup> per city."""
+    return district_choices()
+
+
+def district_error(city: str | None, district: str | None) -> str | None:
+    """Why the district does not go with the city (None when it does; free text for a city without districts)."""
+    return district_problem(city, district)
 
 
 def unit_category_choices() -> list[tuple[str, str]]:

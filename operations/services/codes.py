@@ -1,13 +1,15 @@
-"""Code tables (系統管理 › 代碼表): the values of languages and skills, edited by system administrators. A value in
-use (by a volunteer, a position, anything that refers to it) is never deleted, only retired: a retired value is no
-longer offered in forms (`CodeTableQuerySet.offered`) and stays where it is used."""
+"""Code tables (系統管理 › 代碼表): the values of languages, skills, service categories, cities and districts, edited
+by system administrators. A value in use (by a volunteer, a position, anything that refers to it) is never deleted,
+only retired: a retired value is no longer offered in forms (`CodeTableQuerySet.offered`) and stays where it is
+used. A district belongs to a city, given when it is created; the rows using it hold its Chinese name, so that
+name is not changed while it is in use (retire it and add the new one)."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from ..models import AuditAction
+from ..models import AuditAction, District
 from ..selectors.codes import code_table_verb, code_value_uses
 from .audit import audit_record
 
@@ -42,19 +44,28 @@ def code_value_create(*, actor, model: type[models.Model], code: str, name: str,
     _require(actor, model)
     name, name_en = _clean_names(name, name_en)
     code = (code or "").strip()
-    existing = model.objects.select_for_update().filter(code=code).first()
+    same = {"code": code}
+    if model is District:  # a code and a name are unique within the district's city
+        extra["city"] = (extra.get("city") or "").strip()
+        if not extra["city"]:
+            raise ValidationError({"city": _("Choose the city of the district.")})
+        same["city"] = extra["city"]
+    existing = model.objects.select_for_update().filter(**same).first()
     if existing is not None:
         if existing.name == name and existing.name_en == name_en:
             return existing
         raise ValidationError({"code": _("This code is already used by another value.")})
-    unknown = set(extra) - _editable(model)
+    if model is District and model.objects.filter(city=extra["city"], name=name).exists():
+        raise ValidationError({"name": _("This city already has a district of this name.")})
+    unknown = set(extra) - _editable(model) - ({"city"} if model is District else set())
     if unknown:
         raise TypeError(f"Unknown code table fields: {sorted(unknown)}")
     value = model(code=code, name=name, name_en=name_en, order=order, is_active=is_active, **extra)
     value.full_clean()
     value.save()
     audit_record(actor=actor, action=AuditAction.CREATED, obj=value,
-                 changes={"code": code, "name": name, "name_en": name_en, "order": order})
+                 changes={"code": code, "name": name, "name_en": name_en, "order": order,
+                          **({"city": extra["city"]} if model is District else {})})
     return value
 
 
@@ -70,6 +81,13 @@ def code_value_update(*, actor, value: models.Model, reason: str = "", **fields)
     if "name" in fields or "name_en" in fields:
         fields["name"], fields["name_en"] = _clean_names(fields.get("name", value.name),
                                                          fields.get("name_en", value.name_en))
+    if model is District and fields.get("name", value.name) != value.name:
+        # the rows using the district hold its Chinese name (the row lock above waits for anyone saving one)
+        if code_value_uses(value):
+            raise ValidationError({"name": _(
+                "This district is in use: its Chinese name cannot be changed. Retire it and add the new name.")})
+        if model.objects.filter(city=value.city, name=fields["name"]).exclude(pk=value.pk).exists():
+            raise ValidationError({"name": _("This city already has a district of this name.")})
     changes = {}
     for field, new in fields.items():
         old = getattr(value, field)

@@ -168,6 +168,8 @@ def volunteer_create(
         with transaction.atomic():
             volunteer.save()
     except IntegrityError as exc:  # a concurrent registration of the same document
+        if getattr(exc.__cause__, "sqlstate", "") == "23503":  # the district was deleted meanwhile (trigger)
+            raise ValidationError({"district": _("Choose the district again.")}) from exc
         raise ValidationError(
             {"id_number": _("A volunteer with this identity document is already registered.")}
         ) from exc

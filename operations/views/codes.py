@@ -22,6 +22,10 @@ def has_hosting(model) -> bool:
     return any(field.name == "hosting" for field in model._meta.fields)
 
 
+def has_city(model) -> bool:
+    return any(field.name == "city" for field in model._meta.fields)
+
+
 class CodeTablesView(SystemNavMixin, StaffRequiredMixin, TemplateView):
     """Every code table with its values, active and retired, and how often each is used."""
 
@@ -76,7 +80,7 @@ class CodeValueCreateView(_CodeView):
     def get_form_kwargs(self):
         code_length = self.model._meta.get_field("code").max_length
         return {**super().get_form_kwargs(), "creating": True, "code_length": code_length,
-                "hosting": has_hosting(self.model)}
+                "hosting": has_hosting(self.model), "city": has_city(self.model)}
 
     def form_valid(self, form):
         self.success_message = _("The value has been added.")

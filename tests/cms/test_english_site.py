@@ -102,16 +102,17 @@ def test_english_fields_fall_back_to_chinese_when_missing(db):
     from operations.models import Shift
     from tests.factories import CampaignFactory, PositionFactory, UnitFactory
 
-    unit = UnitFactory(code="fallback-unit", city="taipei", district="中正區", district_en="")
+    # a city without districts in the code table: the district is free text with an optional English form
+    unit = UnitFactory(code="fallback-unit", city="taichung", district="西屯區", district_en="")
     position = PositionFactory(campaign=CampaignFactory(), venue=unit)
     shift = Shift.objects.create(position=position, date=datetime.date(2030, 1, 1), start_time=datetime.time(8),
                                  end_time=datetime.time(12), name="早班", headcount=3)
     with translation.override("en"):
-        assert unit.display_district == "中正區" and shift.display_name == "早班"
-        unit.district_en, shift.name_en = "Zhongzheng District", "Morning"
-        assert unit.display_district == "Zhongzheng District" and shift.display_name == "Morning"
+        assert unit.display_district == "西屯區" and shift.display_name == "早班"
+        unit.district_en, shift.name_en = "Xitun District", "Morning"
+        assert unit.display_district == "Xitun District" and shift.display_name == "Morning"
     with translation.override("zh-hant"):
-        assert unit.display_district == "中正區" and shift.display_name == "早班"
+        assert unit.display_district == "西屯區" and shift.display_name == "早班"
 
 
 @pytest.mark.django_db

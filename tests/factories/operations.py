@@ -92,6 +92,10 @@ class PurposeAuthorityFactory(OrgNodeFactory):
     name = factory.Sequence(lambda n: f"目的機關{n:05d}")
 
 
+UNIT_DISTRICTS = {"taipei": "中正區", "new_taipei": "板橋區", "taoyuan": "桃園區", "hsinchu_city": "東區",
+                  "hsinchu_county": "竹北市", "yilan": "宜蘭市"}
+
+
 class UnitFactory(OrgNodeFactory):
     kind = OrgKind.UNIT
     parent = factory.SubFactory(CompetentAuthorityFactory)
@@ -99,7 +103,8 @@ class UnitFactory(OrgNodeFactory):
     category = UnitCategory.SOCIAL_WELFARE
     registration_type = RegistrationType.AGENCY
     city = City.TAIPEI
-    district = "中正區"
+    # a real district of the unit's city (the PostgreSQL triggers refuse another city's)
+    district = factory.LazyAttribute(lambda unit: UNIT_DISTRICTS.get(unit.city, ""))
     address = "市府路1號"
     contact_person = "王承辦"
     phone = "02-27208889"

@@ -34,7 +34,7 @@ def build_event(*, mode=SignupMode.INSTANT, headcount=2) -> SimpleNamespace:
     e.dome = UnitFactory(parent=wmg, code="j-dome", name="臺北大巨蛋", name_en="Taipei Dome", city=City.TAIPEI,
                          is_venue=True)
     e.ntp = UnitFactory(parent=wmg, code="j-ntp", name="新莊體育館", name_en="Xinzhuang Gym", city=City.NEW_TAIPEI,
-                        is_venue=True)
+                        district="新莊區", is_venue=True)
     e.dome_comp = TeamFactory(parent=e.dome, code="j-dome-comp", name="競賽組", name_en="Competition")
     e.dome_lang = TeamFactory(parent=e.dome, code="j-dome-lang", name="外語組", name_en="Language")
     e.ntp_comp = TeamFactory(parent=e.ntp, code="j-ntp-comp", name="競賽組", name_en="Competition")

@@ -92,8 +92,8 @@ def nodes_of(obj: Model) -> list[OrgNode]:
         return [obj.node] if obj.node else []
     if name == "user":  # an account belongs where it holds its roles (系統管理 › 帳號)
         return [grant.node for grant in obj.grants.all()]
-    if name in ("language", "skill", "servicecategory", "cityarea"):  # code tables belong to no organisation:
-        # only the unrestricted edit them
+    if name in ("language", "skill", "servicecategory", "cityarea", "district"):  # code tables belong to
+        # no organisation: only the unrestricted edit them
         return []
     if name in ("awardreceipt", "recordbook", "recordbookbatchentry", "serviceid"):  # follow their volunteer
         return nodes_of(obj.volunteer)

@@ -268,7 +268,7 @@ def _campaign(org):
     campaign = CampaignFactory(unit=org.wmg, code="wmg-2025")
     pos_a = PositionFactory(campaign=campaign, venue=org.unit_a, team=org.team_a, volunteers_needed=4)
     pos_b = PositionFactory(campaign=campaign, venue=org.unit_b, team=org.team_b, volunteers_needed=2)
-    org.unit_b.city = "new_taipei"
+    org.unit_b.city, org.unit_b.district = "new_taipei", "板橋區"
     org.unit_b.save()
     shift_a = ShiftFactory(position=pos_a, headcount=4)
     shift_b = ShiftFactory(position=pos_b, headcount=2)

@@ -1,0 +1,145 @@
+"""Districts on real PostgreSQL with threads: the triggers on the `district` columns refuse a district that is not
+one of its city's, and a district is never deleted while a volunteer saved with it commits (the trigger's
+key-share lock on the district row against the delete's row lock and its count after the lock): either the
+delete is refused or the save fails, never a volunteer left holding a deleted district. SQLite serialises every
+writer and has no triggers of these: skipped there."""
+from __future__ import annotations
+
+import time
+
+import pgtrigger
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from operations.models import District, OrgKind, OrgNode, UnitApplication, Volunteer
+from operations.models.code_values import code_tables_changed
+from operations.services.codes import code_value_delete
+from tests.factories import VolunteerFactory
+
+from .journey_support import race
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL concurrency (DATABASE_URL)"),
+]
+
+
+@pytest.fixture(autouse=True)
+def districts():
+    """The table as seeded for two cities (a transactional test starts from an emptied database)."""
+    code_tables_changed()
+    for city, code, name, name_en in (("taipei", "zhongzheng", "中正區", "Zhongzheng District"),
+                                      ("taipei", "daan", "大安區", "Da'an District"),
+                                      ("new_taipei", "banqiao", "板橋區", "Banqiao District")):
+        District.objects.get_or_create(city=city, code=code, defaults={"name": name, "name_en": name_en})
+    yield
+    code_tables_changed()
+
+
+def saved(**fields):
+    """A volunteer written straight to the table (no model validation: what the database alone decides)."""
+    volunteer = VolunteerFactory.build(**fields)
+    volunteer.save()
+    return volunteer
+
+
+def test_the_database_refuses_a_district_of_another_city():
+    volunteer = saved(city="taipei", district="中正區")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        saved(city="new_taipei", district="中正區")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Volunteer.objects.filter(pk=volunteer.pk).update(city="new_taipei")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UnitApplication.objects.create(
+            reference="U-RACE-1", organisation_name="協會", category="general", registration_type="agency",
+            city="taipei", district="板橋區", address="路1號", contact_person="王", contact_phone="0222222222",
+            contact_email="a@example.org")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OrgNode.add_root(kind=OrgKind.COMPETENT_AUTHORITY, code="race-root", name="機關", city="taipei", district="淡水區")
+    # empty, and any text for a city without districts in the table
+    saved(city="taipei", district="")
+    saved(city="taichung", district="西屯區")
+    # an older row holding a value the table does not have is still saved when its district is not changed
+    with pgtrigger.ignore("operations.Volunteer:volunteer_district_ins"):
+        old = saved(city="taipei", district="中正")
+    old.name = "改名"
+    old.save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Volunteer.objects.filter(pk=old.pk).update(district="大正區")
+
+
+def _outcome(district_pk, volunteer_pk, errors):
+    deleted = not District.objects.filter(pk=district_pk).exists()
+    holds = Volunteer.objects.filter(pk=volunteer_pk, city="taipei", district="大安區").exists()
+    assert not (deleted and holds), "a volunteer holds a deleted district"
+    if deleted:
+        assert len(errors) == 1 and isinstance(errors[0], IntegrityError), errors
+    else:
+        assert holds and len(errors) == 1 and isinstance(errors[0], ValidationError), errors
+        assert errors[0].error_list[0].code == "in_use"
+    return "deleted" if deleted else "kept"
+
+
+@pytest.mark.parametrize("first", ["save", "delete"])
+def test_delete_against_a_volunteer_saved_with_the_district(first):
+    outcomes = []
+    for _round in range(4):
+        daan, _ = District.objects.get_or_create(city="taipei", code="daan",
+                                                 defaults={"name": "大安區", "name_en": "Da'an District"})
+        volunteer = VolunteerFactory(city="taipei", district="")
+
+        def save(pk=volunteer.pk):
+            if first == "delete":
+                time.sleep(0.1)
+            with transaction.atomic():
+                row = Volunteer.objects.get(pk=pk)
+                row.district = "大安區"
+                row.save()
+                time.sleep(0.3)  # still open while the delete comes
+
+        def delete(value=daan):
+            if first == "save":
+                time.sleep(0.1)
+            with transaction.atomic():
+                code_value_delete(actor=None, value=value, reason="整併")
+                time.sleep(0.3)  # still open while the save comes
+
+        outcomes.append(_outcome(daan.pk, volunteer.pk, race([save, delete])))
+    # the one that came first wins: the save makes the delete wait and count it; the delete makes the save fail
+    assert set(outcomes) == {"kept" if first == "save" else "deleted"}
+
+
+def test_many_saves_and_a_delete_at_once():
+    for _round in range(4):
+        daan, _ = District.objects.get_or_create(city="taipei", code="daan",
+                                                 defaults={"name": "大安區", "name_en": "Da'an District"})
+        volunteers = [VolunteerFactory(city="taipei", district="").pk for _ in range(3)]
+
+        def save(pk):
+            with transaction.atomic():
+                Volunteer.objects.filter(pk=pk).update(district="大安區")
+
+        def delete(value=daan):
+            with transaction.atomic():
+                code_value_delete(actor=None, value=value, reason="整併")
+
+        errors = race([*(lambda pk=pk: save(pk) for pk in volunteers), delete])
+        deleted = not District.objects.filter(pk=daan.pk).exists()
+        holding = Volunteer.objects.filter(pk__in=volunteers, district="大安區").count()
+        assert not (deleted and holding), "volunteers hold a deleted district"
+        assert len(errors) == (3 if deleted else 1), errors
+        Volunteer.objects.filter(pk__in=volunteers).update(district="")
+
+
+def test_a_volunteer_registered_while_the_district_is_deleted_is_asked_to_choose_again():
+    from operations.models.code_values import district_row
+
+    assert district_row("taipei", "大安區") is not None  # this process still has the district
+    with connection.cursor() as cursor:  # deleted by another process (this one not told yet)
+        cursor.execute("DELETE FROM operations_district WHERE city = 'taipei' AND name = '大安區'")
+    assert district_row("taipei", "大安區") is not None
+    with pytest.raises(ValidationError) as info:
+        VolunteerFactory(city="taipei", district="大安區")
+    assert info.value.message_dict == {"district": ["請重新選擇行政區。"]}
+    assert not Volunteer.objects.filter(district="大安區").exists()
