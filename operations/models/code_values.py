@@ -7,6 +7,7 @@ not migrated yet) the former constants (`UnitCategory`, `City`) answer."""
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pgtrigger
@@ -272,6 +273,24 @@ DISTRICT_CHECK_SQL = """
     END IF;
     RETURN NEW;
 """
+
+
+@contextmanager
+def district_kept():
+    """Around the save of a row with a district (in a savepoint of its own): when the district trigger refuses it
+    (the district was deleted or renamed by someone else after the form was checked), the form is told on its
+    district field instead of a server error."""
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+    from django.utils.translation import gettext as _
+
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        if getattr(exc.__cause__, "sqlstate", "") == "23503" and "is not a district of city" in str(exc):
+            raise ValidationError({"district": _("Choose the district again.")}) from exc
+        raise
 
 
 def district_triggers(prefix: str) -> list[pgtrigger.Trigger]:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import AuditAction, OrgKind, OrgNode
+from ..models.code_values import district_kept
 from ..models.organisations import check_child_kind
 from ..selectors.counting import bump_people_version
 from .audit import audit_record
@@ -101,7 +102,8 @@ def orgnode_update(*, actor, node: OrgNode, **fields) -> OrgNode:
             changes[field] = [str(old), str(value)]
             setattr(node, field, value)
     node.full_clean(exclude=["path", "depth", "numchild"])
-    node.save()
+    with district_kept():
+        node.save()
     if changes:
         audit_record(actor=actor, action=AuditAction.UPDATED, node=node, obj=node, changes=changes)
     return node

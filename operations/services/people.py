@@ -29,6 +29,7 @@ from ..models import (
     User,
     Volunteer,
 )
+from ..models.code_values import district_kept
 from ..outbox import enqueue
 from ..scoping import clear_scope_cache, is_unrestricted, scope_paths, user_roles
 from ..selectors.counting import bump_people_version
@@ -217,7 +218,8 @@ def volunteer_update(
             changes[field] = ["(file)" if field == "photo" else str(old), "(file)" if field == "photo" else str(value)]
             setattr(volunteer, field, value)
     volunteer.full_clean()
-    volunteer.save()
+    with district_kept():
+        volunteer.save()
     if languages is not None:
         volunteer.languages.set(languages)
     if skills is not None:

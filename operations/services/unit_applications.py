@@ -89,9 +89,13 @@ def unit_application_submit(*, submission_key: str | None = None, **fields) -> U
     try:
         with transaction.atomic():
             application.save()
-    except IntegrityError:
+    except IntegrityError as exc:
+        if getattr(exc.__cause__, "sqlstate", "") == "23503":  # the district was deleted meanwhile (trigger)
+            raise ValidationError({"district": _("Choose the district again.")}) from exc
         if submission_key:  # the same form arrived twice at the same moment
-            return UnitApplication.objects.get(submission_key=submission_key)
+            first = UnitApplication.objects.filter(submission_key=submission_key).first()
+            if first is not None:
+                return first
         raise
     node = application.purpose_authority or OrgNode.get_first_root_node()
     if node is not None:  # (an organisation tree exists to review it in)

@@ -40,7 +40,7 @@ def code_tables_reset(db):
 
     from operations.models.code_values import code_tables_changed
 
-    for migration in ("0030_service_category_city_tables", "0034_districts"):
+    for migration in ("0030_service_category_city_tables", "0035_districts"):
         importlib.import_module(f"operations.migrations.{migration}").seed(apps, None)
     code_tables_changed()
     yield

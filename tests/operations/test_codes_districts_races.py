@@ -17,7 +17,7 @@ from operations.models.code_values import code_tables_changed
 from operations.services.codes import code_value_delete
 from tests.factories import VolunteerFactory
 
-from .journey_support import race
+from .journey_support import race, volunteer_with_account
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -143,3 +143,22 @@ def test_a_volunteer_registered_while_the_district_is_deleted_is_asked_to_choose
         VolunteerFactory(city="taipei", district="大安區")
     assert info.value.message_dict == {"district": ["請重新選擇行政區。"]}
     assert not Volunteer.objects.filter(district="大安區").exists()
+
+
+def test_a_unit_and_a_profile_saved_while_the_district_is_deleted_are_asked_to_choose_again(org):
+    """The same for an organisation's profile and a volunteer's own profile: the form's district field says so,
+    the row keeps its old district."""
+    from operations.models import OrgNode
+    from operations.services.accounts import volunteer_update_profile
+    from operations.services.organisations import orgnode_update
+
+    with connection.cursor() as cursor:  # deleted by another process (this one not told yet)
+        cursor.execute("DELETE FROM operations_district WHERE city = 'taipei' AND name = '大安區'")
+    with pytest.raises(ValidationError) as info:
+        orgnode_update(actor=org.sysadmin, node=org.unit_a, city="taipei", district="大安區")
+    assert info.value.message_dict == {"district": ["請重新選擇行政區。"]}
+    assert OrgNode.objects.get(pk=org.unit_a.pk).district != "大安區"
+    volunteer = volunteer_with_account(email="profile@example.com")
+    with pytest.raises(ValidationError) as info:
+        volunteer_update_profile(volunteer=volunteer, actor=volunteer.user, data={"city": "taipei", "district": "大安區"})
+    assert info.value.message_dict == {"district": ["請重新選擇行政區。"]}

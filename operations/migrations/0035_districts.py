@@ -22,7 +22,7 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('operations', '0033_count_from_dates'),
+        ('operations', '0034_count_from_lock_keys'),
     ]
 
     operations = [
