@@ -31,7 +31,8 @@ NO_CONTROL = {"type": "string", "pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"}
 PARAMETERS = [
     OpenApiParameter("campaign", NO_CONTROL, description=f"Campaign code (default {DEFAULT_CAMPAIGN}; only the first 50 "
                      "characters count)."),
-    OpenApiParameter("city", OpenApiTypes.STR, enum=City.values, description="Only this city; unknown: 400."),
+    OpenApiParameter("city", OpenApiTypes.STR, enum=["", *City.values],
+                     description="Only this city; empty or absent: every city; unknown: 400."),
     OpenApiParameter("lang", NO_CONTROL, description="`en…` for English; anything else "
                      "Traditional Chinese (the default)."),
 ]
