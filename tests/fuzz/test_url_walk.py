@@ -39,6 +39,7 @@ POST_FIELDS = QUERY_PARAMS + [
     "id_number", "id_type", "birth_date", "starts_on", "ends_on", "start_time", "end_time", "headcount",
     "min_age", "max_age", "code", "description", "note", "notes", "hours", "joined_on", "revoke", "token",
     "shifts", "file", "confirm", "decision", "new_password1", "new_password2", "old_password", "comment",
+    "district", "address",
 ]
 
 
