@@ -9,6 +9,7 @@ import uuid
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from volunteer_site.district_field import DistrictField
 from volunteer_site.params import BoundedModelChoiceField
 
 from operations.selectors.public import (
@@ -67,7 +68,7 @@ class UnitApplicationForm(forms.Form):
     )
     city = forms.ChoiceField(label=_("City"), choices=_city_choices,
                              initial="taipei")
-    district = forms.CharField(label=_("District"), max_length=32, required=False, widget=forms.Select)
+    district = forms.CharField(label=_("District"), max_length=32, required=False)  # see __init__
     address = forms.CharField(label=_("Address"), max_length=255)
     contact_person = forms.CharField(label=_("Contact person"), max_length=100)
     contact_phone = forms.CharField(
@@ -87,13 +88,12 @@ class UnitApplicationForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["submission_key"] = uuid.uuid4().hex
-        # districts grouped by city (read when the form is shown: the code table, in the visitor's language);
-        # a posted value of a city without districts (free text) stays shown as it is
+        # districts grouped by city (read when the form is shown: the code table, in the visitor's language),
+        # with a text box for a city whose districts the list does not offer
         groups = district_choices_by_city()
         offered = {value for _label, options in groups for value, _name in options}
-        posted = self.data.get(self.add_prefix("district"), "") if self.is_bound else ""
-        extra = [(posted, posted)] if posted and posted not in offered else []
-        self.fields["district"].widget.choices = [("", "---------"), *extra, *groups]
+        self.fields["district"] = DistrictField(choices=[("", "—"), *groups], offered=offered, label=_("District"),
+                                                required=False)
         for name, field in self.fields.items():
             attrs = field.widget.attrs
             if field.required and not isinstance(field.widget, forms.HiddenInput):

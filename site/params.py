@@ -200,6 +200,15 @@ class BoundedModelForm(forms.ModelForm):
             meta.formfield_callback = staticmethod(bounded_formfield)
         super().__init_subclass__(**kwargs)
 
+    def _post_clean(self):
+        """The model's own checks after the form's: a field the form has already refused gets no more messages
+        from them (a rule both check, e.g. a district of the chosen city, would say it twice, and the model would
+        judge the refused field's old value)."""
+        refused = {name: len(errors) for name, errors in self._errors.items()}
+        super()._post_clean()
+        for name, count in refused.items():
+            del self._errors[name].data[count:]
+
 
 
 # --- django-filter filters with the same bounds -------------------------------------------------------

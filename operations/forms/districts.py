@@ -1,17 +1,27 @@
 """The district field of the forms with a city and a district (volunteers, the volunteer's own profile, units):
 a <select> of the districts grouped by city (an <optgroup> per city, in the page's language), checked against the
-chosen city (`selectors.codes.district_problem`). A city with no districts in the table keeps free text; the
-value a record already holds (a retired district, or free text) stays offered so that saving does not drop it."""
+chosen city (`selectors.codes.district_problem`). A city with no districts in the table keeps free text, typed in
+the box under the list (`volunteer_site.district_field`); a retired district a record already holds stays offered
+and free text it holds shows in the box, so that saving does not drop it."""
 from __future__ import annotations
 
-from django import forms
 from django.utils.translation import gettext_lazy as _
+from volunteer_site.district_field import DistrictField
 
 from ..selectors.codes import district_choices, district_problem
 
 
+def district_field(*, label, required: bool = False, disabled: bool = False, keep=()) -> DistrictField:
+    """The district field of a form (offered districts in the current language; `keep`: the (city, district) a
+    record already holds, offered even when retired)."""
+    groups = district_choices(keep=keep)
+    offered = {value for _label, options in groups for value, _name in options}
+    return DistrictField(choices=[("", "—"), *groups], offered=offered, label=label or _("District"),
+                         required=required, disabled=disabled)
+
+
 def offer_districts(form, city_field: str = "city", field: str = "district") -> None:
-    """Turn the form's `field` into the grouped select (call from `__init__`)."""
+    """Turn the form's `field` into the grouped select with its text box (call from `__init__`)."""
     if field not in form.fields:
         return
     instance = getattr(form, "instance", None)
@@ -19,19 +29,9 @@ def offer_districts(form, city_field: str = "city", field: str = "district") -> 
     if instance is not None and instance.pk:
         held = (getattr(instance, city_field, "") or "", getattr(instance, field, "") or "")
     form.district_keep = {held} if held[1] else set()
-    groups = district_choices(keep=form.district_keep)
-    offered = {value for _label, options in groups for value, _name in options}
-    extra = []
-    posted = form.data.get(form.add_prefix(field), "") if form.is_bound else ""
-    for value in (held[1], posted):
-        if value and value not in offered:  # free text (a city without districts), shown as it is
-            extra.append((value, value))
-            offered.add(value)
     old = form.fields[field]
-    form.fields[field] = forms.CharField(
-        label=old.label or _("District"), max_length=32, required=old.required, disabled=old.disabled,
-        widget=forms.Select(choices=[("", "—"), *extra, *groups]),
-    )
+    form.fields[field] = district_field(label=old.label, required=old.required, disabled=old.disabled,
+                                        keep=form.district_keep)
 
 
 def clean_district(form, city_field: str = "city", field: str = "district") -> None:

@@ -26,6 +26,7 @@ from operations.services.codes import (
 from tests.conftest import fresh
 from tests.factories import UnitFactory
 
+from .journey_support import volunteer_with_account
 from .test_volunteers import form_data
 
 SEEDED = {"taipei": 12, "new_taipei": 29, "taoyuan": 13, "hsinchu_city": 3, "hsinchu_county": 13, "yilan": 12}
@@ -114,7 +115,39 @@ def test_a_city_without_districts_keeps_free_text(org):
     assert form.errors["district"]
     form = UnitApplicationForm(data={"city": "kaohsiung", "district": "前鎮區"})
     form.is_valid()
-    assert "district" not in form.errors and '<option value="前鎮區" selected>' in str(form["district"])
+    assert "district" not in form.errors and form.cleaned_data["district"] == "前鎮區"
+    assert re.search(r'<input type="text" name="district_1" value="前鎮區"', str(form["district"]))  # in the box
+
+
+def test_a_district_of_a_city_without_a_list_is_typed_in_the_box_under_it(org, login):
+    """The list offers the districts of some cities only; for another city the district is typed in the text box
+    under the list (labelled, and explained by the field's help), and saved; a city with a list takes one of its
+    own, and a district chosen and another typed are refused, each with a message on the field."""
+    volunteer = volunteer_with_account(email="keelung@example.com")
+    client = login(volunteer.user)
+    page = client.get("/volunteer/profile/").content.decode()
+    assert 'name="district_0"' in page and 'name="district_1"' in page
+    assert re.search(r'<label class="district-typed-label" for="id_district_1">行政區（選單中沒有您的縣市時填寫）</label>',
+                     page) and "請在選單下方的欄位填寫行政區" in page
+    english = client.get("/en/volunteer/profile/").content.decode()
+    assert ">District, typed (if your city is not in the list)</label>" in english
+    form = ProfileForm(instance=volunteer).initial
+    data = {**{k: v for k, v in form.items() if v is not None and k not in ("languages", "skills", "photo")},
+            "city": "keelung", "district_0": "", "district_1": " 仁愛區 "}
+    response = client.post("/volunteer/profile/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    volunteer.refresh_from_db()
+    assert (volunteer.city, volunteer.district) == ("keelung", "仁愛區")
+    shown = client.get("/volunteer/profile/").content.decode()
+    assert re.search(r'name="district_1" value="仁愛區"', shown)  # kept in the box when shown again
+    response = client.post("/volunteer/profile/", {**data, "city": "taipei"})
+    assert response.context["form"].errors["district"] == ["請選擇臺北市的行政區。"]
+    response = client.post("/volunteer/profile/", {**data, "city": "taipei", "district_0": "中正區"})
+    assert response.context["form"].errors["district"] == ["請從選單選擇或自行填寫行政區，擇一即可。"]
+    response = client.post("/volunteer/profile/", {**data, "city": "taipei", "district_0": "中正區", "district_1": ""})
+    assert response.status_code == 302
+    volunteer.refresh_from_db()
+    assert (volunteer.city, volunteer.district) == ("taipei", "中正區")
 
 
 def test_a_retired_district_is_not_offered_but_kept(org):
