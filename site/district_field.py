@@ -25,6 +25,10 @@ class DistrictWidget(forms.MultiWidget):
         context["widget"]["typed_label"] = _("District, typed (if your city is not in the list)")
         return context
 
+    def id_for_label(self, id_):
+        # the field's label names the list (MultiWidget labels nothing); the box has its own label
+        return f"{id_}_0" if id_ else id_
+
     def decompress(self, value):
         if not value:
             return ["", ""]

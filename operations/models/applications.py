@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from ..scoping import is_unrestricted, scope_q
 from ..storage import application_certificate_upload_to, private_storage
 from .code_values import (
+    category_triggers,
     check_district,
     city_choices,
+    city_triggers,
     district_label,
     district_triggers,
     service_category_choices,
@@ -83,7 +85,8 @@ class UnitApplication(models.Model):
         verbose_name = _("unit application")
         verbose_name_plural = _("unit applications")
         ordering = ["-created_at", "-id"]
-        triggers = district_triggers("unit_application")
+        triggers = [*district_triggers("unit_application"), *city_triggers("unit_application"),
+                    *category_triggers("unit_application")]
 
     def __str__(self):
         return f"{self.reference} {self.organisation_name}"

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .code_values import service_category_choices
+from .code_values import category_triggers, service_category_choices
 from .organisations import OrgNode
 from .recruitment import POSITION_SCOPE, ScopedQuerySet
 from .rosters import ImportJob
@@ -214,7 +214,7 @@ class ServiceRecord(models.Model):
                          condition=Q(misuse_at__isnull=True), name="service_record_countable"),
             models.Index(fields=["unit", "date"], name="service_record_unit_date"),
         ]
-        triggers = ROLLUP_TRIGGERS
+        triggers = [*ROLLUP_TRIGGERS, *category_triggers("service_record")]
 
     def __str__(self):
         return f"{self.volunteer} {self.date} {self.hours} h"

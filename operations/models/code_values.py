@@ -277,9 +277,9 @@ DISTRICT_CHECK_SQL = """
 
 @contextmanager
 def district_kept():
-    """Around the save of a row with a district (in a savepoint of its own): when the district trigger refuses it
-    (the district was deleted or renamed by someone else after the form was checked), the form is told on its
-    district field instead of a server error."""
+    """Around the save of a row with a city, a district or a service category (in a savepoint of its own): when a
+    code table's trigger refuses it (the value was deleted by someone else after the form was checked), the form is
+    told on that field instead of a server error."""
     from django.core.exceptions import ValidationError
     from django.db import IntegrityError, transaction
     from django.utils.translation import gettext as _
@@ -288,9 +288,48 @@ def district_kept():
         with transaction.atomic():
             yield
     except IntegrityError as exc:
-        if getattr(exc.__cause__, "sqlstate", "") == "23503" and "is not a district of city" in str(exc):
-            raise ValidationError({"district": _("Choose the district again.")}) from exc
+        cause = exc.__cause__
+        if getattr(cause, "sqlstate", "") == "23503":
+            if "is not a district of city" in str(exc):
+                raise ValidationError({"district": _("Choose the district again.")}) from exc
+            column = getattr(getattr(cause, "diag", None), "column_name", None)
+            if column == "city":
+                raise ValidationError({"city": _("Choose the city again.")}) from exc
+            if column == "category":
+                raise ValidationError({"category": _("Choose the service category again.")}) from exc
         raise
+
+
+def code_triggers(prefix: str, column: str, table: str) -> list[pgtrigger.Trigger]:
+    """PostgreSQL triggers of a text column holding a code of a code table (a city, a service category): on insert,
+    and on an update that changes it, a non-empty value takes `FOR KEY SHARE` on its row of the table, so that the
+    value is not deleted until this transaction ends (the delete locks the row and counts the uses after the lock),
+    or is refused when the table does not hold it. An empty table (before its data migration, or emptied by a
+    test) refuses nothing: the constants answer then (see the module docstring)."""
+    check = f"""
+    IF NEW.{column} <> '' AND EXISTS (SELECT 1 FROM {table}) THEN
+        PERFORM 1 FROM {table} WHERE code = NEW.{column} FOR KEY SHARE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION '"%" is not a value of the code table {table}', NEW.{column}
+                USING ERRCODE = 'foreign_key_violation', COLUMN = '{column}';
+        END IF;
+    END IF;
+    RETURN NEW;
+"""
+    return [
+        pgtrigger.Trigger(name=f"{prefix}_{column}_ins", when=pgtrigger.Before, operation=pgtrigger.Insert,
+                          func=check),
+        pgtrigger.Trigger(name=f"{prefix}_{column}_upd", when=pgtrigger.Before, operation=pgtrigger.Update,
+                          condition=pgtrigger.Q(**{f"old__{column}__df": pgtrigger.F(f"new__{column}")}), func=check),
+    ]
+
+
+def city_triggers(prefix: str) -> list[pgtrigger.Trigger]:
+    return code_triggers(prefix, "city", "operations_cityarea")
+
+
+def category_triggers(prefix: str) -> list[pgtrigger.Trigger]:
+    return code_triggers(prefix, "category", "operations_servicecategory")
 
 
 def district_triggers(prefix: str) -> list[pgtrigger.Trigger]:

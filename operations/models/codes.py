@@ -14,7 +14,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-from .code_values import city_choices, code_tables_changed
+from .code_values import city_choices, city_triggers, code_tables_changed
 from .people import CodeTable
 
 
@@ -80,6 +80,7 @@ class District(CodeTable):
             models.UniqueConstraint(fields=["city", "code"], name="district_code_unique_per_city"),
             models.UniqueConstraint(fields=["city", "name"], name="district_name_unique_per_city"),
         ]
+        triggers = city_triggers("district")
 
 
 post_save.connect(code_tables_changed, sender=ServiceCategory, dispatch_uid="service-category-changed")

@@ -9,8 +9,10 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 from ..localised import localised
 from ..scoping import scope_q
 from .code_values import (
+    category_triggers,
     check_district,
     city_choices,
+    city_triggers,
     district_label,
     district_name_en,
     district_triggers,
@@ -119,7 +121,7 @@ class OrgNode(MP_Node):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["path"]
-        triggers = district_triggers("orgnode")
+        triggers = [*district_triggers("orgnode"), *city_triggers("orgnode"), *category_triggers("orgnode")]
 
     def __str__(self):
         return str(self.display_name)

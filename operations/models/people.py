@@ -15,7 +15,7 @@ from ..identity import IdType, mask_id_number
 from ..roles import Role
 from ..scoping import is_unrestricted, reached_through, scope_q, wide_scope
 from ..storage import private_storage, volunteer_photo_upload_to
-from .code_values import check_district, city_choices, district_label, district_triggers
+from .code_values import check_district, city_choices, city_triggers, district_label, district_triggers
 from .organisations import OrgKind, OrgNode
 
 
@@ -245,7 +245,7 @@ class Volunteer(models.Model):
             # the list sorted by name: its deep pages are read from this index (CachedCountPaginator)
             models.Index(fields=["name", "id"], name="volunteer_name_id"),
         ]
-        triggers = district_triggers("volunteer")
+        triggers = [*district_triggers("volunteer"), *city_triggers("volunteer")]
 
     def __str__(self):
         return self.name

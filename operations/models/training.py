@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..localised import localised
 from ..scoping import is_unrestricted, scope_paths, scope_q
-from .code_values import service_category_choices
+from .code_values import category_triggers, service_category_choices
 from .organisations import OrgNode
 from .recruitment import DATE_VALIDATORS, date_in_range
 from .rosters import ImportJob
@@ -88,6 +88,7 @@ class Course(models.Model):
             models.CheckConstraint(condition=Q(hours__gt=0), name="course_hours_positive"),
             models.CheckConstraint(condition=~Q(kind="special") | ~Q(category=""), name="course_special_category"),
         ]
+        triggers = category_triggers("course")
 
     def __str__(self):
         return str(self.display_title)
@@ -298,7 +299,7 @@ class TrainingCertificate(models.Model):
                                    name="certificate_special_category"),
         ]
         indexes = [models.Index(fields=["volunteer", "kind", "category"], name="certificate_volunteer_kind")]
-        triggers = COUNT_FROM_TRIGGERS
+        triggers = [*COUNT_FROM_TRIGGERS, *category_triggers("certificate")]
 
     def __str__(self):
         return f"{self.course_name} {self.number}"
@@ -349,6 +350,7 @@ class TrainingRequirement(models.Model):
             models.CheckConstraint(condition=Q(campaign__isnull=True) ^ Q(position__isnull=True),
                                    name="requirement_campaign_xor_position"),
         ]
+        triggers = category_triggers("requirement")
 
     def __str__(self):
         return f"{self.campaign or self.position}: {self.category}"

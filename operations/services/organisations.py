@@ -83,7 +83,8 @@ def orgnode_create(*, actor, parent: OrgNode | None, kind: str, code: str, name:
         raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
     node = OrgNode(kind=kind, code=code, name=name, **fields)
     node.full_clean(exclude=["path", "depth", "numchild"])
-    node = OrgNode.add_root(instance=node) if parent is None else parent.add_child(instance=node)
+    with district_kept():  # a city, district or category deleted meanwhile: told on its field
+        node = OrgNode.add_root(instance=node) if parent is None else parent.add_child(instance=node)
     audit_record(actor=actor, action=AuditAction.CREATED, node=node, obj=node)
     return node
 

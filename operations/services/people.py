@@ -166,11 +166,9 @@ def volunteer_create(
     volunteer = Volunteer(id_type=id_type, id_number=number, **fields)
     volunteer.full_clean()
     try:
-        with transaction.atomic():
+        with district_kept():  # a city or district deleted meanwhile: told on its field
             volunteer.save()
     except IntegrityError as exc:  # a concurrent registration of the same document
-        if getattr(exc.__cause__, "sqlstate", "") == "23503":  # the district was deleted meanwhile (trigger)
-            raise ValidationError({"district": _("Choose the district again.")}) from exc
         raise ValidationError(
             {"id_number": _("A volunteer with this identity document is already registered.")}
         ) from exc

@@ -39,6 +39,7 @@ from ..models import (
     UnitApplication,
     User,
 )
+from ..models.code_values import district_kept
 from ..outbox import enqueue
 from ..roles import AUTHORITIES
 from .audit import audit_record
@@ -87,11 +88,9 @@ def unit_application_submit(*, submission_key: str | None = None, **fields) -> U
     application = UnitApplication(reference=_new_reference(), submission_key=submission_key or None, **fields)
     application.full_clean()
     try:
-        with transaction.atomic():
+        with district_kept():  # a city, district or category deleted meanwhile: told on its field
             application.save()
-    except IntegrityError as exc:
-        if getattr(exc.__cause__, "sqlstate", "") == "23503":  # the district was deleted meanwhile (trigger)
-            raise ValidationError({"district": _("Choose the district again.")}) from exc
+    except IntegrityError:
         if submission_key:  # the same form arrived twice at the same moment
             first = UnitApplication.objects.filter(submission_key=submission_key).first()
             if first is not None:

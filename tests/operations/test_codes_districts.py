@@ -127,6 +127,7 @@ def test_a_district_of_a_city_without_a_list_is_typed_in_the_box_under_it(org, l
     client = login(volunteer.user)
     page = client.get("/volunteer/profile/").content.decode()
     assert 'name="district_0"' in page and 'name="district_1"' in page
+    assert '<label for="id_district_0">行政區</label>' in page  # the list is named by the field's label
     assert re.search(r'<label class="district-typed-label" for="id_district_1">行政區（選單中沒有您的縣市時填寫）</label>',
                      page) and "請在選單下方的欄位填寫行政區" in page
     english = client.get("/en/volunteer/profile/").content.decode()

@@ -162,3 +162,47 @@ def test_a_unit_and_a_profile_saved_while_the_district_is_deleted_are_asked_to_c
     with pytest.raises(ValidationError) as info:
         volunteer_update_profile(volunteer=volunteer, actor=volunteer.user, data={"city": "taipei", "district": "大安區"})
     assert info.value.message_dict == {"district": ["請重新選擇行政區。"]}
+
+
+REFUSED = {"category": "請重新選擇服務類別。", "city": "請重新選擇縣市。"}
+
+
+@pytest.mark.parametrize("column", ["category", "city"])
+def test_deleting_an_unused_category_or_city_against_a_unit_created_with_it(org, column):
+    """The text columns holding a service category or a city take a key-share lock on the code's row (triggers),
+    as the district columns do: a delete of an unused value racing a unit created with it either is refused (the
+    unit came first) or the unit is refused with a message on its field (the delete came first) — never a unit
+    holding a deleted value."""
+    from operations.models import CityArea, ServiceCategory
+    from operations.services.organisations import orgnode_create
+
+    model = ServiceCategory if column == "category" else CityArea
+    if not model.objects.exists():  # a transactional test starts from emptied tables: the table holds values
+        model.objects.create(code="other", name="其他", name_en="Other", order=1)
+    value = model.objects.create(code="race_value", name="競賽值", name_en="Race value", order=99)
+    code_tables_changed()
+    admin = type(org.sysadmin).objects.get(pk=org.sysadmin.pk)
+
+    refusals = []
+
+    def delete():
+        try:
+            code_value_delete(actor=admin, value=value, reason="不再使用")
+        except ValidationError as exc:
+            refusals.append(("delete", exc.messages))
+
+    def create():
+        try:
+            orgnode_create(actor=admin, parent=org.nodes["root"], kind=OrgKind.UNIT, code="race-unit",
+                           name="競賽單位", registration_type="agency",
+                           **{"city": "taipei", "category": "sports", column: "race_value"})
+        except ValidationError as exc:
+            refusals.append(("create", exc.message_dict))
+
+    assert race([delete, create]) == []
+    held = OrgNode.objects.filter(**{column: "race_value"}).exists()
+    kept = model.objects.filter(code="race_value").exists()
+    assert held == kept, refusals  # the unit and its value, or neither
+    if not held:
+        assert refusals == [("create", {column: [REFUSED[column]]})]
+    code_tables_changed()
