@@ -9,11 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from ..scoping import is_unrestricted, scope_q
 from ..storage import application_certificate_upload_to, private_storage
 from .code_values import (
+    WithDistrict,
     category_triggers,
-    check_district,
     city_choices,
     city_triggers,
-    district_label,
     district_triggers,
     service_category_choices,
 )
@@ -35,7 +34,7 @@ class UnitApplicationQuerySet(models.QuerySet):
         return self.filter(scope_q(user, "purpose_authority", roles=roles))
 
 
-class UnitApplication(models.Model):
+class UnitApplication(WithDistrict, models.Model):
     reference = models.CharField(_("reference number"), max_length=32, unique=True)
     organisation_name = models.CharField(_("organisation name"), max_length=200)
     organisation_name_en = models.CharField(_("organisation name (English)"), max_length=200, blank=True)
@@ -91,11 +90,3 @@ class UnitApplication(models.Model):
     def __str__(self):
         return f"{self.reference} {self.organisation_name}"
 
-    @property
-    def display_district(self) -> str:
-        """The district in the page's language (the table's English name on English pages)."""
-        return district_label(self.city, self.district)
-
-    def clean(self):
-        super().clean()
-        check_district(self)

@@ -252,6 +252,20 @@ def district_problem(city: str | None, district: str | None, keep=()) -> str | N
     return None
 
 
+class WithDistrict:
+    """A model with a `city` and a `district` column (volunteers, unit applications): the district in the page's
+    language, and `clean()` keeping it to its city's districts. Put it before `models.Model` in the bases."""
+
+    @property
+    def display_district(self) -> str:
+        """The district in the page's language (the table's English name on English pages)."""
+        return district_label(self.city, self.district)
+
+    def clean(self):
+        super().clean()
+        check_district(self)
+
+
 def check_district(row) -> None:
     """A model's `clean()`: the row's district is one of its city's when the city has districts in the table (a
     retired one included: the row may hold it); the forms also refuse a retired district a row did not hold."""

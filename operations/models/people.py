@@ -15,7 +15,7 @@ from ..identity import IdType, mask_id_number
 from ..roles import Role
 from ..scoping import is_unrestricted, reached_through, scope_q, wide_scope
 from ..storage import private_storage, volunteer_photo_upload_to
-from .code_values import check_district, city_choices, city_triggers, district_label, district_triggers
+from .code_values import WithDistrict, city_choices, city_triggers, district_triggers
 from .organisations import OrgKind, OrgNode
 
 
@@ -194,7 +194,7 @@ class VolunteerQuerySet(models.QuerySet):
         ))
 
 
-class Volunteer(models.Model):
+class Volunteer(WithDistrict, models.Model):
     user = models.OneToOneField(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="volunteer", verbose_name=_("account")
     )
@@ -250,14 +250,6 @@ class Volunteer(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def display_district(self) -> str:
-        """The district in the page's language (the table's English name on English pages)."""
-        return district_label(self.city, self.district)
-
-    def clean(self):
-        super().clean()
-        check_district(self)
 
     @property
     def masked_id(self) -> str:
