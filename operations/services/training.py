@@ -37,6 +37,7 @@ from ..models import (
     TrainingSession,
     Volunteer,
 )
+from ..models.code_values import district_kept
 from ..roles import TEAM_MANAGERS, UNIT_MANAGERS
 from ..selectors.codes import service_category_codes
 from ..selectors.training import need_cache_key
@@ -106,7 +107,8 @@ def course_create(*, actor, organiser: OrgNode, **data) -> Course:
     errors = _course_errors(data)
     if errors:
         raise ValidationError(errors)
-    course = Course.objects.create(organiser=organiser, **data)
+    with district_kept():  # a category deleted meanwhile: told on its field
+        course = Course.objects.create(organiser=organiser, **data)
     audit_record(actor=actor, action=AuditAction.CREATED, node=organiser, obj=course)
     return course
 
@@ -124,7 +126,8 @@ def course_update(*, actor, course: Course, **data) -> Course:
         return course
     for key, value in data.items():
         setattr(course, key, value)
-    course.save()
+    with district_kept():
+        course.save()
     audit_record(actor=actor, action=AuditAction.UPDATED, node=course.organiser, obj=course, changes=changes)
     return course
 
@@ -456,7 +459,7 @@ def certificate_create(*, actor, volunteer: Volunteer, **data) -> TrainingCertif
     if errors:
         raise ValidationError(errors)
     try:
-        with transaction.atomic():
+        with district_kept():  # a category deleted meanwhile: told on its field
             certificate = TrainingCertificate.objects.create(volunteer=volunteer, recorded_by=actor, **data)
     except IntegrityError as exc:  # the same number entered at the same moment
         raise ValidationError({"number": _("This certificate number is already recorded.")}) from exc
@@ -595,6 +598,9 @@ def _certificates_write(actor, name: str, records: list[dict]) -> int:
         with transaction.atomic():
             created = TrainingCertificate.objects.bulk_create(objects, batch_size=1000)
     except IntegrityError as exc:
+        if getattr(exc.__cause__, "sqlstate", "") == "23503":  # a category deleted meanwhile (its trigger)
+            raise ValidationError(_("A service category of the file was deleted meanwhile; nothing was imported. "
+                                    "Upload the file again.")) from exc
         raise ValidationError(_("Some certificate numbers were recorded by somebody else meanwhile; "
                                 "nothing was imported. Upload the file again.")) from exc
     if not all(c.pk for c in created):  # SQLite before 3.35 returns no ids: read them back
@@ -670,11 +676,13 @@ def requirement_set(*, actor, campaign: Campaign | None = None, position: Positi
             requirement.delete()
         requirement = None
     else:
-        if requirement is None:
-            requirement = TrainingRequirement.objects.create(campaign=campaign, position=position, category=category)
-        else:
-            requirement.category = category
-            requirement.save()
+        with district_kept():  # a category deleted meanwhile: told on its field
+            if requirement is None:
+                requirement = TrainingRequirement.objects.create(campaign=campaign, position=position,
+                                                                 category=category)
+            else:
+                requirement.category = category
+                requirement.save()
         requirement.courses.set(courses)
     audit_record(actor=actor, action=AuditAction.UPDATED, node=node, obj=campaign or position,
                  changes={"training_requirement": [str(before), str(after)]})

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from operations.models import (
@@ -368,3 +368,32 @@ def test_import_refuses_a_file_that_is_not_what_it_claims(rec):
         svc.certificates_import(actor=fresh(rec.org.admin_a), name="c.xlsx", raw=b"not a zip at all")
     with pytest.raises(ValidationError, match="結業證書字號|Certificate number"):
         svc.certificates_import(actor=fresh(rec.org.admin_a), name="c.csv", raw="姓名\n王\n".encode())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the code tables' triggers are PostgreSQL's")
+def test_a_category_deleted_meanwhile_is_told_on_its_field_for_courses_certificates_and_requirements(rec):
+    """Another process deletes a service category after this one read the table (its forms still offer it): the
+    category columns' trigger refuses the row, and the course, the certificate and the training requirement are
+    each refused with a message on the category field, nothing written."""
+    from operations.models.code_values import service_category_codes
+
+    admin = fresh(rec.org.admin_a)
+    assert "culture" in service_category_codes()  # this process still has it
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM operations_servicecategory WHERE code = 'culture'")
+    refused = {"category": ["請重新選擇服務類別。"]}
+    with pytest.raises(ValidationError) as info:
+        svc.course_create(actor=admin, organiser=rec.org.unit_a, kind=CourseKind.SPECIAL, category="culture",
+                          title="文化類特殊訓練", hours=Decimal("6"))
+    assert info.value.message_dict == refused
+    with pytest.raises(ValidationError) as info:
+        svc.certificate_create(actor=admin, volunteer=extra_volunteer(rec.org), kind=CourseKind.SPECIAL,
+                               category="culture", course_name="文化類特殊訓練", organiser_name="臺北e大",
+                               hours=Decimal("6"), completed_on=datetime.date(2024, 1, 1), number="E-900",
+                               source=CertificateSource.ELEARNING)
+    assert info.value.message_dict == refused
+    with pytest.raises(ValidationError) as info:
+        svc.requirement_set(actor=admin, campaign=rec.position.campaign, category="culture", courses=[])
+    assert info.value.message_dict == refused
+    assert not Course.objects.filter(category="culture").exists()
+    assert not TrainingCertificate.objects.filter(number="E-900").exists()
