@@ -90,10 +90,7 @@ class UnitApplicationForm(forms.Form):
             self.initial["submission_key"] = uuid.uuid4().hex
         # districts grouped by city (read when the form is shown: the code table, in the visitor's language),
         # with a text box for a city whose districts the list does not offer
-        groups = district_choices_by_city()
-        offered = {value for _label, options in groups for value, _name in options}
-        self.fields["district"] = DistrictField(choices=[("", "—"), *groups], offered=offered, label=_("District"),
-                                                required=False)
+        self.fields["district"] = DistrictField(groups=district_choices_by_city(), label=_("District"), required=False)
         for name, field in self.fields.items():
             attrs = field.widget.attrs
             if field.required and not isinstance(field.widget, forms.HiddenInput):

@@ -46,12 +46,15 @@ class DistrictWidget(forms.MultiWidget):
 class DistrictField(forms.MultiValueField):
     """One value, the district: the one chosen in the list or, if none is chosen, the one typed."""
 
-    def __init__(self, *, choices, offered: set[str], max_length: int = 32, **kwargs):
+    def __init__(self, *, groups, max_length: int = 32, **kwargs):
+        """`groups`: the districts offered, [(city label, [(Chinese name, label), …]), …]."""
+        offered = {value for _label, options in groups for value, _name in options}
         fields = (forms.CharField(max_length=max_length, required=False),
                   forms.CharField(max_length=max_length, required=False))
         kwargs.setdefault("help_text", _("Choose from the list; if your city or county is not in it, type the "
                                          "district in the box below the list."))
-        super().__init__(fields=fields, require_all_fields=False, widget=DistrictWidget(choices, offered), **kwargs)
+        super().__init__(fields=fields, require_all_fields=False,
+                         widget=DistrictWidget([("", "—"), *groups], offered), **kwargs)
 
     def compress(self, values):
         chosen, typed = ((values or []) + ["", ""])[:2]

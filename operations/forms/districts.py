@@ -14,10 +14,8 @@ from ..selectors.codes import district_choices, district_problem
 def district_field(*, label, required: bool = False, disabled: bool = False, keep=()) -> DistrictField:
     """The district field of a form (offered districts in the current language; `keep`: the (city, district) a
     record already holds, offered even when retired)."""
-    groups = district_choices(keep=keep)
-    offered = {value for _label, options in groups for value, _name in options}
-    return DistrictField(choices=[("", "—"), *groups], offered=offered, label=label or _("District"),
-                         required=required, disabled=disabled)
+    return DistrictField(groups=district_choices(keep=keep), label=label or _("District"), required=required,
+                         disabled=disabled)
 
 
 def offer_districts(form, city_field: str = "city", field: str = "district") -> None:

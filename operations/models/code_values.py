@@ -290,7 +290,7 @@ DISTRICT_CHECK_SQL = """
 
 
 @contextmanager
-def district_kept():
+def code_value_kept():
     """Around the save of a row with a city, a district or a service category (in a savepoint of its own): when a
     code table's trigger refuses it (the value was deleted by someone else after the form was checked), the form is
     told on that field instead of a server error."""
@@ -303,15 +303,16 @@ def district_kept():
             yield
     except IntegrityError as exc:
         cause = exc.__cause__
-        if getattr(cause, "sqlstate", "") == "23503":
-            if "is not a district of city" in str(exc):
-                raise ValidationError({"district": _("Choose the district again.")}) from exc
-            column = getattr(getattr(cause, "diag", None), "column_name", None)
-            if column == "city":
-                raise ValidationError({"city": _("Choose the city again.")}) from exc
-            if column == "category":
-                raise ValidationError({"category": _("Choose the service category again.")}) from exc
-        raise
+        if getattr(cause, "sqlstate", "") != "23503":
+            raise
+        # the district trigger names no column; the city and category triggers do (`code_triggers`)
+        column = "district" if "is not a district of city" in str(exc) else getattr(
+            getattr(cause, "diag", None), "column_name", None)
+        again = {"district": _("Choose the district again."), "city": _("Choose the city again."),
+                 "category": _("Choose the service category again.")}
+        if column not in again:
+            raise
+        raise ValidationError({column: again[column]}) from exc
 
 
 def code_triggers(prefix: str, column: str, table: str) -> list[pgtrigger.Trigger]:

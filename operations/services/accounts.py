@@ -27,7 +27,7 @@ from ..identity import mask_id_number, normalize_id_number, validate_id_number
 from ..mail import mail_language, send_templated_mail, site_link
 from ..models import AuditAction, Language, OrgNode, RecoveryCode, RoleGrant, Skill, User, Volunteer
 from ..models.accounts import recovery_code_digest, recovery_code_matches
-from ..models.code_values import district_kept
+from ..models.code_values import code_value_kept
 from ..outbox import enqueue
 from ..roles import SECOND_FACTOR_REQUIRED
 from ..scoping import has_any_role
@@ -218,7 +218,7 @@ def volunteer_register(
     if verified:
         volunteer.identity_verified_at = now
         volunteer.identity_verified_by = "taipeipass"
-    with district_kept():
+    with code_value_kept():
         volunteer.save()
     _apply_registration_lists(volunteer, details)
     audit_record(actor=user, action=AuditAction.CREATED, obj=volunteer,
@@ -349,7 +349,7 @@ def volunteer_update_profile(*, volunteer: Volunteer, actor: User, data: dict) -
             setattr(volunteer, field, data[field])
     if "phone" in data:
         volunteer.phone = normalize_mobile(volunteer.phone)
-    with district_kept():
+    with code_value_kept():
         volunteer.save()
     if "languages" in data:
         volunteer.languages.set(data["languages"])

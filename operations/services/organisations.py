@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import AuditAction, OrgKind, OrgNode
-from ..models.code_values import district_kept
+from ..models.code_values import code_value_kept
 from ..models.organisations import check_child_kind
 from ..selectors.counting import bump_people_version
 from .audit import audit_record
@@ -83,7 +83,7 @@ def orgnode_create(*, actor, parent: OrgNode | None, kind: str, code: str, name:
         raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
     node = OrgNode(kind=kind, code=code, name=name, **fields)
     node.full_clean(exclude=["path", "depth", "numchild"])
-    with district_kept():  # a city, district or category deleted meanwhile: told on its field
+    with code_value_kept():  # a city, district or category deleted meanwhile: told on its field
         node = OrgNode.add_root(instance=node) if parent is None else parent.add_child(instance=node)
     audit_record(actor=actor, action=AuditAction.CREATED, node=node, obj=node)
     return node
@@ -103,7 +103,7 @@ def orgnode_update(*, actor, node: OrgNode, **fields) -> OrgNode:
             changes[field] = [str(old), str(value)]
             setattr(node, field, value)
     node.full_clean(exclude=["path", "depth", "numchild"])
-    with district_kept():
+    with code_value_kept():
         node.save()
     if changes:
         audit_record(actor=actor, action=AuditAction.UPDATED, node=node, obj=node, changes=changes)

@@ -29,7 +29,7 @@ from ..models import (
     User,
     Volunteer,
 )
-from ..models.code_values import district_kept
+from ..models.code_values import code_value_kept
 from ..outbox import enqueue
 from ..scoping import clear_scope_cache, is_unrestricted, scope_paths, user_roles
 from ..selectors.counting import bump_people_version
@@ -166,7 +166,7 @@ def volunteer_create(
     volunteer = Volunteer(id_type=id_type, id_number=number, **fields)
     volunteer.full_clean()
     try:
-        with district_kept():  # a city or district deleted meanwhile: told on its field
+        with code_value_kept():  # a city or district deleted meanwhile: told on its field
             volunteer.save()
     except IntegrityError as exc:  # a concurrent registration of the same document
         raise ValidationError(
@@ -216,7 +216,7 @@ def volunteer_update(
             changes[field] = ["(file)" if field == "photo" else str(old), "(file)" if field == "photo" else str(value)]
             setattr(volunteer, field, value)
     volunteer.full_clean()
-    with district_kept():
+    with code_value_kept():
         volunteer.save()
     if languages is not None:
         volunteer.languages.set(languages)

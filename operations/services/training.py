@@ -37,7 +37,7 @@ from ..models import (
     TrainingSession,
     Volunteer,
 )
-from ..models.code_values import district_kept
+from ..models.code_values import code_value_kept
 from ..roles import TEAM_MANAGERS, UNIT_MANAGERS
 from ..selectors.codes import service_category_codes
 from ..selectors.training import need_cache_key
@@ -107,7 +107,7 @@ def course_create(*, actor, organiser: OrgNode, **data) -> Course:
     errors = _course_errors(data)
     if errors:
         raise ValidationError(errors)
-    with district_kept():  # a category deleted meanwhile: told on its field
+    with code_value_kept():  # a category deleted meanwhile: told on its field
         course = Course.objects.create(organiser=organiser, **data)
     audit_record(actor=actor, action=AuditAction.CREATED, node=organiser, obj=course)
     return course
@@ -126,7 +126,7 @@ def course_update(*, actor, course: Course, **data) -> Course:
         return course
     for key, value in data.items():
         setattr(course, key, value)
-    with district_kept():
+    with code_value_kept():
         course.save()
     audit_record(actor=actor, action=AuditAction.UPDATED, node=course.organiser, obj=course, changes=changes)
     return course
@@ -459,7 +459,7 @@ def certificate_create(*, actor, volunteer: Volunteer, **data) -> TrainingCertif
     if errors:
         raise ValidationError(errors)
     try:
-        with district_kept():  # a category deleted meanwhile: told on its field
+        with code_value_kept():  # a category deleted meanwhile: told on its field
             certificate = TrainingCertificate.objects.create(volunteer=volunteer, recorded_by=actor, **data)
     except IntegrityError as exc:  # the same number entered at the same moment
         raise ValidationError({"number": _("This certificate number is already recorded.")}) from exc
@@ -676,7 +676,7 @@ def requirement_set(*, actor, campaign: Campaign | None = None, position: Positi
             requirement.delete()
         requirement = None
     else:
-        with district_kept():  # a category deleted meanwhile: told on its field
+        with code_value_kept():  # a category deleted meanwhile: told on its field
             if requirement is None:
                 requirement = TrainingRequirement.objects.create(campaign=campaign, position=position,
                                                                  category=category)

@@ -39,7 +39,7 @@ from ..models import (
     UnitApplication,
     User,
 )
-from ..models.code_values import district_kept
+from ..models.code_values import code_value_kept
 from ..outbox import enqueue
 from ..roles import AUTHORITIES
 from .audit import audit_record
@@ -88,7 +88,7 @@ def unit_application_submit(*, submission_key: str | None = None, **fields) -> U
     application = UnitApplication(reference=_new_reference(), submission_key=submission_key or None, **fields)
     application.full_clean()
     try:
-        with district_kept():  # a city, district or category deleted meanwhile: told on its field
+        with code_value_kept():  # a city, district or category deleted meanwhile: told on its field
             application.save()
     except IntegrityError:
         if submission_key:  # the same form arrived twice at the same moment
