@@ -196,6 +196,10 @@ def hours_record_annotate_misuse(*, actor, record: ServiceRecord, note: str) -> 
         raise PermissionDenied(_("You cannot annotate this record."))
     if not note.strip():
         raise ValidationError({"note": [_("Say what the misuse was.")]})
+    # The volunteer first, as a correction and a lift do: `_locked` locks the record and, through its join, the
+    # volunteer's row too, in whatever order the plan meets them; a correction holding the volunteer while
+    # waiting for the record could otherwise deadlock with it (an annotation lost in a race test under load).
+    Volunteer.objects.select_for_update().filter(pk=record.volunteer_id).first()
     record = _locked(record)
     if record.misuse_at is not None:
         return record
