@@ -372,10 +372,13 @@ def _local_path(value: str) -> str:
     return ""
 
 
-def _selected_shifts(request) -> list[Shift]:
+#: what the confirmation page shows of a shift besides its campaign: where it is and which team
+SHIFT_PLACES = ("position__campaign", "position__venue", "position__team")
+
+
+def _selected_shifts(request, *, related: tuple[str, ...] = SHIFT_PLACES) -> list[Shift]:
     ids = parse_ids(request.POST.getlist("shift") or request.GET.getlist("shift"), limit=MAX_SHIFTS_PER_REQUEST)
-    return list(Shift.objects.filter(pk__in=ids).select_related(
-        "position__campaign", "position__venue", "position__team").order_by("date", "start_time"))
+    return list(Shift.objects.filter(pk__in=ids).select_related(*related).order_by("date", "start_time"))
 
 
 class SignupView(VolunteerRequiredMixin, View):
@@ -394,7 +397,8 @@ class SignupView(VolunteerRequiredMixin, View):
         })
 
     def post(self, request):
-        shifts = _selected_shifts(request)
+        # the result names each shift and its position; the rule book reads the campaign
+        shifts = _selected_shifts(request, related=("position__campaign",))
         if not shifts:
             messages.info(request, _("Choose one or more shifts first."))
             return redirect("volunteer:shifts")

@@ -77,6 +77,34 @@ def test_the_transition_table_allows_repeats_and_refuses_the_rest():
         SIGNUP_TRANSITIONS.step("join_waitlist", SignupStatus.ACCEPTED)
 
 
+def test_the_same_time_lock_takes_exactly_the_rows_of_the_overlap_rule(event, ming):
+    """`_lock_same_time` locks with a statement written once in SQL; it must take the rows `same_time_q` (the
+    overlap rule) gives: the same day, starting before the shift ends and ending after it starts — not a
+    shift that only touches it, another day's, or another volunteer's."""
+    from django.db.models import Q
+
+    from operations.selectors import signup_rules
+    from operations.services.signups import _lock_same_time
+
+    base = event.morning
+    day, other_day = base.date, base.date + datetime.timedelta(days=1)
+    times = [(7, 9), (8, 12), (11, 13), (12, 14), (6, 8), (9, 10)]  # overlap, same, overlap, touches, touches, inside
+    shifts = [ShiftFactory(position=base.position, date=day, start_time=datetime.time(a), end_time=datetime.time(b),
+                           headcount=5) for a, b in times]
+    shifts.append(ShiftFactory(position=base.position, date=other_day, start_time=base.start_time,
+                               end_time=base.end_time, headcount=5))
+    someone = VolunteerFactory()
+    for shift in shifts:
+        Signup.objects.create(volunteer=ming, shift=shift, status=SignupStatus.WAITLISTED)
+        Signup.objects.create(volunteer=someone, shift=shift, status=SignupStatus.WAITLISTED)
+    for probe in [base, *shifts]:
+        expected = list(Signup.objects.filter(Q(volunteer=ming) & signup_rules.same_time_q(probe))
+                        .order_by("id").values_list("id", flat=True))
+        for reread in (False, True):
+            assert [s.pk for s in _lock_same_time(ming.pk, probe, reread=reread)] == expected
+    assert len([s for s in _lock_same_time(ming.pk, base) if s.shift.date == day]) == 4  # 7–9, 8–12, 11–13, 9–10
+
+
 def test_a_repeated_cancel_or_decision_changes_nothing(event, officer):
     people = [volunteer_with_account(email=f"p{i}@example.com") for i in range(3)]
     first, second, third = (signup_create(volunteer=v, shift=event.morning) for v in people)
