@@ -107,11 +107,26 @@ def _attempt(message: OutboxMessage) -> bool:
         log("outbox: %s message %s (%s) not published, attempt %s: %s", "gave up on" if dead else "retrying",
             message.pk, message.task_name, attempts, exc, extra={"outbox_id": message.pk})
         return False
+    _mark_sent(message, now)
+    return True
+
+
+def _mark_sent(message: OutboxMessage, now: datetime.datetime) -> None:
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # After the request's commit (autocommit): one statement that is its own transaction and relaxes its
+        # own commit (`set_config(…, true)` lasts until that transaction ends), instead of BEGIN, SET LOCAL,
+        # UPDATE and COMMIT.
+        table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, sent_at = %s, attempts = attempts + 1, last_error = '' "
+                "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed "
+                "WHERE id = %s AND status = %s", [OutboxStatus.SENT, now, message.pk, OutboxStatus.PENDING])
+        return
     with transaction.atomic():
         _without_waiting_for_the_disk()
         OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.PENDING).update(
             status=OutboxStatus.SENT, sent_at=now, attempts=F("attempts") + 1, last_error="")
-    return True
 
 
 def _without_waiting_for_the_disk() -> None:
