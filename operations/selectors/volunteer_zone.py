@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime
+import functools
 
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -13,9 +15,18 @@ ACTIVE = (SignupStatus.APPLIED, SignupStatus.ACCEPTED, SignupStatus.WAITLISTED)
 
 
 def volunteer_for_user(user) -> Volunteer | None:
+    """The signed-in person's volunteer record (read on every volunteer-zone request, so by a statement written
+    once rather than compiled by the ORM each time)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Volunteer.objects.filter(user=user).first()
+    return next(iter(Volunteer.objects.raw(_volunteer_of_user_sql(), [user.pk])), None)
+
+
+@functools.cache
+def _volunteer_of_user_sql() -> str:
+    qn = connection.ops.quote_name
+    field = Volunteer._meta.get_field("user")
+    return f"SELECT * FROM {qn(Volunteer._meta.db_table)} WHERE {qn(field.column)} = %s LIMIT 1"
 
 
 def my_signups(volunteer: Volunteer, *, today: datetime.date | None = None):

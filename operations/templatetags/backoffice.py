@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import functools
+
 from django import template
 from django.conf import settings
-from django.urls import reverse, translate_url
+from django.urls import get_urlconf, reverse, translate_url
 from django.utils.translation import get_language
 
 from ..localised import join_list_html
@@ -11,6 +13,14 @@ from ..scoping import is_staff_member
 from ..views.base import modules_for
 
 register = template.Library()
+
+
+@functools.lru_cache(maxsize=4096)
+def _translated_path(path: str, code: str, current: str, urlconf) -> str:
+    """`translate_url` of a path (resolved in the `current` language, then reversed in the other one): the same
+    answer for the same path every time, kept for the most recent paths instead of resolving them on every
+    page."""
+    return translate_url(path, code)
 
 
 @register.simple_tag(takes_context=True)
@@ -30,7 +40,8 @@ def language_links(context):
             if translated is not None and translated.live:
                 url = translated.get_url(request)
         if url is None and request is not None:
-            url = translate_url(request.get_full_path(), code)
+            path, mark, query = request.get_full_path().partition("?")
+            url = _translated_path(path, code, current, get_urlconf()) + mark + query
         links.append({"code": code, "name": name, "url": url or "/", "current": code == current})
     return links
 

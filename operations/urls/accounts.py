@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("login/box/", views.LoginBoxView.as_view(), name="login_box"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("account/", views.AccountHomeView.as_view(), name="account_home"),
     path("forgot-account/", views.ForgotAccountView.as_view(), name="forgot_account"),
     path("forgot-password/", views.ForgotPasswordView.as_view(), name="forgot_password"),
     path("reset/<str:uidb64>/<str:token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),

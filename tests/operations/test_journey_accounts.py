@@ -318,3 +318,27 @@ def test_login_page_offers_the_captcha_as_audio(client):
     assert audio.status_code == 200
     assert audio["Content-Type"].startswith("audio/")
     assert b"".join(audio.streaming_content)[:4] == b"RIFF"
+
+
+def test_the_signed_in_name_in_the_header_leads_to_the_person_s_own_home(client):
+    """The header links the signed-in name to /volunteer/account/, which sends people with a back-office role
+    to the back-office and everybody else to the volunteer zone (in the page's language); drawing the header
+    reads no roles."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from operations.models import OrgKind, OrgNode, RoleGrant
+
+    assert client.get("/volunteer/account/")["Location"].startswith("/volunteer/login/?next=")
+    volunteer = volunteer_with_account(email="header@example.com")
+    client.force_login(volunteer.user)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/volunteer/")
+    assert 'href="/volunteer/account/"' in page.content.decode()
+    assert not any("operations_rolegrant" in q["sql"] for q in queries.captured_queries)
+    assert client.get("/volunteer/account/")["Location"] == "/volunteer/"
+    assert client.get("/en/volunteer/account/")["Location"] == "/en/volunteer/"
+    unit = OrgNode.add_root(kind=OrgKind.UNIT, code="header-unit", name="標頭單位")
+    RoleGrant.objects.create(user=volunteer.user, node=unit, role="unit_admin")
+    assert client.get("/volunteer/account/")["Location"] == "/backoffice/"
+    assert client.get("/en/volunteer/account/")["Location"] == "/en/backoffice/"
