@@ -239,13 +239,16 @@ def signup_confirmation(*, volunteer: Volunteer, shifts: list[Shift]) -> dict:
 
 
 @seats.seat_transition
-def signup_create(*, volunteer: Volunteer, shift: Shift, actor=None, now: datetime.datetime | None = None) -> Signup:
+def signup_create(*, volunteer: Volunteer, shift: Shift, actor=None, now: datetime.datetime | None = None,
+                  fresh: bool = False) -> Signup:
     """Sign `volunteer` up for `shift`: accepted at once while seats remain (instant campaigns),
-    waitlisted when full, or applied for a staff decision (reviewed campaigns).
+    waitlisted when full, or applied for a staff decision (reviewed campaigns). The shift, its position and
+    campaign are read again here, unless `fresh` says the caller has just read them in this request (the
+    sign-up page does, for every chosen shift at once).
     Locks: the volunteer (two sign-ups of one person are serialised), then the shift (so a waitlisting is
     never invisible to a cancellation's promotion), then the volunteer's sign-ups at that time."""
     seats.lock_only(Volunteer, volunteer.pk)
-    if not _campaign_loaded(shift):
+    if not (fresh and _campaign_loaded(shift)):
         shift = Shift.objects.select_related("position__campaign").get(pk=shift.pk)
     # "Already signed up" and overlaps are decided below on the locked rows.
     problems = signup_problems(volunteer=volunteer, shift=shift, now=now, same_day=[], check_overlap=False)
@@ -292,8 +295,9 @@ def signup_create(*, volunteer: Volunteer, shift: Shift, actor=None, now: dateti
 
 
 def _campaign_loaded(shift: Shift) -> bool:
-    """Whether `shift` came with its position and campaign (read by the caller in this request). The rule
-    book's checks read them unlocked either way; seats are decided by the conditional UPDATE or the lock."""
+    """Whether `shift` came with its position and campaign. Read by the caller in this request, they are as
+    fresh as a read here would be: the rule book reads them unlocked either way, and seats are decided by the
+    conditional UPDATE or the lock."""
     return Shift.position.is_cached(shift) and Position.campaign.is_cached(shift.position)
 
 
@@ -461,14 +465,14 @@ class SignupOutcome:
                 "errors": [str(e) for e in self.errors], "note": str(self.note)}
 
 
-def signup_create_many(*, volunteer: Volunteer, shifts, actor=None,
-                       now: datetime.datetime | None = None) -> list[SignupOutcome]:
+def signup_create_many(*, volunteer: Volunteer, shifts, actor=None, now: datetime.datetime | None = None,
+                       fresh: bool = False) -> list[SignupOutcome]:
     """Sign up for several shifts, each in its own transaction (one refused shift does not undo the others).
     Seats first: shifts that have a free seat (or take applications) are handled before full ones, each
     group in time order, so a full shift never costs the volunteer a free one; of two overlapping free
     shifts the earlier is taken and the later refused. A full shift overlapping a seat taken here is still
     joined as a waitlist place, whose promotion will pass the volunteer over while they hold that seat.
-    The outcomes are returned in time order."""
+    The outcomes are returned in time order. `fresh`: see `signup_create`."""
     ordered = sorted(shifts, key=lambda s: (s.date, s.start_time, s.pk))
     first = [s for s in ordered if s.position.campaign.signup_mode == SignupMode.REVIEWED or s.free_seats > 0]
     rest = [s for s in ordered if s not in first]
@@ -476,7 +480,7 @@ def signup_create_many(*, volunteer: Volunteer, shifts, actor=None,
     for shift in first + rest:
         try:
             outcomes[shift.pk] = SignupOutcome(shift, signup_create(volunteer=volunteer, shift=shift, actor=actor,
-                                                                    now=now))
+                                                                    now=now, fresh=fresh))
         except ValidationError as exc:
             outcomes[shift.pk] = SignupOutcome(shift, errors=exc.messages)
     held = [o.shift for o in outcomes.values() if o.status in HOLDING_STATUSES]

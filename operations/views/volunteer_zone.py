@@ -405,7 +405,7 @@ class SignupView(VolunteerRequiredMixin, View):
         first: list = []
 
         def sign_up() -> list[dict]:
-            first.extend(signup_create_many(volunteer=self.volunteer, shifts=shifts, actor=request.user))
+            first.extend(signup_create_many(volunteer=self.volunteer, shifts=shifts, actor=request.user, fresh=True))
             return [o.as_dict() for o in first]
 
         stored, repeated = submission_once(user=request.user, key=request.POST.get("submission_key", ""),

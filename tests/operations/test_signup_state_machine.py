@@ -77,6 +77,19 @@ def test_the_transition_table_allows_repeats_and_refuses_the_rest():
         SIGNUP_TRANSITIONS.step("join_waitlist", SignupStatus.ACCEPTED)
 
 
+def test_a_sign_up_decides_on_the_campaign_as_it_is_now_not_on_the_caller_s_copy(event, ming):
+    """The service reads the shift and its campaign again (only the sign-up page, which has just read them,
+    says `fresh`): a campaign closed after the caller's copy was read refuses the sign-up."""
+    from operations.models import Campaign, CampaignStatus
+
+    shift = fresh(event.morning)
+    Campaign.objects.filter(pk=shift.position.campaign_id).update(status=CampaignStatus.CLOSED)
+    with pytest.raises(ValidationError) as refused:
+        signup_create(volunteer=ming, shift=shift)
+    assert _("This recruitment is not open.") in refused.value.messages
+    assert not Signup.objects.filter(volunteer=ming).exists()
+
+
 def test_the_same_time_lock_takes_exactly_the_rows_of_the_overlap_rule(event, ming):
     """`_lock_same_time` locks with a statement written once in SQL; it must take the rows `same_time_q` (the
     overlap rule) gives: the same day, starting before the shift ends and ending after it starts — not a
