@@ -116,12 +116,15 @@ def _mark_sent(message: OutboxMessage, now: datetime.datetime) -> None:
         # After the request's commit (autocommit): one statement that is its own transaction and relaxes its
         # own commit (`set_config(…, true)` lasts until that transaction ends), instead of BEGIN, SET LOCAL,
         # UPDATE and COMMIT.
-        table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+        qn, opts = connection.ops.quote_name, OutboxMessage._meta
+        col = {name: qn(opts.get_field(name).column) for name in ("status", "sent_at", "attempts", "last_error")}
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET status = %s, sent_at = %s, attempts = attempts + 1, last_error = '' "
+                f"UPDATE {qn(opts.db_table)} SET {col['status']} = %s, {col['sent_at']} = %s, "
+                f"{col['attempts']} = {col['attempts']} + 1, {col['last_error']} = '' "
                 "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed "
-                "WHERE id = %s AND status = %s", [OutboxStatus.SENT, now, message.pk, OutboxStatus.PENDING])
+                f"WHERE {qn(opts.pk.column)} = %s AND {col['status']} = %s",
+                [OutboxStatus.SENT, now, message.pk, OutboxStatus.PENDING])
         return
     with transaction.atomic():
         _without_waiting_for_the_disk()

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -231,14 +231,14 @@ class LoginBoxView(View):
         return response
 
 
-class AccountHomeView(View):
+class AccountHomeView(LoginRequiredMixin, View):
     """The signed-in name in the page header links here: people with a back-office role go on to the
     back-office, everybody else to the volunteer zone. Decided when the link is followed, so that drawing the
     header on every page reads nobody's roles."""
 
+    login_url = reverse_lazy("volunteer:login")
+
     def get(self, request):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("volunteer:login"))
         if request.user.is_staff or is_staff_member(request.user):
             return redirect("operations:dashboard")
         return redirect("volunteer:home")
