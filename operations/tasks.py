@@ -278,3 +278,12 @@ def run_privacy_retention() -> int:
     from .services.privacy import privacy_retention_run
 
     return privacy_retention_run(dry_run=False).anonymised
+
+
+@shared_task(ignore_result=True)
+def compact_kept_hours() -> int | None:
+    """Celery beat, every ten minutes: fold the kept hours' delta rows (`UnitHoursMonth`) into one row per unit
+    and month, so the reports read about one row per unit and month whatever was written since."""
+    from .services.kept import unit_hours_compact
+
+    return unit_hours_compact()

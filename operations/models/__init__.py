@@ -130,3 +130,6 @@ __all__ += ["RecoveryCode"]
 from .codes import CityArea, District, ServiceCategory  # noqa: E402
 
 __all__ += ["CityArea", "District", "ServiceCategory"]
+from .kept import UnitHoursMonth, UnitMember  # noqa: E402
+
+__all__ += ["UnitHoursMonth", "UnitMember"]

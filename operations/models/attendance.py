@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from .code_values import category_triggers, service_category_choices
+from .kept_sql import LEDGER_HOURS_SQL
 from .organisations import OrgNode
 from .recruitment import POSITION_SCOPE, ScopedQuerySet
 from .rosters import ImportJob
@@ -155,6 +156,15 @@ ROLLUP_TRIGGERS = [
     _rollup_trigger("service_record_rollup_del", pgtrigger.Delete),
 ]
 
+# …and the kept hours of the units (`UnitHoursMonth`, models/kept_sql.py: recorded and countable hours per unit and
+# month, as deltas)
+KEPT_HOURS_TRIGGERS = [
+    pgtrigger.Trigger(name="service_record_kept_hours_ins_del", when=pgtrigger.After,
+                      operation=pgtrigger.Insert | pgtrigger.Delete, func=LEDGER_HOURS_SQL),
+    pgtrigger.Trigger(name="service_record_kept_hours_upd", when=pgtrigger.After, operation=pgtrigger.Update,
+                      condition=ROLLUP_TRIGGERS[1].condition, func=LEDGER_HOURS_SQL),
+]
+
 
 class ServiceRecord(models.Model):
     """A service record (服務紀錄): date, unit, category, content, hours, people served, recorded by.
@@ -214,7 +224,7 @@ class ServiceRecord(models.Model):
                          condition=Q(misuse_at__isnull=True), name="service_record_countable"),
             models.Index(fields=["unit", "date"], name="service_record_unit_date"),
         ]
-        triggers = [*ROLLUP_TRIGGERS, *category_triggers("service_record")]
+        triggers = [*ROLLUP_TRIGGERS, *KEPT_HOURS_TRIGGERS, *category_triggers("service_record")]
 
     def __str__(self):
         return f"{self.volunteer} {self.date} {self.hours} h"

@@ -1,6 +1,7 @@
 """The five-level organisation tree: competent authority → purpose authority → unit → team → sub-team."""
 from __future__ import annotations
 
+import pgtrigger
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,10 @@ from .code_values import (
     district_triggers,
     service_category_choices,
 )
+from .kept_sql import TREE_CHANGED, member_spans_sql
+
+#: characters per level of the tree's paths
+STEPLEN = 5
 
 
 class OrgKind(models.TextChoices):
@@ -81,7 +86,7 @@ class OrgNode(MP_Node):
     """One node of the organisation tree. Unit profile fields are only filled for units."""
 
     node_order_by = None
-    steplen = 5  # up to 1,048,575 children per node (5 base-36 characters)
+    steplen = STEPLEN  # up to 1,048,575 children per node (5 base-36 characters)
 
     kind = models.CharField(_("kind"), max_length=16, choices=OrgKind.choices, db_index=True)
     code = models.SlugField(_("code"), max_length=64, unique=True, help_text=_("A stable short code."))
@@ -121,7 +126,14 @@ class OrgNode(MP_Node):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["path"]
-        triggers = [*district_triggers("orgnode"), *city_triggers("orgnode"), *category_triggers("orgnode")]
+        triggers = [
+            *district_triggers("orgnode"), *city_triggers("orgnode"), *category_triggers("orgnode"),
+            # a team moved to another unit (or changing kind) moves its members' kept spans (models/kept_sql.py)
+            pgtrigger.Trigger(name="orgnode_kept_members", when=pgtrigger.After, operation=pgtrigger.Update,
+                              level=pgtrigger.Statement,
+                              referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
+                              func=member_spans_sql(TREE_CHANGED, STEPLEN)),
+        ]
 
     def __str__(self):
         return str(self.display_name)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -16,6 +17,7 @@ from ..roles import Role
 from ..scoping import is_unrestricted, reached_through, scope_q, wide_scope
 from ..storage import private_storage, volunteer_photo_upload_to
 from .code_values import WithDistrict, city_choices, city_triggers, district_triggers
+from .kept_sql import VOLUNTEER_MEMBERS_SQL, member_spans_sql
 from .organisations import OrgKind, OrgNode
 
 
@@ -245,7 +247,14 @@ class Volunteer(WithDistrict, models.Model):
             # the list sorted by name: its deep pages are read from this index (CachedCountPaginator)
             models.Index(fields=["name", "id"], name="volunteer_name_id"),
         ]
-        triggers = [*district_triggers("volunteer"), *city_triggers("volunteer")]
+        triggers = [
+            *district_triggers("volunteer"), *city_triggers("volunteer"),
+            # the kept spans of membership carry the person's sex and birth date (models/kept_sql.py)
+            pgtrigger.Trigger(name="volunteer_kept_members", when=pgtrigger.After, operation=pgtrigger.Update,
+                              condition=(pgtrigger.Q(old__sex__df=pgtrigger.F("new__sex"))
+                                         | pgtrigger.Q(old__birth_date__df=pgtrigger.F("new__birth_date"))),
+                              func=VOLUNTEER_MEMBERS_SQL),
+        ]
 
     def __str__(self):
         return self.name
@@ -310,6 +319,20 @@ class Membership(models.Model):
                 condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
                 name="membership_left_after_joined",
             ),
+        ]
+        # each person's spans of membership per unit, kept for the reports (`UnitMember`, models/kept_sql.py)
+        triggers = [
+            pgtrigger.Trigger(name="membership_kept_ins", when=pgtrigger.After, operation=pgtrigger.Insert,
+                              level=pgtrigger.Statement, referencing=pgtrigger.Referencing(new="new_rows"),
+                              func=member_spans_sql("SELECT volunteer_id FROM new_rows", OrgNode.steplen)),
+            pgtrigger.Trigger(name="membership_kept_upd", when=pgtrigger.After, operation=pgtrigger.Update,
+                              level=pgtrigger.Statement,
+                              referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
+                              func=member_spans_sql("SELECT volunteer_id FROM old_rows UNION ALL "
+                                                    "SELECT volunteer_id FROM new_rows", OrgNode.steplen)),
+            pgtrigger.Trigger(name="membership_kept_del", when=pgtrigger.After, operation=pgtrigger.Delete,
+                              level=pgtrigger.Statement, referencing=pgtrigger.Referencing(old="old_rows"),
+                              func=member_spans_sql("SELECT volunteer_id FROM old_rows", OrgNode.steplen)),
         ]
 
     def __str__(self):

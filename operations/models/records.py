@@ -14,12 +14,14 @@ Scope: a book, an ID and a batch entry follow their volunteer (visible to whoeve
 batch belongs to its unit."""
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ..scoping import is_unrestricted, scope_q
+from .kept_sql import RECORD_BOOK_HOURS_SQL
 from .organisations import OrgNode
 from .recruitment import DATE_VALIDATORS
 from .reviews import Review
@@ -138,6 +140,17 @@ class RecordBook(models.Model):
                                    name="record_book_collected_after_issue"),
             models.CheckConstraint(condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
                                    name="record_book_cancel_reason"),
+        ]
+        # hours count from the record-book date where no training dates are on record: a book issued, moved or
+        # cancelled moves them in the kept hours of the units (`UnitHoursMonth`, models/kept_sql.py)
+        triggers = [
+            pgtrigger.Trigger(name="record_book_kept_hours_ins_del", when=pgtrigger.After,
+                              operation=pgtrigger.Insert | pgtrigger.Delete, func=RECORD_BOOK_HOURS_SQL),
+            pgtrigger.Trigger(name="record_book_kept_hours_upd", when=pgtrigger.After, operation=pgtrigger.Update,
+                              condition=(pgtrigger.Q(old__volunteer_id__df=pgtrigger.F("new__volunteer_id"))
+                                         | pgtrigger.Q(old__issued_on__df=pgtrigger.F("new__issued_on"))
+                                         | pgtrigger.Q(old__status__df=pgtrigger.F("new__status"))),
+                              func=RECORD_BOOK_HOURS_SQL),
         ]
 
     def __str__(self):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from ..localised import localised
 from ..scoping import is_unrestricted, scope_paths, scope_q
 from .code_values import category_triggers, service_category_choices
+from .kept_sql import COUNT_FROM_HOURS_SQL, COUNT_FROM_LOCK, COUNT_FROM_LOCK_KEYS
 from .organisations import OrgNode
 from .recruitment import DATE_VALIDATORS, date_in_range
 from .rosters import ImportJob
@@ -217,29 +218,35 @@ class TrainingCertificateQuerySet(models.QuerySet):
 # The day hours in a category start counting by training (selectors.hours, DOMAIN §1.6): the later of the first
 # basic and the first special-training-of-the-category completion dates. Kept by the database on every write of
 # the certificates (statement triggers below on `TrainingCertificate`: the volunteers a statement touched are
-# recomputed whole, serialised per volunteer by an advisory lock so two writers never compute from each other's
+# recomputed, serialised per volunteer by an advisory lock so two writers never compute from each other's
 # unfinished rows); `TrainingCountFrom` is only ever written here and by `services.hours.count_from_rebuild`.
 # The lock's key is the volunteer id modulo COUNT_FROM_LOCK_KEYS, not the id itself: a statement that writes the
 # certificates of 100,000 people (an import, the load data) then holds at most that many locks, where one lock per
 # person would overflow PostgreSQL's lock table ("out of shared memory", max_locks_per_transaction). Two people
 # sharing a key only wait for each other's trigger; the keys are taken in order, so two statements never deadlock.
-COUNT_FROM_LOCK = 16061  # the advisory-lock namespace of the count-from dates
-COUNT_FROM_LOCK_KEYS = 512
 
 
 def count_from_sql(changed: str) -> str:
+    # only the dates that change are written (deleted, then inserted again), the others are left alone: each
+    # row written moves the person's hours in the kept hours of the units (`TrainingCountFrom`'s own trigger)
+    dates = f"""
+      SELECT s.volunteer_id, s.category, GREATEST(b.d, s.d) AS d
+        FROM (SELECT volunteer_id, category, MIN(completed_on) AS d FROM operations_trainingcertificate
+               WHERE kind = 'special' AND volunteer_id IN (SELECT c.volunteer_id FROM ({changed}) c)
+               GROUP BY volunteer_id, category) s
+        JOIN (SELECT volunteer_id, MIN(completed_on) AS d FROM operations_trainingcertificate
+               WHERE kind = 'basic' AND volunteer_id IN (SELECT c.volunteer_id FROM ({changed}) c)
+               GROUP BY volunteer_id) b ON b.volunteer_id = s.volunteer_id"""
     return f"""
     PERFORM pg_advisory_xact_lock({COUNT_FROM_LOCK}, x.k)
        FROM (SELECT DISTINCT (c.volunteer_id % {COUNT_FROM_LOCK_KEYS})::integer AS k FROM ({changed}) c ORDER BY 1) x;
-    DELETE FROM operations_trainingcountfrom WHERE volunteer_id IN (SELECT c.volunteer_id FROM ({changed}) c);
+    DELETE FROM operations_trainingcountfrom k
+     WHERE k.volunteer_id IN (SELECT c.volunteer_id FROM ({changed}) c)
+       AND NOT EXISTS (SELECT 1 FROM ({dates}) n
+                        WHERE n.volunteer_id = k.volunteer_id AND n.category = k.category AND n.d = k.counts_from);
     INSERT INTO operations_trainingcountfrom (volunteer_id, category, counts_from)
-    SELECT s.volunteer_id, s.category, GREATEST(b.d, s.d)
-      FROM (SELECT volunteer_id, category, MIN(completed_on) AS d FROM operations_trainingcertificate
-             WHERE kind = 'special' AND volunteer_id IN (SELECT c.volunteer_id FROM ({changed}) c)
-             GROUP BY volunteer_id, category) s
-      JOIN (SELECT volunteer_id, MIN(completed_on) AS d FROM operations_trainingcertificate
-             WHERE kind = 'basic' AND volunteer_id IN (SELECT c.volunteer_id FROM ({changed}) c)
-             GROUP BY volunteer_id) b ON b.volunteer_id = s.volunteer_id;
+    SELECT n.volunteer_id, n.category, n.d FROM ({dates}) n
+    ON CONFLICT (volunteer_id, category) DO NOTHING;
     RETURN NULL;
 """
 
@@ -376,6 +383,11 @@ class TrainingCountFrom(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["volunteer", "category"], name="training_count_from_key"),
         ]
+        # a date coming, going or moving moves the person's hours between counted and not counted in the kept
+        # hours of the units (`UnitHoursMonth`, models/kept_sql.py)
+        triggers = [pgtrigger.Trigger(name="count_from_kept_hours", when=pgtrigger.After,
+                                      operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                                      func=COUNT_FROM_HOURS_SQL)]
 
     def __str__(self):
         return f"{self.volunteer_id} {self.category} {self.counts_from}"

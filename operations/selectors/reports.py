@@ -23,7 +23,9 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -40,6 +42,8 @@ from ..models import (
     ServicePlan,
     Sex,
     TrainingSession,
+    UnitHoursMonth,
+    UnitMember,
     Volunteer,
     period_bounds,
 )
@@ -47,6 +51,7 @@ from ..models.recruitment import _add_months
 from ..models.reports import SUBMITTED
 from .codes import service_category_label
 from .hours import countable_by_unit, monthly_hours, split_period
+from .insurance import insured_ids_q
 from .statistics import AGE_BANDS, FTE_HOURS, Figure, StatsScope, age_band_q, insured_on, service_records
 
 
@@ -62,8 +67,20 @@ class _Everyone:
 
 EVERYONE = _Everyone()
 
+#: the choices' values, read once (an enum's `.values` builds its list on every call: 1,500 units a roll-up)
+SEXES = tuple(Sex.values)
+COURSE_KINDS = tuple(CourseKind.values)
+
 INT_KEYS = ("volunteers", "joined", "left", "teams", "subteams", "people_served", "service_records", "insured")
 DECIMAL_KEYS = ("hours_recorded", "hours_countable")
+
+
+class UnitKey(NamedTuple):
+    """What the figures need of a unit (`unit_figures` takes these or OrgNode rows)."""
+
+    pk: int
+    path: str
+    category: str
 
 
 # --- Computing the figures -----------------------------------------------------------------------------
@@ -89,30 +106,50 @@ def _under(path_field: str, paths) -> Q:
     return q
 
 
+def _only_paths(queryset: QuerySet, path_field: str, paths: dict[str, int], length: int) -> QuerySet:
+    """`queryset` grouped by its `path_field`'s first `length` characters (`unit_path`), narrowed to `paths` in
+    the database when they are few (a prefix the path index answers); many are picked by the caller from the
+    groups (a list of a thousand paths costs more to send than the groups of the other units)."""
+    queryset = queryset.order_by().annotate(unit_path=Substr(path_field, 1, length))
+    if len(paths) <= PATHS_INLINE:
+        queryset = queryset.filter(_under(path_field, paths)).filter(unit_path__in=list(paths))
+    return queryset
+
+
 def _grouped(queryset: QuerySet, path_field: str, units, aggregates: dict) -> dict[int, dict]:
     """`aggregates` over `queryset` grouped by the unit (of `units`) its `path_field` lies under."""
     found: dict[int, dict] = {}
     for length, paths in _by_depth(units).items():
-        rows = (queryset.order_by().filter(_under(path_field, paths)).annotate(unit_path=Substr(path_field, 1, length))
-                .filter(unit_path__in=list(paths)).values("unit_path").annotate(**aggregates))
-        for row in rows:
-            found[paths[row.pop("unit_path")]] = row
+        for row in _only_paths(queryset, path_field, paths, length).values("unit_path").annotate(**aggregates):
+            unit_id = paths.get(row.pop("unit_path"))
+            if unit_id is not None:
+                found[unit_id] = row
     return found
 
 
 def _empty(start: datetime.date, end: datetime.date, category: str) -> dict:
     return {
         "start": start.isoformat(), "end": end.isoformat(), "volunteers": 0,
-        "sex_age": {sex: [0] * len(AGE_BANDS) for sex in Sex.values},
+        "sex_age": {sex: [0] * len(AGE_BANDS) for sex in SEXES},
         "joined": 0, "left": 0, "teams": 0, "subteams": 0,
         "hours_recorded": "0.0", "hours_countable": "0.0", "fte": "0.00", "people_served": 0, "service_records": 0,
-        "training": {kind: {"sessions": 0, "attendees": 0} for kind in CourseKind.values},
+        "training": {kind: {"sessions": 0, "attendees": 0} for kind in COURSE_KINDS},
         "insured": 0, "by_category": {category: 0} if category else {},
     }
 
 
 def fte(hours: Decimal) -> str:
     return f"{(Decimal(hours) / FTE_HOURS).quantize(Decimal('0.01'))}"
+
+
+def kept() -> bool:
+    """Whether the kept figures (models/kept.py: hours per unit and month, spans of membership) are read: on
+    PostgreSQL, where triggers keep them; SQLite computes every figure from the rows."""
+    return connection.vendor == "postgresql" and not _computed_only
+
+
+#: tests set it to compare the kept figures with the figures computed from the rows
+_computed_only = False
 
 
 def unit_figures(units, start: datetime.date, end: datetime.date) -> dict[int, dict]:
@@ -128,8 +165,21 @@ def unit_figures(units, start: datetime.date, end: datetime.date) -> dict[int, d
 
 
 def _members_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
-    day = end
-    # volunteers by sex × age band, insured, everyone (members current on the period's end)
+    """Volunteers by sex × age band, insured, everyone: the members current on the period's end."""
+    if kept():
+        rows = _kept_members(units, end)
+    else:
+        rows = _members_from_rows(units, end)
+    for unit_id, row in rows.items():
+        f = figures[unit_id]
+        f["volunteers"], f["insured"] = row["everyone"], row["insured"]
+        for sex in SEXES:
+            f["sex_age"][sex] = [row[f"s{sex}_{i}"] for i in range(len(AGE_BANDS))]
+        for category in f["by_category"]:
+            f["by_category"][category] = row["everyone"]
+
+
+def _members_from_rows(units: list, day: datetime.date) -> dict[int, dict]:
     counts = {"everyone": Count("volunteer_id", distinct=True),
               "insured": Count("volunteer_id", distinct=True,
                                filter=Q(volunteer_id__in=Volunteer.objects.filter(insured_on(day)).values("pk")))}
@@ -139,13 +189,22 @@ def _members_part(figures: dict, units: list, start: datetime.date, end: datetim
                                           filter=Q(volunteer__sex=sex) & age_band_q(day, low, high,
                                                                                     "volunteer__birth_date"))
     members = Membership.objects.current(day).filter(team__kind__in=(OrgKind.TEAM, OrgKind.SUBTEAM))
-    for unit_id, row in _grouped(members, "team__path", units, counts).items():
-        f = figures[unit_id]
-        f["volunteers"], f["insured"] = row["everyone"], row["insured"]
-        for sex in Sex.values:
-            f["sex_age"][sex] = [row[f"s{sex}_{i}"] for i in range(len(AGE_BANDS))]
-        for category in f["by_category"]:
-            f["by_category"][category] = row["everyone"]
+    return _grouped(members, "team__path", units, counts)
+
+
+def _kept_members(units: list, day: datetime.date) -> dict[int, dict]:
+    """The same counts from the kept spans (`UnitMember`: one row per person and unit current on any day, so
+    plain counts, no DISTINCT): one grouped pass over the spans current on `day`."""
+    counts = {"everyone": Count("*"), "insured": Count("pk", filter=insured_ids_q(day))}
+    for sex in Sex.values:
+        for i, (_band, low, high) in enumerate(AGE_BANDS):
+            counts[f"s{sex}_{i}"] = Count("pk", filter=Q(sex=sex) & age_band_q(day, low, high))
+    spans = UnitMember.objects.filter(since__lte=day).filter(Q(until__isnull=True) | Q(until__gt=day))
+    if len(units) <= PATHS_INLINE:
+        spans = spans.filter(unit_id__in=[unit.pk for unit in units])
+    wanted = {unit.pk for unit in units}
+    return {row.pop("unit_id"): row for row in spans.order_by().values("unit_id").annotate(**counts)
+            if row["unit_id"] in wanted}
 
 
 def _moves_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
@@ -167,20 +226,43 @@ def _teams_part(figures: dict, units: list, start: datetime.date, end: datetime.
         figures[unit_id]["teams"], figures[unit_id]["subteams"] = row["teams"], row["subteams"]
 
 
-def _recorded_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
-    # hours recorded (misuse left out), people served, service records: the whole months of the period from the
-    # monthly roll-up (misuse is left out of it too), the days of a month the period cuts from the ledger
+def _kept_hours(units: list, months: tuple[datetime.date, datetime.date]) -> dict[int, dict]:
+    """The kept hours (`UnitHoursMonth`) of whole months, per unit: {unit id: {hours, served, n, counted}}."""
+    rows = UnitHoursMonth.objects.filter(month__gte=months[0], month__lte=months[1])
+    if len(units) <= PATHS_INLINE:
+        rows = rows.filter(unit_id__in=[unit.pk for unit in units])
+    wanted = {unit.pk for unit in units}
+    return {row["unit_id"]: row for row in rows.order_by().values("unit_id").annotate(
+        hours=Sum("hours"), served=Sum("people_served"), n=Sum("records"), counted=Sum("counted_hours"))
+        if row["unit_id"] in wanted}
+
+
+def _hours_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
+    """Hours recorded (misuse left out), people served, service records, countable hours (training gate and misuse
+    rule) and FTE. On PostgreSQL the period's whole months are read from the kept hours of the units (one small
+    read for all five figures), the days of a month the period cuts from the ledger; on SQLite recorded hours
+    come from the monthly roll-up and countable hours from the hours selector's statement."""
     ids = [unit.pk for unit in units]
     split = split_period(start, end)
-    parts = []
+    from_kept = kept() and split.months
+    recorded = []  # rows of {unit_id, hours, served, n}
+    countable: dict[int, Decimal] = defaultdict(Decimal)
     for first, last in (split.ledger_ranges if split.months else [(start, end)]):
-        parts.append(service_records(StatsScope(EVERYONE, first, last)).filter(unit_id__in=ids).order_by()
-                     .values("unit_id").annotate(hours=Sum("hours"), served=Sum("people_served"), n=Count("id")))
-    if split.months:
-        parts.append(monthly_hours(start=split.months[0], end=split.months[1]).filter(unit_id__in=ids).order_by()
-                     .values("unit_id").annotate(hours=Sum("hours"), served=Sum("people_served"), n=Sum("records")))
+        recorded.append(service_records(StatsScope(EVERYONE, first, last)).filter(unit_id__in=ids).order_by()
+                        .values("unit_id").annotate(hours=Sum("hours"), served=Sum("people_served"), n=Count("id")))
+    if from_kept:
+        months = _kept_hours(units, split.months)
+        recorded.append([{"unit_id": unit_id, **row} for unit_id, row in months.items()])
+        for unit_id, row in months.items():
+            countable[unit_id] += Decimal(row["counted"] or 0)
+    elif split.months:
+        recorded.append(monthly_hours(start=split.months[0], end=split.months[1]).filter(unit_id__in=ids).order_by()
+                        .values("unit_id").annotate(hours=Sum("hours"), served=Sum("people_served"), n=Sum("records")))
+    for first, last in (split.ledger_ranges if from_kept else [(start, end)]):
+        for unit_id, hours in countable_by_unit(start=first, end=last, units=ids).items():
+            countable[unit_id] += hours
     totals: dict[int, list] = {}
-    for rows in parts:
+    for rows in recorded:
         for row in rows:
             total = totals.setdefault(row["unit_id"], [Decimal("0"), 0, 0])
             total[0] += Decimal(row["hours"] or 0)
@@ -190,12 +272,8 @@ def _recorded_part(figures: dict, units: list, start: datetime.date, end: dateti
         f = figures[unit_id]
         f["hours_recorded"] = str(hours.quantize(Decimal("0.1")))
         f["people_served"], f["service_records"] = served, n
-
-
-def _countable_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
-    # countable hours (training gate and misuse rule) and FTE
-    ids = [unit.pk for unit in units]
-    for unit_id, hours in countable_by_unit(start=start, end=end, units=ids).items():
+    for unit_id, hours in countable.items():
+        hours = Decimal(hours).quantize(Decimal("0.1"))
         figures[unit_id]["hours_countable"] = str(hours)
         figures[unit_id]["fte"] = fte(hours)
 
@@ -204,14 +282,13 @@ def _training_part(figures: dict, units: list, start: datetime.date, end: dateti
     # training sessions held by the unit or its teams in the period, by course kind
     sessions = TrainingSession.objects.filter(date__gte=start, date__lte=end)
     for length, paths in _by_depth(units).items():
-        rows = (sessions.order_by().filter(_under("host__path", paths))
-                .annotate(unit_path=Substr("host__path", 1, length))
-                .filter(unit_path__in=list(paths)).values("unit_path", "course__kind")
+        rows = (_only_paths(sessions, "host__path", paths, length).values("unit_path", "course__kind")
                 .annotate(n=Count("id", distinct=True),
                           attendees=Count("enrolments", filter=Q(enrolments__attended=True))))
         for row in rows:
-            figures[paths[row["unit_path"]]]["training"][row["course__kind"]] = {
-                "sessions": row["n"], "attendees": row["attendees"]}
+            if row["unit_path"] in paths:
+                figures[paths[row["unit_path"]]]["training"][row["course__kind"]] = {
+                    "sessions": row["n"], "attendees": row["attendees"]}
 
 
 #: the figures of `unit_figures`, each computed for all the units at once (the bench times them one by one)
@@ -219,8 +296,7 @@ FIGURE_PARTS = (
     ("volunteers by sex × age band, insured", _members_part),
     ("joined and left", _moves_part),
     ("teams and sub-teams", _teams_part),
-    ("hours recorded, people served, records", _recorded_part),
-    ("countable hours", _countable_part),
+    ("hours recorded and countable, people served, records", _hours_part),
     ("training sessions and attendees", _training_part),
 )
 
@@ -449,7 +525,7 @@ def approved_figures(units, kind: str, year: int, half: int) -> dict[int, dict]:
     """{unit id: figures} of the latest approved version of each unit's report of the period (a re-opened
     report keeps counting with its approved version until the new one is approved)."""
     found: dict[int, dict] = {}
-    for report in (PeriodReport.objects.filter(unit__in=list(units), period_kind=kind, year=year, half=half,
+    for report in (PeriodReport.objects.filter(unit_id__in=[unit.pk for unit in units], period_kind=kind, year=year, half=half,
                                                status__in=(ReportStatus.APPROVED, ReportStatus.SUPERSEDED))
                    .order_by("unit_id", "-version").only("unit_id", "figures", "version")):
         found.setdefault(report.unit_id, report.figures)
@@ -465,18 +541,21 @@ def rollup(user, kind: str, year: int, half: int, source: str, node: OrgNode | N
     units = OrgNode.objects.visible_to(user).filter(kind=OrgKind.UNIT, is_active=True)
     if node is not None:
         units = units.filter(path__startswith=node.path)
-    units = list(units.order_by("path"))
+    by_units = node is not None and node.kind != OrgKind.COMPETENT_AUTHORITY
+    if by_units:  # the units are the rows shown
+        units = list(units.order_by("path"))
+    else:  # the rows are their authorities: the units' keys are enough (a city has 1,500)
+        units = [UnitKey(*values) for values in units.order_by("path").values_list("pk", "path", "category")]
     if source == LIVE:
         per_unit = unit_figures(units, start, end)
     else:
         per_unit = approved_figures(units, kind, year, half)
     groups_by_path = {n.path: n for n in OrgNode.objects.filter(
         kind__in=(OrgKind.PURPOSE_AUTHORITY, OrgKind.COMPETENT_AUTHORITY))}
-    by_units = node is not None and node.kind != OrgKind.COMPETENT_AUTHORITY
 
-    def group_of(unit: OrgNode) -> OrgNode:
+    def group_of(unit) -> OrgNode:
         parent = groups_by_path.get(unit.path[:-OrgNode.steplen])
-        return parent if parent is not None else unit
+        return parent if parent is not None else OrgNode.objects.get(pk=unit.pk)
 
     rows: dict[int, dict] = {}
     for unit in units:

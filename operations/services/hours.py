@@ -34,6 +34,7 @@ from ..models import (
 from ..roles import UNIT_MANAGERS
 from ..selectors.codes import service_category_codes
 from .audit import audit_record
+from .kept import foreign_keys_checked_as_written, hold_count_from_dates
 from .roster_jobs import (
     ImportRowErrors,
     fails_import_on_error,
@@ -106,7 +107,7 @@ def hours_record_create(*, actor, volunteer: Volunteer, unit: OrgNode, date: dat
         errors["people_served"] = [_("The number of people served cannot be negative.")]
     if errors:
         raise ValidationError(errors)
-    Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()  # serialise this person's day
+    Volunteer.objects.select_for_update(no_key=True).filter(pk=volunteer.pk).first()  # serialise this person's day
     if problem := _day_problem(volunteer, date, Decimal(hours)):
         raise ValidationError({"hours": [problem]})
     record = ServiceRecord.objects.create(
@@ -119,7 +120,10 @@ def hours_record_create(*, actor, volunteer: Volunteer, unit: OrgNode, date: dat
 
 
 def _locked(record: ServiceRecord) -> ServiceRecord:
-    return ServiceRecord.objects.select_for_update().select_related("volunteer", "unit").get(pk=record.pk)
+    """The record locked and read afresh (its volunteer and unit read with it, not locked: the callers lock the
+    volunteer first, FOR NO KEY UPDATE, so a certificate written for the person meanwhile is not kept waiting
+    at its commit while it holds the person's count-from lock that the ledger's trigger asks for)."""
+    return ServiceRecord.objects.select_for_update(of=("self",)).select_related("volunteer", "unit").get(pk=record.pk)
 
 
 def _fmt(value) -> str:
@@ -145,7 +149,7 @@ def hours_record_correct(*, actor, record: ServiceRecord, reason: str, version: 
         raise PermissionDenied(_("You cannot correct this record."))
     if not reason.strip():
         raise ValidationError({"reason": [_("Give a reason for the correction.")]})
-    Volunteer.objects.select_for_update().filter(pk=record.volunteer_id).first()
+    Volunteer.objects.select_for_update(no_key=True).filter(pk=record.volunteer_id).first()
     record = _locked(record)
     changes = {k: [_fmt(getattr(record, k)), _fmt(v)] for k, v in values.items()
                if v is not None and _fmt(getattr(record, k)) != _fmt(v)}
@@ -199,7 +203,7 @@ def hours_record_annotate_misuse(*, actor, record: ServiceRecord, note: str) -> 
     # The volunteer first, as a correction and a lift do: `_locked` locks the record and, through its join, the
     # volunteer's row too, in whatever order the plan meets them; a correction holding the volunteer while
     # waiting for the record could otherwise deadlock with it (an annotation lost in a race test under load).
-    Volunteer.objects.select_for_update().filter(pk=record.volunteer_id).first()
+    Volunteer.objects.select_for_update(no_key=True).filter(pk=record.volunteer_id).first()
     record = _locked(record)
     if record.misuse_at is not None:
         return record
@@ -223,7 +227,7 @@ def hours_record_lift_misuse(*, actor, record: ServiceRecord, reason: str) -> Se
         raise PermissionDenied(_("You cannot annotate this record."))
     if not reason.strip():
         raise ValidationError({"reason": [_("Give a reason.")]})
-    Volunteer.objects.select_for_update().filter(pk=record.volunteer_id).first()
+    Volunteer.objects.select_for_update(no_key=True).filter(pk=record.volunteer_id).first()
     record = _locked(record)
     if record.misuse_at is None:
         return record
@@ -381,7 +385,8 @@ def _hours_write(actor, name: str, records: list[dict], *, batch: HourImport | N
     meanwhile: nothing is written). The records hang from `batch` (the job) or from a new HourImport."""
     ids = sorted({r["volunteer_id"] for r in records})
     for start in range(0, len(ids), 1000):
-        list(Volunteer.objects.select_for_update().filter(pk__in=ids[start:start + 1000]).values_list("pk"))
+        list(Volunteer.objects.select_for_update(no_key=True).filter(pk__in=ids[start:start + 1000]).values_list("pk"))
+    hold_count_from_dates(ids)  # in key order, before the ledger's trigger takes them row by row
     over = _days_over(records)
     if over:
         raise ImportRowErrors([{"row": row, "messages": [message]} for row, message in sorted(over.items())])
@@ -391,11 +396,12 @@ def _hours_write(actor, name: str, records: list[dict], *, batch: HourImport | N
                                           total_hours=total_hours, finished_at=timezone.now())
     else:
         batch.created_records, batch.total_hours = len(records), total_hours
-    created = ServiceRecord.objects.bulk_create([
-        ServiceRecord(volunteer_id=r["volunteer_id"], unit=r["unit"], date=r["date"], category=r["category"],
-                      content=r["content"], minutes=int(r["hours"] * 60), hours=r["hours"],
-                      people_served=r["people_served"], recorded_by=actor, source=HourSource.IMPORT,
-                      hour_import=batch) for r in records], batch_size=1000)
+    with foreign_keys_checked_as_written():
+        created = ServiceRecord.objects.bulk_create([
+            ServiceRecord(volunteer_id=r["volunteer_id"], unit=r["unit"], date=r["date"], category=r["category"],
+                          content=r["content"], minutes=int(r["hours"] * 60), hours=r["hours"],
+                          people_served=r["people_served"], recorded_by=actor, source=HourSource.IMPORT,
+                          hour_import=batch) for r in records], batch_size=1000)
     changes = {"records": len(created), "hours": str(total_hours)}
     if seconds is not None:
         changes["seconds"] = seconds
@@ -475,6 +481,7 @@ def count_from_rebuild() -> int:
 
     from ..models import TrainingCertificate, TrainingCountFrom
     from ..selectors.hours import _count_from_live
+    from .kept import bulk_writes, kept_rebuild
 
     if connection.vendor != "postgresql":
         return 0
@@ -483,6 +490,9 @@ def count_from_rebuild() -> int:
     live_sql, live_params = _count_from_live()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {certs} IN SHARE MODE")
+        bulk_writes(cursor)  # the kept hours of the units are rebuilt once after, not moved row by row
         cursor.execute(f"DELETE FROM {kept}")
         cursor.execute(f"INSERT INTO {kept} (volunteer_id, category, counts_from) {live_sql}", live_params)
-        return cursor.rowcount
+        rows = cursor.rowcount
+        kept_rebuild()
+        return rows

@@ -42,6 +42,7 @@ from ..roles import TEAM_MANAGERS, UNIT_MANAGERS
 from ..selectors.codes import service_category_codes
 from ..selectors.training import need_cache_key
 from .audit import audit_record, audit_record_many
+from .kept import hold_count_from_dates
 from .roster_jobs import (
     fails_import_on_error,
     import_at_once,
@@ -408,6 +409,8 @@ def session_complete(*, actor, session: TrainingSession, enrolment_ids: set[int]
     if enrolment_ids is not None:
         rows = rows.filter(pk__in=enrolment_ids)
     done = set(TrainingCertificate.objects.filter(enrolment__session=session).values_list("enrolment_id", flat=True))
+    rows = list(rows)
+    hold_count_from_dates([e.volunteer_id for e in rows if e.pk not in done], exclusive=True)
     issued = []
     for enrolment in rows:
         if enrolment.pk in done:
@@ -594,6 +597,7 @@ def _certificates_write(actor, name: str, records: list[dict]) -> int:
         volunteer_id=r["volunteer_id"], kind=r["kind"], category=r["category"], course_name=r["course_name"],
         organiser_name=r["organiser_name"], issuer=r["issuer"], hours=r["hours"], completed_on=r["completed_on"],
         number=r["number"], source=r["source"], recorded_by=actor) for r in records]
+    hold_count_from_dates([r["volunteer_id"] for r in records], exclusive=True)
     try:
         with transaction.atomic():
             created = TrainingCertificate.objects.bulk_create(objects, batch_size=1000)

@@ -306,6 +306,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Half-year and annual reports: reminders to units whose report is not submitted, REPORT_REMINDER_DAYS
     # before its due date and daily for 30 days once late, at 08:40 Asia/Taipei.
     "report-reminders": {"task": "operations.tasks.send_report_reminders", "schedule": crontab(hour=8, minute=40)},
+    # Kept report figures: fold the hours' delta rows into one row per unit and month, every ten minutes.
+    "kept-hours-compact": {"task": "operations.tasks.compact_kept_hours",
+                           "schedule": float(os.environ.get("KEPT_HOURS_COMPACT_SECONDS", "600"))},
 }
 # Days before a half-year or annual report's due date on which the unit's administrators are reminded.
 REPORT_REMINDER_DAYS = tuple(int(d) for d in os.environ.get("REPORT_REMINDER_DAYS", "14,3").split(",") if d.strip())

@@ -1,5 +1,6 @@
-"""The monthly roll-up of service hours must equal a GROUP BY over the ledger after anything, and the count-from
-dates what the certificates give: import `rollup_stays_exact` into a test module (an autouse fixture) and every
+"""The monthly roll-up of service hours must equal a GROUP BY over the ledger after anything, the count-from
+dates what the certificates give, and the kept report figures (hours per unit and month, spans of membership)
+what the ledger, the training and record-book dates, the memberships and the tree give: import `rollup_stays_exact` into a test module (an autouse fixture) and every
 database test of the module checks both at its end, whatever path wrote the ledger or the certificates
 (attendance, staff entry, imports, corrections, PDPA, load data)."""
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from operations.selectors.hours import count_from_differences, rollup_differences
+from operations.selectors.kept import unit_hours_differences, unit_member_differences
 
 
 @pytest.fixture(autouse=True)
@@ -23,3 +25,5 @@ def rollup_stays_exact(request):
     yield
     assert rollup_differences() == [], "the monthly roll-up differs from the ledger"
     assert count_from_differences() == [], "the count-from dates differ from the certificates"
+    assert unit_hours_differences() == [], "the kept hours of the units differ from the ledger"
+    assert unit_member_differences() == [], "the kept spans of membership differ from the memberships"

@@ -14,6 +14,8 @@ from operations.services.teams import membership_move, membership_set_cadre, tea
 from tests.conftest import assert_chinese, fresh
 from tests.factories import VolunteerFactory
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the kept figures checked after each test)
+
 TODAY = datetime.date.today()
 
 

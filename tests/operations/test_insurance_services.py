@@ -36,6 +36,7 @@ from operations.tasks import send_insurance_alerts
 from tests.conftest import fresh
 from tests.factories import RoleGrantFactory, UserFactory, minimal_pdf
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the kept figures checked after each test)
 from .test_backoffice_recruitment_setup import accept, aware, make_shift, rec_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db

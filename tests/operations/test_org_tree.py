@@ -16,6 +16,8 @@ from operations.models import (
 from operations.services.organisations import orgnode_create, orgnode_move, orgnode_update
 from tests.conftest import fresh
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the kept figures checked after each test)
+
 
 def tree_snapshot():
     return list(OrgNode.objects.order_by("pk").values_list("pk", "path", "depth", "numchild"))

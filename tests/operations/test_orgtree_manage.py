@@ -12,6 +12,8 @@ from operations.models import AuditAction, AuditEvent, Membership, OrgKind, OrgN
 from operations.services.organisations import orgnode_close, orgnode_create, orgnode_move, orgnode_update
 from tests.conftest import assert_chinese, fresh
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the kept figures checked after each test)
+
 UNIT = {"category": "social_welfare", "registration_type": "agency", "city": "taipei"}
 
 

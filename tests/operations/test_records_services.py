@@ -26,6 +26,7 @@ from operations.services import records as svc
 from operations.services import reviews
 from tests.conftest import fresh
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the kept figures checked after each test)
 from .test_reviews_services import ready
 
 pytestmark = pytest.mark.django_db

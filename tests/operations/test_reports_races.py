@@ -12,6 +12,7 @@ from operations.services import reviews as review_svc
 from tests.conftest import fresh
 
 from .journey_support import race
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the kept figures checked after each test)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

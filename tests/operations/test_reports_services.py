@@ -33,6 +33,7 @@ from operations.services import reviews as review_svc
 from tests.conftest import fresh
 from tests.factories.operations import MembershipFactory, VolunteerFactory
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the kept figures checked after each test)
 from .test_hours_selector import rec
 from .test_training_services import certify, course
 
@@ -44,8 +45,17 @@ BANDS = [band for band, _l, _h in sel.AGE_BANDS]
 
 
 def figures_of(unit, kind=PeriodKind.HALF, year=2025, half=1):
+    """The unit's figures; on PostgreSQL read through the kept tables and checked equal to the figures computed
+    from the rows (every boundary below is then a test of both)."""
     start, end = sel.period_bounds(kind, year, half)
-    return sel.unit_figures([unit], start, end)[unit.pk]
+    figures = sel.unit_figures([unit], start, end)[unit.pk]
+    if sel.kept():
+        sel._computed_only = True
+        try:
+            assert sel.unit_figures([unit], start, end)[unit.pk] == figures
+        finally:
+            sel._computed_only = False
+    return figures
 
 
 def band(figures, sex, label):

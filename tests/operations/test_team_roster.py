@@ -29,6 +29,7 @@ from operations.services.teams import team_roster_import_run, team_roster_import
 
 from ..conftest import assert_chinese, fresh
 from .journey_support import run_on_commit_at_once
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the kept figures checked after each test)
 
 pytestmark = pytest.mark.django_db
 

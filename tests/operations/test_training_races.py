@@ -28,6 +28,7 @@ from operations.services import training as svc
 from tests.factories import VolunteerFactory
 
 from .journey_support import race
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the kept figures checked after each test)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -35,6 +35,7 @@ from operations.services import training as svc
 from operations.services.signups import signup_create, signup_decide, signup_problems
 from tests.conftest import fresh
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the kept figures checked after each test)
 from .test_backoffice_recruitment_setup import extra_volunteer, make_shift, rec_fixture  # noqa: F401
 from .test_signup_rules import assign_codes, roster_codes, roster_of_one  # noqa: F401
 

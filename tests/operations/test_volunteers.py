@@ -14,6 +14,8 @@ from operations.models import AuditAction, AuditEvent, Membership, Volunteer
 from tests.conftest import CJK_RE, fresh
 from tests.factories import VolunteerFactory, unique_national_id
 
+from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: the kept figures checked after each test)
+
 
 def form_data(org, **overrides):
     data = {

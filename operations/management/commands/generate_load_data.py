@@ -70,12 +70,15 @@ from operations.models import (
     Skill,
     TrainingCertificate,
     UnitCategory,
+    UnitHoursMonth,
+    UnitMember,
     User,
     Volunteer,
     VolunteerType,
 )
 from operations.selectors.counting import bump_people_version
 from operations.services.hours import hours_rollup_rebuild
+from operations.services.kept import bulk_writes, kept_rebuild
 
 from ._load_hours import generate_hours, rollup_triggers_off
 
@@ -423,10 +426,15 @@ class Command(BaseCommand):
                             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                             # …except the seat-invariant triggers: they check a shift's final state at commit.
                             cursor.execute("SET CONSTRAINTS " + ", ".join(_seat_trigger_names()) + " DEFERRED")
+                    with connection.cursor() as cursor:  # the kept report figures are rebuilt once at the end
+                        bulk_writes(cursor)
                     if options["replace"] or options["delete"]:
                         self._delete_scale(spec)
                     if not options["delete"]:
                         getattr(self, f"_generate_{spec.name}")(spec)
+                    if connection.vendor == "postgresql":
+                        with self._phase(spec.name, "kept report figures") as phase:
+                            phase.rows = sum(kept_rebuild().values())
                         if not owns_transaction:
                             self._analyze(spec)
                     commit_started = time.perf_counter()
@@ -846,7 +854,7 @@ class Command(BaseCommand):
         """Refresh the planner statistics of the tables just filled (COPY does not), and on PostgreSQL their
         visibility maps too (VACUUM, as autovacuum would shortly after a real load), so that index-only
         scans need no heap visits. VACUUM cannot run inside a transaction: then only ANALYZE."""
-        tables = [OrgNode, User, RoleGrant, Volunteer, Membership]
+        tables = [OrgNode, User, RoleGrant, Volunteer, Membership, UnitMember, UnitHoursMonth]
         if spec.name == "city":
             tables += [Volunteer.languages.through, Volunteer.skills.through, ServiceRecord, ServiceHoursMonth,
                        TrainingCertificate]
@@ -859,6 +867,10 @@ class Command(BaseCommand):
             phase.rows = 0
 
     def _delete_scale(self, spec: ScaleSpec) -> None:
+        if connection.vendor == "postgresql":  # the kept report figures go first (rebuilt at the end of the scale)
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {_quote(UnitMember._meta.db_table)}")
+                cursor.execute(f"DELETE FROM {_quote(UnitHoursMonth._meta.db_table)}")
         if spec.name != "city":  # the few service records of other scales keep the roll-up through its triggers
             with self._phase(spec.name, "delete previous") as phase:
                 phase.rows = self._delete_scale_rows(spec)
