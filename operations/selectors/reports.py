@@ -17,7 +17,10 @@ Definitions (README "Half-year and annual reports"), for a unit U and a period s
 - by service category = the volunteers counted above under U's service category.
 
 Every figure is a grouped aggregate over all the units asked for at once (a roll-up of the city costs the
-same few queries as one unit), so a roll-up is the sum of the units' figures by construction."""
+same few queries as one unit), so a roll-up is the sum of the units' figures by construction. On PostgreSQL the
+volunteers and the hours are read from the kept figures (models/kept.py: each person's spans of membership per
+unit, the hours per unit and month), which the database keeps equal to the rows; SQLite computes them from the
+rows (`kept()`)."""
 from __future__ import annotations
 
 import datetime

@@ -52,7 +52,12 @@ def policy_for(node, *, actor=None, number="P-1", starts=None, ends=None, **extr
 
 
 def insured(volunteer, day=DAY) -> bool:
-    return Volunteer.objects.filter(sel.insured_q(day), pk=volunteer.pk).exists()
+    """Whether `volunteer` is insured on `day`, asked the three ways the selectors ask it (per row, with the day's
+    covered teams and shifts as sets, from the covers' side for the reports), which must agree."""
+    answer = Volunteer.objects.filter(sel.insured_q(day), pk=volunteer.pk).exists()
+    assert Volunteer.objects.filter(sel.insured_q(day, many=True), pk=volunteer.pk).exists() == answer
+    assert Volunteer.objects.filter(sel.insured_ids_q(day, "pk"), pk=volunteer.pk).exists() == answer
+    return answer
 
 
 def fresh_shift(shift) -> Shift:
