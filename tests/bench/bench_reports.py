@@ -127,6 +127,62 @@ def python_loop(units, start: datetime.date, end: datetime.date) -> dict:
             "sex_age": {k: list(v) for k, v in sex_age.items()}}
 
 
+def kept_writes(units, start, end, year, city) -> list[tuple[str, str]]:
+    """What keeping the figures costs the writers and what uncompacted deltas cost the readers: 20,000 service
+    records of the year written in one statement (as the hour-slip import writes them) with the kept hours'
+    trigger on, and again with it off; the
+    roll-up read with their 20,000 delta rows not yet compacted, the compaction, and the roll-up after it. The
+    records are removed at the end (and the kept tables checked equal to the rows)."""
+    from django.db import connection, transaction
+
+    from operations.models import HourSource, ServiceRecord, UnitHoursMonth
+    from operations.selectors import reports as sel
+    from operations.selectors.kept import unit_hours_differences
+    from operations.services.kept import foreign_keys_checked_as_written, unit_hours_compact
+
+    people = list(ServiceRecord.objects.filter(date__gte=start, date__lte=end).values_list(
+        "volunteer_id", "unit_id", "category")[:20000])
+    table = connection.ops.quote_name(ServiceRecord._meta.db_table)
+    kept = [t.get_pgid(ServiceRecord) for t in ServiceRecord._meta.triggers if "kept_hours" in t.name]
+
+    def write(note: str) -> float:
+        rows = [ServiceRecord(volunteer_id=v, unit_id=u, date=start + datetime.timedelta(days=i % 360),
+                              category=c, content=f"bench {note}", minutes=60, hours=Decimal("1"), people_served=1,
+                              source=HourSource.STAFF) for i, (v, u, c) in enumerate(people)]
+        t = time.perf_counter()
+        with transaction.atomic(), foreign_keys_checked_as_written():  # as the hour-slip import writes
+            ServiceRecord.objects.bulk_create(rows, batch_size=5000)
+        return (time.perf_counter() - t) * 1000
+
+    results = []
+    unit_hours_compact()
+    with_trigger = write("kept")
+    deltas = UnitHoursMonth.objects.count()
+    read_before = [city(sel.LIVE)[0] for _ in range(3)]
+    t = time.perf_counter()
+    left = unit_hours_compact()
+    compact_ms = (time.perf_counter() - t) * 1000
+    read_after = [city(sel.LIVE)[0] for _ in range(3)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name in kept:
+            cursor.execute(f'ALTER TABLE {table} DISABLE TRIGGER "{name}"')
+        without = write("plain")
+        transaction.set_rollback(True)  # the records written without the trigger are not kept
+    ServiceRecord.objects.filter(content="bench kept").delete()
+    unit_hours_compact()
+    results += [
+        (f"{len(people):,} records written in one statement, kept hours' trigger on / off",
+         f"{with_trigger:.0f} / {without:.0f} ms ({with_trigger / len(people) * 1000:.0f} / "
+         f"{without / len(people) * 1000:.0f} µs a record)"),
+        (f"city annual roll-up with {deltas - left:,} uncompacted delta rows ({deltas:,} rows)",
+         ms_figure(read_before)),
+        (f"compaction to {left:,} rows, then the roll-up", f"{compact_ms:.0f} ms; {ms_figure(read_after)}"),
+        ("kept hours equal the ledger after the writes and their removal",
+         "yes" if unit_hours_differences() == [] else "NO"),
+    ]
+    return results
+
+
 def inner() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "volunteer_site.settings.test")
@@ -181,6 +237,11 @@ def inner() -> None:
         part(blank, city_units, start, end)
         results.append((f"  of which {name}", f"{(time.perf_counter() - t) * 1000:.0f} ms"))
 
+    sel._computed_only = True  # the same roll-up computed from the rows (SQLite's way; before the kept tables)
+    computed = [city(sel.LIVE)[0] for _ in range(2)]
+    sel._computed_only = False
+    results.append(("  the same roll-up computed from the rows, without the kept tables", ms_figure(computed)))
+
     units = list(OrgNode.objects.filter(kind=OrgKind.UNIT, is_active=True))
     t = time.perf_counter()
     reference = python_loop(units, start, end)
@@ -201,6 +262,8 @@ def inner() -> None:
         sel.figure_tables(figures)
         timings.append((time.perf_counter() - t) * 1000)
     results.append((f"one unit's report figures ({len(sample)} units)", ms_figure(timings)))
+
+    results += kept_writes(units, start, end, year, city)
 
     each = sel.unit_figures(units, start, end)
     PeriodReport.objects.bulk_create([
