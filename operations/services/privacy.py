@@ -49,6 +49,7 @@ from ..outbox import enqueue
 from ..roles import AUTHORITIES, Role
 from ..selectors import privacy as selectors
 from .audit import audit_record
+from .kept import hold_count_from_dates
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,8 @@ def privacy_request_complete(*, actor: User, request: PrivacyRequest, note: str 
         return request
     if request.kind == PrivacyRequestKind.CORRECTION and not note:
         raise ValidationError({"note": _("Say what was corrected.")})
+    if request.volunteer_id:  # the person's count-from lock before their row (their records may be deleted)
+        hold_count_from_dates([request.volunteer_id], exclusive=True)
     volunteer = Volunteer.objects.select_for_update().filter(pk=request.volunteer_id).first()
     address, language = _recipient(request)
     now = timezone.now()
@@ -439,6 +442,7 @@ def privacy_retention_run(*, dry_run: bool, today: datetime.date | None = None, 
     now = timezone.now()
     for row in report.candidates:
         with transaction.atomic():
+            hold_count_from_dates([row["id"]], exclusive=True)  # before the row: see privacy_request_complete
             volunteer = Volunteer.objects.select_for_update().filter(pk=row["id"]).first()
             if volunteer is None or not selectors.retention_candidates(cutoff=cutoff).filter(pk=volunteer.pk).exists():
                 continue

@@ -43,6 +43,7 @@ from ..models.reviews import StepLevel, step_node
 from ..roles import AUTHORITIES, UNIT_MANAGERS
 from ..selectors.training import basic_on, holdings_of
 from .audit import audit_record
+from .kept import hold_count_from_dates
 from .reviews import review_open
 
 MAX_BATCH = 500
@@ -142,6 +143,8 @@ def batch_review_outcome(*, review, actor) -> None:
         return
     batch = RecordBookBatch.objects.select_related("authority", "unit").get(review=review)
     today = timezone.localdate()
+    # the people's count-from locks in key order first: each book written takes its person's in the trigger
+    hold_count_from_dates(list(batch.entries.values_list("volunteer_id", flat=True)), exclusive=True)
     for entry in batch.entries.select_related("volunteer").order_by("pk"):
         book = RecordBook.objects.select_for_update().filter(volunteer_id=entry.volunteer_id).first()
         number = next_number(issuer=batch.authority, kind="record_book", day=today)

@@ -372,3 +372,45 @@ def test_every_kind_of_team_membership_is_counted_under_its_unit(org):
         unit = m.team.get_parent() if m.team.kind == OrgKind.TEAM else m.team.get_parent().get_parent()
         expected.add((unit.pk, m.volunteer_id))
     assert counted == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_entries_and_corrections_racing_certificates_of_the_same_person(org):
+    """The hour services lock the person FOR NO KEY UPDATE and take the count-from lock shared; the certificate
+    writers take it exclusively and check their foreign key to the person at commit: neither waits for the other
+    in a circle."""
+    from operations.services import hours as hours_svc
+    from operations.services.training import _certificates_write, certificate_create
+
+    cat = org.unit_a.category
+    others = [VolunteerFactory(name=f"旁人{i}", team=org.team_a, joined_on=D(2024, 1, 1)) for i in range(8)]
+    for round_ in range(3):
+        v = VolunteerFactory(name=f"同人{round_}", team=org.team_a, joined_on=D(2024, 1, 1))
+        first = hours_svc.hours_record_create(actor=org.admin_a, volunteer=v, unit=org.unit_a, date=D(2025, 3, 2),
+                                              content="服務台", hours=Decimal("2"), people_served=0, category=cat)
+
+        def enter(v=v):
+            hours_svc.hours_record_create(actor=org.admin_a, volunteer=v, unit=org.unit_a, date=D(2025, 3, 3),
+                                          content="服務台", hours=Decimal("3"), people_served=0, category=cat)
+
+        def correct(first=first):
+            hours_svc.hours_record_correct(actor=org.admin_a, record=first, reason="更正", hours=Decimal("4"))
+
+        def import_all(v=v, round_=round_):
+            rows = [{"volunteer_id": p.pk, "kind": BASIC, "category": "", "course_name": "基礎訓練",
+                     "organiser_name": "臺北e大", "issuer": f"r{round_}", "hours": Decimal("6"),
+                     "completed_on": D(2024, 1, 1), "number": f"{round_}-{i}", "source": CertificateSource.PAPER}
+                    for i, p in enumerate([*others, v])]
+            with transaction.atomic():
+                _certificates_write(org.admin_a, "證書.csv", rows)
+
+        def special(v=v, round_=round_):
+            certificate_create(actor=org.admin_a, volunteer=v, kind=SPECIAL, category=cat, course_name="特殊訓練",
+                               organiser_name="體育局", hours=Decimal("6"), completed_on=D(2025, 3, 1),
+                               number=f"S-{round_}")
+
+        errors = race([enter, correct, import_all, special])
+        assert errors == []
+        assert kept_sel.unit_hours_differences() == []
+    kept, computed = both_ways([org.unit_a], D(2025, 1, 1), D(2025, 6, 30))
+    assert kept == computed and kept[org.unit_a.pk]["hours_countable"] == "21.0"  # 3 rounds × (4 + 3)
