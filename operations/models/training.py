@@ -315,6 +315,13 @@ class TrainingCertificate(models.Model):
         self.issuer = self.issuer_key(self.organiser, self.organiser_name)
         super().save(*args, **kwargs)
 
+    @property
+    def display_course_name(self) -> str:
+        """The course as the page's language names it: as recorded on the certificate, or on English pages the
+        English title of the platform course it was issued for (read the course with the certificate)."""
+        english = self.course.title_en if self.course_id and self.course is not None else ""
+        return localised(self.course_name, english)
+
     @staticmethod
     def issuer_key(organiser: OrgNode | None, organiser_name: str) -> str:
         """What a number is unique within: the platform node, or the outside organiser's name."""

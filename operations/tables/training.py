@@ -31,7 +31,7 @@ class CertificateTable(tables.Table):
                                                              args=[record.volunteer_id]))
     kind = tables.Column(verbose_name=_("Kind"))
     category = tables.Column(verbose_name=_("Service category"), default="—")
-    course_name = tables.Column(verbose_name=_("Course"))
+    course_name = tables.Column(verbose_name=_("Course"), accessor="display_course_name", order_by=("course_name",))
     organiser_name = tables.Column(verbose_name=_("Organiser"))
     hours = tables.Column(verbose_name=_("Hours"))
     completed_on = tables.DateColumn(verbose_name=_("Completed on"), format="Y-m-d")

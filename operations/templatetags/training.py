@@ -12,7 +12,7 @@ register = template.Library()
 
 @register.inclusion_tag("operations/training/_zone_card.html")
 def training_card(volunteer):
-    certificates = list(volunteer.training_certificates.order_by("-completed_on", "-id")[:3])
+    certificates = list(volunteer.training_certificates.select_related("course").order_by("-completed_on", "-id")[:3])
     upcoming = volunteer.enrolments.filter(status__in=(EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED),
                                            session__date__gte=timezone.localdate()).count()
     return {"certificates": certificates, "upcoming": upcoming}

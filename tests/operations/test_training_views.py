@@ -277,3 +277,22 @@ def test_qr_check_in_marks_the_enrolled_present_once_and_refuses_the_rest(org, c
 
     with pytest.raises(ValidationError):  # another day
         enrolment_self_check_in(volunteer=org.vol_a, token=token, now=now + datetime.timedelta(days=1))
+
+
+@pytest.mark.django_db
+def test_a_certificate_of_a_platform_course_is_named_in_the_pages_language(org, client, login):
+    """The zone's card, "my training" and the back-office list name a certificate as recorded on it; on English
+    pages a certificate issued for a platform course with an English title takes that title (one issued
+    elsewhere keeps the name it was recorded with)."""
+    course = Course.objects.create(organiser=org.root, kind=CourseKind.BASIC, title="志願服務基礎訓練",
+                                   title_en="Basic volunteer training", hours=Decimal("6"))
+    _certificate(org.vol_a, "EN-1", course=course)
+    listing = reverse("operations:certificate_list")  # before a request switches the active language
+    client.force_login(_with_account(org.vol_a))
+    for url in (reverse("volunteer:home"), reverse("volunteer:training")):
+        chinese, english = client.get(url).content.decode(), client.get("/en" + url).content.decode()
+        assert "志願服務基礎訓練" in chinese and "Basic volunteer training" not in chinese, url
+        assert "Basic volunteer training" in english and "志願服務基礎訓練" not in english, url
+    response = login(org.admin_a).get("/en" + listing)
+    listed = response.content.decode().split("<main", 1)[1]
+    assert response.status_code == 200 and "Basic volunteer training" in listed and "志願服務基礎訓練" not in listed
