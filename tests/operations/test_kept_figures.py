@@ -414,3 +414,15 @@ def test_staff_entries_and_corrections_racing_certificates_of_the_same_person(or
         assert kept_sel.unit_hours_differences() == []
     kept, computed = both_ways([org.unit_a], D(2025, 1, 1), D(2025, 6, 30))
     assert kept == computed and kept[org.unit_a.pk]["hours_countable"] == "21.0"  # 3 rounds × (4 + 3)
+
+
+def test_beat_folds_the_deltas_every_ten_minutes(org, settings):
+    from operations.tasks import compact_kept_hours
+
+    entry = settings.CELERY_BEAT_SCHEDULE["kept-hours-compact"]
+    assert entry["task"] == "operations.tasks.compact_kept_hours" and entry["schedule"] == 600.0
+    rec(org.vol_a, org.unit_a, D(2025, 3, 1), "2")
+    rec(org.vol_a, org.unit_a, D(2025, 3, 2), "1")
+    assert UnitHoursMonth.objects.count() == 2
+    assert compact_kept_hours() == 1 and UnitHoursMonth.objects.count() == 1
+    assert hours_of(org.unit_a, D(2025, 3, 1))[:3] == (Decimal("3"), 2, 0)
