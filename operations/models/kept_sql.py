@@ -192,14 +192,15 @@ def unit_hours_select() -> str:
          GROUP BY 1, 2"""
 
 
-def rebuild_statements(steplen: int) -> list[str]:
-    """Both kept tables emptied and written again from the rows (the caller locks the rows' tables)."""
+def rebuild_statements(steplen: int) -> list[tuple[str, str]]:
+    """Both kept tables emptied and written again from the rows (the caller locks the rows' tables): (what the
+    statement writes, "hours" or "members", or "" when its row count says nothing; the statement)."""
     return [
-        f"SELECT set_config('{BULK_SETTING}', 'on', true)",
-        f"DELETE FROM {UNIT_HOURS}",
-        f"INSERT INTO {UNIT_HOURS} (unit_id, month, hours, records, people_served, counted_hours) "
-        f"{unit_hours_select()}",
-        f"DELETE FROM {UNIT_MEMBERS}",
-        f"INSERT INTO {UNIT_MEMBERS} (unit_id, volunteer_id, sex, birth_date, since, until) "
-        f"{member_spans_select(steplen)}",
+        ("", f"SELECT set_config('{BULK_SETTING}', 'on', true)"),
+        ("", f"DELETE FROM {UNIT_HOURS}"),
+        ("hours", f"INSERT INTO {UNIT_HOURS} (unit_id, month, hours, records, people_served, counted_hours) "
+                  f"{unit_hours_select()}"),
+        ("", f"DELETE FROM {UNIT_MEMBERS}"),
+        ("members", f"INSERT INTO {UNIT_MEMBERS} (unit_id, volunteer_id, sex, birth_date, since, until) "
+                    f"{member_spans_select(steplen)}"),
     ]

@@ -157,8 +157,7 @@ def insured_ids_q(day: datetime.date, field: str = "volunteer_id") -> Q:
     teams = [row["pk"] for row in covered_teams(day)]  # read first (two small queries), as in `insured_on`
     shifts = [row["pk"] for row in covered_shifts(day)]
     if teams:
-        q |= Q(**{f"{field}__in": Membership.objects.filter(joined_on__lte=day, team_id__in=teams).filter(
-            Q(left_on__isnull=True) | Q(left_on__gt=day)).values("volunteer_id")})
+        q |= Q(**{f"{field}__in": Membership.objects.current(day).filter(team_id__in=teams).values("volunteer_id")})
     if shifts:
         q |= Q(**{f"{field}__in": Signup.objects.filter(status=SignupStatus.ACCEPTED, shift_id__in=shifts).values(
             "volunteer_id")})

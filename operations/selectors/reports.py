@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -145,14 +147,24 @@ def fte(hours: Decimal) -> str:
     return f"{(Decimal(hours) / FTE_HOURS).quantize(Decimal('0.01'))}"
 
 
+_from_rows = ContextVar("reports_from_rows", default=False)
+
+
 def kept() -> bool:
     """Whether the kept figures (models/kept.py: hours per unit and month, spans of membership) are read: on
-    PostgreSQL, where triggers keep them; SQLite computes every figure from the rows."""
-    return connection.vendor == "postgresql" and not _computed_only
+    PostgreSQL, where triggers keep them, unless inside `computed_from_rows()`; SQLite computes every figure from
+    the rows."""
+    return connection.vendor == "postgresql" and not _from_rows.get()
 
 
-#: tests set it to compare the kept figures with the figures computed from the rows
-_computed_only = False
+@contextmanager
+def computed_from_rows():
+    """Inside it the figures are computed from the rows, as on SQLite (the tests and the bench compare both)."""
+    token = _from_rows.set(True)
+    try:
+        yield
+    finally:
+        _from_rows.reset(token)
 
 
 def unit_figures(units, start: datetime.date, end: datetime.date) -> dict[int, dict]:
@@ -195,19 +207,25 @@ def _members_from_rows(units: list, day: datetime.date) -> dict[int, dict]:
     return _grouped(members, "team__path", units, counts)
 
 
+def _per_unit(queryset: QuerySet, units: list, aggregates: dict) -> dict[int, dict]:
+    """`aggregates` of a kept table's rows per unit of `units` ({unit id: row}): a few units are picked by the
+    database, many (a city's 1,500) from the groups, as in `_only_paths`."""
+    if len(units) <= PATHS_INLINE:
+        queryset = queryset.filter(unit_id__in=[unit.pk for unit in units])
+    wanted = {unit.pk for unit in units}
+    return {row.pop("unit_id"): row for row in queryset.order_by().values("unit_id").annotate(**aggregates)
+            if row["unit_id"] in wanted}
+
+
 def _kept_members(units: list, day: datetime.date) -> dict[int, dict]:
     """The same counts from the kept spans (`UnitMember`: one row per person and unit current on any day, so
     plain counts, no DISTINCT): one grouped pass over the spans current on `day`."""
     counts = {"everyone": Count("*"), "insured": Count("pk", filter=insured_ids_q(day))}
-    for sex in Sex.values:
+    for sex in SEXES:
         for i, (_band, low, high) in enumerate(AGE_BANDS):
             counts[f"s{sex}_{i}"] = Count("pk", filter=Q(sex=sex) & age_band_q(day, low, high))
     spans = UnitMember.objects.filter(since__lte=day).filter(Q(until__isnull=True) | Q(until__gt=day))
-    if len(units) <= PATHS_INLINE:
-        spans = spans.filter(unit_id__in=[unit.pk for unit in units])
-    wanted = {unit.pk for unit in units}
-    return {row.pop("unit_id"): row for row in spans.order_by().values("unit_id").annotate(**counts)
-            if row["unit_id"] in wanted}
+    return _per_unit(spans, units, counts)
 
 
 def _moves_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
@@ -232,12 +250,8 @@ def _teams_part(figures: dict, units: list, start: datetime.date, end: datetime.
 def _kept_hours(units: list, months: tuple[datetime.date, datetime.date]) -> dict[int, dict]:
     """The kept hours (`UnitHoursMonth`) of whole months, per unit: {unit id: {hours, served, n, counted}}."""
     rows = UnitHoursMonth.objects.filter(month__gte=months[0], month__lte=months[1])
-    if len(units) <= PATHS_INLINE:
-        rows = rows.filter(unit_id__in=[unit.pk for unit in units])
-    wanted = {unit.pk for unit in units}
-    return {row["unit_id"]: row for row in rows.order_by().values("unit_id").annotate(
-        hours=Sum("hours"), served=Sum("people_served"), n=Sum("records"), counted=Sum("counted_hours"))
-        if row["unit_id"] in wanted}
+    return _per_unit(rows, units, {"hours": Sum("hours"), "served": Sum("people_served"), "n": Sum("records"),
+                                   "counted": Sum("counted_hours")})
 
 
 def _hours_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:

@@ -490,7 +490,7 @@ def count_from_rebuild() -> int:
     live_sql, live_params = _count_from_live()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {certs} IN SHARE MODE")
-        bulk_writes(cursor)  # the kept hours of the units are rebuilt once after, not moved row by row
+        bulk_writes()  # the kept hours of the units are rebuilt once after, not moved row by row
         cursor.execute(f"DELETE FROM {kept}")
         cursor.execute(f"INSERT INTO {kept} (volunteer_id, category, counts_from) {live_sql}", live_params)
         rows = cursor.rowcount

@@ -14,7 +14,6 @@ from ..models.kept_sql import (
     COUNT_FROM_LOCK,
     COUNT_FROM_LOCK_KEYS,
     UNIT_HOURS,
-    UNIT_MEMBERS,
     rebuild_statements,
 )
 
@@ -35,12 +34,10 @@ def kept_rebuild() -> dict[str, int]:
         cursor.execute("SELECT current_setting(%s, true)", [BULK_SETTING])
         before = cursor.fetchone()[0] or "off"
         cursor.execute(f"LOCK TABLE {', '.join(KEPT_SOURCES)} IN SHARE MODE")
-        for statement in rebuild_statements(OrgNode.steplen):
+        for counted, statement in rebuild_statements(OrgNode.steplen):
             cursor.execute(statement)
-            if statement.startswith(f"INSERT INTO {UNIT_HOURS} "):
-                written["hours"] = cursor.rowcount
-            elif statement.startswith(f"INSERT INTO {UNIT_MEMBERS} "):
-                written["members"] = cursor.rowcount
+            if counted:
+                written[counted] = cursor.rowcount
         cursor.execute("SELECT set_config(%s, %s, true)", [BULK_SETTING, before])
     return written
 
@@ -70,11 +67,12 @@ def unit_hours_compact() -> int | None:
         return cursor.fetchone()[0]
 
 
-def bulk_writes(cursor) -> None:
+def bulk_writes() -> None:
     """Switch the kept tables' triggers off for the rest of the caller's transaction (a bulk load that calls
     `kept_rebuild` before it commits)."""
     if connection.vendor == "postgresql":
-        cursor.execute("SELECT set_config(%s, 'on', true)", [BULK_SETTING])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'on', true)", [BULK_SETTING])
 
 
 def hold_count_from_dates(volunteer_ids, *, exclusive: bool = False) -> None:

@@ -74,11 +74,8 @@ def book(org, volunteer, on, status=BookStatus.UNCOLLECTED, number="B-1"):
 def both_ways(units, start, end):
     """The figures through the kept tables, and computed from the rows."""
     kept = sel.unit_figures(units, start, end)
-    sel._computed_only = True
-    try:
+    with sel.computed_from_rows():
         computed = sel.unit_figures(units, start, end)
-    finally:
-        sel._computed_only = False
     return kept, computed
 
 

@@ -50,11 +50,8 @@ def figures_of(unit, kind=PeriodKind.HALF, year=2025, half=1):
     start, end = sel.period_bounds(kind, year, half)
     figures = sel.unit_figures([unit], start, end)[unit.pk]
     if sel.kept():
-        sel._computed_only = True
-        try:
+        with sel.computed_from_rows():
             assert sel.unit_figures([unit], start, end)[unit.pk] == figures
-        finally:
-            sel._computed_only = False
     return figures
 
 

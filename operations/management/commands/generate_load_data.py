@@ -426,8 +426,7 @@ class Command(BaseCommand):
                             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                             # …except the seat-invariant triggers: they check a shift's final state at commit.
                             cursor.execute("SET CONSTRAINTS " + ", ".join(_seat_trigger_names()) + " DEFERRED")
-                    with connection.cursor() as cursor:  # the kept report figures are rebuilt once at the end
-                        bulk_writes(cursor)
+                    bulk_writes()  # the kept report figures are rebuilt once at the end
                     if options["replace"] or options["delete"]:
                         self._delete_scale(spec)
                     if not options["delete"]:
