@@ -39,7 +39,7 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-TW")
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30000)  # the suite runs beside heavy tests
     yield page
     context.close()
 

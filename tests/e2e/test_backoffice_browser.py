@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from operations.models import AuditEvent, OrgNode, Volunteer
 from tests.e2e.staff_login import staff_login
 
@@ -22,7 +24,7 @@ def test_unit_admin_sees_only_their_venue(page, live_server, demo_data, shot):
 
     page.get_by_role("link", name="運用單位資料維護").click()
     tree = page.locator("ul.tree")
-    assert tree.get_by_text("臺北大巨蛋").count() >= 1
+    expect(tree.get_by_text("臺北大巨蛋").first).to_be_visible()  # waits for the page the click loads
     assert tree.get_by_text("臺北市立聯合醫院").count() == 0
     shot(page, "backoffice-org-tree-zh")
 
@@ -59,7 +61,7 @@ def test_english_back_office_and_skip_link(page, live_server, demo_data, shot):
     page.wait_for_url(re.compile(r"/en/backoffice/$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
     page.get_by_role("link", name="Volunteer and team management").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Volunteers"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Volunteers")  # waits for the page the click loads
     shot(page, "backoffice-volunteers-en")
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")

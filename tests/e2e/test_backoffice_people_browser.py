@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from operations.models import ApplicationStatus, Membership, OrgNode, RoleGrant, ServicePlan, Volunteer
 from operations.services.unit_applications import unit_application_submit
 from tests.e2e.staff_login import staff_login
@@ -64,7 +66,7 @@ def test_unit_admin_manages_teams_members_and_plans(page, live_server, demo_data
 
     # closing asks first
     page.get_by_role("link", name=re.compile("結束隊伍|Close the team")).click()
-    assert page.locator(".warning-panel").count() == 1
+    expect(page.locator(".warning-panel")).to_have_count(1)  # waits for the page the click loads
     shot(page, "backoffice-people-team-close-zh")
     assert OrgNode.objects.get(pk=team.pk).is_active
 

@@ -30,6 +30,7 @@ from operations.models import (
 )
 from operations.services.attendance import shift_qr_token
 from operations.services.signups import signup_create
+from tests.conftest import wait_for
 from tests.e2e.staff_login import staff_login
 
 PASSWORD = "demo-2025-volunteer"
@@ -131,6 +132,7 @@ def test_unit_admin_generates_reviews_prints_and_checks_in(page, browser, live_s
     page.locator("#id_decision").select_option("rejected")
     page.locator("#id_reason").fill("本班次已安排足夠人力")
     page.get_by_role("button", name=re.compile("送出審核結果|Apply the decision")).click()
+    wait_for(lambda: Signup.objects.get(pk=signups[2].pk).status == "rejected")  # the click's request has run
     statuses = dict(Signup.objects.filter(pk__in=[s.pk for s in signups]).values_list("pk", "status"))
     assert [statuses[s.pk] for s in signups] == ["accepted", "accepted", "rejected"]
 

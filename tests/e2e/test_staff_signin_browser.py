@@ -8,6 +8,7 @@ import re
 import time
 
 from django_otp.oath import hotp
+from playwright.sync_api import expect
 
 from tests.e2e.staff_login import PASSWORD
 
@@ -40,7 +41,8 @@ def test_staff_log_in_with_captcha_and_authenticator_app(page, live_server, demo
     page.get_by_label(re.compile("^密碼")).fill(PASSWORD)
     page.get_by_label(re.compile("^驗證碼")).fill("WRONG")
     page.get_by_role("button", name=re.compile("^登入$")).click()
-    assert "/backoffice/login/" in page.url and page.locator(".form-errors, .errorlist").count() >= 1
+    expect(page.locator(".form-errors, .errorlist").first).to_be_visible()  # waits for the page the click loads
+    assert "/backoffice/login/" in page.url
 
     password_step(page, base, "unit_admin")
     page.wait_for_url(re.compile(r"/backoffice/login/set-up/"))
