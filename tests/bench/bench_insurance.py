@@ -36,8 +36,9 @@ def run(factor: float | None = None, database_url: str | None = None) -> list[tu
     return on_city_database("insurance", __file__, factor=factor, database_url=database_url)
 
 
-def _insurance_data(day):
-    """Policies and covers over the load data, written in bulk (see the module docstring)."""
+def insurance_data(day):
+    """Policies and covers over the load data, in force from 180 days before `day` to 180 days after, written in
+    bulk (see the module docstring); nothing if they are there already. The reports bench writes them too."""
     import datetime
 
     from django.db import connection
@@ -85,7 +86,7 @@ def inner() -> None:
 
     day = timezone.localdate()
     started = time.perf_counter()
-    _insurance_data(day)
+    insurance_data(day)
     results: list[tuple[str, str]] = [
         ("city volunteers in the database", f"{Volunteer.objects.count():,}"),
         (f"insurance data written ({InsurancePolicy.objects.count():,} policies, {InsuranceCover.objects.count():,} covers)",

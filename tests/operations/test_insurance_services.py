@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from operations.models import (
     Signup,
     SignupMode,
     SignupStatus,
+    UnitMember,
     Volunteer,
 )
 from operations.selectors import insurance as sel
@@ -52,11 +54,17 @@ def policy_for(node, *, actor=None, number="P-1", starts=None, ends=None, **extr
 
 
 def insured(volunteer, day=DAY) -> bool:
-    """Whether `volunteer` is insured on `day`, asked the three ways the selectors ask it (per row, with the day's
-    covered teams and shifts as sets, from the covers' side for the reports), which must agree."""
+    """Whether `volunteer` is insured on `day`, asked the ways the selectors ask it, which must agree: per row,
+    with the day's covered teams and shifts as sets, and (PostgreSQL, for a member) through each of the person's
+    kept spans of membership, as the reports count the insured, for the whole city and for the span's unit."""
     answer = Volunteer.objects.filter(sel.insured_q(day), pk=volunteer.pk).exists()
     assert Volunteer.objects.filter(sel.insured_q(day, many=True), pk=volunteer.pk).exists() == answer
-    assert Volunteer.objects.filter(sel.insured_ids_q(day, "pk"), pk=volunteer.pk).exists() == answer
+    spans = UnitMember.objects.filter(volunteer=volunteer, since__lte=day).filter(
+        Q(until__isnull=True) | Q(until__gt=day))
+    for span in spans:
+        current = UnitMember.objects.filter(since__lte=day).filter(Q(until__isnull=True) | Q(until__gt=day))
+        assert current.filter(sel.insured_spans_q(current, day), pk=span.pk).exists() == answer
+        assert current.filter(sel.insured_spans_q(current, day, [span.unit_id]), pk=span.pk).exists() == answer
     return answer
 
 

@@ -20,6 +20,7 @@ from operations.models import (
     BookStatus,
     CertificateSource,
     CourseKind,
+    CoverScope,
     InsuranceCover,
     InsurancePolicy,
     Membership,
@@ -36,10 +37,11 @@ from operations.models import (
 from operations.selectors import kept as kept_sel
 from operations.selectors import reports as sel
 from operations.services import kept as svc
-from tests.factories.operations import MembershipFactory, VolunteerFactory
+from tests.factories.operations import CampaignFactory, MembershipFactory, PositionFactory, VolunteerFactory
 
 from .journey_support import race
 from .rollup_support import rollup_stays_exact  # noqa: F401 (autouse: both kept tables checked after each test)
+from .test_backoffice_recruitment_setup import accept, make_shift
 from .test_hours_selector import rec
 from .test_training_services import certify
 
@@ -253,6 +255,49 @@ def test_the_report_figures_read_through_the_kept_tables_equal_the_computed_ones
     svc.unit_hours_compact()
     kept, computed = both_ways(units, D(2025, 1, 1), D(2025, 12, 31))
     assert kept == computed
+
+
+def test_the_insured_counted_through_the_spans_for_every_kind_of_cover(org):
+    """The insured of each unit counted through the kept spans (`insurance.insured_spans_q`) equal the count from
+    the rows, for the units together and each alone, under every kind of cover: a unit insured whole, a purpose
+    authority's members (two units whole), a sub-team's own cover, a person named by a cover, a person accepted
+    on a covered shift; with a person in two units, one of them insured whole."""
+    both = VolunteerFactory(name="兩單位", team=org.team_b, joined_on=D(2024, 1, 1))
+    MembershipFactory(volunteer=both, team=org.team_c, joined_on=D(2024, 1, 1))
+    squad = VolunteerFactory(name="小隊員", team=org.sub_b, joined_on=D(2024, 1, 1))
+    named = VolunteerFactory(name="具名", team=org.team_c, joined_on=D(2024, 1, 1))
+    on_shift = VolunteerFactory(name="值班", team=org.team_c, joined_on=D(2024, 1, 1))
+    VolunteerFactory(name="未保", team=org.team_c, joined_on=D(2024, 1, 1))
+    policy = InsurancePolicy.objects.create(node=org.root, insurer="保險公司", policy_number="P-K",
+                                            starts_on=D(2025, 1, 1), ends_on=D(2025, 12, 31))
+
+    def cover(start, end, **target):
+        InsuranceCover.objects.create(policy=policy, starts_on=start, ends_on=end, **target)
+
+    cover(D(2025, 1, 1), D(2025, 3, 31), node=org.unit_b)  # unit B whole
+    cover(D(2025, 4, 1), D(2025, 6, 30), node=org.sub_b)  # a sub-team on its own
+    cover(D(2025, 4, 1), D(2025, 6, 30), volunteer=named)
+    cover(D(2025, 4, 1), D(2025, 6, 30), node=org.unit_b, node_scope=CoverScope.ON_SHIFT)
+    cover(D(2025, 7, 1), D(2025, 12, 31), node=org.wmg)  # units A and B whole
+    shift = make_shift(PositionFactory(campaign=CampaignFactory(unit=org.unit_b), venue=org.unit_b, team=org.team_b),
+                       date=D(2025, 5, 1))
+    accept(on_shift, shift)
+    units = [org.unit_a, org.unit_b, org.unit_c]
+    insured = {}
+    for day in (D(2025, 2, 1), D(2025, 5, 1), D(2025, 9, 1)):
+        for group in ([u] for u in units):
+            kept, computed = both_ways(group, D(2025, 1, 1), day)
+            assert kept == computed, day
+        kept, computed = both_ways(units, D(2025, 1, 1), day)
+        assert kept == computed, day
+        insured[day] = {unit.code: (kept[unit.pk]["insured"], kept[unit.pk]["volunteers"]) for unit in units}
+    in_squad = Membership.objects.filter(team=org.sub_b).count()
+    assert Membership.objects.filter(team=org.sub_b, volunteer=squad).exists()
+    feb, may, sep = (insured[day] for day in sorted(insured))
+    assert feb["venue-a"][0] == 0 and feb["venue-b"][0] == feb["venue-b"][1] and feb["library-c"][0] == 1
+    assert may["venue-a"][0] == 0 and may["venue-b"][0] == in_squad and may["library-c"][0] == 2
+    assert sep["venue-a"][0] == sep["venue-a"][1] > 0 and sep["venue-b"][0] == sep["venue-b"][1]
+    assert sep["library-c"][0] == 1
 
 
 # --- Check, repair, rebuild --------------------------------------------------------------------------------

@@ -166,13 +166,19 @@ def test_training_sessions_and_attendees_by_kind_and_insured(org):
                                              start_time=datetime.time(9), end_time=datetime.time(12), capacity=10)
     Enrolment.objects.create(session=session, volunteer=org.vol_a, attended=True)
     Enrolment.objects.create(session=session, volunteer=org.vol_sub_a, attended=False)
-    TrainingSession.objects.create(course=basic, host=org.unit_b, date=D(2025, 5, 1),
+    again = TrainingSession.objects.create(course=basic, host=org.sub_a, date=D(2025, 6, 30),
+                                           start_time=datetime.time(9), end_time=datetime.time(12), capacity=10)
+    Enrolment.objects.create(session=again, volunteer=org.vol_a, attended=True)
+    Enrolment.objects.create(session=again, volunteer=org.vol_sub_a, attended=True)
+    Enrolment.objects.create(session=again, volunteer=org.vol_b, attended=None)
+    TrainingSession.objects.create(course=basic, host=org.unit_b, date=D(2025, 5, 1),  # nobody enrolled
                                    start_time=datetime.time(9), end_time=datetime.time(12), capacity=10)
     policy = InsurancePolicy.objects.create(node=org.unit_a, insurer="保險公司", policy_number="P-1",
                                             starts_on=D(2025, 1, 1), ends_on=D(2025, 12, 31))
     InsuranceCover.objects.create(policy=policy, volunteer=org.vol_a, starts_on=D(2025, 1, 1), ends_on=D(2025, 6, 30))
     f = figures_of(org.unit_a)
-    assert f["training"][CourseKind.BASIC] == {"sessions": 1, "attendees": 1}
+    assert f["training"][CourseKind.BASIC] == {"sessions": 2, "attendees": 3}
+    assert figures_of(org.unit_b)["training"][CourseKind.BASIC] == {"sessions": 1, "attendees": 0}
     assert f["training"][CourseKind.SPECIAL] == {"sessions": 0, "attendees": 0}
     assert f["insured"] == 1
     assert figures_of(org.unit_a, half=2)["insured"] == 0
