@@ -311,6 +311,9 @@ class Membership(models.Model):
         verbose_name = _("team membership")
         verbose_name_plural = _("team memberships")
         ordering = ["-joined_on", "id"]
+        # who joined or left in a period (reports, statistics): 16,000 of the city's 195,000 rows in a year
+        indexes = [models.Index(fields=["joined_on"], name="membership_joined_on"),
+                   models.Index(fields=["left_on"], name="membership_left_on")]
         constraints = [
             models.UniqueConstraint(
                 fields=["volunteer", "team"], condition=Q(left_on__isnull=True), name="membership_one_open_per_team"
