@@ -164,6 +164,24 @@ def covered_shifts(day: datetime.date) -> QuerySet:
     return Shift.objects.filter(date=day).filter(Exists(shift_covers("", day))).values("pk")
 
 
+def insured_ids_q(day: datetime.date, field: str = "pk") -> Q:
+    """Rows whose `field` (a volunteer id: "pk" on Volunteer) is a volunteer insured on `day` (a date), for many
+    rows at once (a city's 150,000 volunteers): the same people as `insured_q(day)`, found from the covers' side
+    as three sets the database hashes once: the people a personal cover names, the current members of the covered
+    teams and the people accepted on the covered shifts. (`EXISTS` per volunteer under an OR cannot become a join:
+    PostgreSQL probed the covers and the memberships once per volunteer, 440 ms for the city's insurance figure
+    with four units in five insured; this takes 220.)"""
+    q = Q(**{f"{field}__in": InsuranceCover.objects.filter(volunteer__isnull=False, starts_on__lte=day,
+                                                            ends_on__gte=day).values("volunteer_id")})
+    q |= Q(**{f"{field}__in": Membership.objects.current(day).filter(team_id__in=covered_teams(day)).values(
+        "volunteer_id")})
+    shifts = [row["pk"] for row in covered_shifts(day)]
+    if shifts:
+        q |= Q(**{f"{field}__in": Signup.objects.filter(status=SignupStatus.ACCEPTED, shift_id__in=shifts).values(
+            "volunteer_id")})
+    return q
+
+
 def insured_spans_q(spans: QuerySet, day: datetime.date, unit_ids: list[int] | None = None) -> Q:
     """The kept spans of membership (`spans`: `UnitMember` rows current on `day`, of the units `unit_ids` when
     given) whose person is insured on `day`, for the reports' counts: the same people as `insured_q(day)`, found

@@ -50,15 +50,14 @@ from ..models import (
     TrainingSession,
     UnitHoursMonth,
     UnitMember,
-    Volunteer,
     period_bounds,
 )
 from ..models.recruitment import _add_months
 from ..models.reports import SUBMITTED
 from .codes import service_category_label
 from .hours import countable_by_unit, monthly_hours, split_period
-from .insurance import insured_spans_q
-from .statistics import AGE_BANDS, FTE_HOURS, Figure, StatsScope, age_band_q, insured_on, service_records
+from .insurance import insured_ids_q, insured_spans_q
+from .statistics import AGE_BANDS, FTE_HOURS, Figure, StatsScope, age_band_q, service_records
 
 
 class _Everyone:
@@ -198,7 +197,7 @@ def _members_part(figures: dict, units: list, start: datetime.date, end: datetim
 def _members_from_rows(units: list, day: datetime.date) -> dict[int, dict]:
     counts = {"everyone": Count("volunteer_id", distinct=True),
               "insured": Count("volunteer_id", distinct=True,
-                               filter=Q(volunteer_id__in=Volunteer.objects.filter(insured_on(day)).values("pk")))}
+                               filter=insured_ids_q(day, "volunteer_id"))}
     for sex in Sex.values:
         for i, (_band, low, high) in enumerate(AGE_BANDS):
             counts[f"s{sex}_{i}"] = Count("volunteer_id", distinct=True,

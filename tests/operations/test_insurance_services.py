@@ -55,10 +55,12 @@ def policy_for(node, *, actor=None, number="P-1", starts=None, ends=None, **extr
 
 def insured(volunteer, day=DAY) -> bool:
     """Whether `volunteer` is insured on `day`, asked the ways the selectors ask it, which must agree: per row,
-    with the day's covered teams and shifts as sets, and (PostgreSQL, for a member) through each of the person's
+    with the day's covered teams and shifts as sets, from the covers' side (the statistics and the reports
+    computed from the rows), and (PostgreSQL, for a member) through each of the person's
     kept spans of membership, as the reports count the insured, for the whole city and for the span's unit."""
     answer = Volunteer.objects.filter(sel.insured_q(day), pk=volunteer.pk).exists()
     assert Volunteer.objects.filter(sel.insured_q(day, many=True), pk=volunteer.pk).exists() == answer
+    assert Volunteer.objects.filter(sel.insured_ids_q(day), pk=volunteer.pk).exists() == answer
     spans = UnitMember.objects.filter(volunteer=volunteer, since__lte=day).filter(
         Q(until__isnull=True) | Q(until__gt=day))
     for span in spans:

@@ -26,7 +26,7 @@ from operations.models import (
     Volunteer,
 )
 from operations.selectors import statistics as stats
-from operations.selectors.insurance import insured_q
+from operations.selectors.insurance import insured_ids_q, insured_q
 from tests.conftest import fresh
 from tests.factories import (
     CampaignFactory,
@@ -237,7 +237,9 @@ def test_training_counts_equal_the_per_member_reference(org, monkeypatch, many_t
                     assert stats._training_counts(s) == _old_training_counts(s), (user, node, category, start)
 
 
-def test_insurance_coverage(org):
+@pytest.mark.parametrize("per_row", [True, False], ids=["each member looked up", "from the covers' side"])
+def test_insurance_coverage(org, monkeypatch, per_row):
+    monkeypatch.setattr(stats, "INSURED_PER_ROW_UP_TO", 20_000 if per_row else -1)  # a unit's way, a city's way
     policy = InsurancePolicy.objects.create(node=org.unit_a, insurer="國泰產險", policy_number="P1",
                                             starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2026, 12, 31))
     InsuranceCover.objects.create(policy=policy, node=org.team_a, starts_on=datetime.date(2026, 1, 1),
@@ -260,7 +262,7 @@ def test_insurance_coverage(org):
     on_shift = stats.insurance_coverage(scope(org.officer_wmg))
     assert sum(column(on_shift, "Insured").values()) == 3
     for day in (D, D - datetime.timedelta(days=1)):  # the same people as the insurance module's own query
-        assert set(Volunteer.objects.filter(stats.insured_on(day))) == set(
+        assert set(Volunteer.objects.filter(insured_ids_q(day))) == set(
             Volunteer.objects.filter(insured_q(day, many=True)))
 
 
