@@ -38,15 +38,19 @@ def run(factor: float | None = None, database_url: str | None = None) -> list[tu
 
 def insurance_data(day):
     """Policies and covers over the load data, in force from 180 days before `day` to 180 days after, written in
-    bulk (see the module docstring); nothing if they are there already. The reports bench writes them too."""
+    bulk (see the module docstring); nothing if they are there already for `day` (those of an earlier run for
+    another day are replaced). The reports bench writes them too."""
     import datetime
 
     from django.db import connection
 
     from operations.models import CoverScope, InsuranceCover, InsurancePolicy, OrgKind, OrgNode, Volunteer
 
-    if InsurancePolicy.objects.filter(policy_number__startswith="BENCH-").exists():
+    mine = InsurancePolicy.objects.filter(policy_number__startswith="BENCH-")
+    if mine.filter(starts_on__lte=day, ends_on__gte=day).exists():
         return
+    InsuranceCover.objects.filter(policy__in=mine).delete()  # written by an earlier run for another day
+    mine.delete()
     start, end = day - datetime.timedelta(days=180), day + datetime.timedelta(days=180)
     units = list(OrgNode.objects.filter(kind=OrgKind.UNIT).order_by("path"))
     policies = InsurancePolicy.objects.bulk_create([
