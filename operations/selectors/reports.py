@@ -229,7 +229,6 @@ def _kept_members(units: list, day: datetime.date) -> dict[int, dict]:
     return _per_unit(spans, units, counts)
 
 
-
 def _moves_part(figures: dict, units: list, start: datetime.date, end: datetime.date) -> None:
     # joined and left in the period
     memberships = Membership.objects.filter(team__kind__in=(OrgKind.TEAM, OrgKind.SUBTEAM))
