@@ -599,7 +599,6 @@ def units_with_uninsured(today: datetime.date, days: int = UPCOMING_DAYS) -> dic
     return result
 
 
-TEAM_KINDS = (OrgKind.TEAM, OrgKind.SUBTEAM)
 POLICY_NODE_KINDS = (OrgKind.COMPETENT_AUTHORITY, OrgKind.PURPOSE_AUTHORITY, OrgKind.UNIT)
 
 

@@ -50,6 +50,21 @@ def run(factor: float | None = None, database_url: str | None = None) -> list[tu
     return on_city_database("reports", __file__, factor=factor, database_url=database_url)
 
 
+def unit_finder(units):
+    """path → the id of the unit of `units` at or above it (None: under none of them)."""
+    unit_by_path = {u.path: u.pk for u in units}
+    steps = sorted({len(p) for p in unit_by_path})
+
+    def unit_of(path):
+        for length in steps:
+            found = unit_by_path.get(path[:length])
+            if found is not None and len(path) >= length:
+                return found
+        return None
+
+    return unit_of
+
+
 def training_data(units, start: datetime.date) -> None:
     """Two training sessions a unit in the year (basic and special), hosted by one of its teams, each with 20
     volunteers enrolled and 15 of them attended; nothing if they are there already."""
@@ -73,11 +88,10 @@ def training_data(units, start: datetime.date) -> None:
     courses = [Course.objects.create(organiser=root, kind=CourseKind.BASIC, title="基準基礎訓練", hours=12),
                Course.objects.create(organiser=root, kind=CourseKind.SPECIAL, category=category, title="基準特殊訓練",
                                      hours=6)]
-    unit_by_path = {unit.path: unit.pk for unit in units}
-    lengths = sorted({len(path) for path in unit_by_path})
+    unit_of = unit_finder(units)
     hosts = {}  # unit id: its first team
     for pk, path in OrgNode.objects.filter(kind=OrgKind.TEAM).order_by("path").values_list("pk", "path"):
-        unit = next((unit_by_path[path[:n]] for n in lengths if path[:n] in unit_by_path), None)
+        unit = unit_of(path)
         if unit is not None:
             hosts.setdefault(unit, pk)
     sessions = TrainingSession.objects.bulk_create([
@@ -114,15 +128,7 @@ def python_loop(units, start: datetime.date, end: datetime.date) -> dict:
     from operations.selectors.reports import COURSE_KINDS, fte
     from operations.selectors.statistics import AGE_BANDS
 
-    unit_by_path = {u.path: u.pk for u in units}
-    steps = sorted({len(p) for p in unit_by_path})
-
-    def unit_of(path):
-        for length in steps:
-            found = unit_by_path.get(path[:length])
-            if found is not None and len(path) >= length:
-                return found
-        return None
+    unit_of = unit_finder(units)
 
     team_unit, team_path, teams, subteams = {}, {}, defaultdict(int), defaultdict(int)
     for pk, path, kind, closed in OrgNode.objects.filter(kind__in=(OrgKind.TEAM, OrgKind.SUBTEAM)).values_list(
@@ -209,7 +215,7 @@ def python_loop(units, start: datetime.date, end: datetime.date) -> dict:
         if session in held:
             training[held[session]]["attendees"] += 1
     recorded, countable, served, records = Decimal("0"), Decimal("0"), 0, 0
-    wanted = set(unit_by_path.values())
+    wanted = {unit.pk for unit in units}
     for volunteer, unit, day, hours, category, misuse, people_served in ServiceRecord.objects.filter(
             date__gte=start, date__lte=end).values_list("volunteer_id", "unit_id", "date", "hours", "category",
                                                          "misuse_at", "people_served").iterator(chunk_size=20000):
